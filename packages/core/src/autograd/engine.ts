@@ -1,0 +1,171 @@
+// The backward pass: one walk over the graph in reverse topological order
+// (Kahn's algorithm on an explicit queue: no recursion, so a 100,000-op chain
+// cannot overflow the stack). Gradients are summed per node (a tensor used twice
+// gets both contributions), broadcast inputs get their gradient summed back to
+// their shape here, once, for every op.
+import { AutogradError, ShapeError, fmtShape } from '../errors.js'
+import { shapesEqual } from '../shape.js'
+import type { Tensor } from '../tensor.js'
+import { anomaly } from './anomaly-state.js'
+import { enableGrad, noGrad } from './grad-mode.js'
+import type { Node } from './node.js'
+import { traceBackward } from './trace-state.js'
+
+export interface BackwardOptions {
+  /** Keep saved tensors so backward can run through this graph again. */
+  retainGraph?: boolean
+  /** Record the backward pass itself, so gradients can be differentiated again. */
+  createGraph?: boolean
+}
+
+/** Sums a broadcast gradient back to `shape` (the gradient of expand is a sum). */
+export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(grad.shape, shape)) return grad
+  const lead = grad.ndim - shape.length
+  if (lead < 0) throw new ShapeError(`backward: gradient of shape ${fmtShape(grad.shape)} cannot be reduced to input shape ${fmtShape(shape)}`)
+  const dims: number[] = []
+  for (let i = 0; i < grad.ndim; i++) {
+    if (i < lead) dims.push(i)
+    else if (shape[i - lead] === 1 && grad.shape[i] !== 1) dims.push(i)
+    else if (shape[i - lead] !== grad.shape[i]) throw new ShapeError(`backward: gradient of shape ${fmtShape(grad.shape)} cannot be reduced to input shape ${fmtShape(shape)}`)
+  }
+  return grad.sum(dims, true).reshape(shape)
+}
+
+interface Run {
+  retainGraph: boolean
+  createGraph: boolean
+  /** autograd.grad: gradients wanted for these tensors (leaf .grad is left alone). */
+  targets: Map<Tensor, Tensor | null> | null
+}
+
+/**
+ * Backpropagates `grads` from `roots`. With targets, returns their gradients
+ * instead of accumulating into leaves' .grad.
+ */
+export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], opts: BackwardOptions & { targets?: readonly Tensor[] }): Map<Tensor, Tensor | null> | null {
+  const run: Run = {
+    retainGraph: opts.retainGraph ?? opts.createGraph ?? false,
+    createGraph: opts.createGraph ?? false,
+    targets: opts.targets ? new Map(opts.targets.map((t) => [t, null])) : null,
+  }
+  // 1. Count, for each node, how many edges of this graph lead into it.
+  const deps = new Map<Node, number>()
+  const stack: Node[] = []
+  for (const r of roots) if (r.gradFn && !deps.has(r.gradFn)) { deps.set(r.gradFn, 0); stack.push(r.gradFn) }
+  while (stack.length > 0) {
+    const node = stack.pop()!
+    for (const inp of node.inputs) {
+      const next = inp?.gradFn
+      if (!next) continue
+      const d = deps.get(next)
+      if (d === undefined) { deps.set(next, 1); stack.push(next) }
+      else deps.set(next, d + 1)
+    }
+  }
+  // 2. Seed the roots.
+  const pending = new Map<Node, Tensor>()
+  const body = () => {
+    roots.forEach((r, i) => deliver(run, r, grads[i], pending))
+    const ready: Node[] = []
+    for (const r of roots) if (r.gradFn && deps.get(r.gradFn) === 0 && !ready.includes(r.gradFn)) ready.push(r.gradFn)
+    // 3. Pop a node whose consumers have all reported, run its backward, pass the results on.
+    while (ready.length > 0) {
+      const node = ready.pop()!
+      let grad = pending.get(node)
+      pending.delete(node)
+      let results: readonly (Tensor | null | undefined)[] = []
+      if (grad !== undefined) {
+        if (node.hooks) for (const h of node.hooks) grad = h(grad) ?? grad
+        if (node.retained) accumulateInto(node.retained, grad, run.createGraph)
+        if (run.targets) captureTarget(run, node, grad)
+        results = node.apply(grad)
+        if (traceBackward.sink) traceBackward.sink(node, grad, results)
+        if (anomaly.enabled) checkAnomaly(node, results)
+        if (!run.retainGraph) node.release()
+      }
+      node.inputs.forEach((inp, i) => {
+        if (inp === null) return
+        const g = results[i]
+        if (g) deliver(run, inp, g, pending)
+        const next = inp.gradFn
+        if (next) {
+          const d = deps.get(next)! - 1
+          deps.set(next, d)
+          if (d === 0) ready.push(next)
+        }
+      })
+    }
+  }
+  if (run.createGraph) enableGrad(body)
+  else noGrad(body)
+  return run.targets
+}
+
+/** Hands gradient g (of some output shape) to tensor t: to its node, or into the leaf. */
+function deliver(run: Run, t: Tensor, g: Tensor, pending: Map<Node, Tensor>): void {
+  if (!t.requiresGrad) return
+  let grad = sumToShape(g, t.shape)
+  if (grad.dtype !== t.dtype) grad = grad.to(t.dtype)
+  if (t.gradFn) {
+    const prev = pending.get(t.gradFn)
+    pending.set(t.gradFn, prev === undefined ? grad : prev.add(grad))
+    return
+  }
+  if (t.hooks) for (const h of t.hooks) grad = h(grad) ?? grad
+  if (run.targets) {
+    if (run.targets.has(t)) {
+      const prev = run.targets.get(t)
+      run.targets.set(t, prev ? prev.add(grad) : grad)
+    }
+    return
+  }
+  accumulateInto(t, grad, run.createGraph)
+  if (t.postAccumulateHooks) for (const h of t.postAccumulateHooks) h(t)
+}
+
+function captureTarget(run: Run, node: Node, grad: Tensor): void {
+  for (const t of run.targets!.keys()) if (t.gradFn === node) run.targets!.set(t, grad)
+}
+
+// .grad owns its memory (a fresh contiguous copy), so an optimizer may update it in place.
+function accumulateInto(t: Tensor, grad: Tensor, createGraph: boolean): void {
+  if (createGraph) {
+    t.grad = t.grad === null ? grad : t.grad.add(grad)
+    return
+  }
+  if (t.grad === null) t.grad = grad.detach().clone()
+  else if (t.grad.requiresGrad) t.grad = t.grad.detach().add(grad)
+  else t.grad.add_(grad)
+}
+
+function checkAnomaly(node: Node, results: readonly (Tensor | null | undefined)[]): void {
+  results.forEach((g, i) => {
+    if (!g || (g.dtype !== 'float32' && g.dtype !== 'float64')) return
+    const data = g.contiguousData()
+    for (let j = 0; j < data.length; j++) {
+      if (!Number.isFinite(data[j])) {
+        const what = Number.isNaN(data[j]) ? 'NaN' : 'Inf'
+        const inp = node.inputs[i]
+        const name = inp?.name ? ` "${inp.name}"` : ''
+        throw new AutogradError(`anomaly: backward of "${node.op}" returned ${what} in the gradient of its input ${i}${name} (shape ${fmtShape(g.shape)}, element ${j}).\n"${node.op}" was created at:\n${node.stack ?? '  (created before anomaly mode was enabled)'}`)
+      }
+    }
+  })
+}
+
+/** Entry point of Tensor.backward(). */
+export function backward(t: Tensor, gradient?: Tensor, opts: BackwardOptions = {}): void {
+  if (!t.requiresGrad) throw new AutogradError('backward: tensor does not require grad and has no gradFn (did you forget requiresGrad: true, or run inside noGrad?)')
+  if (gradient === undefined) {
+    if (t.numel() !== 1) throw new AutogradError(`backward: grad can be implicitly created only for scalar outputs, got shape ${fmtShape(t.shape)}; pass a gradient of that shape`)
+    gradient = onesLikeNoGrad(t)
+  } else if (!shapesEqual(gradient.shape, t.shape)) {
+    throw new ShapeError(`backward: gradient of shape ${fmtShape(gradient.shape)} does not match the tensor's shape ${fmtShape(t.shape)}`)
+  }
+  runBackward([t], [gradient], opts)
+}
+
+function onesLikeNoGrad(t: Tensor): Tensor {
+  return noGrad(() => t.detach().mul(0).add(1))
+}

@@ -1,0 +1,141 @@
+// The seam between tensors and numbers. A kernel is a plain function over
+// TypedArrays plus shape/stride numbers: no Tensor, no autograd inside.
+// The pure-TS kernels (./ts) implement everything; @adjoint/native replaces
+// some of them (gemm, softmax...) by calling registerKernels().
+import type { FloatArray, TypedArray } from '../dtype.js'
+
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'geluTanh'
+  | 'silu' | 'sin' | 'cos' | 'abs' | 'reciprocal' | 'square' | 'sign' | 'erf' | 'floor' | 'ceil'
+  | 'round' | 'logicalNot' | 'isnan' | 'isinf'
+
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr'
+
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin'
+
+/**
+ * C[b] = alpha * A[b] @ B[b] + beta * C[b] for b in 0..batch-1, where
+ * A[b] is m x k with element (i, p) at a[aOffset + b*aBatchStride + i*aRowStride + p*aColStride],
+ * B[b] is k x n likewise, and C[b] is m x n with element (i, j) at
+ * c[cOffset + b*cBatchStride + i*cRowStride + j] (C rows are contiguous).
+ * A batch stride of 0 shares one operand across the batch. Strides of A and B may be
+ * anything (a transposed view has aRowStride = 1), so `x @ w.T` costs no copy.
+ * beta is 0 or 1 (beta = 0 ignores C's old contents, even NaN).
+ */
+export interface GemmArgs {
+  batch: number
+  m: number
+  n: number
+  k: number
+  alpha: number
+  beta: 0 | 1
+  a: FloatArray
+  aOffset: number
+  aBatchStride: number
+  aRowStride: number
+  aColStride: number
+  b: FloatArray
+  bOffset: number
+  bBatchStride: number
+  bRowStride: number
+  bColStride: number
+  c: FloatArray
+  cOffset: number
+  cBatchStride: number
+  cRowStride: number
+}
+
+/** Row-wise kernels over a contiguous [rows, cols] array, with the row being the last dim. */
+export interface RowwiseKernels {
+  /** out = softmax(x) along each row (max subtracted first). */
+  softmax(x: FloatArray, out: FloatArray, rows: number, cols: number): void
+  /** out = x - logsumexp(x) along each row. */
+  logSoftmax(x: FloatArray, out: FloatArray, rows: number, cols: number): void
+  /** gx = y * (gy - sum(gy * y)), y the softmax output. */
+  softmaxBackward(y: FloatArray, gy: FloatArray, gx: FloatArray, rows: number, cols: number): void
+  /** gx = gy - exp(y) * sum(gy), y the logSoftmax output. */
+  logSoftmaxBackward(y: FloatArray, gy: FloatArray, gx: FloatArray, rows: number, cols: number): void
+}
+
+export interface Backend extends RowwiseKernels {
+  /**
+   * Strided copy of `src` (shape, strides, offset) into `dst` from dstOffset, contiguous
+   * unless dstStrides is given (dtype converts on store; bool stores 0/1).
+   */
+  copy(src: TypedArray, srcOffset: number, shape: readonly number[], srcStrides: readonly number[], dst: TypedArray, dstOffset: number, dstStrides?: readonly number[]): void
+  /** out[i] = f(x[i]) over contiguous arrays of length n. */
+  unary(op: UnaryOp, x: TypedArray, out: TypedArray, n: number): void
+  /** out (contiguous, `shape`) = f(a, b) where a and b are read through broadcast strides (0 on broadcast dims). */
+  binary(op: BinaryOp, a: TypedArray, aOffset: number, aStrides: readonly number[], b: TypedArray, bOffset: number, bStrides: readonly number[], out: TypedArray, shape: readonly number[]): void
+  /** out[o] = reduce(x[o*r .. o*r + r)) over a contiguous [outer, r] array; arg ops write indices. */
+  reduce(op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, r: number): void
+  gemm(args: GemmArgs): void
+  /** out[i] = cond[i] ? a[i] : b[i] over contiguous arrays of length n. */
+  where(cond: Uint8Array, a: TypedArray, b: TypedArray, out: TypedArray, n: number): void
+  /** out[o, j, i] = x[o, index[j], i] for contiguous x [outer, dimSize, inner], out [outer, index.length, inner]. */
+  indexSelect(x: TypedArray, out: TypedArray, outer: number, dimSize: number, inner: number, index: Int32Array): void
+  /** out[o, index[j], i] += src[o, j, i] for contiguous out [outer, dimSize, inner], src [outer, index.length, inner]. */
+  indexAdd(src: TypedArray, out: TypedArray, outer: number, dimSize: number, inner: number, index: Int32Array): void
+  /**
+   * out (contiguous, shape of index) = x[..., index[...], ...] along dim: for a multi-index p of index,
+   * out[p] = x[p with p[dim] replaced by index[p]], x read through xStrides from xOffset.
+   */
+  gather(x: TypedArray, xOffset: number, xStrides: readonly number[], index: Int32Array, indexShape: readonly number[], dim: number, out: TypedArray): void
+  /** The adjoint of gather: out[p with p[dim] = index[p]] += src[p], out contiguous with outShape. */
+  scatterAdd(src: TypedArray, index: Int32Array, indexShape: readonly number[], dim: number, out: TypedArray, outShape: readonly number[]): void
+}
+
+export type KernelName = keyof Backend
+
+const overrides = new Map<KernelName, string>()
+let active: Backend | null = null
+
+/** The kernels in use now. */
+export function getBackend(): Backend {
+  if (active === null) throw new Error('adjoint: no backend installed (import @adjoint/core, not a deep path)')
+  return active
+}
+
+/** Installs the reference kernels; called once by core's index. */
+export function setReferenceBackend(b: Backend): void {
+  active = { ...b }
+  reference = b
+  overrides.clear()
+}
+let reference: Backend | null = null
+
+/** The pure-TS kernels, whatever is registered over them (used by tests as the reference). */
+export function referenceBackend(): Backend {
+  if (reference === null) throw new Error('adjoint: no backend installed')
+  return reference
+}
+
+/** Replaces some kernels (e.g. by @adjoint/native). `source` names who provides them. */
+export function registerKernels(source: string, kernels: Partial<Backend>): void {
+  const b = getBackend() as unknown as Record<string, unknown>
+  for (const [name, fn] of Object.entries(kernels)) {
+    if (typeof fn !== 'function') continue
+    b[name] = fn
+    overrides.set(name as KernelName, source)
+  }
+}
+
+/** Restores the reference kernels (all, or the named ones). */
+export function resetKernels(names?: KernelName[]): void {
+  const b = getBackend() as unknown as Record<string, unknown>
+  const ref = referenceBackend() as unknown as Record<string, unknown>
+  for (const name of names ?? [...overrides.keys()]) {
+    b[name] = ref[name]
+    overrides.delete(name)
+  }
+}
+
+/** E.g. "ts" or "ts + native(gemm, softmax, ...)". */
+export function backendInfo(): { name: string; overrides: Record<string, string> } {
+  const bySource = new Map<string, string[]>()
+  for (const [k, s] of overrides) bySource.set(s, [...(bySource.get(s) ?? []), k])
+  const parts = [...bySource].map(([s, ks]) => `${s}(${ks.join(', ')})`)
+  return { name: ['ts', ...parts].join(' + '), overrides: Object.fromEntries(overrides) }
+}

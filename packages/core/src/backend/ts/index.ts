@@ -1,0 +1,10 @@
+// The pure-TS backend: every kernel, the reference for any other backend.
+import type { Backend } from '../backend.js'
+import { copy } from './copy.js'
+import { binary, unary } from './elementwise.js'
+import { gemm } from './gemm.js'
+import { gather, indexAdd, indexSelect, scatterAdd, where } from './indexing.js'
+import { reduce } from './reduce.js'
+import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './rowwise.js'
+
+export const tsBackend: Backend = { copy, unary, binary, reduce, gemm, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward, where, indexSelect, indexAdd, gather, scatterAdd }

@@ -1,0 +1,37 @@
+import type { TypedArray } from '../../dtype.js'
+import type { ReduceOp } from '../backend.js'
+
+/** Reduces each contiguous row of length r of an [outer, r] array. NaN propagates through max/min. */
+export function reduce(op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, r: number): void {
+  switch (op) {
+    case 'sum':
+      for (let o = 0, p = 0; o < outer; o++) {
+        let s = 0
+        for (let i = 0; i < r; i++) s += x[p++]
+        out[o] = s
+      }
+      return
+    case 'prod':
+      for (let o = 0, p = 0; o < outer; o++) {
+        let s = 1
+        for (let i = 0; i < r; i++) s *= x[p++]
+        out[o] = s
+      }
+      return
+    case 'max':
+    case 'argmax':
+    case 'min':
+    case 'argmin': {
+      const isMax = op === 'max' || op === 'argmax', arg = op === 'argmax' || op === 'argmin'
+      for (let o = 0, p = 0; o < outer; o++, p += r) {
+        let best = x[p], bi = 0
+        for (let i = 1; i < r && best === best; i++) {
+          const v = x[p + i]
+          if (v !== v || (isMax ? v > best : v < best)) { best = v; bi = i }
+        }
+        out[o] = arg ? bi : best
+      }
+      return
+    }
+  }
+}

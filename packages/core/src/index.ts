@@ -1,0 +1,73 @@
+// @adjoint/core: tensors, ops and reverse-mode autodiff in plain TypeScript.
+import { setReferenceBackend } from './backend/backend.js'
+import { tsBackend } from './backend/ts/index.js'
+import './methods.js'
+
+setReferenceBackend(tsBackend)
+
+export { Tensor, type Storage, type NestedArray } from './tensor.js'
+export { type DType, type TypedArray, type FloatArray, isFloat, promoteTypes } from './dtype.js'
+export { AdjointError, ShapeError, DTypeError, IndexError, AutogradError, ValueError } from './errors.js'
+export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './random.js'
+export { broadcastShapes, numel, contiguousStrides } from './shape.js'
+export {
+  getBackend, registerKernels, resetKernels, referenceBackend, backendInfo,
+  type Backend, type GemmArgs, type UnaryOp, type BinaryOp, type ReduceOp, type KernelName,
+} from './backend/backend.js'
+
+export * from './ops/creation.js'
+export { binaryOp, unaryOp, where, maskedFill, clamp, triu, tril } from './ops/elementwise.js'
+export { sum, mean, prod, amax, amin, argmax, argmin, max, min, logsumexp, variance as var, std, type ValuesIndices, type Dims, type VarOptions } from './ops/reduce.js'
+export { matmul, linear } from './ops/matmul.js'
+export { softmax, logSoftmax } from './ops/softmax.js'
+export { reshape, view, permute, transpose, expand, unsqueeze, squeeze, flatten, unflatten, slice, narrow, split, chunk, cat, stack, contiguous, clone } from './ops/movement.js'
+export { gather, scatterAdd, indexSelect, indexAdd, embedding } from './ops/indexing.js'
+export { to, detach } from './ops/cast.js'
+export type { TensorLike } from './ops/util.js'
+
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js'
+export { Node, record, needsGrad, type BackwardFn } from './autograd/node.js'
+export { type BackwardOptions, sumToShape } from './autograd/engine.js'
+export { autogradGrad, type GradOptions } from './autograd/grad.js'
+export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradgradcheckOptions } from './autograd/gradcheck.js'
+
+import { unaryOp, binaryOp } from './ops/elementwise.js'
+import type { TensorLike } from './ops/util.js'
+import type { Tensor as T } from './tensor.js'
+import { autogradGrad } from './autograd/grad.js'
+import { backward as engineBackward } from './autograd/engine.js'
+
+// Function forms of the elementwise ops (torch.exp(x), torch.add(a, b), ...).
+export const neg = (x: T) => unaryOp('neg', x)
+export const exp = (x: T) => unaryOp('exp', x)
+export const log = (x: T) => unaryOp('log', x)
+export const sqrt = (x: T) => unaryOp('sqrt', x)
+export const rsqrt = (x: T) => unaryOp('rsqrt', x)
+export const tanh = (x: T) => unaryOp('tanh', x)
+export const sigmoid = (x: T) => unaryOp('sigmoid', x)
+export const relu = (x: T) => unaryOp('relu', x)
+export const gelu = (x: T, opts: { approximate?: 'none' | 'tanh' } = {}) => unaryOp(opts.approximate === 'tanh' ? 'geluTanh' : 'gelu', x)
+export const silu = (x: T) => unaryOp('silu', x)
+export const sin = (x: T) => unaryOp('sin', x)
+export const cos = (x: T) => unaryOp('cos', x)
+export const abs = (x: T) => unaryOp('abs', x)
+export const reciprocal = (x: T) => unaryOp('reciprocal', x)
+export const square = (x: T) => unaryOp('square', x)
+export const sign = (x: T) => unaryOp('sign', x)
+export const erf = (x: T) => unaryOp('erf', x)
+export const add = (a: TensorLike, b: TensorLike) => binaryOp('add', a, b)
+export const sub = (a: TensorLike, b: TensorLike) => binaryOp('sub', a, b)
+export const mul = (a: TensorLike, b: TensorLike) => binaryOp('mul', a, b)
+export const div = (a: TensorLike, b: TensorLike) => binaryOp('div', a, b)
+export const pow = (a: TensorLike, b: TensorLike) => binaryOp('pow', a, b)
+export const maximum = (a: TensorLike, b: TensorLike) => binaryOp('maximum', a, b)
+export const minimum = (a: TensorLike, b: TensorLike) => binaryOp('minimum', a, b)
+export const eq = (a: TensorLike, b: TensorLike) => binaryOp('eq', a, b)
+export const ne = (a: TensorLike, b: TensorLike) => binaryOp('ne', a, b)
+export const lt = (a: TensorLike, b: TensorLike) => binaryOp('lt', a, b)
+export const le = (a: TensorLike, b: TensorLike) => binaryOp('le', a, b)
+export const gt = (a: TensorLike, b: TensorLike) => binaryOp('gt', a, b)
+export const ge = (a: TensorLike, b: TensorLike) => binaryOp('ge', a, b)
+
+/** torch.autograd's entry points. */
+export const autograd = { grad: autogradGrad, backward: engineBackward }

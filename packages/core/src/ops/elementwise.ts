@@ -1,0 +1,192 @@
+// Elementwise ops: unary math, binary arithmetic with broadcasting, comparisons,
+// where/maskedFill/clamp/triu/tril. Each op's backward sits right under its forward.
+import { record, needsGrad } from '../autograd/node.js'
+import { getBackend, type BinaryOp, type UnaryOp } from '../backend/backend.js'
+import { isFloat, promoteTypes, promoteWithScalar, type DType } from '../dtype.js'
+import { DTypeError, ValueError } from '../errors.js'
+import { broadcastShapes, broadcastStrides } from '../shape.js'
+import { Tensor } from '../tensor.js'
+import { assertTensor, scalar, type TensorLike } from './util.js'
+
+// ---------- unary ----------
+
+const floatResult = new Set<UnaryOp>(['exp', 'log', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'gelu', 'geluTanh', 'silu', 'sin', 'cos', 'reciprocal', 'erf'])
+const boolResult = new Set<UnaryOp>(['logicalNot', 'isnan', 'isinf'])
+
+function unaryForward(op: UnaryOp, x: Tensor): Tensor {
+  assertTensor(op, x)
+  let dtype: DType = x.dtype
+  if (boolResult.has(op)) dtype = 'bool'
+  else if (floatResult.has(op) && !isFloat(dtype)) dtype = 'float32'
+  else if (x.dtype === 'bool' && op !== 'abs') dtype = op === 'neg' ? 'bool' : 'int32'
+  if (op === 'neg' && x.dtype === 'bool') throw new DTypeError('neg: negation of a bool tensor is not supported; use logicalNot')
+  const out = Tensor.empty(x.shape, dtype)
+  getBackend().unary(op, x.contiguousData(), out.storage.data, out.numel())
+  return out
+}
+
+type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI)
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI)
+
+// d out / d x, times g. Written with Tensor ops, so each is differentiable again.
+const unaryRules: Partial<Record<UnaryOp, UnaryRule>> = {
+  neg: (g) => g.neg(), //                                     d(-x) = -1
+  exp: (g, _x, y) => g.mul(y), //                             d e^x = e^x
+  log: (g, x) => g.div(x), //                                 d ln x = 1/x
+  sqrt: (g, _x, y) => g.div(y.mul(2)), //                     d sqrt x = 1/(2 sqrt x)
+  rsqrt: (g, _x, y) => g.mul(y.pow(3)).mul(-0.5), //          d x^-1/2 = -1/2 x^-3/2
+  tanh: (g, _x, y) => g.mul(y.square().neg().add(1)), //      d tanh = 1 - tanh^2
+  sigmoid: (g, _x, y) => g.mul(y.mul(y.neg().add(1))), //     d s = s (1 - s)
+  relu: (g, x) => g.mul(x.gt(0)), //                          d relu = [x > 0]
+  // d gelu = Phi(x) + x phi(x), Phi(x) = (1 + erf(x/sqrt2))/2, phi(x) = e^{-x^2/2}/sqrt(2 pi)
+  gelu: (g, x) => g.mul(x.mul(Math.SQRT1_2).erf().add(1).mul(0.5).add(x.mul(x.square().mul(-0.5).exp()).mul(INV_SQRT_2PI))),
+  // u = sqrt(2/pi)(x + 0.044715 x^3), t = tanh u: d = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi)(1 + 3*0.044715 x^2)
+  geluTanh: (g, x) => {
+    const t = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh()
+    const du = x.square().mul(3 * 0.044715).add(1).mul(SQRT_2_OVER_PI)
+    return g.mul(t.add(1).mul(0.5).add(x.mul(0.5).mul(t.square().neg().add(1)).mul(du)))
+  },
+  silu: (g, x) => { const s = x.sigmoid(); return g.mul(s.mul(x.mul(s.neg().add(1)).add(1))) }, // d x s(x) = s (1 + x (1 - s))
+  sin: (g, x) => g.mul(x.cos()), //                           d sin = cos
+  cos: (g, x) => g.mul(x.sin()).neg(), //                     d cos = -sin
+  abs: (g, x) => g.mul(x.sign()), //                          d |x| = sign x
+  reciprocal: (g, _x, y) => g.mul(y.square()).neg(), //       d 1/x = -1/x^2
+  square: (g, x) => g.mul(x).mul(2), //                       d x^2 = 2x
+  erf: (g, x) => g.mul(x.square().neg().exp()).mul(2 / Math.sqrt(Math.PI)), // d erf = 2/sqrt(pi) e^{-x^2}
+  sign: (g) => g.mul(0), //                                   piecewise constant: zero gradient
+  floor: (g) => g.mul(0),
+  ceil: (g) => g.mul(0),
+  round: (g) => g.mul(0),
+}
+const savesOutput = new Set<UnaryOp>(['exp', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'reciprocal'])
+
+export function unaryOp(op: UnaryOp, x: Tensor): Tensor {
+  const out = unaryForward(op, x)
+  const rule = unaryRules[op]
+  if (rule && isFloat(out.dtype) && needsGrad(x)) {
+    record(op, out, [x], (g) => [rule(g, x, out)], savesOutput.has(op) ? [out] : [x])
+  }
+  return out
+}
+
+// ---------- binary ----------
+
+function asTensor(op: string, v: TensorLike, other: Tensor): Tensor {
+  if (v instanceof Tensor) return v
+  if (typeof v !== 'number' && typeof v !== 'boolean') throw new ValueError(`${op}: expected a Tensor or a number, got ${v === null ? 'null' : typeof v}`)
+  return scalar(v, promoteWithScalar(other.dtype, v))
+}
+
+const comparison = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr'])
+
+function binaryForward(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const shape = broadcastShapes(op, a.shape, b.shape)
+  let dtype: DType = comparison.has(op) ? 'bool' : promoteTypes(a.dtype, b.dtype)
+  if (op === 'div' && !isFloat(dtype)) dtype = 'float32' // true division, as in PyTorch
+  else if (dtype === 'bool' && !comparison.has(op)) dtype = op === 'mul' || op === 'maximum' || op === 'minimum' ? 'bool' : 'int32'
+  const out = Tensor.empty(shape, dtype)
+  getBackend().binary(op, a.storage.data, a.offset, broadcastStrides(a.shape, a.strides, shape), b.storage.data, b.offset, broadcastStrides(b.shape, b.strides, shape), out.storage.data, shape)
+  return out
+}
+
+type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null]
+
+// Gradients w.r.t. (a, b), of the broadcast output shape; the engine sums them to each input's shape.
+const binaryRules: Partial<Record<BinaryOp, BinaryRule>> = {
+  add: (g) => [g, g], //                                       d(a + b) = (1, 1)
+  sub: (g, _a, b) => [g, b.requiresGrad ? g.neg() : null], //  d(a - b) = (1, -1)
+  mul: (g, a, b) => [a.requiresGrad ? g.mul(b) : null, b.requiresGrad ? g.mul(a) : null], // d(a b) = (b, a)
+  // d(a / b) = (1/b, -a/b^2)
+  div: (g, a, b) => [a.requiresGrad ? g.div(b) : null, b.requiresGrad ? g.mul(a).div(b.square()).neg() : null],
+  // d(a^b) = (b a^(b-1), a^b ln a)
+  pow: (g, a, b, out) => [a.requiresGrad ? g.mul(b).mul(a.pow(b.sub(1))) : null, b.requiresGrad ? g.mul(out).mul(a.log()) : null],
+  // ties split the gradient evenly, as PyTorch does
+  maximum: (g, a, b) => { const h = g.mul(a.eq(b)).mul(0.5); return [g.mul(a.gt(b)).add(h), g.mul(b.gt(a)).add(h)] },
+  minimum: (g, a, b) => { const h = g.mul(a.eq(b)).mul(0.5); return [g.mul(a.lt(b)).add(h), g.mul(b.lt(a)).add(h)] },
+}
+
+export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new ValueError(`${op}: at least one operand must be a Tensor`)
+  const ta = a instanceof Tensor ? a : asTensor(op, a, b as Tensor)
+  const tb = b instanceof Tensor ? b : asTensor(op, b, ta)
+  const out = binaryForward(op, ta, tb)
+  const rule = binaryRules[op]
+  if (rule && isFloat(out.dtype) && needsGrad(ta, tb)) {
+    record(op, out, [ta, tb], (g) => rule(g, ta, tb, out), op === 'pow' ? [ta, tb, out] : op === 'add' || op === 'sub' ? [] : [ta, tb])
+  }
+  return out
+}
+
+// ---------- selection ----------
+
+/** where(cond, a, b): a where cond is true, else b (broadcast together). */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  assertTensor('where', cond, 'condition')
+  if (cond.dtype !== 'bool') throw new DTypeError(`where: condition must be a bool tensor, got ${cond.dtype}`)
+  const ref = a instanceof Tensor ? a : b instanceof Tensor ? b : null
+  const ta = a instanceof Tensor ? a : scalar(a, ref ? promoteWithScalar(ref.dtype, a) : typeof a === 'boolean' ? 'bool' : 'float32')
+  const tb = b instanceof Tensor ? b : scalar(b, promoteWithScalar(ta.dtype, b))
+  const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, ta.shape), tb.shape)
+  const dtype = promoteTypes(ta.dtype, tb.dtype)
+  const out = Tensor.empty(shape, dtype)
+  const dense = (t: Tensor) => t.expand(shape).contiguousData()
+  getBackend().where(dense(cond) as Uint8Array, dense(ta), dense(tb), out.storage.data, out.numel())
+  if (isFloat(dtype) && needsGrad(ta, tb)) {
+    // d where(c, a, b) = (g where c, g where not c)
+    record('where', out, [ta, tb], (g) => [ta.requiresGrad ? where(cond, g, 0) : null, tb.requiresGrad ? where(cond, 0, g) : null])
+  }
+  return out
+}
+
+/** Elements where mask is true replaced by value (mask broadcasts to x). */
+export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  assertTensor('maskedFill', x)
+  assertTensor('maskedFill', mask, 'mask')
+  if (mask.dtype !== 'bool') throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`)
+  const shape = broadcastShapes('maskedFill', x.shape, mask.shape)
+  if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i])) throw new ValueError(`maskedFill: mask of shape [${mask.shape.join(',')}] does not broadcast to the input's shape [${x.shape.join(',')}]`)
+  return where(mask, scalar(value, x.dtype), x)
+}
+
+/** clamp(x, min, max): gradient 1 where min <= x <= max, else 0. */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  assertTensor('clamp', x)
+  if ((min === undefined || min === null) && (max === undefined || max === null)) throw new ValueError('clamp: at least one of min and max must be given')
+  let out = x
+  const inner = () => {
+    if (min !== undefined && min !== null) out = binaryForward('maximum', out, scalar(min, x.dtype))
+    if (max !== undefined && max !== null) out = binaryForward('minimum', out, scalar(max, x.dtype))
+    return out === x ? binaryForward('add', x, scalar(0, x.dtype)) : out
+  }
+  const result = inner()
+  if (isFloat(x.dtype) && needsGrad(x)) {
+    record('clamp', result, [x], (g) => {
+      let keep = g
+      if (min !== undefined && min !== null) keep = keep.mul(x.ge(min))
+      if (max !== undefined && max !== null) keep = keep.mul(x.le(max))
+      return [keep]
+    }, [x])
+  }
+  return result
+}
+
+function triangle(op: 'triu' | 'tril', x: Tensor, k: number): Tensor {
+  assertTensor(op, x)
+  if (x.ndim < 2) throw new ValueError(`${op}: expected a tensor with at least 2 dims, got ${x.ndim}`)
+  const rows = x.shape[x.ndim - 2], cols = x.shape[x.ndim - 1]
+  const mask = Tensor.empty([rows, cols], 'bool')
+  const m = mask.storage.data
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) m[i * cols + j] = (op === 'triu' ? j - i >= k : j - i <= k) ? 1 : 0
+  return where(mask, x, 0)
+}
+
+/** Upper triangle (j - i >= k) of the last two dims; the rest zero. */
+export function triu(x: Tensor, k = 0): Tensor {
+  return triangle('triu', x, k)
+}
+
+/** Lower triangle (j - i <= k) of the last two dims; the rest zero. */
+export function tril(x: Tensor, k = 0): Tensor {
+  return triangle('tril', x, k)
+}

@@ -1,0 +1,80 @@
+// matmul with PyTorch's semantics (dot, matrix-vector, batched with broadcast
+// batch dims) on top of one batched, strided gemm kernel; and linear.
+import { needsGrad, record } from '../autograd/node.js'
+import { getBackend } from '../backend/backend.js'
+import { isFloat, promoteTypes, type FloatArray } from '../dtype.js'
+import { DTypeError, ShapeError, fmtShape } from '../errors.js'
+import { broadcastShapes, numel } from '../shape.js'
+import { Tensor } from '../tensor.js'
+import { assertTensor } from './util.js'
+
+/** One stride that walks all batch dims of a view, or null when they do not collapse. */
+function batchStride(shape: readonly number[], strides: readonly number[]): number | null {
+  let s: number | null = null
+  let expect = 0
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] === 1) continue
+    if (s === null) { s = strides[d]; expect = strides[d] * shape[d]; continue }
+    if (strides[d] !== expect) return null
+    expect = strides[d] * shape[d]
+  }
+  return s ?? 0
+}
+
+/** Batched product of >= 2-D tensors: [...batch, m, k] @ [...batch, k, n] with broadcast batch dims. */
+function bmm(a: Tensor, b: Tensor): Tensor {
+  const m = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1], k2 = b.shape[b.ndim - 2], n = b.shape[b.ndim - 1]
+  if (k !== k2) throw new ShapeError(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${k} != ${k2})`)
+  const batchShape = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2))
+  const dtype = promoteTypes(a.dtype, b.dtype)
+  if (!isFloat(dtype)) throw new DTypeError(`matmul: expected floating-point tensors, got ${a.dtype} and ${b.dtype}`)
+  const out = Tensor.empty([...batchShape, m, n], dtype)
+  const batch = numel(batchShape)
+  const prep = (t: Tensor, rows: number, cols: number) => {
+    let v = t.dtype === dtype ? t : t.to(dtype)
+    v = v.expand([...batchShape, rows, cols])
+    let bs = batchStride(batchShape, v.strides.slice(0, -2))
+    if (bs === null) { v = v.contiguous(); bs = rows * cols }
+    return { v, bs }
+  }
+  const A = prep(a.detach(), m, k), B = prep(b.detach(), k, n)
+  // [B, m, k] @ [k, n] with A's rows contiguous across the batch: one big gemm with m' = B*m.
+  const fold = batch > 1 && B.bs === 0 && A.bs === m * A.v.strides[A.v.ndim - 2]
+  getBackend().gemm({
+    batch: fold ? 1 : batch, m: fold ? batch * m : m, n, k, alpha: 1, beta: 0,
+    a: A.v.storage.data as FloatArray, aOffset: A.v.offset, aBatchStride: A.bs, aRowStride: A.v.strides[A.v.ndim - 2], aColStride: A.v.strides[A.v.ndim - 1],
+    b: B.v.storage.data as FloatArray, bOffset: B.v.offset, bBatchStride: B.bs, bRowStride: B.v.strides[B.v.ndim - 2], bColStride: B.v.strides[B.v.ndim - 1],
+    c: out.storage.data as FloatArray, cOffset: 0, cBatchStride: m * n, cRowStride: n,
+  })
+  if (needsGrad(a, b)) {
+    // d(A B) = (g B^T, A^T g); broadcast batch dims are summed back by the engine.
+    record('matmul', out, [a, b], (g) => [
+      a.requiresGrad ? g.matmul(b.transpose(-1, -2)) : null,
+      b.requiresGrad ? (b.ndim === 2 && a.ndim > 2 ? a.reshape([-1, k]).transpose(0, 1).matmul(g.reshape([-1, n])) : a.transpose(-1, -2).matmul(g)) : null,
+    ], [a, b])
+  }
+  return out
+}
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  assertTensor('matmul', a)
+  assertTensor('matmul', b, 'other')
+  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both arguments need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`)
+  if (a.ndim === 1 && b.ndim === 1) {
+    if (a.shape[0] !== b.shape[0]) throw new ShapeError(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${a.shape[0]} != ${b.shape[0]})`)
+    return bmm(a.unsqueeze(0), b.unsqueeze(1)).reshape([])
+  }
+  if (a.ndim === 1) return bmm(a.unsqueeze(0), b).squeeze(-2)
+  if (b.ndim === 1) return bmm(a, b.unsqueeze(1)).squeeze(-1)
+  return bmm(a, b)
+}
+
+/** y = x W^T + b, W of shape [out, in] (PyTorch's layout). */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  assertTensor('linear', x)
+  assertTensor('linear', weight, 'weight')
+  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`)
+  if (x.shape[x.ndim - 1] !== weight.shape[1]) throw new ShapeError(`linear: input of shape ${fmtShape(x.shape)} does not match weight ${fmtShape(weight.shape)} (${x.shape[x.ndim - 1]} != ${weight.shape[1]})`)
+  const y = matmul(x, weight.transpose(0, 1))
+  return bias ? y.add(bias) : y
+}

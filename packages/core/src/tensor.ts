@@ -1,0 +1,140 @@
+// class Tensor: a view (shape, strides, offset) over a shared Storage.
+// Ops are installed as methods by ./methods.ts; this file holds the data model.
+import type { Node } from './autograd/node.js'
+import { getBackend } from './backend/backend.js'
+import { allocArray, type DType, type TypedArray } from './dtype.js'
+import { AdjointError, ValueError, fmtShape } from './errors.js'
+import { formatTensor } from './format.js'
+import { contiguousStrides, isContiguous, numel } from './shape.js'
+
+/** The memory a tensor and its views share; `version` counts in-place writes. */
+export interface Storage {
+  data: TypedArray
+  version: number
+}
+
+export type NestedArray = number | boolean | NestedArray[]
+
+let nextId = 1
+
+export class Tensor {
+  readonly id = nextId++
+  /** Autograd: does this tensor take part in gradient computation? */
+  requiresGrad = false
+  /** The gradient accumulated by backward() (leaves, and non-leaves that called retainGrad()). */
+  grad: Tensor | null = null
+  /** The node that created this tensor (null for leaves). */
+  gradFn: Node | null = null
+  /** An optional name, shown in graph exports. */
+  name: string | undefined = undefined
+  /** Autograd hooks on a leaf: run on the gradient before it is accumulated. */
+  hooks: ((grad: Tensor) => Tensor | void)[] | null = null
+  /** Autograd hooks on a leaf: run after the gradient was accumulated into .grad. */
+  postAccumulateHooks: ((t: Tensor) => void)[] | null = null
+
+  constructor(
+    readonly storage: Storage,
+    readonly shape: readonly number[],
+    readonly strides: readonly number[],
+    readonly offset: number,
+    readonly dtype: DType,
+  ) {}
+
+  /** A new contiguous tensor owning `data`. */
+  static fromArray(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+    return new Tensor({ data, version: 0 }, shape, contiguousStrides(shape), 0, dtype)
+  }
+
+  /** A fresh, zero-filled contiguous tensor. */
+  static empty(shape: readonly number[], dtype: DType): Tensor {
+    return Tensor.fromArray(allocArray(dtype, numel(shape)), shape, dtype)
+  }
+
+  /** A view sharing this tensor's storage (no copy, no autograd). */
+  view_(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+    return new Tensor(this.storage, shape, strides, offset, this.dtype)
+  }
+
+  get ndim(): number {
+    return this.shape.length
+  }
+
+  numel(): number {
+    return numel(this.shape)
+  }
+
+  /** `size()` is the shape, `size(d)` one dim (negative counts from the end). */
+  size(): number[]
+  size(dim: number): number
+  size(dim?: number): number | number[] {
+    if (dim === undefined) return [...this.shape]
+    const d = dim < 0 ? dim + this.ndim : dim
+    if (d < 0 || d >= this.ndim) throw new AdjointError(`size: dim ${dim} out of range for shape ${fmtShape(this.shape)}`)
+    return this.shape[d]
+  }
+
+  get isLeaf(): boolean {
+    return this.gradFn === null
+  }
+
+  /** Version of the storage: bumped by every in-place write. */
+  get version(): number {
+    return this.storage.version
+  }
+
+  isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides)
+  }
+
+  /**
+   * The TypedArray of a contiguous tensor, exactly its elements (a subarray when
+   * the view starts at an offset). Throws for non-contiguous views: call contiguous() first.
+   */
+  get data(): TypedArray {
+    if (!this.isContiguous()) throw new AdjointError(`data: tensor of shape ${fmtShape(this.shape)} with strides ${fmtShape(this.strides)} is not contiguous; call contiguous() first`)
+    const n = this.numel()
+    const d = this.storage.data
+    return this.offset === 0 && d.length === n ? d : d.subarray(this.offset, this.offset + n)
+  }
+
+  /** Elements in row-major order as a fresh (or, when contiguous, the shared) TypedArray. */
+  contiguousData(): TypedArray {
+    if (this.isContiguous()) return this.data
+    const out = allocArray(this.dtype, this.numel())
+    getBackend().copy(this.storage.data, this.offset, this.shape, this.strides, out, 0)
+    return out
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.numel() !== 1) throw new ValueError(`item: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`)
+    return this.storage.data[this.offset]
+  }
+
+  /** Nested JS arrays (numbers; booleans for bool tensors). */
+  toArray(): NestedArray {
+    const flat = this.contiguousData()
+    const isBool = this.dtype === 'bool'
+    const build = (dim: number, start: number): NestedArray => {
+      if (dim === this.ndim) return isBool ? flat[start] !== 0 : flat[start]
+      const step = numel(this.shape.slice(dim + 1))
+      const out: NestedArray[] = []
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, start + i * step))
+      return out
+    }
+    return build(0, 0)
+  }
+
+  /** Flat JS array of the elements in row-major order. */
+  toList(): number[] {
+    return Array.from(this.contiguousData())
+  }
+
+  toString(): string {
+    return formatTensor(this)
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString()
+  }
+}

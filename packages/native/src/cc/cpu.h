@@ -1,0 +1,17 @@
+// Which instruction set's kernels run: the best one the CPU supports, chosen
+// at load time; ADJOINT_ISA=portable|avx2|avx512 (or set_isa) picks a lower one.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "isa.h"
+
+namespace adj {
+
+const IsaTable& isa();
+// Names of the tables this CPU can run, best first.
+std::vector<std::string> supported_isas();
+// Selects a table by name; returns false if the CPU cannot run it or it was not compiled.
+bool set_isa(const std::string& name);
+
+}  // namespace adj

@@ -1,0 +1,41 @@
+// Batched, strided GEMM driver: picks OpenBLAS or the built-in kernel, splits
+// the work over threads. Arguments must have been validated (napi_args).
+#pragma once
+#include <cstdint>
+
+namespace adj {
+
+// C[b] = alpha * A[b] @ B[b] + (beta1 ? C[b] : 0). Pointers point at element 0
+// of batch 0 (offsets already applied); any stride may be 0 or negative except
+// C's column stride, which is 1.
+template <class T>
+struct GemmCall {
+  int64_t batch, m, n, k;
+  T alpha;
+  bool beta1;
+  const T* a;
+  int64_t sa, rsa, csa;
+  const T* b;
+  int64_t sb, rsb, csb;
+  T* c;
+  int64_t sc, rsc;
+};
+
+enum class GemmImpl { Auto, Builtin, Blas };
+// Auto: OpenBLAS when linked (and the layout fits), else the built-in kernel.
+// Builtin: always the built-in kernel. Blas: as Auto (a layout BLAS cannot take still
+// runs built-in), kept distinct so benchmarks can say what they asked for.
+void set_gemm_impl(GemmImpl impl);
+GemmImpl gemm_impl();
+
+template <class T>
+void gemm(const GemmCall<T>& g);
+
+// Tuning knobs (measured; see docs/benchmarks.md).
+struct GemmTuning {
+  int64_t min_flops_per_thread;   // below this per thread, fewer threads
+  int64_t blas_min_batched_flops; // batched items smaller than this use the built-in kernel over the pool
+};
+GemmTuning& gemm_tuning();
+
+}  // namespace adj

@@ -1,0 +1,16 @@
+// AVX-512F kernels (compiled with -mavx512f; run only where cpu.cc saw AVX-512F).
+#if defined(__x86_64__) || defined(_M_X64)
+#include "isa.h"
+
+#define ADJ_VBYTES 64
+namespace {
+#include "kernels.inl"
+}  // namespace
+
+namespace adj {
+// float: 12 x 32 tile = 24 zmm accumulators (of 32); double: 12 x 16.
+// KC 192 keeps a B micro-panel (192 x 32 floats = 24 KiB) inside a 32 KiB L1.
+static const IsaTable avx512 = ADJ_ISA_TABLE("avx512", 12, 2, 120, 192, 3072, 12, 2, 120, 192, 1536);
+const IsaTable* isa_avx512() { return &avx512; }
+}  // namespace adj
+#endif

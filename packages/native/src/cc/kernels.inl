@@ -1,0 +1,374 @@
+// The compute kernels, written once with GCC/Clang vector extensions and
+// compiled once per instruction set: each isa_*.cc defines ADJ_VBYTES (the
+// vector width in bytes: 64 AVX-512, 32 AVX2, 16 SSE2/NEON) and includes this
+// file inside an anonymous namespace, with its own -m flags.
+//
+// No C++ standard header may be included from here: everything below has
+// internal linkage, so no function compiled with -mavx512f can be merged (ODR)
+// with a copy that a CPU without AVX-512 would then run.
+
+typedef float vf __attribute__((vector_size(ADJ_VBYTES)));
+typedef double vd __attribute__((vector_size(ADJ_VBYTES)));
+typedef int32_t vi __attribute__((vector_size(ADJ_VBYTES)));
+// Unaligned, aliasing-safe views for loads and stores.
+typedef float vf_u __attribute__((vector_size(ADJ_VBYTES), aligned(4), may_alias));
+typedef double vd_u __attribute__((vector_size(ADJ_VBYTES), aligned(8), may_alias));
+
+template <class T> struct Vec;
+template <> struct Vec<float> { typedef vf V; typedef vf_u U; };
+template <> struct Vec<double> { typedef vd V; typedef vd_u U; };
+
+inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+// Splits `total` into ceil(total / max) nearly equal blocks, each a multiple of `unit`.
+inline int64_t balanced_block(int64_t total, int64_t max, int64_t unit) {
+  const int64_t blocks = (total + max - 1) / max;
+  return imin(max, round_up((total + blocks - 1) / blocks, unit));
+}
+
+// ---------------------------------------------------------------------------
+// GEMM: BLIS-style loops around a register-blocked MR x NR micro-kernel.
+//   for jc (NC columns of B and C)        B panel kc x nc packed: lives in L3/L2
+//     for pc (KC of the k dimension)
+//       for ic (MC rows of A and C)       A block mc x kc packed: lives in L2
+//         for jr (NR) for ir (MR)         micro-kernel: C tile in registers,
+//                                         B micro-panel (kc x NR) in L1
+// Packing reads A and B through arbitrary strides, so transposed views cost
+// nothing beyond the packing every block needs anyway.
+
+template <class T, int MR, int NV>
+struct Tile {
+  typedef typename Vec<T>::V V;
+  typedef typename Vec<T>::U U;
+  static constexpr int L = sizeof(V) / sizeof(T);
+  static constexpr int NR = NV * L;
+
+  // C[0:mr, 0:nr] = alpha * Ap @ Bp (+ C when acc). Ap is kc x MR, Bp is kc x NR.
+  static void micro(int64_t kc, const T* __restrict ap, const T* __restrict bp, T* __restrict c,
+                    int64_t rsc, T alpha, bool acc, int mr, int nr) {
+    V s[MR][NV];
+    for (int i = 0; i < MR; ++i)
+      for (int v = 0; v < NV; ++v) s[i][v] = V{};
+    for (int64_t p = 0; p < kc; ++p) {
+      V bv[NV];
+      for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
+      for (int i = 0; i < MR; ++i) {
+        const T a = ap[i];
+        for (int v = 0; v < NV; ++v) s[i][v] += a * bv[v];
+      }
+      ap += MR;
+      bp += NR;
+    }
+    if (mr == MR && nr == NR) {
+      if (acc) {
+        for (int i = 0; i < MR; ++i)
+          for (int v = 0; v < NV; ++v) {
+            U* cp = (U*)(c + i * rsc + v * L);
+            *cp = alpha * s[i][v] + *cp;
+          }
+      } else {
+        for (int i = 0; i < MR; ++i)
+          for (int v = 0; v < NV; ++v) *(U*)(c + i * rsc + v * L) = alpha * s[i][v];
+      }
+      return;
+    }
+    T tmp[MR * NR] __attribute__((aligned(64)));
+    for (int i = 0; i < MR; ++i)
+      for (int v = 0; v < NV; ++v) *(U*)(tmp + i * NR + v * L) = s[i][v];
+    for (int i = 0; i < mr; ++i) {
+      T* ci = c + i * rsc;
+      const T* ti = tmp + i * NR;
+      if (acc)
+        for (int j = 0; j < nr; ++j) ci[j] = alpha * ti[j] + ci[j];
+      else
+        for (int j = 0; j < nr; ++j) ci[j] = alpha * ti[j];
+    }
+  }
+
+  // Ap: ceil(mc / MR) strips of kc x MR (p-major), rows past mc zero.
+  static void pack_a(int64_t mc, int64_t kc, const T* a, int64_t rsa, int64_t csa, T* __restrict ap) {
+    for (int64_t i0 = 0; i0 < mc; i0 += MR, ap += MR * kc) {
+      const T* src = a + i0 * rsa;
+      const int mr = (int)imin(MR, mc - i0);
+      if (mr == MR && csa == 1) {
+        for (int64_t p = 0; p < kc; ++p)
+          for (int i = 0; i < MR; ++i) ap[p * MR + i] = src[i * rsa + p];
+      } else if (mr == MR && rsa == 1) {
+        for (int64_t p = 0; p < kc; ++p)
+          for (int i = 0; i < MR; ++i) ap[p * MR + i] = src[p * csa + i];
+      } else {
+        for (int64_t p = 0; p < kc; ++p) {
+          for (int i = 0; i < mr; ++i) ap[p * MR + i] = src[i * rsa + p * csa];
+          for (int i = mr; i < MR; ++i) ap[p * MR + i] = T(0);
+        }
+      }
+    }
+  }
+
+  // Bp: ceil(nc / NR) strips of kc x NR (p-major), columns past nc zero.
+  static void pack_b(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* __restrict bp) {
+    for (int64_t j0 = 0; j0 < nc; j0 += NR, bp += NR * kc) {
+      const T* src = b + j0 * csb;
+      const int nr = (int)imin(NR, nc - j0);
+      if (nr == NR && csb == 1) {
+        for (int64_t p = 0; p < kc; ++p)
+          for (int v = 0; v < NV; ++v) *(U*)(bp + p * NR + v * L) = *(const U*)(src + p * rsb + v * L);
+      } else if (nr == NR && rsb == 1) {
+        for (int j = 0; j < NR; ++j)
+          for (int64_t p = 0; p < kc; ++p) bp[p * NR + j] = src[j * csb + p];
+      } else {
+        for (int64_t p = 0; p < kc; ++p) {
+          for (int j = 0; j < nr; ++j) bp[p * NR + j] = src[j * csb + p * rsb];
+          for (int j = nr; j < NR; ++j) bp[p * NR + j] = T(0);
+        }
+      }
+    }
+  }
+};
+
+template <class T, int MR, int NV, int MC, int KC, int NC>
+struct Gemm {
+  typedef Tile<T, MR, NV> TT;
+  static constexpr int NR = TT::NR;
+  static constexpr int64_t ALIGN = 64 / sizeof(T);
+  static_assert(MC % MR == 0, "MC must be a multiple of MR");
+  static_assert(NC % NR == 0, "NC must be a multiple of NR");
+
+  static size_t workspace(int64_t m, int64_t n, int64_t k) {
+    if (m <= 0 || n <= 0 || k <= 0) return 0;
+    const int64_t kc = balanced_block(k, KC, 1);
+    const int64_t mc = round_up(balanced_block(m, MC, MR), MR);
+    const int64_t nc = round_up(imin(NC, n), NR);
+    return (size_t)(round_up(mc * kc, ALIGN) + nc * kc);
+  }
+
+  static void run(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int64_t csa,
+                  const T* b, int64_t rsb, int64_t csb, T* c, int64_t rsc, bool beta1, T* ws) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+      if (!beta1)
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) c[i * rsc + j] = T(0);
+      return;
+    }
+    const int64_t KCb = balanced_block(k, KC, 1);
+    const int64_t MCb = balanced_block(m, MC, MR);
+    T* ap = ws;
+    T* bp = ws + round_up(round_up(MCb, MR) * KCb, ALIGN);
+    for (int64_t jc = 0; jc < n; jc += NC) {
+      const int64_t nc = imin(NC, n - jc);
+      for (int64_t pc = 0; pc < k; pc += KCb) {
+        const int64_t kc = imin(KCb, k - pc);
+        TT::pack_b(kc, nc, b + pc * rsb + jc * csb, rsb, csb, bp);
+        const bool acc = beta1 || pc > 0;
+        for (int64_t ic = 0; ic < m; ic += MCb) {
+          const int64_t mc = imin(MCb, m - ic);
+          TT::pack_a(mc, kc, a + ic * rsa + pc * csa, rsa, csa, ap);
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            const int nr = (int)imin(NR, nc - jr);
+            for (int64_t ir = 0; ir < mc; ir += MR) {
+              TT::micro(kc, ap + ir * kc, bp + jr * kc, c + (ic + ir) * rsc + jc + jr, rsc, alpha, acc,
+                        (int)imin(MR, mc - ir), nr);
+            }
+          }
+        }
+      }
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Row-wise float32 kernels: softmax family with a vectorised exp.
+
+constexpr int LF = sizeof(vf) / sizeof(float);
+
+inline vf splat(float x) { return vf{} + x; }
+inline vf loadu(const float* p) { return *(const vf_u*)p; }
+inline void storeu(float* p, vf v) { *(vf_u*)p = v; }
+inline vf load_partial(const float* p, int64_t n, float fill) {
+  vf v = splat(fill);
+  for (int64_t l = 0; l < n; ++l) v[l] = p[l];
+  return v;
+}
+inline void store_partial(float* p, vf v, int64_t n) {
+  for (int64_t l = 0; l < n; ++l) p[l] = v[l];
+}
+inline vf vmax(vf a, vf b) { return a > b ? a : b; }  // NaN in a is skipped, as in the TS kernel
+inline float hsum(vf v) {
+  float s = 0;
+  for (int l = 0; l < LF; ++l) s += v[l];
+  return s;
+}
+inline float hmax(vf v) {
+  float m = v[0];
+  for (int l = 1; l < LF; ++l) m = v[l] > m ? v[l] : m;
+  return m;
+}
+
+// exp(x) for every lane (Cephes expf: range reduction x = n ln2 + r, |r| <= ln2/2,
+// degree-6 polynomial, about 1 ulp). Handles +-inf, NaN, overflow and denormal
+// results; 2^n is applied as two factors so that no exponent field overflows.
+inline vf vexp(vf x) {
+  const vf hi = splat(88.72283935546875f), lo = splat(-103.97208404541015625f);
+  const vi over = x > hi, under = x < lo;
+  x = over ? hi : x;
+  x = under ? lo : x;
+  const vf magic = splat(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
+  const vf n = (x * 1.44269504088896341f + magic) - magic;
+  vf r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  vf y = splat(1.9875691500e-4f);
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * (r * r) + r + 1.0f;
+  const vi ni = __builtin_convertvector(n, vi);
+  const vi n1 = ni >> 1, n2 = ni - n1;
+  y = y * (vf)((n1 + 127) << 23);
+  y = y * (vf)((n2 + 127) << 23);
+  y = over ? splat(__builtin_inff()) : y;
+  y = under ? splat(0.0f) : y;
+  return y;
+}
+
+inline float row_max(const float* x, int64_t cols) {
+  vf m0 = splat(-__builtin_inff()), m1 = m0;
+  int64_t j = 0;
+  for (; j + 2 * LF <= cols; j += 2 * LF) {
+    m0 = vmax(loadu(x + j), m0);
+    m1 = vmax(loadu(x + j + LF), m1);
+  }
+  for (; j + LF <= cols; j += LF) m0 = vmax(loadu(x + j), m0);
+  if (j < cols) m0 = vmax(load_partial(x + j, cols - j, -__builtin_inff()), m0);
+  const float m = hmax(vmax(m0, m1));
+  return m == -__builtin_inff() ? 0.0f : m;  // an all -inf row gives NaN, as in the TS kernel
+}
+
+// sum(exp(x - m)); also stores the exps to out when out is not null.
+inline float row_sum_exp(const float* x, float m, float* out, int64_t cols) {
+  const vf vm = splat(m);
+  vf s0 = vf{}, s1 = vf{};
+  int64_t j = 0;
+  for (; j + 2 * LF <= cols; j += 2 * LF) {
+    const vf e0 = vexp(loadu(x + j) - vm), e1 = vexp(loadu(x + j + LF) - vm);
+    if (out) {
+      storeu(out + j, e0);
+      storeu(out + j + LF, e1);
+    }
+    s0 += e0;
+    s1 += e1;
+  }
+  for (; j + LF <= cols; j += LF) {
+    const vf e = vexp(loadu(x + j) - vm);
+    if (out) storeu(out + j, e);
+    s0 += e;
+  }
+  if (j < cols) {
+    const vf e = vexp(load_partial(x + j, cols - j, -__builtin_inff()) - vm);
+    if (out) store_partial(out + j, e, cols - j);
+    s0 += e;
+  }
+  return hsum(s0 + s1);
+}
+
+inline void row_scale(float* out, float s, int64_t cols) {
+  const vf vs = splat(s);
+  int64_t j = 0;
+  for (; j + LF <= cols; j += LF) storeu(out + j, loadu(out + j) * vs);
+  for (; j < cols; ++j) out[j] *= s;
+}
+
+void softmax_f32(const float* x, float* out, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r, x += cols, out += cols) {
+    const float m = row_max(x, cols);
+    const float s = row_sum_exp(x, m, out, cols);
+    row_scale(out, 1.0f / s, cols);
+  }
+}
+
+void log_softmax_f32(const float* x, float* out, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r, x += cols, out += cols) {
+    const float m = row_max(x, cols);
+    const float lse = m + __builtin_logf(row_sum_exp(x, m, nullptr, cols));
+    const vf vl = splat(lse);
+    int64_t j = 0;
+    for (; j + LF <= cols; j += LF) storeu(out + j, loadu(x + j) - vl);
+    for (; j < cols; ++j) out[j] = x[j] - lse;
+  }
+}
+
+// gx = y * (gy - sum(gy * y))
+void softmax_backward_f32(const float* y, const float* gy, float* gx, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r, y += cols, gy += cols, gx += cols) {
+    vf d0 = vf{}, d1 = vf{};
+    int64_t j = 0;
+    for (; j + 2 * LF <= cols; j += 2 * LF) {
+      d0 += loadu(gy + j) * loadu(y + j);
+      d1 += loadu(gy + j + LF) * loadu(y + j + LF);
+    }
+    for (; j + LF <= cols; j += LF) d0 += loadu(gy + j) * loadu(y + j);
+    float dot = hsum(d0 + d1);
+    for (; j < cols; ++j) dot += gy[j] * y[j];
+    const vf vd = splat(dot);
+    j = 0;
+    for (; j + LF <= cols; j += LF) storeu(gx + j, loadu(y + j) * (loadu(gy + j) - vd));
+    for (; j < cols; ++j) gx[j] = y[j] * (gy[j] - dot);
+  }
+}
+
+// gx = gy - exp(y) * sum(gy)
+void log_softmax_backward_f32(const float* y, const float* gy, float* gx, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r, y += cols, gy += cols, gx += cols) {
+    vf s0 = vf{}, s1 = vf{};
+    int64_t j = 0;
+    for (; j + 2 * LF <= cols; j += 2 * LF) {
+      s0 += loadu(gy + j);
+      s1 += loadu(gy + j + LF);
+    }
+    for (; j + LF <= cols; j += LF) s0 += loadu(gy + j);
+    float s = hsum(s0 + s1);
+    for (; j < cols; ++j) s += gy[j];
+    const vf vs = splat(s);
+    j = 0;
+    for (; j + LF <= cols; j += LF) storeu(gx + j, loadu(gy + j) - vexp(loadu(y + j)) * vs);
+    if (j < cols) {
+      const int64_t rem = cols - j;
+      const vf e = vexp(load_partial(y + j, rem, 0.0f));
+      store_partial(gx + j, load_partial(gy + j, rem, 0.0f) - e * vs, rem);
+    }
+  }
+}
+
+void cross_entropy_f32(const float* x, const int32_t* t, int64_t rows, int64_t cols, int32_t ignore,
+                       float scale, float* loss, float* grad) {
+  for (int64_t r = 0; r < rows; ++r, x += cols) {
+    float* g = grad ? grad + r * cols : nullptr;
+    const int32_t tr = t[r];
+    if (tr == ignore) {
+      loss[r] = 0.0f;
+      if (g)
+        for (int64_t j = 0; j < cols; ++j) g[j] = 0.0f;
+      continue;
+    }
+    const float m = row_max(x, cols);
+    const float s = row_sum_exp(x, m, g, cols);
+    loss[r] = m + __builtin_logf(s) - x[tr];
+    if (g) {
+      row_scale(g, scale / s, cols);
+      g[tr] -= scale;
+    }
+  }
+}
+
+#define ADJ_ISA_TABLE(NAME, SMR, SNV, SMC, SKC, SNC, DMR, DNV, DMC, DKC, DNC)                       \
+  {                                                                                                \
+    NAME,                                                                                          \
+    {SMR, Gemm<float, SMR, SNV, SMC, SKC, SNC>::NR, &Gemm<float, SMR, SNV, SMC, SKC, SNC>::workspace, \
+     &Gemm<float, SMR, SNV, SMC, SKC, SNC>::run},                                                   \
+    {DMR, Gemm<double, DMR, DNV, DMC, DKC, DNC>::NR,                                               \
+     &Gemm<double, DMR, DNV, DMC, DKC, DNC>::workspace, &Gemm<double, DMR, DNV, DMC, DKC, DNC>::run}, \
+    {&softmax_f32, &log_softmax_f32, &softmax_backward_f32, &log_softmax_backward_f32,             \
+     &cross_entropy_f32},                                                                          \
+  }

@@ -1,0 +1,6 @@
+#pragma once
+#include "isa.h"
+
+namespace adj {
+const RowKernels<double>* rows_f64();
+}
