@@ -1,0 +1,108 @@
+// fast-check arbitraries for shapes and tensors, for property tests of your own
+// functions: `fc.assert(fc.property(tensorArb({dtype: 'float64'}), (x) => ...))`.
+import fc from 'fast-check'
+import type { DType } from '../dtype.js'
+import { Tensor } from '../tensor.js'
+import { numel } from '../shape.js'
+import '../methods.js'
+
+export interface ShapeOptions {
+  minDims?: number
+  maxDims?: number
+  minSize?: number
+  maxSize?: number
+}
+
+/** A shape: `minDims..maxDims` dims, each `minSize..maxSize` (defaults 0..4 dims of 1..5). */
+export function shapeArb(opts: ShapeOptions = {}): fc.Arbitrary<number[]> {
+  const { minDims = 0, maxDims = 4, minSize = 1, maxSize = 5 } = opts
+  return fc.array(fc.integer({ min: minSize, max: maxSize }), { minLength: minDims, maxLength: maxDims })
+}
+
+/**
+ * Two shapes that broadcast together: built from one shape by dropping leading
+ * dims and setting some dims to 1 in either operand.
+ */
+export function broadcastShapesArb(opts: ShapeOptions = {}): fc.Arbitrary<[number[], number[]]> {
+  return shapeArb(opts).chain((base) =>
+    fc.tuple(
+      fc.integer({ min: 0, max: base.length }),
+      fc.integer({ min: 0, max: base.length }),
+      fc.array(fc.constantFrom(0, 1, 2), { minLength: base.length, maxLength: base.length }),
+    ).map(([dropA, dropB, ones]) => {
+      const a = base.map((s, i) => (ones[i] === 1 ? 1 : s)).slice(Math.min(dropA, base.length))
+      const b = base.map((s, i) => (ones[i] === 2 ? 1 : s)).slice(Math.min(dropB, base.length))
+      return [a, b] as [number[], number[]]
+    }),
+  )
+}
+
+export interface TensorArbOptions extends ShapeOptions {
+  dtype?: DType
+  /** A fixed shape instead of a random one. */
+  shape?: readonly number[]
+  min?: number
+  max?: number
+  requiresGrad?: boolean
+  /** Also produce non-contiguous views (a transposed copy transposed back, or a strided slice). */
+  nonContiguous?: boolean
+  /**
+   * Keep values away from the kinks of piecewise ops, for gradient checks: every
+   * value at least 0.05 from 0 and all values distinct (no ties for max/maximum).
+   * `shift` offsets all values (give two operands different shifts to avoid ties between them).
+   */
+  avoidKinks?: boolean | { shift?: number }
+}
+
+/** Tensors with values in [min, max] (default [-2, 2]), optionally as non-contiguous views. */
+export function tensorArb(opts: TensorArbOptions = {}): fc.Arbitrary<Tensor> {
+  const { dtype = 'float32', min = -2, max = 2 } = opts
+  const shapes: fc.Arbitrary<number[]> = opts.shape ? fc.constant([...opts.shape]) : shapeArb(opts)
+  return shapes.chain((shape) =>
+    fc.tuple(
+      fc.array(valueArb(dtype, min, max), { minLength: numel(shape), maxLength: numel(shape) }),
+      opts.nonContiguous ? fc.constantFrom<'contiguous' | 'transposed' | 'strided'>('contiguous', 'transposed', 'strided') : fc.constant('contiguous' as const),
+    ).map(([values, layout]) => makeTensor(shape, opts.avoidKinks ? separate(values, opts.avoidKinks) : values, dtype, layout, opts.requiresGrad ?? false)),
+  )
+}
+
+// v + shift + 0.0013 i makes values distinct (fast-check likes repeating 0 and the bounds),
+// then anything within 0.05 of 0 is pushed out to 0.05 + |v|.
+function separate(values: number[], how: true | { shift?: number }): number[] {
+  const shift = how === true ? 0 : how.shift ?? 0
+  return values.map((v, i) => {
+    const w = v + shift + 0.0013 * i
+    return Math.abs(w) < 0.05 ? (w < 0 ? -1 : 1) * (0.05 + Math.abs(w)) : w
+  })
+}
+
+function valueArb(dtype: DType, min: number, max: number): fc.Arbitrary<number> {
+  if (dtype === 'bool') return fc.integer({ min: 0, max: 1 })
+  if (dtype === 'int32') return fc.integer({ min: Math.ceil(min), max: Math.floor(max) })
+  return fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
+}
+
+function makeTensor(shape: number[], values: number[], dtype: DType, layout: 'contiguous' | 'transposed' | 'strided', requiresGrad: boolean): Tensor {
+  let t: Tensor
+  if (layout === 'transposed' && shape.length >= 2) {
+    // store the transpose contiguously, view it transposed back: same values, swapped strides
+    const n = shape.length
+    const src = Tensor.empty(shape, dtype)
+    src.storage.data.set(values)
+    const tr = src.transpose(n - 2, n - 1).contiguous()
+    t = tr.transpose(n - 2, n - 1).detach()
+  } else if (layout === 'strided' && shape.length >= 1) {
+    // every other element of a tensor twice as long in the last dim
+    const wide = [...shape]
+    wide[wide.length - 1] *= 2
+    const src = Tensor.empty(wide, dtype)
+    const last = shape[shape.length - 1]
+    values.forEach((v, i) => { src.storage.data[Math.floor(i / last) * last * 2 + (i % last) * 2] = v })
+    t = src.slice(-1, 0, undefined, 2).detach()
+  } else {
+    t = Tensor.empty(shape, dtype)
+    t.storage.data.set(values)
+  }
+  if (requiresGrad) t.requiresGrad_(true)
+  return t
+}
