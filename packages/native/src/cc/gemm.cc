@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdlib>
 #include <new>
+#include <string>
 
 #include "blas.h"
 #include "cpu.h"

@@ -1,0 +1,374 @@
+// N-API entry points of adjoint_native.node. Each function checks all its
+// arguments (napi_args.h) before touching memory, then reads and writes the
+// TypedArrays' memory in place (no copies). Context-aware: works in worker_threads.
+#include <node_api.h>
+
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <mutex>
+#include <new>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "blas.h"
+#include "cpu.h"
+#include "gemm.h"
+#include "napi_args.h"
+#include "rows.h"
+#include "threadpool.h"
+
+namespace adj {
+namespace {
+
+constexpr int64_t kMaxIndex = (int64_t(1) << 53) - 1;  // largest exact JS integer
+constexpr int64_t kMaxDim = INT32_MAX;
+
+template <class F>
+napi_value guard(napi_env env, F&& f) {
+  try {
+    return f();
+  } catch (const ArgError& e) {
+    if (e.range)
+      napi_throw_range_error(env, nullptr, e.message.c_str());
+    else
+      napi_throw_type_error(env, nullptr, e.message.c_str());
+  } catch (const std::bad_alloc&) {
+    napi_throw_range_error(env, nullptr, "adjoint native: out of memory");
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, (std::string("adjoint native: ") + e.what()).c_str());
+  }
+  return nullptr;
+}
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+napi_value make_number(napi_env env, double v) {
+  napi_value r;
+  napi_create_double(env, v, &r);
+  return r;
+}
+napi_value make_string(napi_env env, const std::string& s) {
+  napi_value r;
+  napi_create_string_utf8(env, s.c_str(), s.size(), &r);
+  return r;
+}
+napi_value make_bool(napi_env env, bool b) {
+  napi_value r;
+  napi_get_boolean(env, b, &r);
+  return r;
+}
+
+std::string strides(int64_t a, int64_t b, int64_t c) {
+  return "(" + std::to_string(a) + ", " + std::to_string(b) + ", " + std::to_string(c) + ")";
+}
+
+// gemm(a, aOffset, aBatchStride, aRowStride, aColStride,
+//      b, bOffset, bBatchStride, bRowStride, bColStride,
+//      c, cOffset, cBatchStride, cRowStride, batch, m, n, k, alpha, beta)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "gemm", 20, 20);
+    const ArrayView a = A.array(0, "a", kF32 | kF64);
+    const int64_t aOff = A.integer(1, "aOffset", 0, kMaxIndex);
+    const int64_t aBS = A.integer(2, "aBatchStride", -kMaxIndex, kMaxIndex);
+    const int64_t aRS = A.integer(3, "aRowStride", -kMaxIndex, kMaxIndex);
+    const int64_t aCS = A.integer(4, "aColStride", -kMaxIndex, kMaxIndex);
+    const ArrayView b = A.array(5, "b", kF32 | kF64);
+    const int64_t bOff = A.integer(6, "bOffset", 0, kMaxIndex);
+    const int64_t bBS = A.integer(7, "bBatchStride", -kMaxIndex, kMaxIndex);
+    const int64_t bRS = A.integer(8, "bRowStride", -kMaxIndex, kMaxIndex);
+    const int64_t bCS = A.integer(9, "bColStride", -kMaxIndex, kMaxIndex);
+    const ArrayView c = A.array(10, "c", kF32 | kF64);
+    const int64_t cOff = A.integer(11, "cOffset", 0, kMaxIndex);
+    const int64_t cBS = A.integer(12, "cBatchStride", -kMaxIndex, kMaxIndex);
+    const int64_t cRS = A.integer(13, "cRowStride", -kMaxIndex, kMaxIndex);
+    const int64_t batch = A.integer(14, "batch", 0, kMaxDim);
+    const int64_t m = A.integer(15, "m", 0, kMaxDim);
+    const int64_t n = A.integer(16, "n", 0, kMaxDim);
+    const int64_t k = A.integer(17, "k", 0, kMaxDim);
+    const double alpha = A.number(18, "alpha");
+    const double beta = A.number(19, "beta");
+    A.check_same_type(a, b);
+    A.check_same_type(a, c);
+    if (beta != 0 && beta != 1) A.range_error("beta must be 0 or 1, got " + std::to_string(beta));
+
+    const bool any = batch > 0 && m > 0 && n > 0;
+    if (any && m > 1 && (cRS < n && cRS > -n))
+      A.range_error("rows of c overlap: |cRowStride| (" + std::to_string(cRS) + ") must be at least n (" +
+                    std::to_string(n) + ")");
+    if (any && batch > 1) {
+      const __int128 one = (__int128)(m - 1) * (cRS < 0 ? -cRS : cRS) + n;
+      const __int128 bs = cBS < 0 ? -(__int128)cBS : (__int128)cBS;
+      if (bs < one)
+        A.range_error("matrices of c overlap: |cBatchStride| (" + std::to_string(cBS) +
+                      ") must be at least (m - 1) * |cRowStride| + n = " + std::to_string((long long)one));
+    }
+    const bool touch_ab = any && k > 0;
+    const Span sa = touch_ab ? span_of(aOff, {{batch, aBS}, {m, aRS}, {k, aCS}}) : Span{};
+    const Span sb = touch_ab ? span_of(bOff, {{batch, bBS}, {k, bRS}, {n, bCS}}) : Span{};
+    const Span sc = any ? span_of(cOff, {{batch, cBS}, {m, cRS}, {n, 1}}) : Span{};
+    auto what = [&](const char* r, int64_t rv, const char* c, int64_t cv, int64_t off, int64_t s0, int64_t s1,
+                    int64_t s2) {
+      return [=] {
+        return "batch=" + std::to_string(batch) + ", " + r + "=" + std::to_string(rv) + ", " + c + "=" +
+               std::to_string(cv) + " at offset " + std::to_string(off) + " with strides " + strides(s0, s1, s2);
+      };
+    };
+    A.check_span(a, sa, what("m", m, "k", k, aOff, aBS, aRS, aCS));
+    A.check_span(b, sb, what("k", k, "n", n, bOff, bBS, bRS, bCS));
+    A.check_span(c, sc, what("m", m, "n", n, cOff, cBS, cRS, 1));
+    A.check_no_overlap(c, sc, a, sa, false);
+    A.check_no_overlap(c, sc, b, sb, false);
+    if (!any) return undefined(env);
+
+    if (a.kind == kF32) {
+      GemmCall<float> g{batch, m, n, k, (float)alpha, beta == 1, (const float*)a.data + aOff, aBS, aRS, aCS,
+                        (const float*)b.data + bOff, bBS, bRS, bCS, (float*)c.data + cOff, cBS, cRS};
+      gemm(g);
+    } else {
+      GemmCall<double> g{batch, m, n, k, alpha, beta == 1, (const double*)a.data + aOff, aBS, aRS, aCS,
+                         (const double*)b.data + bOff, bBS, bRS, bCS, (double*)c.data + cOff, cBS, cRS};
+      gemm(g);
+    }
+    return undefined(env);
+  });
+}
+
+void check_rows(const Args& A, const ArrayView& v, int64_t rows, int64_t cols) {
+  A.check_span(v, span_of(0, {{rows * cols, 1}}),
+               [&] { return "rows=" + std::to_string(rows) + ", cols=" + std::to_string(cols); });
+}
+
+// softmax(x, out, rows, cols), logSoftmax(x, out, rows, cols)
+template <RowOp OP>
+napi_value RowForward(napi_env env, napi_callback_info info) {
+  const char* fn = OP == RowOp::Softmax ? "softmax" : "logSoftmax";
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, fn, 4, 4);
+    const ArrayView x = A.array(0, "x", kF32 | kF64);
+    const ArrayView out = A.array(1, "out", kF32 | kF64);
+    A.check_same_type(x, out);
+    const int64_t rows = A.integer(2, "rows", 0, kMaxDim), cols = A.integer(3, "cols", 0, kMaxDim);
+    check_rows(A, x, rows, cols);
+    check_rows(A, out, rows, cols);
+    const Span s = span_of(0, {{rows * cols, 1}});
+    A.check_no_overlap(out, s, x, s, true);
+    if (x.kind == kF32)
+      row_op<float>(OP, (const float*)x.data, nullptr, (float*)out.data, rows, cols);
+    else
+      row_op<double>(OP, (const double*)x.data, nullptr, (double*)out.data, rows, cols);
+    return undefined(env);
+  });
+}
+
+// softmaxBackward(y, gy, gx, rows, cols), logSoftmaxBackward(y, gy, gx, rows, cols)
+template <RowOp OP>
+napi_value RowBackward(napi_env env, napi_callback_info info) {
+  const char* fn = OP == RowOp::SoftmaxBackward ? "softmaxBackward" : "logSoftmaxBackward";
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, fn, 5, 5);
+    const ArrayView y = A.array(0, "y", kF32 | kF64);
+    const ArrayView gy = A.array(1, "gy", kF32 | kF64);
+    const ArrayView gx = A.array(2, "gx", kF32 | kF64);
+    A.check_same_type(y, gy);
+    A.check_same_type(y, gx);
+    const int64_t rows = A.integer(3, "rows", 0, kMaxDim), cols = A.integer(4, "cols", 0, kMaxDim);
+    check_rows(A, y, rows, cols);
+    check_rows(A, gy, rows, cols);
+    check_rows(A, gx, rows, cols);
+    const Span s = span_of(0, {{rows * cols, 1}});
+    A.check_no_overlap(gx, s, y, s, true);
+    A.check_no_overlap(gx, s, gy, s, true);
+    if (y.kind == kF32)
+      row_op<float>(OP, (const float*)y.data, (const float*)gy.data, (float*)gx.data, rows, cols);
+    else
+      row_op<double>(OP, (const double*)y.data, (const double*)gy.data, (double*)gx.data, rows, cols);
+    return undefined(env);
+  });
+}
+
+// crossEntropy(logits, targets, rows, cols, loss, grad | null, scale, ignoreIndex) -> counted rows
+napi_value CrossEntropy(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "crossEntropy", 8, 8);
+    const ArrayView x = A.array(0, "logits", kF32 | kF64);
+    const ArrayView t = A.array(1, "targets", kI32);
+    const int64_t rows = A.integer(2, "rows", 0, kMaxDim), cols = A.integer(3, "cols", 0, kMaxDim);
+    const ArrayView loss = A.array(4, "loss", kF32 | kF64);
+    A.check_same_type(x, loss);
+    ArrayView grad;
+    const bool has_grad = !A.is_nullish(5);
+    if (has_grad) {
+      grad = A.array(5, "grad", kF32 | kF64);
+      A.check_same_type(x, grad);
+    }
+    const double scale = A.number(6, "scale");
+    const int64_t ignore = A.integer(7, "ignoreIndex", INT32_MIN, INT32_MAX);
+    check_rows(A, x, rows, cols);
+    auto rows_desc = [&] { return "rows=" + std::to_string(rows); };
+    A.check_span(t, span_of(0, {{rows, 1}}), rows_desc);
+    A.check_span(loss, span_of(0, {{rows, 1}}), rows_desc);
+    const Span sx = span_of(0, {{rows * cols, 1}}), sr = span_of(0, {{rows, 1}});
+    A.check_no_overlap(loss, sr, x, sx, false);
+    if (has_grad) {
+      check_rows(A, grad, rows, cols);
+      A.check_no_overlap(grad, sx, x, sx, false);
+      A.check_no_overlap(loss, sr, grad, sx, false);
+    }
+    const int32_t* tp = (const int32_t*)t.data;
+    int64_t counted = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      if (tp[r] == ignore) continue;
+      if (tp[r] < 0 || tp[r] >= cols)
+        A.range_error("target " + std::to_string(tp[r]) + " at row " + std::to_string(r) + " is out of range for " +
+                      std::to_string(cols) + " classes (and is not ignoreIndex " + std::to_string(ignore) + ")");
+      ++counted;
+    }
+    if (x.kind == kF32)
+      cross_entropy<float>((const float*)x.data, tp, rows, cols, (int32_t)ignore, (float)scale, (float*)loss.data,
+                           has_grad ? (float*)grad.data : nullptr);
+    else
+      cross_entropy<double>((const double*)x.data, tp, rows, cols, (int32_t)ignore, scale, (double*)loss.data,
+                            has_grad ? (double*)grad.data : nullptr);
+    return make_number(env, (double)counted);
+  });
+}
+
+const char* impl_name(GemmImpl i) {
+  if (i == GemmImpl::Builtin || !blas_linked()) return "builtin";
+  return "openblas";
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  return guard(env, [&]() -> napi_value {
+    napi_value o, isas;
+    napi_create_object(env, &o);
+    const std::vector<std::string> names = supported_isas();
+    napi_create_array_with_length(env, names.size(), &isas);
+    for (size_t i = 0; i < names.size(); ++i) napi_set_element(env, isas, (uint32_t)i, make_string(env, names[i]));
+    napi_set_named_property(env, o, "isa", make_string(env, isa().name));
+    napi_set_named_property(env, o, "isas", isas);
+    napi_set_named_property(env, o, "blas", make_string(env, impl_name(gemm_impl())));
+    napi_set_named_property(env, o, "openblasLinked", make_bool(env, blas_linked()));
+    napi_set_named_property(env, o, "openblasCore", make_string(env, blas_corename()));
+    napi_set_named_property(env, o, "openblasConfig", make_string(env, blas_config()));
+    napi_set_named_property(env, o, "threads", make_number(env, num_threads()));
+    napi_set_named_property(env, o, "defaultThreads", make_number(env, default_num_threads()));
+    return o;
+  });
+}
+
+napi_value SetNumThreads(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "setNumThreads", 1, 1);
+    const int n = (int)A.integer(0, "n", 1, 256);
+    set_num_threads(n);
+    blas_set_threads(n);
+    return undefined(env);
+  });
+}
+
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "setIsa", 1, 1);
+    const std::string name = A.string(0, "isa");
+    if (!set_isa(name)) {
+      std::string list;
+      for (const std::string& s : supported_isas()) list += (list.empty() ? "" : ", ") + s;
+      A.range_error("isa \"" + name + "\" is not available on this CPU/build (available: " + list + ")");
+    }
+    return undefined(env);
+  });
+}
+
+napi_value SetGemmImpl(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "setGemmImpl", 1, 1);
+    const std::string name = A.string(0, "impl");
+    if (name == "auto" || name == "openblas")
+      set_gemm_impl(GemmImpl::Auto);
+    else if (name == "builtin")
+      set_gemm_impl(GemmImpl::Builtin);
+    else
+      A.range_error("impl must be \"auto\", \"openblas\" or \"builtin\", got \"" + name + "\"");
+    return undefined(env);
+  });
+}
+
+// setTuning(minFlopsPerThread, blasMinBatchedFlops, rowsParallelMinElements): for benchmarks.
+napi_value SetTuning(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "setTuning", 3, 3);
+    gemm_tuning().min_flops_per_thread = A.integer(0, "minFlopsPerThread", 1, kMaxIndex);
+    gemm_tuning().blas_min_batched_flops = A.integer(1, "blasMinBatchedFlops", 0, kMaxIndex);
+    rows_parallel_min_elements() = A.integer(2, "rowsParallelMinElements", 1, kMaxIndex);
+    return undefined(env);
+  });
+}
+
+// timeGemm(m, n, k, iters, how): seconds per C = A @ B (float32, row-major, beta 0)
+// measured inside C++, without the N-API call: how = "cblas" calls cblas_sgemm
+// directly, "driver" goes through the same dispatch as gemm(). For benchmarks.
+napi_value TimeGemm(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "timeGemm", 5, 5);
+    const int64_t m = A.integer(0, "m", 1, 8192), n = A.integer(1, "n", 1, 8192), k = A.integer(2, "k", 1, 8192);
+    const int64_t iters = A.integer(3, "iters", 1, 1000000);
+    const std::string how = A.string(4, "how");
+    if (how != "cblas" && how != "driver") A.range_error("how must be \"cblas\" or \"driver\", got \"" + how + "\"");
+    if (how == "cblas" && !blas_linked()) A.range_error("OpenBLAS is not linked into this build");
+    std::vector<float> a(m * k), b(k * n), c(m * n);
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<float> u(-1, 1);
+    for (float& v : a) v = u(rng);
+    for (float& v : b) v = u(rng);
+    auto once = [&] {
+      if (how == "cblas") {
+        blas_gemm(false, false, (int)m, (int)n, (int)k, 1.0f, a.data(), (int)k, b.data(), (int)n, 0.0f, c.data(), (int)n);
+      } else {
+        gemm(GemmCall<float>{1, m, n, k, 1.0f, false, a.data(), 0, k, 1, b.data(), 0, n, 1, c.data(), 0, n});
+      }
+    };
+    once();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int64_t i = 0; i < iters; ++i) once();
+    const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+    return make_number(env, dt.count() / (double)iters);
+  });
+}
+
+void init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { blas_set_threads(num_threads()); });
+}
+
+}  // namespace
+}  // namespace adj
+
+NAPI_MODULE_INIT() {
+  using namespace adj;
+  init_once();
+  const napi_property_descriptor props[] = {
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"softmax", nullptr, RowForward<RowOp::Softmax>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"logSoftmax", nullptr, RowForward<RowOp::LogSoftmax>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"softmaxBackward", nullptr, RowBackward<RowOp::SoftmaxBackward>, nullptr, nullptr, nullptr, napi_enumerable,
+       nullptr},
+      {"logSoftmaxBackward", nullptr, RowBackward<RowOp::LogSoftmaxBackward>, nullptr, nullptr, nullptr,
+       napi_enumerable, nullptr},
+      {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setGemmImpl", nullptr, SetGemmImpl, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setTuning", nullptr, SetTuning, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"timeGemm", nullptr, TimeGemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}

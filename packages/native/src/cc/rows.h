@@ -1,0 +1,21 @@
+// Row-wise driver: picks the float32 (per-ISA) or float64 kernels and splits
+// large inputs by rows over the thread pool. Arguments must be validated.
+#pragma once
+#include <cstdint>
+
+namespace adj {
+
+enum class RowOp { Softmax, LogSoftmax, SoftmaxBackward, LogSoftmaxBackward };
+
+// Forward ops read x (= p0) and write out (= p2); backward ops read y (p0) and gy (p1), write gx (p2).
+template <class T>
+void row_op(RowOp op, const T* p0, const T* p1, T* p2, int64_t rows, int64_t cols);
+
+template <class T>
+void cross_entropy(const T* x, const int32_t* t, int64_t rows, int64_t cols, int32_t ignore, T scale, T* loss,
+                   T* grad);
+
+// Inputs with at least this many elements are split over threads.
+int64_t& rows_parallel_min_elements();
+
+}  // namespace adj

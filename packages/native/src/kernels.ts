@@ -1,0 +1,53 @@
+// Adapts core's Backend kernel signatures to the addon's positional calls.
+// Anything the addon does not do (mixed dtypes, int arrays) or would do slower
+// than TS (tiny gemm, where the N-API boundary dominates) goes to the reference
+// kernel: never a silently different result.
+import type { Backend, FloatArray, GemmArgs } from '@adjoint/core'
+import type { NativeAddon } from './addon.js'
+
+/**
+ * gemm with batch * m * n * k below this stays in TS: a native call costs
+ * ~0.5 µs of boundary, about what the TS kernel needs for 8x8x8 (measured, see
+ * docs/benchmarks.md). Tune with `setSmallGemmThreshold`.
+ */
+export let smallGemmThreshold = 512
+
+export function setSmallGemmThreshold(n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`setSmallGemmThreshold: expected an integer >= 0, got ${n}`)
+  smallGemmThreshold = n
+}
+
+function sameFloat(a: FloatArray, b: FloatArray, c?: FloatArray): boolean {
+  if (a instanceof Float32Array) return b instanceof Float32Array && (c === undefined || c instanceof Float32Array)
+  return a instanceof Float64Array && b instanceof Float64Array && (c === undefined || c instanceof Float64Array)
+}
+
+export function nativeKernels(addon: NativeAddon, reference: () => Backend): Partial<Backend> {
+  return {
+    gemm(g: GemmArgs): void {
+      if (!sameFloat(g.a, g.b, g.c) || g.batch * g.m * g.n * g.k < smallGemmThreshold) return reference().gemm(g)
+      addon.gemm(
+        g.a, g.aOffset, g.aBatchStride, g.aRowStride, g.aColStride,
+        g.b, g.bOffset, g.bBatchStride, g.bRowStride, g.bColStride,
+        g.c, g.cOffset, g.cBatchStride, g.cRowStride,
+        g.batch, g.m, g.n, g.k, g.alpha, g.beta,
+      )
+    },
+    softmax(x, out, rows, cols) {
+      if (!sameFloat(x, out)) return reference().softmax(x, out, rows, cols)
+      addon.softmax(x, out, rows, cols)
+    },
+    logSoftmax(x, out, rows, cols) {
+      if (!sameFloat(x, out)) return reference().logSoftmax(x, out, rows, cols)
+      addon.logSoftmax(x, out, rows, cols)
+    },
+    softmaxBackward(y, gy, gx, rows, cols) {
+      if (!sameFloat(y, gy, gx)) return reference().softmaxBackward(y, gy, gx, rows, cols)
+      addon.softmaxBackward(y, gy, gx, rows, cols)
+    },
+    logSoftmaxBackward(y, gy, gx, rows, cols) {
+      if (!sameFloat(y, gy, gx)) return reference().logSoftmaxBackward(y, gy, gx, rows, cols)
+      addon.logSoftmaxBackward(y, gy, gx, rows, cols)
+    },
+  }
+}

@@ -1,0 +1,37 @@
+// Loads build/Release/adjoint_native.node. Returns { addon: null, reason } when
+// it is not built, fails to load, or ADJOINT_NATIVE=0 — callers then keep the
+// pure-TS kernels. ADJOINT_NATIVE_REQUIRED=1 (CI) turns a failure into a throw.
+// ADJOINT_NATIVE_PATH loads another build of the addon (e.g. one built with ADJOINT_BLAS=0).
+import { createRequire } from 'node:module'
+import type { NativeAddon } from './addon.js'
+
+export interface LoadResult {
+  addon: NativeAddon | null
+  /** Why addon is null ('' when loaded). */
+  reason: string
+}
+
+const defaultPath = '../build/Release/adjoint_native.node'
+let cached: LoadResult | null = null
+
+export function loadAddon(): LoadResult {
+  if (cached) return cached
+  cached = tryLoad()
+  if (!cached.addon && process.env.ADJOINT_NATIVE_REQUIRED === '1' && process.env.ADJOINT_NATIVE !== '0') {
+    throw new Error(`@adjoint/native: ADJOINT_NATIVE_REQUIRED=1 but the addon is unavailable: ${cached.reason}`)
+  }
+  return cached
+}
+
+function tryLoad(): LoadResult {
+  if (process.env.ADJOINT_NATIVE === '0') return { addon: null, reason: 'disabled by ADJOINT_NATIVE=0' }
+  const path = process.env.ADJOINT_NATIVE_PATH || defaultPath
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon
+    if (typeof addon?.gemm !== 'function') return { addon: null, reason: `${path} is not adjoint's addon` }
+    return { addon, reason: '' }
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e)
+    return { addon: null, reason: `cannot load ${path} (run \`pnpm build:native\`): ${msg}` }
+  }
+}

@@ -1,0 +1,156 @@
+// The addon's gemm (src/cc/gemm.cc + kernels.inl) against a float64 triple
+// loop: every kernel set this CPU runs, OpenBLAS and the built-in kernel, all
+// transpose/stride combinations, batches with a shared (batch stride 0) operand.
+import { afterAll, describe, expect, it } from 'vitest'
+import { callGemm, checkGemm, type FloatCtor, type Layout, makeCase, native, randInt, rng } from './helpers.js'
+
+const isas = native ? native.info().isas : []
+const original = native?.info()
+afterAll(() => {
+  if (!native || !original) return
+  native.setIsa(original.isa)
+  native.setGemmImpl('auto')
+  native.setNumThreads(original.threads)
+})
+
+const layouts: Layout[] = ['row', 'col', 'strided', 'bcast', 'neg']
+// Edge sizes: 0, 1, primes, around the tiles (MR 6/12, NR 8/16/32) and blocks (KC 192/256, MC 120).
+const edge = [0, 1, 2, 5, 7, 13, 17, 31, 33, 97]
+
+function run(Ctor: FloatCtor, seed: number, batch: number, m: number, n: number, k: number, la: Layout, lb: Layout, opts = {}): void {
+  const r = rng(seed)
+  const g = makeCase(Ctor, r, batch, m, n, k, la, lb, opts)
+  const before = g.c.slice()
+  callGemm(native!, g)
+  const err = checkGemm(g, before)
+  expect(err, `${Ctor.name} batch=${batch} m=${m} n=${n} k=${k} A:${la} B:${lb} ${JSON.stringify(opts)}`).toBe('')
+}
+
+const impls = native?.info().openblasLinked ? ['openblas', 'builtin'] as const : ['builtin'] as const
+
+describe.each(isas)('gemm on isa %s', (isa) => {
+  describe.each(impls)('impl %s', (impl) => {
+    it.runIf(native)('all layout combinations, edge sizes', () => {
+      native!.setIsa(isa)
+      native!.setGemmImpl(impl === 'builtin' ? 'builtin' : 'auto')
+      const r = rng(1)
+      let seed = 100
+      for (const la of layouts) for (const lb of layouts) {
+        for (let t = 0; t < 6; t++) {
+          const m = edge[randInt(r, 0, edge.length - 1)]!, n = edge[randInt(r, 0, edge.length - 1)]!, k = edge[randInt(r, 0, edge.length - 1)]!
+          run(Float32Array, seed++, 1, m, n, k, la, lb, { beta: t % 2 as 0 | 1, alpha: t === 3 ? -0.5 : 1 })
+        }
+      }
+    })
+
+    it.runIf(native)('sizes that cross the cache blocks (k > KC, m > MC, n > NR * several)', () => {
+      native!.setIsa(isa)
+      native!.setGemmImpl(impl === 'builtin' ? 'builtin' : 'auto')
+      run(Float32Array, 1, 1, 127, 131, 301, 'row', 'row')
+      run(Float32Array, 2, 1, 250, 67, 520, 'row', 'col', { beta: 1 })
+      run(Float32Array, 3, 1, 61, 263, 200, 'col', 'row')
+      run(Float64Array, 4, 1, 125, 71, 300, 'col', 'col', { beta: 1, alpha: 2 })
+    })
+
+    it.runIf(native)('batches, with A or B shared across the batch (batch stride 0)', () => {
+      native!.setIsa(isa)
+      native!.setGemmImpl(impl === 'builtin' ? 'builtin' : 'auto')
+      let seed = 7
+      for (const [batch, m, n, k] of [[3, 5, 7, 9], [4, 16, 16, 16], [7, 13, 1, 5], [2, 1, 33, 17], [5, 24, 24, 8]] as const) {
+        run(Float32Array, seed++, batch, m, n, k, 'row', 'row')
+        run(Float32Array, seed++, batch, m, n, k, 'row', 'col', { shareB: true })
+        run(Float32Array, seed++, batch, m, n, k, 'col', 'row', { shareA: true, beta: 1 })
+        run(Float64Array, seed++, batch, m, n, k, 'strided', 'row', { shareA: true })
+      }
+    })
+
+    it.runIf(native)('float64, all layouts', () => {
+      native!.setIsa(isa)
+      native!.setGemmImpl(impl === 'builtin' ? 'builtin' : 'auto')
+      let seed = 900
+      for (const la of layouts) for (const lb of layouts) run(Float64Array, seed++, 2, 11, 9, 14, la, lb, { beta: (seed % 2) as 0 | 1 })
+    })
+  })
+})
+
+describe('gemm threading', () => {
+  it.runIf(native)('1, 2 and 3 threads give the same results on shapes that split by rows, columns and batch', () => {
+    native!.setGemmImpl('builtin')
+    native!.setTuning(1, 1 << 21, 1 << 18) // split even small problems
+    try {
+      let seed = 50
+      for (const threads of [1, 2, 3]) {
+        native!.setNumThreads(threads)
+        run(Float32Array, seed++, 1, 200, 37, 64, 'row', 'row')
+        run(Float32Array, seed++, 1, 37, 300, 64, 'row', 'col')
+        run(Float32Array, seed++, 3, 20, 20, 20, 'row', 'row', { shareB: true })
+        run(Float32Array, seed++, 1, 5, 5, 5, 'row', 'row')
+        run(Float64Array, seed++, 2, 64, 64, 33, 'col', 'row', { beta: 1 })
+      }
+    } finally {
+      native!.setTuning(1 << 21, 1 << 21, 1 << 18)
+      native!.setNumThreads(original!.threads)
+      native!.setGemmImpl('auto')
+    }
+  })
+
+  it.runIf(native)('a large product through the default dispatch', () => {
+    native!.setGemmImpl('auto')
+    run(Float32Array, 77, 1, 256, 384, 128, 'row', 'col')
+    run(Float32Array, 78, 48, 64, 64, 32, 'row', 'row')
+  })
+})
+
+describe('gemm semantics', () => {
+  it.runIf(native)('beta 0 ignores NaN in C; k = 0 gives beta * C; alpha scales', () => {
+    for (const impl of ['auto', 'builtin'] as const) {
+      native!.setGemmImpl(impl)
+      const c = new Float32Array([NaN, NaN, NaN, NaN])
+      const a = new Float32Array([1, 2]), b = new Float32Array([3, 4])
+      native!.gemm(a, 0, 0, 1, 1, b, 0, 0, 2, 1, c, 0, 0, 2, 1, 2, 2, 1, 2, 0)
+      expect([...c]).toEqual([6, 8, 12, 16])
+      const c2 = new Float32Array([5, NaN])
+      native!.gemm(a, 0, 0, 1, 1, b, 0, 0, 1, 1, c2, 0, 0, 1, 1, 2, 1, 0, 1, 0) // k = 0, beta 0
+      expect([...c2]).toEqual([0, 0])
+      const c3 = new Float32Array([5, 6])
+      native!.gemm(a, 0, 0, 1, 1, b, 0, 0, 1, 1, c3, 0, 0, 1, 1, 2, 1, 0, 1, 1) // k = 0, beta 1
+      expect([...c3]).toEqual([5, 6])
+    }
+    native!.setGemmImpl('auto')
+  })
+
+  it.runIf(native)('reads subarray views at their byteOffset', () => {
+    const backing = new Float32Array(100).fill(1000)
+    const a = backing.subarray(3, 3 + 6) // 2 x 3
+    a.set([1, 2, 3, 4, 5, 6])
+    const b = new Float32Array([1, 0, 0, 1, 1, 1]) // 3 x 2
+    const out = new Float32Array(50).fill(-1)
+    const c = out.subarray(7, 11)
+    native!.gemm(a, 0, 0, 3, 1, b, 0, 0, 2, 1, c, 0, 0, 2, 1, 2, 2, 3, 1, 0)
+    expect([...c]).toEqual([4, 5, 10, 11])
+    expect(out[6]).toBe(-1)
+    expect(out[11]).toBe(-1)
+  })
+
+  it.runIf(native)('works on SharedArrayBuffer memory', () => {
+    const a = new Float32Array(new SharedArrayBuffer(4 * 4)).fill(1)
+    const c = new Float32Array(new SharedArrayBuffer(4 * 4))
+    native!.gemm(a, 0, 0, 2, 1, a, 0, 0, 2, 1, c, 0, 0, 2, 1, 2, 2, 2, 1, 0)
+    expect([...c]).toEqual([2, 2, 2, 2])
+  })
+})
+
+describe('the test oracle', () => {
+  it.runIf(native)('catches a wrong element and a write outside C', () => {
+    const g = makeCase(Float32Array, rng(3), 2, 4, 5, 6, 'row', 'col')
+    const before = g.c.slice()
+    callGemm(native!, g)
+    expect(checkGemm(g, before)).toBe('')
+    const i = g.cOffset + g.cBatchStride + g.cRowStride + 2
+    g.c[i] += 1e-3
+    expect(checkGemm(g, before)).toMatch(/expected/)
+    g.c[i] -= 1e-3
+    g.c[g.c.length - 1] = 0
+    expect(checkGemm(g, before)).toMatch(/outside C changed/)
+  })
+})

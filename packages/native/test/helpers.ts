@@ -1,0 +1,128 @@
+// Shared by the native tests: the addon (or null: tests then skip with a
+// reason), a seeded RNG, a naive gemm oracle and strided operand builders.
+import type { NativeAddon } from '../src/addon.js'
+import { loadAddon } from '../src/loader.js'
+
+const loaded = loadAddon()
+export const native: NativeAddon | null = loaded.addon
+export const skipReason = loaded.addon ? '' : `native addon not built: ${loaded.reason}`
+if (!native) console.warn(`[native tests] skipped: ${skipReason}`)
+
+export type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor
+export type FloatArray = Float32Array | Float64Array
+
+/** Small deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export function randInt(r: () => number, lo: number, hi: number): number {
+  return lo + Math.floor(r() * (hi - lo + 1))
+}
+
+export type Layout = 'row' | 'col' | 'strided' | 'bcast' | 'neg'
+
+/** A rows x cols operand (times `batch`) stored through strides inside a larger buffer. */
+export interface Operand {
+  arr: FloatArray
+  offset: number
+  batchStride: number
+  rowStride: number
+  colStride: number
+  get(b: number, i: number, j: number): number
+}
+
+/**
+ * Builds an operand with the given layout: 'row' (row-major, padded rows),
+ * 'col' (a transposed view), 'strided' (both strides > 1), 'bcast' (row stride
+ * 0: every row the same, like an expanded view), 'neg' (negative row stride).
+ * shared = batch stride 0 (one matrix broadcast over the batch).
+ */
+export function operand(Ctor: FloatCtor, r: () => number, batch: number, rows: number, cols: number, layout: Layout, shared: boolean): Operand {
+  const pad = randInt(r, 0, 3)
+  let rowStride: number, colStride: number, span: number, base = 0
+  switch (layout) {
+    case 'row': colStride = 1; rowStride = cols + pad; span = Math.max(0, (rows - 1) * rowStride + cols); break
+    case 'col': rowStride = 1; colStride = rows + pad; span = Math.max(0, (cols - 1) * colStride + rows); break
+    case 'strided': colStride = 2; rowStride = 2 * cols + 1 + pad; span = Math.max(0, (rows - 1) * rowStride + (cols - 1) * 2 + 1); break
+    case 'bcast': colStride = 1; rowStride = 0; span = cols; break
+    case 'neg': colStride = 1; rowStride = -(cols + pad); span = Math.max(0, (rows - 1) * (cols + pad) + cols); base = Math.max(0, (rows - 1) * (cols + pad)); break
+  }
+  if (rows === 0 || cols === 0) span = 0
+  const batchStride = shared ? 0 : span + randInt(r, 0, 2)
+  const offset = randInt(r, 0, 4) + base
+  const len = offset - base + (shared ? span : Math.max(0, (batch - 1) * batchStride + span)) + randInt(r, 0, 3)
+  const arr = new Ctor(Math.max(len, 1))
+  for (let i = 0; i < arr.length; i++) arr[i] = r() * 2 - 1
+  return {
+    arr, offset, batchStride, rowStride, colStride,
+    get: (b, i, j) => arr[offset + b * batchStride + i * rowStride + j * colStride],
+  }
+}
+
+export interface GemmCase {
+  batch: number; m: number; n: number; k: number; alpha: number; beta: 0 | 1
+  A: Operand; B: Operand
+  c: FloatArray; cOffset: number; cBatchStride: number; cRowStride: number
+}
+
+export const SENTINEL = 7777
+
+export function makeCase(Ctor: FloatCtor, r: () => number, batch: number, m: number, n: number, k: number, la: Layout, lb: Layout, opts: { shareA?: boolean, shareB?: boolean, beta?: 0 | 1, alpha?: number } = {}): GemmCase {
+  const A = operand(Ctor, r, batch, m, k, la, opts.shareA ?? false)
+  const B = operand(Ctor, r, batch, k, n, lb, opts.shareB ?? false)
+  const cRowStride = n + randInt(r, 0, 2)
+  const cBatchStride = Math.max(0, (m - 1) * cRowStride + n) + randInt(r, 0, 2)
+  const cOffset = randInt(r, 0, 3)
+  const c = new Ctor(cOffset + Math.max(0, (batch - 1) * cBatchStride + (m - 1) * cRowStride + n) + 3)
+  c.fill(SENTINEL)
+  const beta = opts.beta ?? 0
+  for (let b = 0; b < batch; b++) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    c[cOffset + b * cBatchStride + i * cRowStride + j] = beta === 1 ? r() * 2 - 1 : NaN // beta 0 must ignore NaN
+  }
+  return { batch, m, n, k, alpha: opts.alpha ?? 1, beta, A, B, c, cOffset, cBatchStride, cRowStride }
+}
+
+export function callGemm(addon: NativeAddon, g: GemmCase): void {
+  addon.gemm(
+    g.A.arr, g.A.offset, g.A.batchStride, g.A.rowStride, g.A.colStride,
+    g.B.arr, g.B.offset, g.B.batchStride, g.B.rowStride, g.B.colStride,
+    g.c, g.cOffset, g.cBatchStride, g.cRowStride, g.batch, g.m, g.n, g.k, g.alpha, g.beta,
+  )
+}
+
+/**
+ * Compares g.c (after the call) with a float64 triple loop over the inputs
+ * (cBefore = c before the call); error allowed per element is
+ * eps * (k + 2) * sum_p |a_ip b_pj| * 4. Also checks that nothing outside C's
+ * elements changed. Returns a description of the first mismatch, or ''.
+ */
+export function checkGemm(g: GemmCase, cBefore: FloatArray): string {
+  const eps = g.c instanceof Float32Array ? 1.2e-7 : 2.3e-16
+  const touched = new Uint8Array(g.c.length)
+  for (let b = 0; b < g.batch; b++) for (let i = 0; i < g.m; i++) for (let j = 0; j < g.n; j++) {
+    let s = 0, mag = 0
+    for (let p = 0; p < g.k; p++) {
+      const prod = g.A.get(b, i, p) * g.B.get(b, p, j)
+      s += prod
+      mag += Math.abs(prod)
+    }
+    const idx = g.cOffset + b * g.cBatchStride + i * g.cRowStride + j
+    touched[idx] = 1
+    const want = g.alpha * s + (g.beta === 1 ? cBefore[idx] : 0)
+    const tol = 4 * eps * (g.k + 2) * (Math.abs(g.alpha) * mag + Math.abs(want)) + 1e-30
+    const got = g.c[idx]
+    if (!(Math.abs(got - want) <= tol)) return `C[${b}][${i}][${j}] = ${got}, expected ${want} (tol ${tol})`
+  }
+  for (let i = 0; i < g.c.length; i++) {
+    if (!touched[i] && !Object.is(g.c[i], cBefore[i])) return `element ${i} outside C changed: ${cBefore[i]} -> ${g.c[i]}`
+  }
+  return ''
+}
