@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest'
+import { AutogradError, enableGrad, isGradEnabled, noGrad, ones, randn, tensor, zeros, arange } from '../src/index.js'
+
+describe('backward', () => {
+  it('accumulates gradients of a tensor used twice (micrograd\'s +=)', () => {
+    const x = tensor(3, { requiresGrad: true })
+    const y = x.mul(x).add(x) // x^2 + x -> 2x + 1 = 7
+    y.backward()
+    expect(x.grad!.item()).toBe(7)
+  })
+
+  it('sums the gradient of a broadcast input back to its shape', () => {
+    const a = ones([2, 3], { requiresGrad: true })
+    const b = tensor([1, 2, 3], { requiresGrad: true })
+    a.mul(b).sum().backward()
+    expect(b.grad!.toArray()).toEqual([2, 2, 2])
+    expect(a.grad!.toArray()).toEqual([[1, 2, 3], [1, 2, 3]])
+  })
+
+  it('accumulates into .grad across backward calls, and .grad owns its memory', () => {
+    const a = tensor([1, 2], { requiresGrad: true })
+    const b = tensor([3, 4], { requiresGrad: true })
+    a.add(b).sum().backward()
+    a.add(b).sum().backward()
+    expect(a.grad!.toArray()).toEqual([2, 2])
+    a.grad!.mul_(10)
+    expect(b.grad!.toArray()).toEqual([2, 2]) // not aliased with a.grad
+  })
+
+  it('throws a clear error when backward runs twice through freed buffers', () => {
+    const x = tensor([1, 2], { requiresGrad: true })
+    const y = x.exp().sum()
+    y.backward()
+    expect(() => y.backward()).toThrow(AutogradError)
+    expect(() => y.backward()).toThrow(/second time.*retainGraph/)
+  })
+
+  it('retainGraph allows a second backward', () => {
+    const x = tensor([1, 2], { requiresGrad: true })
+    const y = x.exp().sum()
+    y.backward(undefined, { retainGraph: true })
+    y.backward()
+    expect(x.grad!.toList()).toEqual([2 * Math.fround(Math.exp(1)), 2 * Math.fround(Math.exp(2))].map(Math.fround))
+  })
+
+  it('walks a 100,000-op chain without overflowing the stack', () => {
+    const x = tensor(1, { requiresGrad: true, dtype: 'float64' })
+    let y = x
+    for (let i = 0; i < 100_000; i++) y = y.mul(1)
+    y.backward()
+    expect(x.grad!.item()).toBe(1)
+  })
+
+  it('needs a gradient for non-scalar outputs, and a tensor that requires grad', () => {
+    const x = ones([2], { requiresGrad: true })
+    expect(() => x.mul(2).backward()).toThrow(/only for scalar outputs/)
+    x.mul(2).backward(tensor([1, 3]))
+    expect(x.grad!.toArray()).toEqual([2, 6])
+    expect(() => ones([1]).backward()).toThrow('backward: tensor does not require grad')
+    expect(() => x.mul(2).backward(ones([3]))).toThrow(/does not match/)
+  })
+
+  it('detects a saved tensor modified in place and names the op', () => {
+    const w = tensor([1, 2], { requiresGrad: true })
+    const a = tensor([3, 4])
+    const y = w.mul(a).sum()
+    a.mul_(2)
+    expect(() => y.backward()).toThrow(/saved by "mul".*modified by an in-place operation/)
+  })
+
+  it('refuses in-place ops on tensors that require grad, except under noGrad', () => {
+    const w = tensor([1, 2], { requiresGrad: true })
+    expect(() => w.add_(1)).toThrow(/cannot be modified in place/)
+    noGrad(() => w.sub_(tensor([1, 1])))
+    expect(w.toArray()).toEqual([0, 1])
+    expect(w.version).toBe(1)
+  })
+
+  it('noGrad / enableGrad / detach', () => {
+    const x = tensor([1], { requiresGrad: true })
+    expect(isGradEnabled()).toBe(true)
+    const y = noGrad(() => { expect(isGradEnabled()).toBe(false); return x.mul(2) })
+    expect(y.requiresGrad).toBe(false)
+    const z = noGrad(() => enableGrad(() => x.mul(2)))
+    expect(z.requiresGrad).toBe(true)
+    expect(x.mul(2).detach().requiresGrad).toBe(false)
+    expect(() => tensor([1], { dtype: 'int32' }).requiresGrad_()).toThrow(/only floating-point/)
+  })
+
+  it('gives ops on ints and comparisons no gradient', () => {
+    const x = tensor([1, -2], { requiresGrad: true })
+    expect(x.gt(0).requiresGrad).toBe(false)
+    expect(x.argmax().requiresGrad).toBe(false)
+  })
+
+  it('higher order: createGraph makes the gradient differentiable', () => {
+    const x = tensor(2, { requiresGrad: true, dtype: 'float64' })
+    const y = x.pow(3) // y' = 3x^2 = 12, y'' = 6x = 12
+    y.backward(undefined, { createGraph: true })
+    const g = x.grad!
+    expect(g.item()).toBe(12)
+    x.grad = null
+    g.backward()
+    expect(x.grad!.item()).toBe(12)
+  })
+
+  it('hooks replace gradients; retainGrad keeps a non-leaf gradient', () => {
+    const x = tensor([1, 2], { requiresGrad: true })
+    const h = x.mul(3)
+    h.retainGrad()
+    h.registerHook((g) => g.mul(2))
+    const remove = x.registerHook((g) => g.add(1))
+    h.sum().backward()
+    expect(h.grad!.toArray()).toEqual([2, 2])
+    expect(x.grad!.toArray()).toEqual([7, 7])
+    remove()
+    x.grad = null
+    x.mul(3).sum().backward()
+    expect(x.grad!.toArray()).toEqual([3, 3])
+  })
+
+  it('matmul of a 3-D input with a shared 2-D weight gets the weight gradient summed over the batch', () => {
+    const x = randn([2, 3, 4])
+    const w = randn([4, 5], { requiresGrad: true })
+    x.matmul(w).sum().backward()
+    const expected = x.sum([0, 1]).unsqueeze(1).expand([4, 5])
+    const diff = w.grad!.sub(expected).abs().amax().item()
+    expect(diff).toBeLessThan(1e-5)
+  })
+
+  it('gradients flow through views into the base', () => {
+    const x = arange(6, undefined, 1, { dtype: 'float64' }).reshape([2, 3]).requiresGrad_()
+    x.t().slice(0, 1).sum().backward()
+    expect(x.grad!.toArray()).toEqual([[0, 1, 1], [0, 1, 1]])
+    expect(zeros([1]).isLeaf).toBe(true)
+  })
+})
