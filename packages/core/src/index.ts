@@ -12,7 +12,7 @@ export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './
 export { broadcastShapes, numel, contiguousStrides } from './shape.js'
 export {
   getBackend, registerKernels, resetKernels, referenceBackend, backendInfo,
-  type Backend, type GemmArgs, type UnaryOp, type BinaryOp, type ReduceOp, type KernelName,
+  type Backend, type FusedKernels, type GemmArgs, type UnaryOp, type BinaryOp, type ReduceOp, type KernelName,
 } from './backend/backend.js'
 
 export * from './ops/creation.js'

@@ -59,7 +59,35 @@ export interface RowwiseKernels {
   logSoftmaxBackward(y: FloatArray, gy: FloatArray, gx: FloatArray, rows: number, cols: number): void
 }
 
-export interface Backend extends RowwiseKernels {
+/**
+ * Fused kernels of @adjoint/nn's layer norm and cross-entropy, over contiguous
+ * [rows, cols] arrays (a row is the normalized / class dim). One pass instead of
+ * a chain of ten elementwise ops; the backward of each is its own kernel.
+ */
+export interface FusedKernels {
+  /**
+   * Per row: y = (x - mean) * rstd * w + b with mean the row mean and
+   * rstd = 1 / sqrt(var + eps) (biased variance); writes mean[r] and rstd[r] for the backward.
+   * w and b (length cols) may be null: no scale / no shift.
+   */
+  layerNorm(x: FloatArray, w: FloatArray | null, b: FloatArray | null, y: FloatArray, mean: FloatArray, rstd: FloatArray, rows: number, cols: number, eps: number): void
+  /**
+   * With xhat = (x - mean) rstd and h = gy w (h = gy when w is null), per row:
+   * gx = rstd (h - mean(h) - xhat mean(h xhat)); over all rows: gw = sum gy xhat, gb = sum gy.
+   * gx, gw, gb may be null (not wanted); gw and gb are overwritten, not accumulated into.
+   */
+  layerNormBackward(x: FloatArray, gy: FloatArray, w: FloatArray | null, mean: FloatArray, rstd: FloatArray, gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, rows: number, cols: number): void
+  /**
+   * Per row r with t = target[r] and s = labelSmoothing: lse[r] = logsumexp(x[r]) and
+   * loss[r] = lse[r] - (1 - s) x[r, t] - (s / cols) sum_c x[r, c]; a row with t == ignoreIndex
+   * gets loss 0 and lse 0. Other targets are in [0, cols) (the caller checks).
+   */
+  crossEntropy(x: FloatArray, target: Int32Array, loss: FloatArray, lse: FloatArray, rows: number, cols: number, ignoreIndex: number, labelSmoothing: number): void
+  /** gx[r, c] = gLoss[r] (exp(x[r, c] - lse[r]) - (1 - s) [c == t] - s / cols); ignored rows get 0. */
+  crossEntropyBackward(x: FloatArray, target: Int32Array, lse: FloatArray, gLoss: FloatArray, gx: FloatArray, rows: number, cols: number, ignoreIndex: number, labelSmoothing: number): void
+}
+
+export interface Backend extends RowwiseKernels, FusedKernels {
   /**
    * Strided copy of `src` (shape, strides, offset) into `dst` from dstOffset, contiguous
    * unless dstStrides is given (dtype converts on store; bool stores 0/1).

@@ -5,6 +5,8 @@ import { binary, unary } from './elementwise.js'
 import { gemm } from './gemm.js'
 import { gather, indexAdd, indexSelect, scatterAdd, where } from './indexing.js'
 import { reduce } from './reduce.js'
+import { crossEntropy, crossEntropyBackward } from './loss.js'
+import { layerNorm, layerNormBackward } from './norm.js'
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './rowwise.js'
 
-export const tsBackend: Backend = { copy, unary, binary, reduce, gemm, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward, where, indexSelect, indexAdd, gather, scatterAdd }
+export const tsBackend: Backend = { copy, unary, binary, reduce, gemm, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward, where, indexSelect, indexAdd, gather, scatterAdd, layerNorm, layerNormBackward, crossEntropy, crossEntropyBackward }
