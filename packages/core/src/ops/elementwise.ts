@@ -99,8 +99,12 @@ const binaryRules: Partial<Record<BinaryOp, BinaryRule>> = {
   mul: (g, a, b) => [a.requiresGrad ? g.mul(b) : null, b.requiresGrad ? g.mul(a) : null], // d(a b) = (b, a)
   // d(a / b) = (1/b, -a/b^2)
   div: (g, a, b) => [a.requiresGrad ? g.div(b) : null, b.requiresGrad ? g.mul(a).div(b.square()).neg() : null],
-  // d(a^b) = (b a^(b-1), a^b ln a)
-  pow: (g, a, b, out) => [a.requiresGrad ? g.mul(b).mul(a.pow(b.sub(1))) : null, b.requiresGrad ? g.mul(out).mul(a.log()) : null],
+  // d(a^b) = (b a^(b-1), a^b ln a); as in PyTorch, the first is 0 where b == 0 and the
+  // second 0 where a == 0 and b >= 0 (instead of the NaN of 0 * 0^-1 and 0 * ln 0)
+  pow: (g, a, b, out) => [
+    a.requiresGrad ? where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null,
+    b.requiresGrad ? where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log())) : null,
+  ],
   // ties split the gradient evenly, as PyTorch does
   maximum: (g, a, b) => { const h = g.mul(a.eq(b)).mul(0.5); return [g.mul(a.gt(b)).add(h), g.mul(b.gt(a)).add(h)] },
   minimum: (g, a, b) => { const h = g.mul(a.eq(b)).mul(0.5); return [g.mul(a.lt(b)).add(h), g.mul(b.lt(a)).add(h)] },
