@@ -30,12 +30,21 @@ export { Node, record, needsGrad, type BackwardFn } from './autograd/node.js'
 export { type BackwardOptions, sumToShape } from './autograd/engine.js'
 export { autogradGrad, type GradOptions } from './autograd/grad.js'
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradgradcheckOptions } from './autograd/gradcheck.js'
+export { grad, valueAndGrad, vjp, jvp, hvp, jacobian, hessian, functional, type GradFnOptions, type FunctionalOptions } from './autograd/functional.js'
+export { defineFunction, type FunctionCtx, type FunctionSpec, type FunctionGrads } from './autograd/function.js'
+export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled, AnomalyError } from './autograd/anomaly.js'
+export { toDot, toMermaid, autogradGraph, type AutogradGraph, type GraphNode, type GraphEdge, type ExportOptions } from './autograd/graph-export.js'
+export { trace, type TraceStep, type TraceResult, type TraceOptions } from './autograd/trace.js'
 
 import { unaryOp, binaryOp } from './ops/elementwise.js'
 import type { TensorLike } from './ops/util.js'
 import type { Tensor as T } from './tensor.js'
 import { autogradGrad } from './autograd/grad.js'
 import { backward as engineBackward } from './autograd/engine.js'
+import { functional as autogradFunctional } from './autograd/functional.js'
+import { defineFunction as autogradFunction } from './autograd/function.js'
+import { detectAnomaly as autogradDetectAnomaly, setDetectAnomaly as autogradSetDetectAnomaly } from './autograd/anomaly.js'
+import { gradcheck as autogradGradcheck, gradgradcheck as autogradGradgradcheck } from './autograd/gradcheck.js'
 
 // Function forms of the elementwise ops (torch.exp(x), torch.add(a, b), ...).
 export const neg = (x: T) => unaryOp('neg', x)
@@ -69,5 +78,14 @@ export const le = (a: TensorLike, b: TensorLike) => binaryOp('le', a, b)
 export const gt = (a: TensorLike, b: TensorLike) => binaryOp('gt', a, b)
 export const ge = (a: TensorLike, b: TensorLike) => binaryOp('ge', a, b)
 
-/** torch.autograd's entry points. */
-export const autograd = { grad: autogradGrad, backward: engineBackward }
+/** torch.autograd's entry points: autograd.grad(outputs, inputs, gradOutputs, opts), autograd.functional.jacobian(...), ... */
+export const autograd = {
+  grad: autogradGrad,
+  backward: engineBackward,
+  functional: autogradFunctional,
+  defineFunction: autogradFunction,
+  detectAnomaly: autogradDetectAnomaly,
+  setDetectAnomaly: autogradSetDetectAnomaly,
+  gradcheck: autogradGradcheck,
+  gradgradcheck: autogradGradgradcheck,
+}

@@ -5,7 +5,8 @@
 // their shape here, once, for every op.
 import { AutogradError, ShapeError, fmtShape } from '../errors.js'
 import { shapesEqual } from '../shape.js'
-import type { Tensor } from '../tensor.js'
+import { Tensor } from '../tensor.js'
+import { checkAnomaly } from './anomaly.js'
 import { anomaly } from './anomaly-state.js'
 import { enableGrad, noGrad } from './grad-mode.js'
 import type { Node } from './node.js'
@@ -81,7 +82,7 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
         if (run.targets) captureTarget(run, node, grad)
         results = node.apply(grad)
         if (traceBackward.sink) traceBackward.sink(node, grad, results)
-        if (anomaly.enabled) checkAnomaly(node, results)
+        if (anomaly.enabled) checkAnomaly(node, grad, results)
         if (!run.retainGraph) node.release()
       }
       node.inputs.forEach((inp, i) => {
@@ -139,21 +140,6 @@ function accumulateInto(t: Tensor, grad: Tensor, createGraph: boolean): void {
   else t.grad.add_(grad)
 }
 
-function checkAnomaly(node: Node, results: readonly (Tensor | null | undefined)[]): void {
-  results.forEach((g, i) => {
-    if (!g || (g.dtype !== 'float32' && g.dtype !== 'float64')) return
-    const data = g.contiguousData()
-    for (let j = 0; j < data.length; j++) {
-      if (!Number.isFinite(data[j])) {
-        const what = Number.isNaN(data[j]) ? 'NaN' : 'Inf'
-        const inp = node.inputs[i]
-        const name = inp?.name ? ` "${inp.name}"` : ''
-        throw new AutogradError(`anomaly: backward of "${node.op}" returned ${what} in the gradient of its input ${i}${name} (shape ${fmtShape(g.shape)}, element ${j}).\n"${node.op}" was created at:\n${node.stack ?? '  (created before anomaly mode was enabled)'}`)
-      }
-    }
-  })
-}
-
 /** Entry point of Tensor.backward(). */
 export function backward(t: Tensor, gradient?: Tensor, opts: BackwardOptions = {}): void {
   if (!t.requiresGrad) throw new AutogradError('backward: tensor does not require grad and has no gradFn (did you forget requiresGrad: true, or run inside noGrad?)')
@@ -166,6 +152,9 @@ export function backward(t: Tensor, gradient?: Tensor, opts: BackwardOptions = {
   runBackward([t], [gradient], opts)
 }
 
-function onesLikeNoGrad(t: Tensor): Tensor {
-  return noGrad(() => t.detach().mul(0).add(1))
+/** The implicit seed: ones of t's shape and dtype (not t * 0 + 1, which is NaN where t is Inf or NaN). */
+export function onesLikeNoGrad(t: Tensor): Tensor {
+  const g = Tensor.empty(t.shape, t.dtype)
+  g.storage.data.fill(1)
+  return g
 }

@@ -3,8 +3,7 @@
 import { AutogradError, ShapeError, fmtShape } from '../errors.js'
 import { shapesEqual } from '../shape.js'
 import { Tensor } from '../tensor.js'
-import { runBackward } from './engine.js'
-import { noGrad } from './grad-mode.js'
+import { onesLikeNoGrad, runBackward } from './engine.js'
 
 export interface GradOptions {
   retainGraph?: boolean
@@ -25,7 +24,7 @@ export function autogradGrad(outputs: Tensor | readonly Tensor[], inputs: Tensor
     let g = gos[i]
     if (g === null || g === undefined) {
       if (o.numel() !== 1) throw new AutogradError(`grad: grad can be implicitly created only for scalar outputs; output ${i} has shape ${fmtShape(o.shape)}`)
-      g = noGrad(() => o.detach().mul(0).add(1))
+      g = onesLikeNoGrad(o)
     } else if (!shapesEqual(g.shape, o.shape)) {
       throw new ShapeError(`grad: gradOutputs[${i}] has shape ${fmtShape(g.shape)}, output ${i} has shape ${fmtShape(o.shape)}`)
     }

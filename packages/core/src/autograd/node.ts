@@ -4,6 +4,7 @@ import { AutogradError } from '../errors.js'
 import type { Tensor } from '../tensor.js'
 import { isGradEnabled } from './grad-mode.js'
 import { anomaly } from './anomaly-state.js'
+import { traceForward } from './trace-state.js'
 
 /** Maps the gradient of the output to one gradient per input (null: no gradient). */
 export type BackwardFn = (grad: Tensor) => readonly (Tensor | null | undefined)[]
@@ -79,5 +80,6 @@ export function record(op: string, out: Tensor, inputs: readonly (Tensor | numbe
   const ins = inputs.map((t) => (typeof t === 'object' && t !== null && t.requiresGrad ? t : null))
   out.gradFn = new Node(op, ins, backward, saved, out.shape, out.dtype)
   out.requiresGrad = true
+  if (traceForward.sink) traceForward.sink(out.gradFn, out, inputs)
   return out
 }
