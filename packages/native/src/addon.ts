@@ -29,16 +29,11 @@ export interface NativeAddon {
   logSoftmax(x: FloatArray, out: FloatArray, rows: number, cols: number): void
   softmaxBackward(y: FloatArray, gy: FloatArray, gx: FloatArray, rows: number, cols: number): void
   logSoftmaxBackward(y: FloatArray, gy: FloatArray, gx: FloatArray, rows: number, cols: number): void
-  /**
-   * Fused softmax cross-entropy over contiguous logits [rows, cols]:
-   * loss[r] = logsumexp(logits[r]) - logits[r, targets[r]], and when grad is given,
-   * grad[r] = scale * (softmax(logits[r]) - onehot(targets[r])). Rows whose target is
-   * ignoreIndex get loss 0 and a zero grad row. Returns the number of rows not ignored.
-   */
-  crossEntropy(
-    logits: FloatArray, targets: Int32Array, rows: number, cols: number,
-    loss: FloatArray, grad: FloatArray | null, scale: number, ignoreIndex: number,
-  ): number
+  /** Same contracts as core's Backend fused kernels (layerNorm, crossEntropy and their backwards). */
+  layerNorm(x: FloatArray, w: FloatArray | null, b: FloatArray | null, y: FloatArray, mean: FloatArray, rstd: FloatArray, rows: number, cols: number, eps: number): void
+  layerNormBackward(x: FloatArray, gy: FloatArray, w: FloatArray | null, mean: FloatArray, rstd: FloatArray, gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, rows: number, cols: number): void
+  crossEntropy(x: FloatArray, target: Int32Array, loss: FloatArray, lse: FloatArray, rows: number, cols: number, ignoreIndex: number, labelSmoothing: number): void
+  crossEntropyBackward(x: FloatArray, target: Int32Array, lse: FloatArray, gLoss: FloatArray, gx: FloatArray, rows: number, cols: number, ignoreIndex: number, labelSmoothing: number): void
   info(): AddonInfo
   /** Threads for the addon's pool and OpenBLAS's (process-wide), 1..256. */
   setNumThreads(n: number): void

@@ -1,9 +1,9 @@
 // @adjoint/native: importing it registers the N-API kernels (gemm, softmax
-// family) into @adjoint/core's backend, like a TF.js backend package. When the
+// family, layer norm, cross-entropy) into @adjoint/core's backend, like a TF.js backend package. When the
 // addon is not built, fails to load, or ADJOINT_NATIVE=0, nothing is registered
 // and core keeps its pure-TS kernels (nativeInfo() is then null).
 import { referenceBackend, registerKernels } from '@adjoint/core'
-import type { AddonInfo, FloatArray, NativeAddon } from './addon.js'
+import type { AddonInfo, NativeAddon } from './addon.js'
 import { nativeKernels } from './kernels.js'
 import { loadAddon } from './loader.js'
 
@@ -57,20 +57,4 @@ export function setNumThreads(n: number): void {
  */
 export function setGemmImpl(impl: 'auto' | 'builtin'): void {
   addon?.setGemmImpl(impl)
-}
-
-/**
- * Fused softmax cross-entropy over contiguous logits [rows, cols] (not yet a
- * core kernel: the loss op can call it directly). Writes loss[r] =
- * logsumexp(logits[r]) - logits[r, targets[r]] and, when grad is given,
- * grad[r] = scale * (softmax(logits[r]) - onehot(targets[r])); rows whose target
- * is ignoreIndex get loss 0 and a zero grad row. Returns the number of rows
- * not ignored, or null when the addon is not loaded (compute it in TS then).
- */
-export function nativeCrossEntropy(
-  logits: FloatArray, targets: Int32Array, rows: number, cols: number,
-  loss: FloatArray, grad: FloatArray | null = null, scale = 1, ignoreIndex = -100,
-): number | null {
-  if (!addon) return null
-  return addon.crossEntropy(logits, targets, rows, cols, loss, grad, scale, ignoreIndex)
 }

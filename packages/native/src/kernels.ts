@@ -1,4 +1,5 @@
-// Adapts core's Backend kernel signatures to the addon's positional calls.
+// Adapts core's Backend kernel signatures (gemm, softmax family, layer norm,
+// cross-entropy) to the addon's positional calls.
 // Anything the addon does not do (mixed dtypes, int arrays) or would do slower
 // than TS (tiny gemm, where the N-API boundary dominates) goes to the reference
 // kernel: never a silently different result.
@@ -17,9 +18,14 @@ export function setSmallGemmThreshold(n: number): void {
   smallGemmThreshold = n
 }
 
-function sameFloat(a: FloatArray, b: FloatArray, c?: FloatArray): boolean {
-  if (a instanceof Float32Array) return b instanceof Float32Array && (c === undefined || c instanceof Float32Array)
-  return a instanceof Float64Array && b instanceof Float64Array && (c === undefined || c instanceof Float64Array)
+/** True when every array given is a Float32Array, or every one a Float64Array (nulls skipped). */
+function sameFloat(...arrays: (FloatArray | null)[]): boolean {
+  const f32 = arrays[0] instanceof Float32Array
+  for (const x of arrays) {
+    if (x === null) continue
+    if (f32 ? !(x instanceof Float32Array) : !(x instanceof Float64Array)) return false
+  }
+  return true
 }
 
 export function nativeKernels(addon: NativeAddon, reference: () => Backend): Partial<Backend> {
@@ -48,6 +54,22 @@ export function nativeKernels(addon: NativeAddon, reference: () => Backend): Par
     logSoftmaxBackward(y, gy, gx, rows, cols) {
       if (!sameFloat(y, gy, gx)) return reference().logSoftmaxBackward(y, gy, gx, rows, cols)
       addon.logSoftmaxBackward(y, gy, gx, rows, cols)
+    },
+    layerNorm(x, w, b, y, mean, rstd, rows, cols, eps) {
+      if (!sameFloat(x, w, b, y, mean, rstd)) return reference().layerNorm(x, w, b, y, mean, rstd, rows, cols, eps)
+      addon.layerNorm(x, w, b, y, mean, rstd, rows, cols, eps)
+    },
+    layerNormBackward(x, gy, w, mean, rstd, gx, gw, gb, rows, cols) {
+      if (!sameFloat(x, gy, w, mean, rstd, gx, gw, gb)) return reference().layerNormBackward(x, gy, w, mean, rstd, gx, gw, gb, rows, cols)
+      addon.layerNormBackward(x, gy, w, mean, rstd, gx, gw, gb, rows, cols)
+    },
+    crossEntropy(x, target, loss, lse, rows, cols, ignoreIndex, labelSmoothing) {
+      if (!sameFloat(x, loss, lse)) return reference().crossEntropy(x, target, loss, lse, rows, cols, ignoreIndex, labelSmoothing)
+      addon.crossEntropy(x, target, loss, lse, rows, cols, ignoreIndex, labelSmoothing)
+    },
+    crossEntropyBackward(x, target, lse, gLoss, gx, rows, cols, ignoreIndex, labelSmoothing) {
+      if (!sameFloat(x, lse, gLoss, gx)) return reference().crossEntropyBackward(x, target, lse, gLoss, gx, rows, cols, ignoreIndex, labelSmoothing)
+      addon.crossEntropyBackward(x, target, lse, gLoss, gx, rows, cols, ignoreIndex, labelSmoothing)
     },
   }
 }

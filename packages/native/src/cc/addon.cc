@@ -9,6 +9,7 @@
 #include <mutex>
 #include <new>
 #include <random>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -192,50 +193,191 @@ napi_value RowBackward(napi_env env, napi_callback_info info) {
   });
 }
 
-// crossEntropy(logits, targets, rows, cols, loss, grad | null, scale, ignoreIndex) -> counted rows
+// Span of a contiguous run of `n` elements from index 0.
+Span flat(int64_t n) { return span_of(0, {{n, 1}}); }
+
+// An optional (null/undefined) float array of the same type as `like`, at least n long.
+ArrayView optional_array(const Args& A, size_t i, const char* name, const ArrayView& like, int64_t n, bool& present) {
+  present = !A.is_nullish(i);
+  if (!present) return ArrayView{};
+  ArrayView v = A.array(i, name, kF32 | kF64);
+  A.check_same_type(like, v);
+  A.check_span(v, flat(n), [&] { return "length " + std::to_string(n); });
+  return v;
+}
+
+// Targets: each in [0, cols) or equal to ignoreIndex.
+void check_targets(const Args& A, const ArrayView& t, int64_t rows, int64_t cols, int64_t ignore) {
+  A.check_span(t, flat(rows), [&] { return "rows=" + std::to_string(rows); });
+  const int32_t* tp = (const int32_t*)t.data;
+  for (int64_t r = 0; r < rows; ++r) {
+    if (tp[r] != ignore && (tp[r] < 0 || tp[r] >= cols))
+      A.range_error("target " + std::to_string(tp[r]) + " at row " + std::to_string(r) + " is out of range for " +
+                    std::to_string(cols) + " classes (and is not ignoreIndex " + std::to_string(ignore) + ")");
+  }
+}
+
+// crossEntropy(x, target, loss, lse, rows, cols, ignoreIndex, labelSmoothing)
 napi_value CrossEntropy(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
     Args A(env, info, "crossEntropy", 8, 8);
-    const ArrayView x = A.array(0, "logits", kF32 | kF64);
-    const ArrayView t = A.array(1, "targets", kI32);
-    const int64_t rows = A.integer(2, "rows", 0, kMaxDim), cols = A.integer(3, "cols", 0, kMaxDim);
-    const ArrayView loss = A.array(4, "loss", kF32 | kF64);
+    const ArrayView x = A.array(0, "x", kF32 | kF64);
+    const ArrayView t = A.array(1, "target", kI32);
+    const ArrayView loss = A.array(2, "loss", kF32 | kF64);
+    const ArrayView lse = A.array(3, "lse", kF32 | kF64);
     A.check_same_type(x, loss);
-    ArrayView grad;
-    const bool has_grad = !A.is_nullish(5);
-    if (has_grad) {
-      grad = A.array(5, "grad", kF32 | kF64);
-      A.check_same_type(x, grad);
-    }
-    const double scale = A.number(6, "scale");
-    const int64_t ignore = A.integer(7, "ignoreIndex", INT32_MIN, INT32_MAX);
+    A.check_same_type(x, lse);
+    const int64_t rows = A.integer(4, "rows", 0, kMaxDim), cols = A.integer(5, "cols", 0, kMaxDim);
+    const int64_t ignore = A.integer(6, "ignoreIndex", INT32_MIN, INT32_MAX);
+    const double smoothing = A.number(7, "labelSmoothing");
     check_rows(A, x, rows, cols);
-    auto rows_desc = [&] { return "rows=" + std::to_string(rows); };
-    A.check_span(t, span_of(0, {{rows, 1}}), rows_desc);
-    A.check_span(loss, span_of(0, {{rows, 1}}), rows_desc);
-    const Span sx = span_of(0, {{rows * cols, 1}}), sr = span_of(0, {{rows, 1}});
+    check_rows(A, loss, rows, 1);
+    check_rows(A, lse, rows, 1);
+    check_targets(A, t, rows, cols, ignore);
+    const Span sx = flat(rows * cols), sr = flat(rows);
     A.check_no_overlap(loss, sr, x, sx, false);
-    if (has_grad) {
-      check_rows(A, grad, rows, cols);
-      A.check_no_overlap(grad, sx, x, sx, false);
-      A.check_no_overlap(loss, sr, grad, sx, false);
-    }
-    const int32_t* tp = (const int32_t*)t.data;
-    int64_t counted = 0;
-    for (int64_t r = 0; r < rows; ++r) {
-      if (tp[r] == ignore) continue;
-      if (tp[r] < 0 || tp[r] >= cols)
-        A.range_error("target " + std::to_string(tp[r]) + " at row " + std::to_string(r) + " is out of range for " +
-                      std::to_string(cols) + " classes (and is not ignoreIndex " + std::to_string(ignore) + ")");
-      ++counted;
-    }
+    A.check_no_overlap(lse, sr, x, sx, false);
+    A.check_no_overlap(loss, sr, lse, sr, false);
+    A.check_no_overlap(loss, sr, t, sr, false);
+    A.check_no_overlap(lse, sr, t, sr, false);
     if (x.kind == kF32)
-      cross_entropy<float>((const float*)x.data, tp, rows, cols, (int32_t)ignore, (float)scale, (float*)loss.data,
-                           has_grad ? (float*)grad.data : nullptr);
+      cross_entropy<float>((const float*)x.data, (const int32_t*)t.data, (float*)loss.data, (float*)lse.data, rows,
+                           cols, (int32_t)ignore, smoothing);
     else
-      cross_entropy<double>((const double*)x.data, tp, rows, cols, (int32_t)ignore, scale, (double*)loss.data,
-                            has_grad ? (double*)grad.data : nullptr);
-    return make_number(env, (double)counted);
+      cross_entropy<double>((const double*)x.data, (const int32_t*)t.data, (double*)loss.data, (double*)lse.data,
+                            rows, cols, (int32_t)ignore, smoothing);
+    return undefined(env);
+  });
+}
+
+// crossEntropyBackward(x, target, lse, gLoss, gx, rows, cols, ignoreIndex, labelSmoothing)
+napi_value CrossEntropyBackward(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "crossEntropyBackward", 9, 9);
+    const ArrayView x = A.array(0, "x", kF32 | kF64);
+    const ArrayView t = A.array(1, "target", kI32);
+    const ArrayView lse = A.array(2, "lse", kF32 | kF64);
+    const ArrayView gl = A.array(3, "gLoss", kF32 | kF64);
+    const ArrayView gx = A.array(4, "gx", kF32 | kF64);
+    A.check_same_type(x, lse);
+    A.check_same_type(x, gl);
+    A.check_same_type(x, gx);
+    const int64_t rows = A.integer(5, "rows", 0, kMaxDim), cols = A.integer(6, "cols", 0, kMaxDim);
+    const int64_t ignore = A.integer(7, "ignoreIndex", INT32_MIN, INT32_MAX);
+    const double smoothing = A.number(8, "labelSmoothing");
+    check_rows(A, x, rows, cols);
+    check_rows(A, gx, rows, cols);
+    check_rows(A, lse, rows, 1);
+    check_rows(A, gl, rows, 1);
+    check_targets(A, t, rows, cols, ignore);
+    const Span sx = flat(rows * cols), sr = flat(rows);
+    A.check_no_overlap(gx, sx, x, sx, true);
+    A.check_no_overlap(gx, sx, lse, sr, false);
+    A.check_no_overlap(gx, sx, gl, sr, false);
+    A.check_no_overlap(gx, sx, t, sr, false);
+    if (x.kind == kF32)
+      cross_entropy_backward<float>((const float*)x.data, (const int32_t*)t.data, (const float*)lse.data,
+                                    (const float*)gl.data, (float*)gx.data, rows, cols, (int32_t)ignore, smoothing);
+    else
+      cross_entropy_backward<double>((const double*)x.data, (const int32_t*)t.data, (const double*)lse.data,
+                                     (const double*)gl.data, (double*)gx.data, rows, cols, (int32_t)ignore, smoothing);
+    return undefined(env);
+  });
+}
+
+// layerNorm(x, w | null, b | null, y, mean, rstd, rows, cols, eps)
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "layerNorm", 9, 9);
+    const ArrayView x = A.array(0, "x", kF32 | kF64);
+    const int64_t rows = A.integer(6, "rows", 0, kMaxDim), cols = A.integer(7, "cols", 0, kMaxDim);
+    const double eps = A.number(8, "eps");
+    bool hw, hb;
+    const ArrayView w = optional_array(A, 1, "w", x, cols, hw);
+    const ArrayView b = optional_array(A, 2, "b", x, cols, hb);
+    const ArrayView y = A.array(3, "y", kF32 | kF64);
+    const ArrayView mean = A.array(4, "mean", kF32 | kF64);
+    const ArrayView rstd = A.array(5, "rstd", kF32 | kF64);
+    A.check_same_type(x, y);
+    A.check_same_type(x, mean);
+    A.check_same_type(x, rstd);
+    check_rows(A, x, rows, cols);
+    check_rows(A, y, rows, cols);
+    check_rows(A, mean, rows, 1);
+    check_rows(A, rstd, rows, 1);
+    const Span sx = flat(rows * cols), sr = flat(rows), sc = (rows > 0 ? flat(cols) : Span{});
+    A.check_no_overlap(y, sx, x, sx, true);
+    if (hw) A.check_no_overlap(y, sx, w, sc, false);
+    if (hb) A.check_no_overlap(y, sx, b, sc, false);
+    for (const ArrayView* o : {&mean, &rstd}) {
+      A.check_no_overlap(*o, sr, x, sx, false);
+      A.check_no_overlap(*o, sr, y, sx, false);
+      if (hw) A.check_no_overlap(*o, sr, w, sc, false);
+      if (hb) A.check_no_overlap(*o, sr, b, sc, false);
+    }
+    A.check_no_overlap(mean, sr, rstd, sr, false);
+    if (x.kind == kF32)
+      layer_norm<float>((const float*)x.data, hw ? (const float*)w.data : nullptr, hb ? (const float*)b.data : nullptr,
+                        (float*)y.data, (float*)mean.data, (float*)rstd.data, rows, cols, eps);
+    else
+      layer_norm<double>((const double*)x.data, hw ? (const double*)w.data : nullptr,
+                         hb ? (const double*)b.data : nullptr, (double*)y.data, (double*)mean.data,
+                         (double*)rstd.data, rows, cols, eps);
+    return undefined(env);
+  });
+}
+
+// layerNormBackward(x, gy, w | null, mean, rstd, gx | null, gw | null, gb | null, rows, cols)
+napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "layerNormBackward", 10, 10);
+    const ArrayView x = A.array(0, "x", kF32 | kF64);
+    const ArrayView gy = A.array(1, "gy", kF32 | kF64);
+    A.check_same_type(x, gy);
+    const int64_t rows = A.integer(8, "rows", 0, kMaxDim), cols = A.integer(9, "cols", 0, kMaxDim);
+    bool hw, hgx, hgw, hgb;
+    const ArrayView w = optional_array(A, 2, "w", x, cols, hw);
+    const ArrayView mean = A.array(3, "mean", kF32 | kF64);
+    const ArrayView rstd = A.array(4, "rstd", kF32 | kF64);
+    A.check_same_type(x, mean);
+    A.check_same_type(x, rstd);
+    const ArrayView gx = optional_array(A, 5, "gx", x, rows * cols, hgx);
+    const ArrayView gw = optional_array(A, 6, "gw", x, cols, hgw);
+    const ArrayView gb = optional_array(A, 7, "gb", x, cols, hgb);
+    check_rows(A, x, rows, cols);
+    check_rows(A, gy, rows, cols);
+    check_rows(A, mean, rows, 1);
+    check_rows(A, rstd, rows, 1);
+    const Span sx = flat(rows * cols), sr = flat(rows), sc = flat(cols);
+    const Span swc = rows > 0 ? sc : Span{};  // w is read only when there are rows
+    if (hgx) {
+      A.check_no_overlap(gx, sx, x, sx, true);
+      A.check_no_overlap(gx, sx, gy, sx, true);
+      if (hw) A.check_no_overlap(gx, sx, w, swc, false);
+      A.check_no_overlap(gx, sx, mean, sr, false);
+      A.check_no_overlap(gx, sx, rstd, sr, false);
+    }
+    for (const auto& o : {std::make_pair(hgw, &gw), std::make_pair(hgb, &gb)}) {
+      if (!o.first) continue;
+      const ArrayView& g = *o.second;
+      A.check_no_overlap(g, sc, x, sx, false);
+      A.check_no_overlap(g, sc, gy, sx, false);
+      if (hw) A.check_no_overlap(g, sc, w, swc, false);
+      A.check_no_overlap(g, sc, mean, sr, false);
+      A.check_no_overlap(g, sc, rstd, sr, false);
+      if (hgx) A.check_no_overlap(g, sc, gx, sx, false);
+    }
+    if (hgw && hgb) A.check_no_overlap(gw, sc, gb, sc, false);
+    if (x.kind == kF32)
+      layer_norm_backward<float>((const float*)x.data, (const float*)gy.data, hw ? (const float*)w.data : nullptr,
+                                 (const float*)mean.data, (const float*)rstd.data, hgx ? (float*)gx.data : nullptr,
+                                 hgw ? (float*)gw.data : nullptr, hgb ? (float*)gb.data : nullptr, rows, cols);
+    else
+      layer_norm_backward<double>((const double*)x.data, (const double*)gy.data,
+                                  hw ? (const double*)w.data : nullptr, (const double*)mean.data,
+                                  (const double*)rstd.data, hgx ? (double*)gx.data : nullptr,
+                                  hgw ? (double*)gw.data : nullptr, hgb ? (double*)gb.data : nullptr, rows, cols);
+    return undefined(env);
   });
 }
 
@@ -361,7 +503,10 @@ NAPI_MODULE_INIT() {
        nullptr},
       {"logSoftmaxBackward", nullptr, RowBackward<RowOp::LogSoftmaxBackward>, nullptr, nullptr, nullptr,
        napi_enumerable, nullptr},
+      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"crossEntropyBackward", nullptr, CrossEntropyBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

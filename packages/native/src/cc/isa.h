@@ -19,18 +19,29 @@ struct GemmKernel {
                const T* b, int64_t rsb, int64_t csb, T* c, int64_t rsc, bool beta1, T* ws);
 };
 
-// Row-wise kernels over contiguous [rows, cols]; out may equal the input exactly.
+// Row-wise kernels over contiguous [rows, cols] (a row = the last dim), the
+// same contracts as core's Backend (backend.ts). An output may equal an input
+// exactly where the contract allows in-place use (checked in addon.cc).
 template <class T>
 struct RowKernels {
   void (*softmax)(const T* x, T* out, int64_t rows, int64_t cols);
   void (*log_softmax)(const T* x, T* out, int64_t rows, int64_t cols);
   void (*softmax_backward)(const T* y, const T* gy, T* gx, int64_t rows, int64_t cols);
   void (*log_softmax_backward)(const T* y, const T* gy, T* gx, int64_t rows, int64_t cols);
-  // loss[r] = logsumexp(x[r]) - x[r, t[r]] (0 where t[r] == ignore); if grad is not
-  // null, grad[r] = scale * (softmax(x[r]) - onehot(t[r])) (0 rows where ignored).
-  // Targets must have been validated (0 <= t < cols or t == ignore).
-  void (*cross_entropy)(const T* x, const int32_t* t, int64_t rows, int64_t cols, int32_t ignore,
-                        T scale, T* loss, T* grad);
+  // y = (x - mean) * rstd * w + b per row (w, b may be null); writes mean[r], rstd[r].
+  void (*layer_norm)(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, int64_t rows, int64_t cols,
+                     double eps);
+  // gx (may be null) per row; adds sum over these rows of gy * xhat to accw[0:cols] and
+  // of gy to accb[0:cols] (each may be null): the caller sums threads' partials.
+  void (*layer_norm_backward)(const T* x, const T* gy, const T* w, const T* mean, const T* rstd, T* gx, double* accw,
+                              double* accb, int64_t rows, int64_t cols);
+  // lse[r] = logsumexp(x[r]); loss[r] = lse - (1 - s) x[r, t] - (s / cols) sum x[r];
+  // rows with t == ignore get 0, 0. Targets were validated (0 <= t < cols or == ignore).
+  void (*cross_entropy)(const T* x, const int32_t* t, T* loss, T* lse, int64_t rows, int64_t cols, int32_t ignore,
+                        double smoothing);
+  // gx[r, c] = gloss[r] (exp(x[r, c] - lse[r]) - (1 - s) [c == t] - s / cols); ignored rows 0.
+  void (*cross_entropy_backward)(const T* x, const int32_t* t, const T* lse, const T* gloss, T* gx, int64_t rows,
+                                 int64_t cols, int32_t ignore, double smoothing);
 };
 
 struct IsaTable {

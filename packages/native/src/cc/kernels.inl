@@ -341,24 +341,137 @@ void log_softmax_backward_f32(const float* y, const float* gy, float* gx, int64_
   }
 }
 
-void cross_entropy_f32(const float* x, const int32_t* t, int64_t rows, int64_t cols, int32_t ignore,
-                       float scale, float* loss, float* grad) {
+inline float row_sum(const float* x, int64_t cols) {
+  vf s0 = vf{}, s1 = vf{};
+  int64_t j = 0;
+  for (; j + 2 * LF <= cols; j += 2 * LF) {
+    s0 += loadu(x + j);
+    s1 += loadu(x + j + LF);
+  }
+  for (; j + LF <= cols; j += LF) s0 += loadu(x + j);
+  float s = hsum(s0 + s1);
+  for (; j < cols; ++j) s += x[j];
+  return s;
+}
+
+// LF doubles, for float32 sums that must not lose precision over many rows.
+typedef double vdw __attribute__((vector_size(2 * ADJ_VBYTES)));
+typedef double vdw_u __attribute__((vector_size(2 * ADJ_VBYTES), aligned(8), may_alias));
+inline void add_to(double* acc, vf v) { *(vdw_u*)acc += __builtin_convertvector(v, vdw); }
+
+void layer_norm_f32(const float* x, const float* w, const float* b, float* y, float* mean, float* rstd, int64_t rows,
+                    int64_t cols, double eps) {
+  for (int64_t r = 0; r < rows; ++r, x += cols, y += cols) {
+    // two passes (mean, then squared deviations): no cancellation for large means
+    const float mu = row_sum(x, cols) / (float)cols;
+    const vf vmu = splat(mu);
+    vf v0 = vf{};
+    int64_t j = 0;
+    for (; j + LF <= cols; j += LF) {
+      const vf d = loadu(x + j) - vmu;
+      v0 += d * d;
+    }
+    float var = hsum(v0);
+    for (; j < cols; ++j) var += (x[j] - mu) * (x[j] - mu);
+    const float rs = (float)(1.0 / __builtin_sqrt((double)var / (double)cols + eps));
+    mean[r] = mu;
+    rstd[r] = rs;
+    const vf vrs = splat(rs);
+    j = 0;
+    for (; j + LF <= cols; j += LF) {
+      vf t = (loadu(x + j) - vmu) * vrs;
+      if (w) t *= loadu(w + j);
+      if (b) t += loadu(b + j);
+      storeu(y + j, t);
+    }
+    for (; j < cols; ++j) {
+      float t = (x[j] - mu) * rs;
+      if (w) t *= w[j];
+      if (b) t += b[j];
+      y[j] = t;
+    }
+  }
+}
+
+void layer_norm_backward_f32(const float* x, const float* gy, const float* w, const float* mean, const float* rstd,
+                             float* gx, double* accw, double* accb, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r, x += cols, gy += cols, gx = gx ? gx + cols : nullptr) {
+    const float mu = mean[r], rs = rstd[r];
+    const vf vmu = splat(mu), vrs = splat(rs);
+    int64_t j = 0;
+    if (accw || accb) {
+      for (; j + LF <= cols; j += LF) {
+        const vf g = loadu(gy + j);
+        if (accw) add_to(accw + j, g * ((loadu(x + j) - vmu) * vrs));
+        if (accb) add_to(accb + j, g);
+      }
+      for (; j < cols; ++j) {
+        if (accw) accw[j] += (double)(gy[j] * ((x[j] - mu) * rs));
+        if (accb) accb[j] += (double)gy[j];
+      }
+    }
+    if (!gx) continue;
+    vf sh0 = vf{}, shx0 = vf{};
+    j = 0;
+    for (; j + LF <= cols; j += LF) {
+      const vf h = w ? loadu(gy + j) * loadu(w + j) : loadu(gy + j);
+      sh0 += h;
+      shx0 += h * ((loadu(x + j) - vmu) * vrs);
+    }
+    float sh = hsum(sh0), shx = hsum(shx0);
+    for (int64_t i = j; i < cols; ++i) {
+      const float h = w ? gy[i] * w[i] : gy[i];
+      sh += h;
+      shx += h * ((x[i] - mu) * rs);
+    }
+    const float mh = sh / (float)cols, mhx = shx / (float)cols;
+    const vf vmh = splat(mh), vmhx = splat(mhx);
+    j = 0;
+    for (; j + LF <= cols; j += LF) {
+      const vf h = w ? loadu(gy + j) * loadu(w + j) : loadu(gy + j);
+      storeu(gx + j, vrs * (h - vmh - (loadu(x + j) - vmu) * vrs * vmhx));
+    }
+    for (; j < cols; ++j) {
+      const float h = w ? gy[j] * w[j] : gy[j];
+      gx[j] = rs * (h - mh - (x[j] - mu) * rs * mhx);
+    }
+  }
+}
+
+void cross_entropy_f32(const float* x, const int32_t* t, float* loss, float* lse, int64_t rows, int64_t cols,
+                       int32_t ignore, double smoothing) {
+  const float s = (float)smoothing;
   for (int64_t r = 0; r < rows; ++r, x += cols) {
-    float* g = grad ? grad + r * cols : nullptr;
-    const int32_t tr = t[r];
-    if (tr == ignore) {
+    if (t[r] == ignore) {
       loss[r] = 0.0f;
-      if (g)
-        for (int64_t j = 0; j < cols; ++j) g[j] = 0.0f;
+      lse[r] = 0.0f;
       continue;
     }
-    const float m = row_max(x, cols);
-    const float s = row_sum_exp(x, m, g, cols);
-    loss[r] = m + __builtin_logf(s) - x[tr];
-    if (g) {
-      row_scale(g, scale / s, cols);
-      g[tr] -= scale;
+    float m = row_max(x, cols);
+    if (m == __builtin_inff()) m = 0.0f;  // keep the inf/NaN behaviour of the unshifted formula, as TS does
+    const float l = m + __builtin_logf(row_sum_exp(x, m, nullptr, cols));
+    lse[r] = l;
+    loss[r] = s == 0.0f ? l - x[t[r]] : l - (1.0f - s) * x[t[r]] - (s / (float)cols) * row_sum(x, cols);
+  }
+}
+
+void cross_entropy_backward_f32(const float* x, const int32_t* t, const float* lse, const float* gloss, float* gx,
+                                int64_t rows, int64_t cols, int32_t ignore, double smoothing) {
+  const float s = (float)smoothing, off = s / (float)cols;
+  for (int64_t r = 0; r < rows; ++r, x += cols, gx += cols) {
+    if (t[r] == ignore) {
+      for (int64_t j = 0; j < cols; ++j) gx[j] = 0.0f;
+      continue;
     }
+    const float g = gloss[r];
+    const vf vl = splat(lse[r]), vg = splat(g), voff = splat(off);
+    int64_t j = 0;
+    for (; j + LF <= cols; j += LF) storeu(gx + j, vg * (vexp(loadu(x + j) - vl) - voff));
+    if (j < cols) {
+      const int64_t rem = cols - j;
+      store_partial(gx + j, vg * (vexp(load_partial(x + j, rem, 0.0f) - vl) - voff), rem);
+    }
+    gx[t[r]] -= g * (1.0f - s);
   }
 }
 
@@ -370,5 +483,5 @@ void cross_entropy_f32(const float* x, const int32_t* t, int64_t rows, int64_t c
     {DMR, Gemm<double, DMR, DNV, DMC, DKC, DNC>::NR,                                               \
      &Gemm<double, DMR, DNV, DMC, DKC, DNC>::workspace, &Gemm<double, DMR, DNV, DMC, DKC, DNC>::run}, \
     {&softmax_f32, &log_softmax_f32, &softmax_backward_f32, &log_softmax_backward_f32,             \
-     &cross_entropy_f32},                                                                          \
+     &layer_norm_f32, &layer_norm_backward_f32, &cross_entropy_f32, &cross_entropy_backward_f32},   \
   }

@@ -1,6 +1,7 @@
 #include "rows.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "cpu.h"
 #include "rows_f64.h"
@@ -16,17 +17,18 @@ const RowKernels<float>& row_kernels<float>() { return isa().rows_f32; }
 template <>
 const RowKernels<double>& row_kernels<double>() { return *rows_f64(); }
 
-// Runs fn(r0, r1) over row blocks, on several threads when the input is large.
+// Threads for a [rows, cols] input: 1 unless it is large (and the pool is free).
+int plan_threads(ParallelLock& lock, int64_t rows, int64_t cols) {
+  if (rows < 2 || rows * cols < rows_parallel_min_elements()) return 1;
+  const int want = (int)std::min<int64_t>(num_threads(), rows);
+  return want > 1 ? lock.reserve(want) : 1;
+}
+
+// Runs fn(thread, r0, r1) over nt contiguous row blocks.
 template <class F>
-void over_rows(int64_t rows, int64_t cols, F&& fn) {
-  const int64_t elems = rows * cols;
-  int want = num_threads();
-  if (elems < rows_parallel_min_elements() || rows < 2) want = 1;
-  want = (int)std::min<int64_t>(want, rows);
-  ParallelLock lock;
-  const int nt = want > 1 ? lock.reserve(want) : 1;
-  if (nt <= 1) return fn(int64_t(0), rows);
-  run_parallel(nt, [&](int t) { fn(rows * t / nt, rows * (t + 1) / nt); });
+void split_rows(int nt, int64_t rows, F&& fn) {
+  if (nt <= 1) return fn(0, int64_t(0), rows);
+  run_parallel(nt, [&](int t) { fn(t, rows * t / nt, rows * (t + 1) / nt); });
 }
 
 }  // namespace
@@ -40,7 +42,8 @@ template <class T>
 void row_op(RowOp op, const T* p0, const T* p1, T* p2, int64_t rows, int64_t cols) {
   if (rows <= 0 || cols <= 0) return;
   const RowKernels<T>& K = row_kernels<T>();
-  over_rows(rows, cols, [&](int64_t r0, int64_t r1) {
+  ParallelLock lock;
+  split_rows(plan_threads(lock, rows, cols), rows, [&](int, int64_t r0, int64_t r1) {
     const int64_t o = r0 * cols, n = r1 - r0;
     switch (op) {
       case RowOp::Softmax: K.softmax(p0 + o, p2 + o, n, cols); break;
@@ -52,19 +55,77 @@ void row_op(RowOp op, const T* p0, const T* p1, T* p2, int64_t rows, int64_t col
 }
 
 template <class T>
-void cross_entropy(const T* x, const int32_t* t, int64_t rows, int64_t cols, int32_t ignore, T scale, T* loss,
-                   T* grad) {
+void layer_norm(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, int64_t rows, int64_t cols, double eps) {
   if (rows <= 0) return;
   const RowKernels<T>& K = row_kernels<T>();
-  over_rows(rows, cols, [&](int64_t r0, int64_t r1) {
-    K.cross_entropy(x + r0 * cols, t + r0, r1 - r0, cols, ignore, scale, loss + r0, grad ? grad + r0 * cols : nullptr);
+  ParallelLock lock;
+  split_rows(plan_threads(lock, rows, cols), rows, [&](int, int64_t r0, int64_t r1) {
+    K.layer_norm(x + r0 * cols, w, b, y + r0 * cols, mean + r0, rstd + r0, r1 - r0, cols, eps);
   });
 }
 
-template void row_op<float>(RowOp, const float*, const float*, float*, int64_t, int64_t);
-template void row_op<double>(RowOp, const double*, const double*, double*, int64_t, int64_t);
-template void cross_entropy<float>(const float*, const int32_t*, int64_t, int64_t, int32_t, float, float*, float*);
-template void cross_entropy<double>(const double*, const int32_t*, int64_t, int64_t, int32_t, double, double*,
-                                    double*);
+template <class T>
+void layer_norm_backward(const T* x, const T* gy, const T* w, const T* mean, const T* rstd, T* gx, T* gw, T* gb,
+                         int64_t rows, int64_t cols) {
+  if (cols <= 0) return;
+  const RowKernels<T>& K = row_kernels<T>();
+  ParallelLock lock;
+  const int nt = rows > 0 ? plan_threads(lock, rows, cols) : 1;
+  // Per-thread float64 partial sums of gw and gb, added up at the end.
+  std::vector<double> accw(gw ? (size_t)nt * cols : 0, 0.0), accb(gb ? (size_t)nt * cols : 0, 0.0);
+  if (rows > 0) {
+    split_rows(nt, rows, [&](int t, int64_t r0, int64_t r1) {
+      K.layer_norm_backward(x + r0 * cols, gy + r0 * cols, w, mean + r0, rstd + r0, gx ? gx + r0 * cols : nullptr,
+                            gw ? accw.data() + t * cols : nullptr, gb ? accb.data() + t * cols : nullptr, r1 - r0,
+                            cols);
+    });
+  }
+  for (int64_t j = 0; j < cols; ++j) {
+    if (gw) {
+      double s = 0;
+      for (int t = 0; t < nt; ++t) s += accw[t * cols + j];
+      gw[j] = (T)s;
+    }
+    if (gb) {
+      double s = 0;
+      for (int t = 0; t < nt; ++t) s += accb[t * cols + j];
+      gb[j] = (T)s;
+    }
+  }
+}
+
+template <class T>
+void cross_entropy(const T* x, const int32_t* t, T* loss, T* lse, int64_t rows, int64_t cols, int32_t ignore,
+                   double smoothing) {
+  if (rows <= 0) return;
+  const RowKernels<T>& K = row_kernels<T>();
+  ParallelLock lock;
+  split_rows(plan_threads(lock, rows, cols), rows, [&](int, int64_t r0, int64_t r1) {
+    K.cross_entropy(x + r0 * cols, t + r0, loss + r0, lse + r0, r1 - r0, cols, ignore, smoothing);
+  });
+}
+
+template <class T>
+void cross_entropy_backward(const T* x, const int32_t* t, const T* lse, const T* gloss, T* gx, int64_t rows,
+                            int64_t cols, int32_t ignore, double smoothing) {
+  if (rows <= 0 || cols <= 0) return;
+  const RowKernels<T>& K = row_kernels<T>();
+  ParallelLock lock;
+  split_rows(plan_threads(lock, rows, cols), rows, [&](int, int64_t r0, int64_t r1) {
+    K.cross_entropy_backward(x + r0 * cols, t + r0, lse + r0, gloss + r0, gx + r0 * cols, r1 - r0, cols, ignore,
+                             smoothing);
+  });
+}
+
+#define ADJ_INSTANTIATE(T)                                                                                     \
+  template void row_op<T>(RowOp, const T*, const T*, T*, int64_t, int64_t);                                   \
+  template void layer_norm<T>(const T*, const T*, const T*, T*, T*, T*, int64_t, int64_t, double);            \
+  template void layer_norm_backward<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, T*, int64_t, \
+                                       int64_t);                                                              \
+  template void cross_entropy<T>(const T*, const int32_t*, T*, T*, int64_t, int64_t, int32_t, double);        \
+  template void cross_entropy_backward<T>(const T*, const int32_t*, const T*, const T*, T*, int64_t, int64_t, \
+                                          int32_t, double);
+ADJ_INSTANTIATE(float)
+ADJ_INSTANTIATE(double)
 
 }  // namespace adj

@@ -12,8 +12,20 @@ template <class T>
 void row_op(RowOp op, const T* p0, const T* p1, T* p2, int64_t rows, int64_t cols);
 
 template <class T>
-void cross_entropy(const T* x, const int32_t* t, int64_t rows, int64_t cols, int32_t ignore, T scale, T* loss,
-                   T* grad);
+void layer_norm(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, int64_t rows, int64_t cols, double eps);
+
+// gx, gw, gb may be null; gw and gb are overwritten (sums over all rows, in float64).
+template <class T>
+void layer_norm_backward(const T* x, const T* gy, const T* w, const T* mean, const T* rstd, T* gx, T* gw, T* gb,
+                         int64_t rows, int64_t cols);
+
+template <class T>
+void cross_entropy(const T* x, const int32_t* t, T* loss, T* lse, int64_t rows, int64_t cols, int32_t ignore,
+                   double smoothing);
+
+template <class T>
+void cross_entropy_backward(const T* x, const int32_t* t, const T* lse, const T* gloss, T* gx, int64_t rows,
+                            int64_t cols, int32_t ignore, double smoothing);
 
 // Inputs with at least this many elements are split over threads.
 int64_t& rows_parallel_min_elements();

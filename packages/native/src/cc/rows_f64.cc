@@ -50,33 +50,89 @@ void log_softmax_backward(const double* y, const double* gy, double* gx, int64_t
   }
 }
 
-void cross_entropy(const double* x, const int32_t* t, int64_t rows, int64_t cols, int32_t ignore,
-                   double scale, double* loss, double* grad) {
+void layer_norm(const double* x, const double* w, const double* b, double* y, double* mean, double* rstd,
+                int64_t rows, int64_t cols, double eps) {
+  for (int64_t r = 0; r < rows; ++r, x += cols, y += cols) {
+    double s = 0;
+    for (int64_t j = 0; j < cols; ++j) s += x[j];
+    const double mu = s / (double)cols;
+    double v = 0;
+    for (int64_t j = 0; j < cols; ++j) v += (x[j] - mu) * (x[j] - mu);
+    const double rs = 1.0 / std::sqrt(v / (double)cols + eps);
+    mean[r] = mu;
+    rstd[r] = rs;
+    for (int64_t j = 0; j < cols; ++j) {
+      double t = (x[j] - mu) * rs;
+      if (w) t *= w[j];
+      if (b) t += b[j];
+      y[j] = t;
+    }
+  }
+}
+
+void layer_norm_backward(const double* x, const double* gy, const double* w, const double* mean, const double* rstd,
+                         double* gx, double* accw, double* accb, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r, x += cols, gy += cols, gx = gx ? gx + cols : nullptr) {
+    const double mu = mean[r], rs = rstd[r];
+    for (int64_t j = 0; j < cols; ++j) {
+      if (accw) accw[j] += gy[j] * (x[j] - mu) * rs;
+      if (accb) accb[j] += gy[j];
+    }
+    if (!gx) continue;
+    double sh = 0, shx = 0;
+    for (int64_t j = 0; j < cols; ++j) {
+      const double h = w ? gy[j] * w[j] : gy[j];
+      sh += h;
+      shx += h * (x[j] - mu) * rs;
+    }
+    const double mh = sh / (double)cols, mhx = shx / (double)cols;
+    for (int64_t j = 0; j < cols; ++j) {
+      const double h = w ? gy[j] * w[j] : gy[j];
+      gx[j] = rs * (h - mh - (x[j] - mu) * rs * mhx);
+    }
+  }
+}
+
+void cross_entropy(const double* x, const int32_t* t, double* loss, double* lse, int64_t rows, int64_t cols,
+                   int32_t ignore, double s) {
   for (int64_t r = 0; r < rows; ++r, x += cols) {
-    double* g = grad ? grad + r * cols : nullptr;
     if (t[r] == ignore) {
       loss[r] = 0;
-      if (g)
-        for (int64_t j = 0; j < cols; ++j) g[j] = 0;
+      lse[r] = 0;
       continue;
     }
-    const double m = row_max(x, cols);
-    double s = 0;
-    for (int64_t j = 0; j < cols; ++j) s += std::exp(x[j] - m);
-    const double lse = m + std::log(s);
-    loss[r] = lse - x[t[r]];
-    if (g) {
-      for (int64_t j = 0; j < cols; ++j) g[j] = scale * std::exp(x[j] - lse);
-      g[t[r]] -= scale;
+    double m = row_max(x, cols);
+    if (m == std::numeric_limits<double>::infinity()) m = 0;
+    double sum = 0, total = 0;
+    for (int64_t j = 0; j < cols; ++j) {
+      sum += std::exp(x[j] - m);
+      total += x[j];
     }
+    const double l = m + std::log(sum);
+    lse[r] = l;
+    loss[r] = s == 0 ? l - x[t[r]] : l - (1 - s) * x[t[r]] - (s / (double)cols) * total;
+  }
+}
+
+void cross_entropy_backward(const double* x, const int32_t* t, const double* lse, const double* gloss, double* gx,
+                            int64_t rows, int64_t cols, int32_t ignore, double s) {
+  const double off = s / (double)cols;
+  for (int64_t r = 0; r < rows; ++r, x += cols, gx += cols) {
+    if (t[r] == ignore) {
+      for (int64_t j = 0; j < cols; ++j) gx[j] = 0;
+      continue;
+    }
+    const double g = gloss[r], l = lse[r];
+    for (int64_t j = 0; j < cols; ++j) gx[j] = g * (std::exp(x[j] - l) - off);
+    gx[t[r]] -= g * (1 - s);
   }
 }
 
 }  // namespace
 
 const RowKernels<double>* rows_f64() {
-  static const RowKernels<double> k = {&softmax, &log_softmax, &softmax_backward, &log_softmax_backward,
-                                       &cross_entropy};
+  static const RowKernels<double> k = {&softmax,    &log_softmax,         &softmax_backward, &log_softmax_backward,
+                                       &layer_norm, &layer_norm_backward, &cross_entropy,    &cross_entropy_backward};
   return &k;
 }
 
