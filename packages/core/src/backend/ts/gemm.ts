@@ -89,7 +89,9 @@ function macroKernel(g: GemmArgs, cOff: number, ic: number, mc: number, jc: numb
       let c10 = 0, c11 = 0, c12 = 0, c13 = 0
       let c20 = 0, c21 = 0, c22 = 0, c23 = 0
       let c30 = 0, c31 = 0, c32 = 0, c33 = 0
-      for (let p = 0, pa = aBase, pb = bBase; p < kc; p++, pa += MR, pb += NR) {
+      // one induction variable (pa) bounds the loop: measurably faster in V8 than a separate counter
+      const end = aBase + kc * MR
+      for (let pa = aBase, pb = bBase; pa < end; pa += MR, pb += NR) {
         const a0 = Ap[pa], a1 = Ap[pa + 1], a2 = Ap[pa + 2], a3 = Ap[pa + 3]
         const b0 = Bp[pb], b1 = Bp[pb + 1], b2 = Bp[pb + 2], b3 = Bp[pb + 3]
         c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3
