@@ -4,7 +4,7 @@ import { record, needsGrad } from '../autograd/node.js'
 import { getBackend, type BinaryOp, type UnaryOp } from '../backend/backend.js'
 import { isFloat, promoteTypes, promoteWithScalar, type DType } from '../dtype.js'
 import { DTypeError, ValueError } from '../errors.js'
-import { broadcastShapes, broadcastStrides } from '../shape.js'
+import { broadcastShapes, broadcastStrides, shapesEqual } from '../shape.js'
 import { Tensor } from '../tensor.js'
 import { assertTensor, scalar, type TensorLike } from './util.js'
 
@@ -30,7 +30,9 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI)
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI)
 
 // d out / d x, times g. Written with Tensor ops, so each is differentiable again.
-const unaryRules: Partial<Record<UnaryOp, UnaryRule>> = {
+// The table is total over UnaryOp: a new op without a rule (or an explicit null,
+// "no gradient": bool results) is a type error, not a silent missing gradient.
+const unaryRules: Record<UnaryOp, UnaryRule | null> = {
   neg: (g) => g.neg(), //                                     d(-x) = -1
   exp: (g, _x, y) => g.mul(y), //                             d e^x = e^x
   log: (g, x) => g.div(x), //                                 d ln x = 1/x
@@ -58,6 +60,9 @@ const unaryRules: Partial<Record<UnaryOp, UnaryRule>> = {
   floor: (g) => g.mul(0),
   ceil: (g) => g.mul(0),
   round: (g) => g.mul(0),
+  logicalNot: null,
+  isnan: null,
+  isinf: null,
 }
 const savesOutput = new Set<UnaryOp>(['exp', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'reciprocal'])
 
@@ -78,6 +83,7 @@ function asTensor(op: string, v: TensorLike, other: Tensor): Tensor {
   return scalar(v, promoteWithScalar(other.dtype, v))
 }
 
+const UNIT: readonly number[] = [1]
 const comparison = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr'])
 
 function binaryForward(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
@@ -86,14 +92,20 @@ function binaryForward(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   if (op === 'div' && !isFloat(dtype)) dtype = 'float32' // true division, as in PyTorch
   else if (dtype === 'bool' && !comparison.has(op)) dtype = op === 'mul' || op === 'maximum' || op === 'minimum' ? 'bool' : 'int32'
   const out = Tensor.empty(shape, dtype)
-  getBackend().binary(op, a.storage.data, a.offset, broadcastStrides(a.shape, a.strides, shape), b.storage.data, b.offset, broadcastStrides(b.shape, b.strides, shape), out.storage.data, shape)
+  if (shapesEqual(a.shape, b.shape) && a.isContiguous() && b.isContiguous()) {
+    // the common case: one flat loop, no stride bookkeeping
+    getBackend().binary(op, a.storage.data, a.offset, UNIT, b.storage.data, b.offset, UNIT, out.storage.data, [out.numel()])
+  } else {
+    getBackend().binary(op, a.storage.data, a.offset, broadcastStrides(a.shape, a.strides, shape), b.storage.data, b.offset, broadcastStrides(b.shape, b.strides, shape), out.storage.data, shape)
+  }
   return out
 }
 
 type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null]
 
 // Gradients w.r.t. (a, b), of the broadcast output shape; the engine sums them to each input's shape.
-const binaryRules: Partial<Record<BinaryOp, BinaryRule>> = {
+// Total over BinaryOp, like unaryRules; comparisons and logical ops (bool results) have none.
+const binaryRules: Record<BinaryOp, BinaryRule | null> = {
   add: (g) => [g, g], //                                       d(a + b) = (1, 1)
   sub: (g, _a, b) => [g, b.requiresGrad ? g.neg() : null], //  d(a - b) = (1, -1)
   mul: (g, a, b) => [a.requiresGrad ? g.mul(b) : null, b.requiresGrad ? g.mul(a) : null], // d(a b) = (b, a)
@@ -108,6 +120,7 @@ const binaryRules: Partial<Record<BinaryOp, BinaryRule>> = {
   // ties split the gradient evenly, as PyTorch does
   maximum: (g, a, b) => { const h = g.mul(a.eq(b)).mul(0.5); return [g.mul(a.gt(b)).add(h), g.mul(b.gt(a)).add(h)] },
   minimum: (g, a, b) => { const h = g.mul(a.eq(b)).mul(0.5); return [g.mul(a.lt(b)).add(h), g.mul(b.lt(a)).add(h)] },
+  eq: null, ne: null, lt: null, le: null, gt: null, ge: null, logicalAnd: null, logicalOr: null,
 }
 
 export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
