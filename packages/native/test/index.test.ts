@@ -1,0 +1,101 @@
+// Importing @adjoint/native registers its kernels into @adjoint/core
+// (src/index.ts, kernels.ts): core's Tensor ops then run on them and agree with
+// the pure-TS kernels, including transposed views and broadcast batches.
+import { backendInfo, getBackend, manualSeed, randn, referenceBackend, registerKernels, resetKernels, type Tensor } from '@adjoint/core'
+import { describe, expect, it } from 'vitest'
+import { nativeAddon, nativeInfo, nativeUnavailableReason, setGemmImpl, setNumThreads } from '../src/index.js'
+import { nativeKernels } from '../src/kernels.js'
+import { native } from './helpers.js'
+
+const kernelNames = ['gemm', 'softmax', 'logSoftmax', 'softmaxBackward', 'logSoftmaxBackward', 'layerNorm', 'layerNormBackward', 'crossEntropy', 'crossEntropyBackward']
+
+function maxDiff(a: Tensor, b: Tensor): number {
+  const x = a.contiguous().storage.data, y = b.contiguous().storage.data
+  let m = 0
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs((x[i] as number) - (y[i] as number)))
+  return m
+}
+
+/** fn() with the native kernels, and again with the TS ones. */
+function both<T>(fn: () => T): [T, T] {
+  const withNative = fn()
+  resetKernels(kernelNames as never)
+  try {
+    return [withNative, fn()]
+  } finally {
+    registerKernels('native', nativeKernels(nativeAddon()!, referenceBackend))
+  }
+}
+
+describe('@adjoint/native registration', () => {
+  it.runIf(native)('registers its kernels into core on import', () => {
+    const info = backendInfo()
+    for (const k of kernelNames) expect(info.overrides[k], k).toBe('native')
+    expect(info.name).toMatch(/^ts \+ native\(gemm, /)
+    expect(nativeUnavailableReason()).toBe('')
+  })
+
+  it.runIf(native)('nativeInfo() says what it runs on', () => {
+    const i = nativeInfo()!
+    expect(i.loaded).toBe(true)
+    expect(['openblas', 'builtin']).toContain(i.blas)
+    expect(['avx512', 'avx2', 'portable']).toContain(i.isa)
+    expect(i.threads).toBeGreaterThanOrEqual(1)
+    setGemmImpl('builtin')
+    expect(nativeInfo()!.blas).toBe('builtin')
+    setGemmImpl('auto')
+  })
+
+  it.runIf(native)('setNumThreads checks its argument and sets the count', () => {
+    const t = nativeInfo()!.threads
+    expect(() => setNumThreads(0)).toThrow(RangeError)
+    expect(() => setNumThreads(1.5)).toThrow(/setNumThreads: expected an integer in \[1, 256\], got 1.5/)
+    setNumThreads(1)
+    expect(nativeInfo()!.threads).toBe(1)
+    setNumThreads(t)
+  })
+
+  it.runIf(native)('matmul through core: plain, x @ w.T, a.T @ b, broadcast batches, float64', () => {
+    manualSeed(1)
+    const x = randn([37, 64]), w = randn([48, 64]), a = randn([64, 29]), bb = randn([5, 37, 64]), v = randn([64])
+    const x64 = randn([13, 17], { dtype: 'float64' }), y64 = randn([17, 11], { dtype: 'float64' })
+    const cases: [string, () => Tensor][] = [
+      ['x @ a', () => x.matmul(a)],
+      ['x @ w.T', () => x.matmul(w.t())],
+      ['a.T @ x.T', () => a.t().matmul(x.t())],
+      ['batch @ w.T (shared)', () => bb.matmul(w.t())],
+      ['batch @ batch.T', () => bb.matmul(bb.transpose(1, 2))],
+      ['x @ v', () => x.matmul(v)],
+      ['float64', () => x64.matmul(y64)],
+      ['tiny (stays in TS)', () => x.narrow(0, 0, 2).narrow(1, 0, 3).matmul(a.narrow(0, 0, 3).narrow(1, 0, 2))],
+    ]
+    for (const [name, fn] of cases) {
+      const [n, t] = both(fn)
+      expect(n.shape, name).toEqual(t.shape)
+      expect(maxDiff(n, t), name).toBeLessThan(n.dtype === 'float64' ? 1e-12 : 1e-4)
+    }
+  })
+
+  it.runIf(native)('softmax / logSoftmax and their gradients through core', () => {
+    manualSeed(2)
+    const x = randn([7, 33], { requiresGrad: true })
+    const run = () => {
+      x.grad = null
+      const y = x.softmax(-1).mul(randn([7, 33])).sum().add(x.logSoftmax(-1).sum())
+      y.backward()
+      return [y, x.grad!] as const
+    }
+    const [n, t] = both(() => { manualSeed(3); return run() })
+    expect(maxDiff(n[0], t[0])).toBeLessThan(1e-4)
+    expect(maxDiff(n[1], t[1])).toBeLessThan(1e-5)
+  })
+
+  it.runIf(native)('mixed dtypes go to the reference kernel instead of failing', () => {
+    const a = new Float64Array([1, 2, 3, 4]), b = new Float32Array([1, 0, 0, 1]), c = new Float32Array(4)
+    getBackend().gemm({ batch: 1, m: 2, n: 2, k: 2, alpha: 1, beta: 0, a, aOffset: 0, aBatchStride: 0, aRowStride: 2, aColStride: 1, b, bOffset: 0, bBatchStride: 0, bRowStride: 2, bColStride: 1, c, cOffset: 0, cBatchStride: 0, cRowStride: 2 })
+    expect([...c]).toEqual([1, 2, 3, 4])
+    const y = new Float32Array(2)
+    getBackend().softmax(new Float64Array([0, 0]), y, 1, 2)
+    expect([...y]).toEqual([0.5, 0.5])
+  })
+})

@@ -1,0 +1,50 @@
+// The loader (src/loader.ts) in fresh processes: ADJOINT_NATIVE=0 keeps the TS
+// kernels, a missing binary is a null addon with a reason (not a throw), and
+// ADJOINT_NATIVE_REQUIRED=1 turns a missing binary into an error.
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { native } from './helpers.js'
+
+const root = fileURLToPath(new URL('../../..', import.meta.url))
+const index = fileURLToPath(new URL('../src/index.ts', import.meta.url))
+
+function probe(env: Record<string, string>): { status: number | null, out: string, err: string } {
+  const code = `const n = await import(${JSON.stringify(index)}); const c = await import('@adjoint/core');
+console.log(JSON.stringify({ info: n.nativeInfo(), reason: n.nativeUnavailableReason(), backend: c.backendInfo().name }))`
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', env: { ...process.env, ADJOINT_NATIVE_REQUIRED: '', ADJOINT_NATIVE: '', ...env }, timeout: 60_000,
+  })
+  return { status: r.status, out: r.stdout.trim(), err: r.stderr }
+}
+
+describe('loader', () => {
+  it('ADJOINT_NATIVE=0: nothing registered, nativeInfo() is null, with a reason', () => {
+    const r = probe({ ADJOINT_NATIVE: '0' })
+    expect(r.status, r.err).toBe(0)
+    const o = JSON.parse(r.out)
+    expect(o.info).toBeNull()
+    expect(o.reason).toMatch(/ADJOINT_NATIVE=0/)
+    expect(o.backend).toBe('ts')
+  })
+
+  it('a missing binary falls back to TS; with ADJOINT_NATIVE_REQUIRED=1 it throws', () => {
+    const missing = { ADJOINT_NATIVE_PATH: `${root}/nonexistent/adjoint_native.node` }
+    const r = probe(missing)
+    expect(r.status, r.err).toBe(0)
+    const o = JSON.parse(r.out)
+    expect(o.info).toBeNull()
+    expect(o.reason).toMatch(/cannot load .*nonexistent.*pnpm build:native/)
+    const strict = probe({ ...missing, ADJOINT_NATIVE_REQUIRED: '1' })
+    expect(strict.status).not.toBe(0)
+    expect(strict.err).toMatch(/ADJOINT_NATIVE_REQUIRED=1 but the addon is unavailable/)
+  })
+
+  it.runIf(native)('a fresh process loads the built addon and registers', () => {
+    const r = probe({})
+    expect(r.status, r.err).toBe(0)
+    const o = JSON.parse(r.out)
+    expect(o.info.loaded).toBe(true)
+    expect(o.backend).toMatch(/native\(gemm/)
+  })
+})

@@ -1,0 +1,93 @@
+// The addon from worker_threads (src/cc/threadpool.cc is process-wide and the
+// module is context-aware): several workers load it and compute at once, on
+// their own memory and on halves of one SharedArrayBuffer, while the main
+// thread computes too; and @adjoint/native imported in a worker registers into
+// that worker's @adjoint/core.
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { describe, expect, it } from 'vitest'
+import { native, rng } from './helpers.js'
+
+const addonPath = fileURLToPath(new URL('../build/Release/adjoint_native.node', import.meta.url))
+
+function runWorker(code: string, workerData: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true, workerData })
+    w.once('message', resolve)
+    w.once('error', reject)
+    w.once('exit', (c) => { if (c !== 0) reject(new Error(`worker exited with ${c}`)) })
+  })
+}
+
+// CommonJS worker: C = A @ B (n x n) `reps` times through the addon, checked against a naive loop.
+const gemmWorker = `
+const { workerData, parentPort } = require('node:worker_threads')
+const addon = require(workerData.addonPath)
+const { n, reps, seed } = workerData
+let s = seed
+const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1
+const a = new Float32Array(n * n).map(rand), b = new Float32Array(n * n).map(rand)
+const want = new Float64Array(n * n)
+for (let i = 0; i < n; i++) for (let p = 0; p < n; p++) for (let j = 0; j < n; j++) want[i * n + j] += a[i * n + p] * b[p * n + j]
+let maxErr = 0
+for (let r = 0; r < reps; r++) {
+  const c = new Float32Array(n * n)
+  addon.gemm(a, 0, 0, n, 1, b, 0, 0, n, 1, c, 0, 0, n, 1, n, n, n, 1, 0)
+  for (let i = 0; i < n * n; i++) maxErr = Math.max(maxErr, Math.abs(c[i] - want[i]))
+  const y = new Float32Array(n * n)
+  addon.softmax(c, y, n, n)
+}
+parentPort.postMessage({ maxErr, isa: addon.info().isa })
+`
+
+// CommonJS worker: rows [r0, r1) of C = A @ B, all three in SharedArrayBuffers.
+const halfWorker = `
+const { workerData, parentPort } = require('node:worker_threads')
+const addon = require(workerData.addonPath)
+const { a, b, c, n, r0, r1 } = workerData
+addon.gemm(a, r0 * n, 0, n, 1, b, 0, 0, n, 1, c, r0 * n, 0, n, 1, r1 - r0, n, n, 1, 0)
+parentPort.postMessage('done')
+`
+
+describe('worker_threads', () => {
+  it.runIf(native)('three workers and the main thread compute at the same time, each correct', async () => {
+    const n = 160
+    const jobs = [1, 2, 3].map((seed) => runWorker(gemmWorker, { addonPath, n, reps: 15, seed }))
+    // the main thread keeps the pool busy meanwhile
+    const r = rng(4), a = new Float32Array(300 * 300).map(() => r() - 0.5), c = new Float32Array(300 * 300)
+    for (let i = 0; i < 10; i++) native!.gemm(a, 0, 0, 300, 1, a, 0, 0, 300, 1, c, 0, 0, 300, 1, 300, 300, 300, 1, 0)
+    const results = (await Promise.all(jobs)) as { maxErr: number, isa: string }[]
+    for (const res of results) {
+      expect(res.maxErr).toBeLessThan(1e-4)
+      expect(res.isa).toBe(native!.info().isa)
+    }
+  })
+
+  it.runIf(native)('two workers fill halves of one SharedArrayBuffer result', async () => {
+    const n = 128
+    const r = rng(9)
+    const a = new Float32Array(new SharedArrayBuffer(4 * n * n)).map(() => r() - 0.5)
+    const b = new Float32Array(new SharedArrayBuffer(4 * n * n)).map(() => r() - 0.5)
+    const c = new Float32Array(new SharedArrayBuffer(4 * n * n))
+    await Promise.all([
+      runWorker(halfWorker, { addonPath, a, b, c, n, r0: 0, r1: 61 }),
+      runWorker(halfWorker, { addonPath, a, b, c, n, r0: 61, r1: n }),
+    ])
+    const want = new Float32Array(n * n)
+    native!.gemm(a, 0, 0, n, 1, b, 0, 0, n, 1, want, 0, 0, n, 1, n, n, n, 1, 0)
+    // (OpenBLAS may pick other edge kernels for 61 rows than for 128: equal up to rounding)
+    let maxErr = 0
+    for (let i = 0; i < n * n; i++) maxErr = Math.max(maxErr, Math.abs(c[i]! - want[i]!))
+    expect(maxErr).toBeLessThan(1e-5)
+    expect(c.every((v) => v !== 0)).toBe(true)
+  })
+
+  it.runIf(native)('importing @adjoint/native in a worker registers the kernels there', async () => {
+    const entry = fileURLToPath(new URL('./fixtures/worker-entry.ts', import.meta.url))
+    const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}) })`
+    const res = (await runWorker(code, null)) as { backend: string, info: { loaded: boolean }, maxErr: number }
+    expect(res.backend).toMatch(/native\(.*gemm/)
+    expect(res.info.loaded).toBe(true)
+    expect(res.maxErr).toBeLessThan(1e-5)
+  })
+})
