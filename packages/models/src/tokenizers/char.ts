@@ -1,0 +1,70 @@
+// Character-level tokenizer (nanoGPT's shakespeare_char): one id per Unicode
+// code point seen in the training text, sorted; special tokens after them.
+import { VocabularyError } from '../errors.js'
+import { Tokenizer, type TokenizerJSON } from './tokenizer.js'
+
+export interface CharTokenizerOptions {
+  specialTokens?: readonly string[]
+}
+
+export class CharTokenizer extends Tokenizer {
+  readonly type = 'char'
+  private readonly ids = new Map<string, number>()
+  private readonly unk: number | undefined
+
+  /** chars: the vocabulary, one code point each, in id order. */
+  constructor(readonly chars: readonly string[], opts: CharTokenizerOptions = {}) {
+    super(chars.length, opts.specialTokens ?? [])
+    for (const c of chars) {
+      if (typeof c !== 'string' || [...c].length !== 1) throw new VocabularyError(`char tokenizer: each vocabulary entry must be one character, got ${JSON.stringify(c)}`)
+      if (this.ids.has(c)) throw new VocabularyError(`char tokenizer: character ${JSON.stringify(c)} is listed twice`)
+      this.ids.set(c, this.ids.size)
+    }
+    this.unk = this.special.id('[UNK]')
+  }
+
+  /** The sorted set of code points of text. */
+  static fromText(text: string, opts: CharTokenizerOptions = {}): CharTokenizer {
+    const set = new Set<string>()
+    for (const c of text) set.add(c)
+    if (set.size === 0) throw new VocabularyError('char tokenizer: cannot build a vocabulary from empty text')
+    return new CharTokenizer([...set].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!), opts)
+  }
+
+  static fromJSON(json: TokenizerJSON): CharTokenizer {
+    if (json.type !== 'char' || !Array.isArray(json.chars)) throw new VocabularyError(`char tokenizer: expected {type: "char", chars: [...]}, got type ${JSON.stringify(json.type)}`)
+    return new CharTokenizer(json.chars as string[], { specialTokens: json.specialTokens ?? [] })
+  }
+
+  /** The characters of text that are not in the vocabulary (each once, in order of appearance). */
+  unknownChars(text: string): string[] {
+    const out = new Set<string>()
+    for (const c of text) if (!this.ids.has(c)) out.add(c)
+    return [...out]
+  }
+
+  protected encodeOrdinary(text: string): number[] {
+    const out: number[] = []
+    for (const c of text) {
+      const id = this.ids.get(c)
+      if (id !== undefined) out.push(id)
+      else if (this.unk !== undefined) out.push(this.unk)
+      else {
+        const bad = this.unknownChars(text)
+        const shown = bad.slice(0, 10).map((ch) => JSON.stringify(ch)).join(', ')
+        throw new VocabularyError(`char tokenizer: ${bad.length} character${bad.length > 1 ? 's are' : ' is'} not in the vocabulary: ${shown}${bad.length > 10 ? ', ...' : ''} (the vocabulary has the ${this.chars.length} characters of the training text)`)
+      }
+    }
+    return out
+  }
+
+  protected decodeOrdinary(ids: readonly number[]): string {
+    let s = ''
+    for (const id of ids) s += this.chars[id]
+    return s
+  }
+
+  toJSON(): TokenizerJSON {
+    return { type: 'char', version: 1, chars: [...this.chars], specialTokens: [...this.special.tokens] }
+  }
+}

@@ -1,0 +1,46 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { BERT_SPECIAL_TOKENS, CharTokenizer, VocabularyError, tokenizerFromJSON } from '../../src/index.js'
+
+const corpus = 'The jury said the election was conducted. The jury praised the city! It\'s 1961, and they\'ll vote again.\n'.repeat(20)
+
+describe('CharTokenizer', () => {
+  const tok = CharTokenizer.fromText(corpus)
+
+  it('has one id per distinct character, sorted', () => {
+    expect(tok.vocabSize).toBe(new Set(corpus).size)
+    expect(tok.encode(' ')).toEqual([tok.chars.indexOf(' ')])
+    expect([...tok.chars]).toEqual([...tok.chars].sort())
+  })
+
+  it('round-trips any string over its vocabulary', () => {
+    fc.assert(fc.property(fc.array(fc.constantFrom(...tok.chars)).map((a) => a.join('')), (s) => {
+      expect(tok.decode(tok.encode(s))).toBe(s)
+    }))
+  })
+
+  it('names the characters outside the vocabulary', () => {
+    expect(() => tok.encode('héllo ü')).toThrow(VocabularyError)
+    expect(() => tok.encode('héllo ü')).toThrow(/2 characters are not in the vocabulary: "é", "ü"/)
+  })
+
+  it('maps unknown characters to [UNK] when it has one', () => {
+    const t = CharTokenizer.fromText('abc', { specialTokens: BERT_SPECIAL_TOKENS })
+    expect(t.encode('a?c')).toEqual([0, t.specialId('[UNK]'), 2])
+  })
+
+  it('round-trips any code-point string with the code points in its vocabulary', () => {
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (s) => {
+      const t = CharTokenizer.fromText(s + 'x')
+      expect(t.decode(t.encode(s))).toBe(s)
+    }), { numRuns: 50 })
+  })
+
+  it('saves and loads as JSON', () => {
+    const t = CharTokenizer.fromText(corpus, { specialTokens: ['[PAD]', '<|endoftext|>'] })
+    const back = tokenizerFromJSON(t.serialize())
+    expect(back).toBeInstanceOf(CharTokenizer)
+    expect(back.vocabSize).toBe(t.vocabSize)
+    expect(back.encode('The jury<|endoftext|>')).toEqual(t.encode('The jury<|endoftext|>'))
+  })
+})
