@@ -2,8 +2,10 @@
 // autograd graph (forward) and every backward step the engine takes, so a
 // learner can follow the chain rule on a real example:
 //
-//   forward  mul: [3,4] * [4] -> [3,4]          t1 = x * w
-//   backward mul: grad_x = grad_t1 * w [3,4]; grad_w = grad_t1 * x [3,4] -> summed to [4]
+//   forward  mul: [3,4] * [4] -> [3,4]    t1 = x * w
+//   forward  sum: [3,4] -> []    t2 = sum(t1) = 30
+//   backward sum: grad_t1 [3,4] = grad_t2 expanded to [3,4]    (grad_t2 = 1)
+//   backward mul: grad_x [3,4] = grad_t1 * w; grad_w [4] = (grad_t1 * x) [3,4] summed over the broadcast dims
 //
 // Tensors are called by their .name, else t1, t2, ... in order of appearance.
 import { fmtShape } from '../errors.js'

@@ -1,0 +1,163 @@
+// toDot / toMermaid / autogradGraph: the exported text is parsed back with small
+// regex parsers and compared with the graph that was built.
+import { describe, expect, it } from 'vitest'
+import { type Tensor, autogradGraph, ones, tensor, toDot, toMermaid } from '../src/index.js'
+import { formatValues } from '../src/autograd/graph-export.js'
+
+interface Parsed { nodes: Map<string, { lines: string[], attrs: string }>, edges: [string, string][] }
+
+/** A tiny DOT reader for what toDot writes: `id [label="...", attrs]` and `a -> b`. */
+function parseDot(dot: string): Parsed {
+  const lines = dot.split('\n')
+  expect(lines[0]).toBe('digraph autograd {')
+  expect(lines[lines.length - 1]).toBe('}')
+  const nodes = new Map<string, { lines: string[], attrs: string }>()
+  const edges: [string, string][] = []
+  for (const line of lines.slice(1, -1)) {
+    let m = /^ {2}(n\d+) \[label="((?:[^"\\]|\\.)*)"(.*)\]$/.exec(line)
+    if (m) { nodes.set(m[1], { lines: m[2].split('\\n').map((s) => s.replace(/\\(.)/g, '$1')), attrs: m[3] }); continue }
+    m = /^ {2}(n\d+) -> (n\d+)$/.exec(line)
+    if (m) { edges.push([m[1], m[2]]); continue }
+    if (/^ {2}node \[/.test(line)) continue
+    throw new Error(`unparsed DOT line: ${line}`)
+  }
+  return { nodes, edges }
+}
+
+/** The same for Mermaid: `id["..."]` (leaf), `id("...")` (op), `id(["..."])` (root op), `a --> b`. */
+function parseMermaid(text: string): Parsed & { shapes: Map<string, string> } {
+  const lines = text.split('\n')
+  expect(lines[0]).toBe('flowchart TD')
+  const nodes = new Map<string, { lines: string[], attrs: string }>()
+  const shapes = new Map<string, string>()
+  const edges: [string, string][] = []
+  for (const line of lines.slice(1)) {
+    let m = /^ {2}(n\d+)(\["|\("|\(\[")([^"]*)("\]|"\)|"\]\))$/.exec(line)
+    if (m) {
+      nodes.set(m[1], { lines: m[3].split('<br/>').map((s) => s.replace(/#quot;/g, '"').replace(/#lt;/g, '<').replace(/#gt;/g, '>')), attrs: '' })
+      shapes.set(m[1], m[2] === '["' ? 'leaf' : m[2] === '("' ? 'op' : 'root')
+      continue
+    }
+    m = /^ {2}(n\d+) --> (n\d+)$/.exec(line)
+    if (m) { edges.push([m[1], m[2]]); continue }
+    throw new Error(`unparsed Mermaid line: ${line}`)
+  }
+  return { nodes, edges, shapes }
+}
+
+/** Edges as "from-label -> to-label" (first label line), sorted: comparable across exports. */
+const edgeSet = (p: Parsed) => p.edges.map(([a, b]) => `${p.nodes.get(a)!.lines[0]} -> ${p.nodes.get(b)!.lines[0]}`).sort()
+
+function example(): { L: Tensor, a: Tensor, w: Tensor, h: Tensor } {
+  const a = tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true }); a.name = 'a'
+  const w = tensor([0.5, -1], { dtype: 'float64', requiresGrad: true }); w.name = 'w'
+  const h = a.mul(w); h.name = 'h'
+  const L = h.tanh().mul(h).sum().mul(2); L.name = 'L' // h used twice; 2 is a constant
+  return { L, a, w, h }
+}
+
+describe('toDot', () => {
+  it('has one node per op and leaf, and edges in the direction data flows', () => {
+    const { L } = example()
+    const p = parseDot(toDot(L))
+    expect(p.nodes.size).toBe(7) // a, w, mul(h), tanh, mul, sum, mul(L)
+    expect(edgeSet(p)).toEqual([
+      'a -> h = mul', 'h = mul -> mul', 'h = mul -> tanh', 'mul -> sum', 'sum -> L = mul', 'tanh -> mul', 'w -> h = mul',
+    ])
+  })
+
+  it('labels ops with their output shape and dtype, leaves with their name; the root has a double border', () => {
+    const { L } = example()
+    const p = parseDot(toDot(L))
+    const byHead = new Map([...p.nodes.values()].map((n) => [n.lines[0], n]))
+    expect(byHead.get('h = mul')!.lines[1]).toBe('[2,2] float64')
+    expect(byHead.get('sum')!.lines[1]).toBe('[] float64')
+    expect(byHead.get('w')!.lines[1]).toBe('[2] float64')
+    expect(byHead.get('w')!.attrs).toMatch(/shape=box/)
+    expect(byHead.get('tanh')!.attrs).toMatch(/shape=ellipse/)
+    expect(byHead.get('L = mul')!.attrs).toMatch(/peripheries=2/)
+    expect(byHead.get('tanh')!.attrs).not.toMatch(/peripheries/)
+  })
+
+  it('showGrads prints the gradients after backward (leaves and retained non-leaves); showValues the leaves\' values', () => {
+    const { L, h, w: wLeaf } = example()
+    h.retainGrad()
+    expect(parseDot(toDot(L, { showGrads: true })).nodes.get('n0')!.lines).toHaveLength(2) // no grads yet
+    L.backward()
+    const p = parseDot(toDot(L, { showGrads: true, showValues: true }))
+    const byHead = new Map([...p.nodes.values()].map((n) => [n.lines[0], n]))
+    const w = byHead.get('w')!.lines
+    expect(w[2]).toBe('value [0.5, -1]')
+    expect(w[3]).toBe(`grad ${formatValues(wLeaf.grad!)}`)
+    expect(w[3]).toMatch(/^grad \[-?\d/)
+    expect(byHead.get('h = mul')!.lines[2]).toMatch(/^grad \[/)
+    expect(byHead.get('tanh')!.lines).toHaveLength(2) // not retained: no grad to show
+  })
+
+  it('prints only the shape of big gradients', () => {
+    const x = ones([4, 4], { dtype: 'float64', requiresGrad: true }); x.name = 'x'
+    const y = x.exp().sum()
+    y.backward()
+    const p = parseDot(toDot(y, { showGrads: true }))
+    expect([...p.nodes.values()].find((n) => n.lines[0] === 'x')!.lines[2]).toBe('grad [4,4]')
+  })
+
+  it('escapes quotes and backslashes in names', () => {
+    const x = tensor([1], { requiresGrad: true }); x.name = 'my "x"\\1'
+    const p = parseDot(toDot(x.exp()))
+    expect([...p.nodes.values()].map((n) => n.lines[0])).toContain('my "x"\\1')
+  })
+
+  it('a leaf alone is a graph of one node; several roots share their subgraph', () => {
+    const x = tensor([1], { requiresGrad: true }); x.name = 'x'
+    const p = parseDot(toDot(x))
+    expect(p.nodes.size).toBe(1)
+    expect(p.edges).toEqual([])
+    const e = x.exp()
+    const q = parseDot(toDot([e.sin(), e.cos()]))
+    expect(edgeSet(q)).toEqual(['exp -> cos', 'exp -> sin', 'x -> exp'])
+  })
+
+  it('is still available after backward freed the graph, and handles long chains', () => {
+    const x = tensor(1, { dtype: 'float64', requiresGrad: true })
+    let y = x
+    for (let i = 0; i < 2000; i++) y = y.mul(1.0001)
+    y.backward()
+    const g = autogradGraph(y)
+    expect(g.nodes.length).toBe(2001)
+    expect(g.edges.length).toBe(2000)
+    expect(parseDot(toDot(y)).edges.length).toBe(2000)
+  })
+})
+
+describe('toMermaid', () => {
+  it('describes the same graph as toDot', () => {
+    const { L } = example()
+    const m = parseMermaid(toMermaid(L))
+    const d = parseDot(toDot(L))
+    expect(edgeSet(m)).toEqual(edgeSet(d))
+    expect([...m.nodes.values()].map((n) => n.lines)).toEqual([...d.nodes.values()].map((n) => n.lines))
+    const heads = new Map([...m.nodes.entries()].map(([id, n]) => [n.lines[0], m.shapes.get(id)]))
+    expect(heads.get('a')).toBe('leaf')
+    expect(heads.get('tanh')).toBe('op')
+    expect(heads.get('L = mul')).toBe('root')
+  })
+
+  it('escapes characters Mermaid would read as syntax', () => {
+    const x = tensor([1], { requiresGrad: true }); x.name = 'a "b" <c>'
+    const m = parseMermaid(toMermaid(x.exp(), { showValues: true }))
+    expect([...m.nodes.values()].map((n) => n.lines[0])).toContain('a "b" <c>')
+  })
+})
+
+describe('autogradGraph', () => {
+  it('gives the nodes, with their tensors, and the input index of every edge', () => {
+    const a = tensor([1, 2], { requiresGrad: true }), b = tensor([3, 4], { requiresGrad: true })
+    const y = a.sub(b)
+    const g = autogradGraph(y)
+    expect(g.nodes.map((n) => [n.kind, n.label, n.root])).toEqual([['op', 'sub', true], ['leaf', 'leaf', false], ['leaf', 'leaf', false]])
+    expect(g.nodes[0].tensor).toBe(y)
+    expect(g.nodes[1].tensor).toBe(a)
+    expect(g.edges).toEqual([{ from: 'n1', to: 'n0', input: 0 }, { from: 'n2', to: 'n0', input: 1 }])
+  })
+})
