@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
-  type Tensor, AutogradError, ShapeError, ValueError, autograd, grad, hessian, hvp, jacobian, jvp, tensor, valueAndGrad, vjp, zeros,
+  type NestedArray, type Tensor, AutogradError, ShapeError, ValueError, autograd, grad, hessian, hvp, jacobian, jvp, tensor, valueAndGrad, vjp, zeros,
 } from '../src/index.js'
 
-const f64 = (data: number[] | number, shape?: number[]) => tensor(data, { dtype: 'float64', ...(shape ? { shape } : {}) })
+const f64 = (data: NestedArray, shape?: number[]) => tensor(data, { dtype: 'float64', ...(shape ? { shape } : {}) })
 const fromJson = (a: { shape: number[], data: number[] }) => tensor(a.data, { dtype: 'float64', shape: a.shape })
 
 function expectClose(actual: Tensor, expected: Tensor, tol = 1e-9): void {
@@ -286,7 +286,7 @@ describe('vjp / jvp / hvp / jacobian / hessian', () => {
 
   it('explains its errors', () => {
     expect(() => jacobian((a) => a, [] as Tensor[])).toThrow(/no inputs/)
-    expect(() => jvp((a) => a, f64([1]), [f64([1]), f64([1])])).toThrow(/2 tangents for 1 tensor/)
+    expect(() => jvp((a) => a, f64([1]), [f64([1]), f64([1])] as unknown as Tensor)).toThrow(/2 tangents for 1 tensor/)
     expect(() => jacobian((_a) => 3 as unknown as Tensor, f64([1]))).toThrow(/must return a Tensor/)
     expect(AutogradError).toBeDefined()
   })
