@@ -1,0 +1,129 @@
+// T5's attention: no 1/sqrt(d) scale (T5 folds it into the init), no biases,
+// and a learned relative position bias instead of absolute positions. The
+// bias is one scalar per head for each bucket of the key-minus-query distance:
+// exact buckets for small distances, logarithmically wider ones up to
+// maxDistance, the sign kept in the encoder (bidirectional) and only the past
+// in the decoder (causal). The first layer of a stack computes it; the others
+// reuse it (Raffel et al. 2020, section 2.1; HF's T5Attention).
+import { Tensor, ValueError } from '@adjoint/core'
+import { Embedding, F, KVCache, Linear, Module } from '@adjoint/nn'
+import type { T5Config } from './config.js'
+
+const f = Math.fround
+
+/**
+ * The bucket of relativePosition = key position - query position. Computed
+ * with float32 rounding at each step, as PyTorch does in HF's
+ * _relative_position_bucket, so the buckets match it exactly at the log boundaries.
+ */
+export function relativePositionBucket(relativePosition: number, bidirectional: boolean, numBuckets = 32, maxDistance = 128): number {
+  if (!Number.isInteger(relativePosition)) throw new ValueError(`relativePositionBucket: relative position must be an integer, got ${relativePosition}`)
+  let bucket = 0
+  let nb = numBuckets
+  let n: number
+  if (bidirectional) {
+    nb = Math.floor(nb / 2)
+    if (relativePosition > 0) bucket += nb
+    n = Math.abs(relativePosition)
+  } else {
+    n = -Math.min(relativePosition, 0)
+  }
+  const maxExact = Math.floor(nb / 2)
+  if (n < maxExact) return bucket + n
+  const large = maxExact + Math.trunc(f(f(f(Math.log(f(n / maxExact))) / f(Math.log(maxDistance / maxExact))) * (nb - maxExact)))
+  return bucket + Math.min(large, nb - 1)
+}
+
+/** int32 [L, S] buckets for queries at queryOffset .. queryOffset + L - 1 and keys 0 .. S - 1. */
+export function relativePositionBuckets(queryLength: number, keyLength: number, bidirectional: boolean, numBuckets: number, maxDistance: number, queryOffset = 0): Tensor {
+  const out = Tensor.empty([queryLength, keyLength], 'int32')
+  const d = out.storage.data
+  const memo = new Map<number, number>()
+  for (let i = 0; i < queryLength; i++) {
+    for (let j = 0; j < keyLength; j++) {
+      const rel = j - (i + queryOffset)
+      let b = memo.get(rel)
+      if (b === undefined) { b = relativePositionBucket(rel, bidirectional, numBuckets, maxDistance); memo.set(rel, b) }
+      d[i * keyLength + j] = b
+    }
+  }
+  return out
+}
+
+export interface T5AttentionOptions {
+  /** Keys and values come from this tensor [B, S, dModel] (cross-attention); default: x itself. */
+  kv?: Tensor | null
+  /** [1 or B, heads, L, S] added to the scores; computed here when null and this layer has the bias table. */
+  positionBias?: Tensor | null
+  /** bool, broadcastable to [B, heads, L, S]: true = this key may NOT be attended. */
+  blocked?: Tensor | null
+  /** Self-attention: past keys/values, appended to. Cross-attention: a static cache, filled on the first call. */
+  cache?: KVCache | null
+}
+
+/** Multi-head attention with T5's names: q, k, v, o (no biases) and relative_attention_bias [buckets, heads] in a stack's first layer. */
+export class T5Attention extends Module {
+  q: Linear
+  k: Linear
+  v: Linear
+  o: Linear
+  relative_attention_bias: Embedding | null
+  readonly numHeads: number
+  readonly dKv: number
+  readonly dropoutRate: number
+
+  constructor(readonly config: T5Config, readonly opts: { hasRelativeAttentionBias: boolean; isDecoder: boolean }) {
+    super()
+    const c = config
+    const inner = c.numHeads * c.dKv
+    this.numHeads = c.numHeads
+    this.dKv = c.dKv
+    this.dropoutRate = c.dropoutRate
+    this.q = new Linear(c.dModel, inner, { bias: false })
+    this.k = new Linear(c.dModel, inner, { bias: false })
+    this.v = new Linear(c.dModel, inner, { bias: false })
+    this.o = new Linear(inner, c.dModel, { bias: false })
+    this.relative_attention_bias = opts.hasRelativeAttentionBias ? new Embedding(c.relativeAttentionNumBuckets, c.numHeads) : null
+  }
+
+  /** The bias [1, heads, L, S] for L queries starting at queryOffset and S keys. */
+  computeBias(queryLength: number, keyLength: number, queryOffset = 0): Tensor {
+    if (!this.relative_attention_bias) throw new ValueError('T5Attention.computeBias: this layer has no relative_attention_bias (only the first layer of a stack does)')
+    const c = this.config
+    const buckets = relativePositionBuckets(queryLength, keyLength, !this.opts.isDecoder, c.relativeAttentionNumBuckets, c.relativeAttentionMaxDistance, queryOffset)
+    return this.relative_attention_bias.forward(buckets).permute([2, 0, 1]).unsqueeze(0)
+  }
+
+  private heads(x: Tensor): Tensor {
+    const [B, T] = x.shape
+    return x.reshape([B, T, this.numHeads, this.dKv]).transpose(1, 2)
+  }
+
+  /** x [B, L, dModel] -> output [B, L, dModel] and the position bias used (for the next layers). */
+  override forward(x: Tensor, opts: T5AttentionOptions = {}): { output: Tensor; positionBias: Tensor | null } {
+    const [B, L] = x.shape
+    const cache = opts.cache ?? null
+    const q = this.heads(this.q.forward(x))
+    let k: Tensor, v: Tensor
+    const past = cache && !cache.static ? cache.length : 0
+    if (cache?.static && cache.key !== null) {
+      k = cache.key; v = cache.value!
+    } else {
+      const src = opts.kv ?? x
+      k = this.heads(this.k.forward(src)); v = this.heads(this.v.forward(src))
+      if (cache) {
+        if (!cache.static && cache.key !== null) { k = cache.key.cat([k], 2); v = cache.value!.cat([v], 2) }
+        cache.key = k; cache.value = v
+      }
+    }
+    let positionBias = opts.positionBias ?? null
+    if (positionBias === null && this.relative_attention_bias) positionBias = this.computeBias(L, k.shape[2], past)
+    let scores = q.matmul(k.transpose(-2, -1))
+    if (positionBias) scores = scores.add(positionBias)
+    if (opts.blocked) scores = scores.maskedFill(opts.blocked, -Infinity)
+    let w = scores.softmax(-1)
+    if (this.training && this.dropoutRate > 0) w = F.dropout(w, this.dropoutRate, true)
+    const out = w.matmul(v).transpose(1, 2).reshape([B, L, this.numHeads * this.dKv])
+    return { output: this.o.forward(out), positionBias }
+  }
+}
