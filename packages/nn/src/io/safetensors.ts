@@ -23,8 +23,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 function viewLE(bytes: Uint8Array, off: number, count: number, size: number, get: (dv: DataView, o: number) => number, out: TypedArray): TypedArray {
   if (LITTLE_ENDIAN) {
-    // copy to a fresh, aligned buffer, then view it with the right element type
-    const buf = bytes.slice(off, off + count * size).buffer
+    // copy to a fresh, aligned buffer (not bytes.slice: on a Node Buffer that is a view), then view it
+    const copy = new Uint8Array(count * size)
+    copy.set(bytes.subarray(off, off + count * size))
+    const buf = copy.buffer
     const ctor = out.constructor as new (b: ArrayBuffer) => TypedArray
     return new ctor(buf)
   }
