@@ -1,5 +1,6 @@
 // toDot / toMermaid / autogradGraph: the exported text is parsed back with small
 // regex parsers and compared with the graph that was built.
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { type Tensor, autogradGraph, ones, tensor, toDot, toMermaid } from '../src/index.js'
 import { formatValues } from '../src/autograd/graph-export.js'
@@ -127,6 +128,21 @@ describe('toDot', () => {
     expect(g.nodes.length).toBe(2001)
     expect(g.edges.length).toBe(2000)
     expect(parseDot(toDot(y)).edges.length).toBe(2000)
+  })
+})
+
+const hasGraphviz = spawnSync('dot', ['-V']).status === 0
+
+describe('toDot with Graphviz', () => {
+  it.skipIf(!hasGraphviz)('renders with dot -Tsvg (when Graphviz is installed)', () => {
+    const { L, h } = example()
+    h.retainGrad()
+    L.backward()
+    const r = spawnSync('dot', ['-Tsvg'], { input: toDot(L, { showGrads: true, showValues: true }), encoding: 'utf8' })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/<svg/)
+    expect(r.stdout).toMatch(/h = mul/)
   })
 })
 
