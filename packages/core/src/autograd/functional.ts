@@ -125,13 +125,14 @@ type In = Tensor | readonly Tensor[]
 /** A Tensor for a single input, an array for an array of inputs. */
 type Like<I extends In> = I extends Tensor ? Tensor : Tensor[]
 
-function callWith(op: string, f: (...xs: Tensor[]) => Outs, inputs: In, createGraph: boolean): { ins: Tensor[], outs: Tensor[], raw: Outs } {
+function callWith<O extends Outs>(op: string, f: (...xs: Tensor[]) => O, inputs: In, createGraph: boolean): { ins: Tensor[], outs: Tensor[], raw: O } {
   const given = listOf(inputs)
   if (given.length === 0) throw new ValueError(`${op}: no inputs`)
   given.forEach((x, i) => checkFloat(op, x, `input ${i}`))
   const ins = given.map((x) => prepare(x, createGraph))
   const raw = f(...ins)
-  const outs = raw instanceof Tensor ? [raw] : Array.isArray(raw) ? [...raw] : null
+  const r: unknown = raw
+  const outs = r instanceof Tensor ? [r] : Array.isArray(r) ? [...r] as Tensor[] : null
   if (outs === null || outs.some((o) => !(o instanceof Tensor))) throw new ValueError(`${op}: f must return a Tensor or an array of Tensors`)
   return { ins, outs, raw }
 }
@@ -162,11 +163,11 @@ const shaped = <I extends In>(inputs: I, list: Tensor[]): Like<I> => (inputs ins
  * Vector-Jacobian product: [f(inputs), vᵀ J]. `v` has the outputs' shapes (may be
  * omitted for a scalar output). The result has the inputs' shapes.
  */
-export function vjp<I extends In>(f: (...xs: Tensor[]) => Outs, inputs: I, v?: Outs, opts: FunctionalOptions = {}): [Outs, Like<I>] {
+export function vjp<I extends In, O extends Outs>(f: (...xs: Tensor[]) => O, inputs: I, v?: Outs, opts: FunctionalOptions = {}): [O, Like<I>] {
   const createGraph = opts.createGraph ?? false
   const { ins, outs, raw } = callWith('vjp', f, inputs, createGraph)
   const vs = matchShapes('vjp', 'v', v, outs)
-  return [outputOf(raw, outs, createGraph), shaped(inputs, vjpOf('vjp', outs, ins, vs, createGraph))]
+  return [outputOf(raw, outs, createGraph) as O, shaped(inputs, vjpOf('vjp', outs, ins, vs, createGraph))]
 }
 
 /**
@@ -174,7 +175,7 @@ export function vjp<I extends In>(f: (...xs: Tensor[]) => Outs, inputs: I, v?: O
  * (the "double-vjp trick"): for a dummy u, g(u) = uᵀ J is linear in u, so the
  * vjp of g with cotangent t is (d g / d u)ᵀ t = J t.
  */
-export function jvp<I extends In>(f: (...xs: Tensor[]) => Outs, inputs: I, tangents: Like<I> | Tensor, opts: FunctionalOptions = {}): [Outs, Outs] {
+export function jvp<I extends In, O extends Outs>(f: (...xs: Tensor[]) => O, inputs: I, tangents: Like<I> | Tensor, opts: FunctionalOptions = {}): [O, O extends Tensor ? Tensor : Tensor[]] {
   const createGraph = opts.createGraph ?? false
   const { ins, outs, raw } = callWith('jvp', f, inputs, true)
   const ts = matchShapes('jvp', 'tangents', tangents as Outs, ins)
@@ -190,7 +191,7 @@ export function jvp<I extends In>(f: (...xs: Tensor[]) => Outs, inputs: I, tange
     if (!createGraph) jv = jv.map((x) => x.detach())
   }
   jv = jv.map((x, k) => (isFloat(outs[k].dtype) && x.dtype !== outs[k].dtype ? x.to(outs[k].dtype) : x))
-  return [outputOf(raw, outs, createGraph), raw instanceof Tensor ? jv[0] : jv]
+  return [outputOf(raw, outs, createGraph) as O, (raw instanceof Tensor ? jv[0] : jv) as O extends Tensor ? Tensor : Tensor[]]
 }
 
 function scalarOut(op: string, outs: readonly Tensor[]): Tensor {
