@@ -126,6 +126,14 @@ describe('defineFunction', () => {
     expect(gradgradcheck((t) => sinCos(t), [leaf([0.3, 1.2, -2])])).toBe(true)
   })
 
+  it('a non-float output (an index, a mask) is returned without a node', () => {
+    const argmaxFn = defineFunction({ name: 'argmaxFn', forward: (_c, x: Tensor) => x.argmax(), backward: () => null })
+    const i = argmaxFn(leaf([1, 5, 2]))
+    expect(i.item()).toBe(1)
+    expect(i.requiresGrad).toBe(false)
+    expect(i.gradFn).toBeNull()
+  })
+
   it('an output that is one of the inputs gets its own tensor (the input keeps its identity)', () => {
     const identity = defineFunction({ name: 'identity', forward: (_ctx, x: Tensor) => x, backward: (_ctx, g) => g })
     const x = leaf([1, 2])

@@ -71,6 +71,7 @@ export function defineFunction<I extends unknown[], O extends Outputs>(spec: Fun
     const outs = single ? [raw] : [...(raw as readonly Tensor[])]
     outs.forEach((o, k) => { if (!(o instanceof Tensor)) throw new ValueError(`defineFunction(${name}): forward's output ${k} is not a Tensor`) })
     if (!needs.some(Boolean)) return raw
+    if (single && !isFloat((raw as Tensor).dtype)) return raw // an index or mask output has no gradient
     // an output that is an input (or any tensor already in a graph) gets its own Tensor object
     const own = outs.map((o) => (o.requiresGrad || (inputs as unknown[]).includes(o) ? o.detach() : o))
     const backward = (...grads: Tensor[]) => runBackward(spec, ctx, inputs, needs, grads)
