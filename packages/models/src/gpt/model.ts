@@ -1,0 +1,227 @@
+// GPT: a decoder-only, pre-LayerNorm transformer (GPT-2 / nanoGPT).
+// Field names are Hugging Face GPT-2's, so parameter names match theirs
+// (transformer.h.0.attn.c_attn.weight, ...); the weights of c_attn, c_proj and
+// c_fc are nn.Linear's [out, in], the transpose of HF's Conv1D [in, out]: see hf.ts.
+import { Generator, ShapeError, Tensor, DTypeError, cat, noGrad } from '@adjoint/core'
+import { Dropout, Embedding, F, LayerNorm, Linear, Module, ModuleList, init } from '@adjoint/nn'
+import { gptConfig, type GPTConfig } from './config.js'
+import { fusedCausalAttention, fusedKernelsEnabled, gelu } from './fused.js'
+
+/** Per-layer keys and values [B, nHead, S, headDim] of the positions seen so far (for generation). */
+export class KVCache {
+  readonly layers: { k: Tensor | null; v: Tensor | null }[]
+
+  constructor(nLayer: number) {
+    this.layers = Array.from({ length: nLayer }, () => ({ k: null, v: null }))
+  }
+
+  /** Positions cached. */
+  get length(): number {
+    return this.layers[0]?.k?.shape[2] ?? 0
+  }
+
+  reset(): void {
+    for (const l of this.layers) { l.k = null; l.v = null }
+  }
+}
+
+/** Causal multi-head self-attention with one fused q/k/v projection (c_attn) and an output projection (c_proj). */
+export class CausalSelfAttention extends Module {
+  c_attn: Linear
+  c_proj: Linear
+  resid_dropout: Dropout
+  readonly nHead: number
+  readonly nEmbd: number
+  readonly dropout: number
+
+  constructor(config: GPTConfig) {
+    super()
+    this.nHead = config.nHead
+    this.nEmbd = config.nEmbd
+    this.dropout = config.dropout
+    this.c_attn = new Linear(config.nEmbd, 3 * config.nEmbd, { bias: config.bias })
+    this.c_proj = new Linear(config.nEmbd, config.nEmbd, { bias: config.bias })
+    this.resid_dropout = new Dropout(config.dropout)
+  }
+
+  /** x [B, T, E] -> [B, T, E]; with a layer cache, x holds the positions after the cached ones. */
+  override forward(x: Tensor, cache?: { k: Tensor | null; v: Tensor | null } | null): Tensor {
+    const [B, T, E] = x.shape
+    const H = this.nHead, D = E / H
+    const qkv = this.c_attn.forward(x)
+    const dropoutP = this.training ? this.dropout : 0
+    if (!cache && dropoutP === 0 && qkv.dtype === 'float32' && fusedKernelsEnabled()) {
+      return this.resid_dropout.forward(this.c_proj.forward(fusedCausalAttention(qkv, H)))
+    }
+    const heads = (t: Tensor) => t.reshape([B, T, H, D]).transpose(1, 2)
+    const q = heads(qkv.narrow(2, 0, E))
+    let k = heads(qkv.narrow(2, E, E)), v = heads(qkv.narrow(2, 2 * E, E))
+    if (cache) {
+      if (cache.k !== null) { k = cat([cache.k, k], 2); v = cat([cache.v!, v], 2) }
+      cache.k = k; cache.v = v
+    }
+    const S = k.shape[2]
+    // a query at position S - T + i sees keys 0 .. S - T + i; one new query sees them all
+    const y = S === T ? F.scaledDotProductAttention(q, k, v, { isCausal: true, dropoutP })
+      : T === 1 ? F.scaledDotProductAttention(q, k, v, { dropoutP })
+      : F.scaledDotProductAttention(q, k, v, { mask: F.causalMask(T, S, S - T).logicalNot(), dropoutP })
+    return this.resid_dropout.forward(this.c_proj.forward(y.transpose(1, 2).reshape([B, T, E])))
+  }
+}
+
+/** The feed-forward branch: Linear(E, 4E), GELU, Linear(4E, E). */
+export class MLP extends Module {
+  c_fc: Linear
+  c_proj: Linear
+  dropout: Dropout
+  readonly activation: GPTConfig['activation']
+
+  constructor(config: GPTConfig) {
+    super()
+    this.activation = config.activation
+    this.c_fc = new Linear(config.nEmbd, 4 * config.nEmbd, { bias: config.bias })
+    this.c_proj = new Linear(4 * config.nEmbd, config.nEmbd, { bias: config.bias })
+    this.dropout = new Dropout(config.dropout)
+  }
+
+  override forward(x: Tensor): Tensor {
+    return this.dropout.forward(this.c_proj.forward(gelu(this.c_fc.forward(x), this.activation)))
+  }
+}
+
+/** x + attn(ln_1(x)), then + mlp(ln_2(x)). */
+export class Block extends Module {
+  ln_1: LayerNorm
+  attn: CausalSelfAttention
+  ln_2: LayerNorm
+  mlp: MLP
+
+  constructor(config: GPTConfig) {
+    super()
+    this.ln_1 = new LayerNorm(config.nEmbd, { bias: config.bias })
+    this.attn = new CausalSelfAttention(config)
+    this.ln_2 = new LayerNorm(config.nEmbd, { bias: config.bias })
+    this.mlp = new MLP(config)
+  }
+
+  override forward(x: Tensor, cache?: { k: Tensor | null; v: Tensor | null } | null): Tensor {
+    x = x.add(this.attn.forward(this.ln_1.forward(x), cache))
+    return x.add(this.mlp.forward(this.ln_2.forward(x)))
+  }
+}
+
+/** The decoder without a head (HF's GPT2Model): embeddings, blocks, final LayerNorm. */
+export class GPTBackbone extends Module {
+  wte: Embedding
+  wpe: Embedding
+  drop: Dropout
+  h: ModuleList<Block>
+  ln_f: LayerNorm
+
+  constructor(readonly config: GPTConfig) {
+    super()
+    this.wte = new Embedding(config.vocabSize, config.nEmbd)
+    this.wpe = new Embedding(config.blockSize, config.nEmbd)
+    this.drop = new Dropout(config.dropout)
+    this.h = new ModuleList(Array.from({ length: config.nLayer }, () => new Block(config)))
+    this.ln_f = new LayerNorm(config.nEmbd, { bias: config.bias })
+  }
+
+  /** idx [B, T] int32 -> hidden states [B, T, E] after ln_f. With a cache, idx continues the cached positions. */
+  override forward(idx: Tensor, cache?: KVCache | null): Tensor {
+    const { blockSize, vocabSize } = this.config
+    if (!(idx instanceof Tensor) || idx.dtype !== 'int32') throw new DTypeError(`GPT.forward: idx must be an int32 tensor of token ids, got ${idx instanceof Tensor ? idx.dtype : typeof idx}`)
+    if (idx.ndim !== 2) throw new ShapeError(`GPT.forward: idx must be [batch, time], got [${idx.shape.join(',')}]`)
+    const T = idx.shape[1]
+    const past = cache?.length ?? 0
+    if (T === 0) throw new ShapeError('GPT.forward: idx has no positions')
+    if (past + T > blockSize) throw new ShapeError(`GPT.forward: ${past > 0 ? `${past} cached + ` : ''}${T} positions exceed the block size ${blockSize}`)
+    const ids = idx.contiguousData()
+    for (let i = 0; i < ids.length; i++) if (ids[i] < 0 || ids[i] >= vocabSize) throw new ShapeError(`GPT.forward: token id ${ids[i]} out of range for vocabSize ${vocabSize}`)
+    const pos = Tensor.empty([T], 'int32')
+    for (let t = 0; t < T; t++) pos.storage.data[t] = past + t
+    let x = this.drop.forward(this.wte.forward(idx).add(this.wpe.forward(pos)))
+    this.h.map((block, i) => { x = block.forward(x, cache ? cache.layers[i] : null) })
+    return this.ln_f.forward(x)
+  }
+}
+
+export interface GPTInitOptions {
+  /** Random source of the initial weights (default: the global generator, seeded by manualSeed). */
+  generator?: Generator
+}
+
+export interface GPTOutput {
+  /** [B, T, vocabSize], or [B, 1, vocabSize] with lastOnly. */
+  logits: Tensor
+  /** Mean cross-entropy over the targets (ignoring -1), when targets were given. */
+  loss: Tensor | null
+}
+
+export interface GPTForwardOptions {
+  cache?: KVCache | null
+  /** Compute logits for the last position only (generation). */
+  lastOnly?: boolean
+}
+
+/** GPT with its language-modelling head (HF's GPT2LMHeadModel). */
+export class GPT extends Module {
+  readonly config: GPTConfig
+  transformer: GPTBackbone
+  lm_head: Linear
+
+  constructor(config: Partial<GPTConfig>, opts: GPTInitOptions = {}) {
+    super()
+    this.config = gptConfig(config)
+    this.transformer = new GPTBackbone(this.config)
+    this.lm_head = new Linear(this.config.nEmbd, this.config.vocabSize, { bias: false })
+    if (this.config.tieWeights) this.lm_head.weight = this.transformer.wte.weight
+    initGPTWeights(this, this.config.nLayer, opts.generator)
+  }
+
+  /** idx [B, T] int32 (and targets [B, T] int32, -1 = ignore) -> logits and loss. */
+  override forward(idx: Tensor, targets?: Tensor | null, opts: GPTForwardOptions = {}): GPTOutput {
+    let x = this.transformer.forward(idx, opts.cache)
+    if (opts.lastOnly && !targets) x = x.narrow(1, x.shape[1] - 1, 1)
+    const logits = this.lm_head.forward(x)
+    if (!targets) return { logits, loss: null }
+    if (targets.dtype !== 'int32' || targets.ndim !== 2 || targets.shape[0] !== idx.shape[0] || targets.shape[1] !== idx.shape[1]) {
+      throw new ShapeError(`GPT.forward: targets must be int32 of idx's shape [${idx.shape.join(',')}], got ${targets.dtype} [${targets.shape.join(',')}]`)
+    }
+    const loss = F.crossEntropy(logits.reshape([-1, this.config.vocabSize]), targets.reshape([-1]), { ignoreIndex: -1 })
+    return { logits, loss }
+  }
+
+  /** A key/value cache for incremental decoding with this model. */
+  newCache(): KVCache {
+    return new KVCache(this.config.nLayer)
+  }
+
+  /** Parameters, tied head counted once; without the position embeddings with nonEmbedding (nanoGPT's count). */
+  numParams(opts: { nonEmbedding?: boolean } = {}): number {
+    const n = this.numParameters()
+    return opts.nonEmbedding ? n - this.transformer.wpe.weight.numel() : n
+  }
+}
+
+/**
+ * GPT-2's init: every Linear and Embedding weight ~ N(0, 0.02), biases 0,
+ * LayerNorms 1 and 0, and the residual projections (attn.c_proj, mlp.c_proj)
+ * ~ N(0, 0.02 / sqrt(2 nLayer)) so the residual stream's variance does not grow with depth.
+ */
+export function initGPTWeights(model: Module, nLayer: number, generator?: Generator): void {
+  const g = { generator }
+  noGrad(() => {
+    for (const m of model.modules()) {
+      if (m instanceof Linear) {
+        init.normal_(m.weight, 0, 0.02, g)
+        if (m.bias) init.zeros_(m.bias)
+      } else if (m instanceof Embedding) init.normal_(m.weight, 0, 0.02, g)
+      else if (m instanceof LayerNorm) {
+        if (m.weight) init.ones_(m.weight)
+        if (m.bias) init.zeros_(m.bias)
+      }
+    }
+    for (const [name, p] of model.namedParameters()) if (name.endsWith('c_proj.weight')) init.normal_(p, 0, 0.02 / Math.sqrt(2 * nLayer), g)
+  })
+}

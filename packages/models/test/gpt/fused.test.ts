@@ -1,0 +1,68 @@
+import { Tensor, manualSeed, randn } from '@adjoint/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { GPT, fusedCausalAttention, gelu, useFusedKernels } from '../../src/index.js'
+
+function close(a: Tensor, b: Tensor, tol: number) {
+  const x = a.contiguousData(), y = b.contiguousData()
+  expect(x.length).toBe(y.length)
+  let worst = 0
+  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / (1 + Math.abs(y[i])))
+  expect(worst).toBeLessThan(tol)
+}
+
+afterEach(() => { useFusedKernels(true) })
+
+describe('fused gelu', () => {
+  for (const kind of ['gelu', 'geluTanh'] as const) {
+    it(`${kind}: matches the composed op and its gradient`, () => {
+      manualSeed(0)
+      const x = randn([1000], { requiresGrad: true }).mul(4).detach().requiresGrad_()
+      const g = randn([1000])
+      const y = gelu(x, kind)
+      y.backward(g)
+      const x2 = x.detach().double().requiresGrad_()
+      const y2 = x2.gelu({ approximate: kind === 'geluTanh' ? 'tanh' : 'none' })
+      y2.backward(g.double())
+      close(y, y2, 3e-7)
+      close(x.grad!, x2.grad!, 1e-6)
+    })
+  }
+})
+
+describe('fused causal attention', () => {
+  it('matches the composed attention (values and gradients)', () => {
+    manualSeed(1)
+    const [B, T, H, E] = [3, 7, 2, 8]
+    const qkv = randn([B, T, 3 * E], { requiresGrad: true })
+    const g = randn([B, T, E])
+    const y = fusedCausalAttention(qkv, H)
+    y.backward(g)
+    // reference: heads, causal mask, softmax, in float64
+    const q64 = qkv.detach().double().requiresGrad_()
+    const heads = (t: Tensor) => t.reshape([B, T, H, E / H]).transpose(1, 2)
+    const [q, k, v] = [0, 1, 2].map((i) => heads(q64.narrow(2, i * E, E)))
+    const mask = Tensor.fromArray(Uint8Array.from({ length: T * T }, (_, i) => (i % T > Math.floor(i / T) ? 1 : 0)), [T, T], 'bool')
+    const att = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(E / H)).maskedFill(mask, -Infinity).softmax(-1)
+    const y2 = att.matmul(v).transpose(1, 2).reshape([B, T, E])
+    y2.backward(g.double())
+    close(y, y2, 1e-5)
+    close(qkv.grad!, q64.grad!, 1e-5)
+  })
+
+  it('a GPT gives the same loss and gradients with and without the fused kernels', () => {
+    const cfg = { vocabSize: 20, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16 }
+    const x = Tensor.fromArray(Int32Array.from({ length: 16 }, (_, i) => (i * 7) % 20), [2, 8], 'int32')
+    const y = Tensor.fromArray(Int32Array.from({ length: 16 }, (_, i) => (i * 3) % 20), [2, 8], 'int32')
+    const run = (fusedOn: boolean) => {
+      useFusedKernels(fusedOn)
+      manualSeed(5)
+      const m = new GPT(cfg)
+      const { loss } = m.forward(x, y)
+      loss!.backward()
+      return { loss: loss!.item(), grads: m.parameters().map((p) => p.grad!) }
+    }
+    const a = run(true), b = run(false)
+    expect(a.loss).toBeCloseTo(b.loss, 5)
+    a.grads.forEach((g, i) => close(g, b.grads[i], 1e-4))
+  })
+})

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Tensor, manualSeed, noGrad } from '@adjoint/core'
+import { describe, expect, it } from 'vitest'
+import { GPT, fromHuggingFaceGPT2, inferGPTConfig, isConv1DWeight, toHuggingFaceGPT2 } from '../../src/index.js'
+
+interface Fixture {
+  config: { vocabSize: number; blockSize: number; nLayer: number; nHead: number; nEmbd: number }
+  stateDict: Record<string, { shape: number[]; data: number[] }>
+  idx: number[][]
+  targets: number[][]
+  logits: number[]
+  loss: number
+}
+const fx = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../fixtures/gpt2-tiny.json'), 'utf8')) as Fixture
+const hfState = () => Object.fromEntries(Object.entries(fx.stateDict).map(([k, v]) => [k, Tensor.fromArray(Float64Array.from(v.data), v.shape, 'float64')]))
+const ids = (rows: number[][]) => Tensor.fromArray(Int32Array.from(rows.flat()), [rows.length, rows[0].length], 'int32')
+
+describe('Hugging Face GPT-2 weights', () => {
+  it('knows which weights are Conv1D', () => {
+    expect(isConv1DWeight('transformer.h.3.attn.c_attn.weight')).toBe(true)
+    expect(isConv1DWeight('h.0.mlp.c_proj.weight')).toBe(true)
+    expect(isConv1DWeight('transformer.h.3.attn.c_attn.bias')).toBe(false)
+    expect(isConv1DWeight('transformer.wte.weight')).toBe(false)
+  })
+
+  it('loads a HF-layout state dict and computes the logits and loss PyTorch computed', () => {
+    const sd = fromHuggingFaceGPT2(hfState())
+    const cfg = { ...inferGPTConfig(sd, fx.config.nHead), activation: 'geluTanh' as const }
+    expect(cfg).toMatchObject({ ...fx.config, bias: true, tieWeights: true })
+    const model = new GPT(cfg).double()
+    model.loadStateDict(sd)
+    const { logits, loss } = noGrad(() => model.forward(ids(fx.idx), ids(fx.targets)))
+    const got = logits.contiguousData()
+    let worst = 0
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - fx.logits[i]))
+    expect(worst).toBeLessThan(1e-9)
+    expect(loss!.item()).toBeCloseTo(fx.loss, 9)
+  })
+
+  it('exports to the HF layout and back unchanged (Conv1D weights transposed both ways)', () => {
+    manualSeed(0)
+    const model = new GPT({ vocabSize: 20, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 8 })
+    const hf = toHuggingFaceGPT2(model.stateDict())
+    expect(hf['transformer.h.1.attn.c_attn.weight'].shape).toEqual([8, 24])
+    expect(hf['transformer.h.1.mlp.c_proj.weight'].shape).toEqual([32, 8])
+    expect(hf['transformer.h.1.mlp.c_fc.weight'].shape).toEqual([8, 32])
+    const w = model.stateDict()['transformer.h.1.attn.c_attn.weight']
+    expect(hf['transformer.h.1.attn.c_attn.weight'].contiguousData()[1 * 24 + 5]).toBe(w.contiguousData()[5 * 8 + 1])
+    // HF's buffers are dropped, a bare GPT2Model prefix is accepted, lm_head re-tied
+    const back: Record<string, Tensor> = {}
+    for (const [k, t] of Object.entries(hf)) if (k !== 'lm_head.weight') back[k.replace(/^transformer\./, '')] = t
+    back['h.0.attn.bias'] = Tensor.empty([1, 1, 8, 8], 'float32')
+    const sd = fromHuggingFaceGPT2(back)
+    const copy = new GPT({ vocabSize: 20, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 8 })
+    copy.loadStateDict(sd)
+    for (const [k, t] of Object.entries(model.stateDict())) expect(copy.stateDict()[k].toArray()).toEqual(t.toArray())
+  })
+})
