@@ -203,6 +203,12 @@ export function checkBertInputs(op: string, inputs: BertInputs, vocabSize: numbe
   const m = inputs.attentionMask
   if (!m) return null
   const keep = m.dtype === 'bool' ? m : m.ne(0)
+  const k = keep.contiguousData(), T = ids.shape[1]
+  for (let b = 0; b < ids.shape[0]; b++) {
+    let any = false
+    for (let t = 0; t < T && !any; t++) any = k[b * T + t] !== 0
+    if (!any) throw new ValueError(`${op}: row ${b} of attentionMask has no real token (all padding)`)
+  }
   return keep.reshape([ids.shape[0], 1, 1, ids.shape[1]])
 }
 
