@@ -65,10 +65,11 @@ describe('Module', () => {
     manualSeed(1)
     const a = new Net(), b = new Net()
     b.loadStateDict(a.stateDict())
-    expect(b.h.get(1).mlp.get(0).weight.toList()).toEqual(a.h.get(1).mlp.get(0).weight.toList())
+    const wa = (a.h.get(1).mlp.get(0) as Linear).weight, wb = (b.h.get(1).mlp.get(0) as Linear).weight
+    expect(wb.toList()).toEqual(wa.toList())
     // the copy does not alias
-    a.h.get(1).mlp.get(0).weight.data[0] += 1
-    expect(b.h.get(1).mlp.get(0).weight.data[0]).not.toBe(a.h.get(1).mlp.get(0).weight.data[0])
+    wa.data[0] += 1
+    expect(wb.data[0]).not.toBe(wa.data[0])
 
     const sd = a.stateDict()
     delete sd['norm.bias']
@@ -126,7 +127,7 @@ describe('Module', () => {
   })
 
   it('containers validate their contents', () => {
-    const l = new ModuleList([new Linear(1, 1)])
+    const l = new ModuleList<Module>([new Linear(1, 1)])
     expect(() => l.append(randn([2]) as unknown as Module)).toThrow(ValueError)
     expect(() => l.get(3)).toThrow(/out of range/)
     const d = new ModuleDict({ a: new ReLU() })
