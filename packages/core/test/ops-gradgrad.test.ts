@@ -35,12 +35,13 @@ describe('gradgradcheck sweep', () => {
     })
   }
 
-  // KNOWN FAILURE, reported to the lead: with two or more zeros in a reduced slice, prod's
-  // backward returns the constant 0 (where(zeros == 1, ...)), so its second derivative is 0;
-  // the true d²/dx0 dx1 of x0 x1 x2 x3 at x0 = x1 = 0 is x2 x3 (here -1.4). PyTorch gets it
-  // right (prod_safe_zeros_backward uses exclusive cumprods). it.fails flips to red when fixed.
-  it.fails('prod(two zeros): gradgradcheck', () => {
+  // With two or more zeros in a reduced slice, out / x fails; prod's backward then takes the
+  // product of the other elements directly, so second derivatives are right there too
+  // (d^2/dx0 dx1 of x0 x1 x2 x3 at x0 = x1 = 0 is x2 x3 = -1.4).
+  it('prod(two zeros): gradcheck and gradgradcheck', () => {
+    gradcheck((x) => x.prod(), [leaf([0, 0, -2, 0.7], [4])])
     gradgradcheck((x) => x.prod(), [leaf([0, 0, -2, 0.7], [4])])
+    gradgradcheck((x) => x.prod(1, true), [leaf([0, 0, -2, 0.7, 0, 3], [2, 3])])
   })
 
   it('the extra cases also pass first-order gradcheck', () => {

@@ -147,7 +147,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, ta.shape), tb.shape)
   const dtype = promoteTypes(ta.dtype, tb.dtype)
   const out = Tensor.empty(shape, dtype)
-  const dense = (t: Tensor) => t.expand(shape).contiguousData()
+  const dense = (t: Tensor) => t.detach().expand(shape).contiguousData()
   getBackend().where(dense(cond) as Uint8Array, dense(ta), dense(tb), out.storage.data, out.numel())
   if (isFloat(dtype) && needsGrad(ta, tb)) {
     // d where(c, a, b) = (g where c, g where not c)

@@ -26,7 +26,7 @@ function plan(op: string, x: Tensor, dim: Dims | undefined, keepdim: boolean): P
 /** Runs a reduce kernel: reduced dims are moved last and made contiguous, then rows are reduced. */
 function reduceForward(op: ReduceOp, x: Tensor, p: Plan, dtype: DType): Tensor {
   const rest = x.shape.map((_, i) => i).filter((i) => !p.dims.includes(i))
-  const moved = x.permute([...rest, ...p.dims])
+  const moved = x.detach().permute([...rest, ...p.dims]) // a layout change only: no graph node
   const r = numel(p.dims.map((d) => x.shape[d]))
   const outer = numel(rest.map((d) => x.shape[d]))
   const out = Tensor.empty(p.outShape, dtype)
@@ -61,18 +61,31 @@ export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const p = plan('prod', x, dim, keepdim)
   const out = reduceForward('prod', x, p, isFloat(x.dtype) ? x.dtype : 'int32')
   if (needsGrad(x)) {
-    // d prod / d x_i = prod of the others: out / x_i where x_i != 0; with exactly one zero
-    // in the slice, that zero's gradient is the product of the non-zeros; else 0.
+    // d prod / d x_i = prod_{j != i} x_j. Without zeros that is out / x_i; with zeros
+    // (where dividing fails) it is the product over a copy of the slice whose i-th
+    // entry is set to 1: O(R^2) memory for a slice of R elements, only paid then.
     record('prod', out, [x], (g) => {
-      const o = out.reshape(p.keepShape), gk = g.reshape(p.keepShape)
-      const zero = x.eq(0)
-      const zeros = zero.sum(p.dims, true)
-      const prodNonZero = where(zero, 1, x).prod(p.dims, true)
-      const others = where(zero, where(zeros.eq(1), prodNonZero, 0), o.div(where(zero, 1, x)))
-      return [gk.mul(others)]
+      const gk = g.reshape(p.keepShape)
+      if (!x.eq(0).amax().item()) return [gk.mul(out.reshape(p.keepShape)).div(x)]
+      return [gk.mul(prodOfOthers(x, p.dims))]
     }, [x, out])
   }
   return out
+}
+
+/** For each element, the product of the other elements of its slice over `dims` (differentiable). */
+function prodOfOthers(x: Tensor, dims: number[]): Tensor {
+  const rest = x.shape.map((_, i) => i).filter((i) => !dims.includes(i))
+  const perm = [...rest, ...dims]
+  const moved = x.permute(perm)
+  const R = numel(dims.map((d) => x.shape[d]))
+  const rows = moved.reshape([...rest.map((d) => x.shape[d]), R])
+  const eye = Tensor.empty([R, R], 'bool')
+  for (let i = 0; i < R; i++) eye.storage.data[i * R + i] = 1
+  const others = where(eye, 1, rows.unsqueeze(-2).expand([...rows.shape.slice(0, -1), R, R])).prod(-1)
+  const inverse = new Array<number>(perm.length)
+  perm.forEach((v, i) => { inverse[v] = i })
+  return others.reshape(moved.shape).permute(inverse)
 }
 
 /** amax/amin: the gradient is split evenly between tied extremes (PyTorch's rule). */

@@ -11,7 +11,7 @@ import { assertTensor } from './util.js'
 /** Runs a row-wise kernel along `dim`: moves dim last (a view), makes it contiguous, runs, moves back. */
 function alongDim(x: Tensor, dim: number, run: (src: FloatArray, out: FloatArray, rows: number, cols: number) => void): Tensor {
   const last = x.ndim - 1
-  const moved = dim === last ? x : x.transpose(dim, last)
+  const moved = dim === last ? x : x.detach().transpose(dim, last) // layout only: no graph node
   const src = (moved.dtype === x.dtype && isFloat(x.dtype) ? moved : moved.to('float32')).contiguousData() as FloatArray
   const out = Tensor.empty(moved.shape, isFloat(x.dtype) ? x.dtype : 'float32')
   const cols = moved.shape[last]
