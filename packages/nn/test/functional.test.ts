@@ -110,3 +110,47 @@ describe('fused kernels are what the ops call (the seam native plugs into)', () 
   })
 })
 
+
+describe('functional argument checks and small ops', () => {
+  it('oneHot', () => {
+    expect(F.oneHot(ids([2, 0, 1])).toList()).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0])
+    expect(F.oneHot(ids([1, 0], [2, 1]), 3).shape).toEqual([2, 1, 3])
+    expect(() => F.oneHot(ids([3]), 3)).toThrow(/class index 3 out of range for 3 classes/)
+    expect(() => F.oneHot(tensor([1.5]))).toThrow(/int32/)
+  })
+
+  it('errors name the op, what it got and what it expected', () => {
+    const x = randn([4, 5])
+    expect(() => F.crossEntropy(x, ids([0, 1, 9, 2]))).toThrow(/crossEntropy: target 9 out of range for 5 classes/)
+    expect(() => F.crossEntropy(x, ids([0, 1]))).toThrow(/crossEntropy: target of shape \[2\] does not match input \[4,5\] \(expected target shape \[4\]\)/)
+    expect(() => F.crossEntropy(x, tensor([true, false, true, true]))).toThrow(/int32 class indices or float probabilities, got bool/)
+    expect(() => F.crossEntropy(x, ids([0, 1, 2, 3]), { labelSmoothing: 2 })).toThrow(/labelSmoothing must be in \[0, 1\], got 2/)
+    expect(() => F.crossEntropy(x, ids([0, 1, 2, 3]), { reduction: 'avg' as never })).toThrow(/reduction must be 'mean', 'sum' or 'none', got "avg"/)
+    expect(() => F.layerNorm(x, [4])).toThrow(/layerNorm: input of shape \[4,5\] does not end with normalizedShape \[4\]/)
+    expect(() => F.layerNorm(x, [5], randn([4]))).toThrow(/layerNorm: weight must have shape \[5\]/)
+    expect(() => F.layerNorm(ids([1, 2]), [2])).toThrow(/layerNorm: input must be float32 or float64, got int32/)
+    expect(() => F.mseLoss(x, randn([5, 4]))).toThrow(/mseLoss: input \[4,5\] and target \[5,4\] must have the same shape/)
+    expect(() => F.dropout(x, 1.5)).toThrow(/dropout: probability must be between 0 and 1, got 1.5/)
+    expect(() => F.embedding(ids([0]), randn([3, 2]), { paddingIdx: 3 })).toThrow(/paddingIdx 3 out of range for 3 embeddings/)
+  })
+
+  it('dropout: identity in eval, p = 1 zeroes, the kept elements are scaled', () => {
+    const x = randn([1000]).abs().add(1)
+    expect(F.dropout(x, 0.5, false)).toBe(x)
+    expect(F.dropout(x, 1).abs().sum().item()).toBe(0)
+    const y = F.dropout(x, 0.25, true, { generator: new Generator(1) })
+    const kept = y.toList().map((v, i) => [v, x.toList()[i]]).filter(([v]) => v !== 0)
+    for (const [v, orig] of kept) expect(v).toBeCloseTo(orig / 0.75, 5)
+    expect(kept.length).toBeGreaterThan(700)
+    expect(kept.length).toBeLessThan(800)
+  })
+
+  it('crossEntropy with every target ignored is NaN for mean (as PyTorch), 0 for sum', () => {
+    const x = randn([2, 3]).requiresGrad_(true)
+    expect(Number.isNaN(F.crossEntropy(x, ids([-100, -100])).item())).toBe(true)
+    const s = F.crossEntropy(x, ids([-100, -100]), { reduction: 'sum' })
+    expect(s.item()).toBe(0)
+    s.backward()
+    expect(x.grad!.abs().sum().item()).toBe(0)
+  })
+})

@@ -37,11 +37,22 @@ export interface AttendOptions {
   generator?: Generator
 }
 
+/** 0 where allowed, -inf where blocked (a constant: no gradient). */
+function toAdditive(blocked: Tensor, dtype: Tensor['dtype']): Tensor {
+  const out = Tensor.empty(blocked.shape, dtype)
+  const src = blocked.contiguousData(), d = out.storage.data
+  for (let i = 0; i < d.length; i++) if (src[i]) d[i] = -Infinity
+  return out
+}
+
 /** The attention core shared by scaledDotProductAttention and MultiheadAttention: output and weights. */
 export function attend(q: Tensor, k: Tensor, v: Tensor, opts: AttendOptions): { output: Tensor; weights: Tensor } {
-  let scores = q.matmul(k.transpose(-2, -1)).mul(opts.scale)
+  // scale q (smaller than the scores) before the product, as PyTorch's MHA does
+  let scores = q.mul(opts.scale).matmul(k.transpose(-2, -1))
   const blocked = opts.blocked ?? []
-  if (blocked.length > 0) scores = scores.maskedFill(blocked.reduce((a, b) => a.logicalOr(b)), -Infinity)
+  // blocked positions become an additive -inf mask at the masks' (small, broadcast) shape:
+  // one broadcast add instead of a full-size where()
+  if (blocked.length > 0) scores = scores.add(toAdditive(blocked.reduce((a, b) => a.logicalOr(b)), scores.dtype))
   for (const m of opts.additive ?? []) scores = scores.add(m)
   let weights = scores.softmax(-1)
   if (opts.dropoutP > 0) weights = dropout(weights, opts.dropoutP, true, { generator: opts.generator })
