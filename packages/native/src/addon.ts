@@ -45,4 +45,6 @@ export interface NativeAddon {
   setTuning(minFlopsPerThread: number, blasMinBatchedFlops: number, rowsParallelMinElements: number): void
   /** Seconds per float32 C = A @ B timed inside C++ ('cblas': cblas_sgemm directly; 'driver': the addon's dispatch). */
   timeGemm(m: number, n: number, k: number, iters: number, how: 'cblas' | 'driver'): number
+  /** The core clock in GHz from a timed chain of dependent adds (0 where not measured): for benchmarks. */
+  cpuClockGHz(): number
 }

@@ -74,18 +74,30 @@ describe.each(isas)('gemm on isa %s', (isa) => {
 })
 
 describe('gemm threading', () => {
-  it.runIf(native)('1, 2 and 3 threads give the same results on shapes that split by rows, columns and batch', () => {
+  it.runIf(native)('1, 2 and 3 threads give bitwise the same results, split by rows, columns, batch and k blocks', () => {
     native!.setGemmImpl('builtin')
     native!.setTuning(1, 1 << 21, 1 << 18) // split even small problems
+    const shapes: [number, number, number, number, Layout, Layout, object][] = [
+      [1, 200, 37, 64, 'row', 'row', {}], [1, 37, 300, 64, 'row', 'col', {}], [1, 5, 5, 5, 'row', 'row', {}],
+      [3, 20, 20, 20, 'row', 'row', { shareB: true }], [8, 9, 10, 11, 'col', 'row', {}], [1, 70, 3100, 300, 'row', 'col', { beta: 1 }],
+    ]
     try {
-      let seed = 50
-      for (const threads of [1, 2, 3]) {
-        native!.setNumThreads(threads)
-        run(Float32Array, seed++, 1, 200, 37, 64, 'row', 'row')
-        run(Float32Array, seed++, 1, 37, 300, 64, 'row', 'col')
-        run(Float32Array, seed++, 3, 20, 20, 20, 'row', 'row', { shareB: true })
-        run(Float32Array, seed++, 1, 5, 5, 5, 'row', 'row')
-        run(Float64Array, seed++, 2, 64, 64, 33, 'col', 'row', { beta: 1 })
+      for (const Ctor of [Float32Array, Float64Array]) {
+        let seed = 50
+        for (const [batch, m, n, k, la, lb, opts] of shapes) {
+          const results: Float32Array[] | Float64Array[] = []
+          for (const threads of [1, 2, 3]) {
+            native!.setNumThreads(threads)
+            const g = makeCase(Ctor, rng(seed), batch, m, n, k, la, lb, opts)
+            const before = g.c.slice()
+            callGemm(native!, g)
+            expect(checkGemm(g, before), `${Ctor.name} ${threads} threads ${batch}x${m}x${n}x${k}`).toBe('')
+            ;(results as unknown[]).push(g.c)
+          }
+          expect([...results[1]!], `2 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
+          expect([...results[2]!], `3 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
+          seed++
+        }
       }
     } finally {
       native!.setTuning(1 << 21, 1 << 21, 1 << 18)

@@ -4,6 +4,7 @@
 #include <node_api.h>
 
 #include <chrono>
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <mutex>
@@ -484,6 +485,28 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
   });
 }
 
+// cpuClockGHz(): the core clock, from a chain of dependent integer adds (one
+// per cycle) timed for ~20 ms; 0 where not measured (non-x86). For benchmarks,
+// to turn GFLOP/s into a fraction of the FMA peak.
+napi_value CpuClockGHz(napi_env env, napi_callback_info) {
+  return guard(env, [&]() -> napi_value {
+#if defined(__x86_64__)
+    double best = 0;
+    for (int rep = 0; rep < 5; ++rep) {
+      const long n = 10000000;
+      long x = 0;
+      const auto t0 = std::chrono::steady_clock::now();
+      for (long i = 0; i < n; ++i) asm volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
+      const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+      best = std::max(best, 4.0 * (double)n / dt.count() / 1e9);
+    }
+    return make_number(env, best);
+#else
+    return make_number(env, 0);
+#endif
+  });
+}
+
 void init_once() {
   static std::once_flag once;
   std::call_once(once, [] { blas_set_threads(num_threads()); });
@@ -513,6 +536,7 @@ NAPI_MODULE_INIT() {
       {"setGemmImpl", nullptr, SetGemmImpl, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setTuning", nullptr, SetTuning, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"timeGemm", nullptr, TimeGemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"cpuClockGHz", nullptr, CpuClockGHz, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -43,6 +43,7 @@ struct Workspace {
 // Thread 0 of a region is the calling JS thread: its own workspace. Pool
 // threads 1.. use these, guarded by the ParallelLock (one region at a time).
 thread_local Workspace tls_workspace;
+thread_local Workspace tls_bpack;  // B block shared by a region's threads
 Workspace g_pool_workspaces[256];
 
 template <class T>
@@ -88,61 +89,83 @@ bool try_blas(const GemmCall<T>& g) {
   return true;
 }
 
-int64_t gcd(int64_t a, int64_t b) {
-  while (b) {
-    const int64_t t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Splits [0, units) into `parts` nearly equal ranges; returns range p scaled by unit, clipped to limit.
+void part_range(int64_t units, int64_t parts, int64_t p, int64_t unit, int64_t limit, int64_t& lo, int64_t& hi) {
+  lo = std::min(limit, units * p / parts * unit);
+  hi = std::min(limit, units * (p + 1) / parts * unit);
 }
 
 template <class T>
 void builtin(const GemmCall<T>& g) {
   const GemmKernel<T>& K = kernel<T>();
-  const double flops = 2.0 * (double)g.batch * (double)g.m * (double)g.n * (double)g.k;
-  int want = (int)std::min<double>(num_threads(), std::max(1.0, flops / (double)gemm_tuning().min_flops_per_thread));
-
-  // Work = batch x parts, parts splitting the larger of m and n, so that the
-  // number of tasks divides evenly among the threads where possible.
+  const double item_flops = 2.0 * (double)g.m * (double)g.n * (double)g.k;
+  const double flops = item_flops * (double)g.batch;
+  const int want = (int)std::min<double>(num_threads(), std::max(1.0, flops / (double)gemm_tuning().min_flops_per_thread));
   ParallelLock lock;
   const int nt = want > 1 ? lock.reserve(want) : 1;
-  int64_t parts = nt / gcd(g.batch, nt);
-  const bool split_m = g.m >= g.n;
-  const int64_t unit = split_m ? K.mr : K.nr;
-  const int64_t units = ((split_m ? g.m : g.n) + unit - 1) / unit;
-  parts = std::max<int64_t>(1, std::min(parts, units));
-  const int64_t tasks = g.batch * parts;
-  const int threads = (int)std::min<int64_t>(nt, tasks);
 
-  const int64_t part_m = split_m ? std::min(g.m, ((units + parts - 1) / parts) * unit) : g.m;
-  const int64_t part_n = split_m ? g.n : std::min(g.n, ((units + parts - 1) / parts) * unit);
-  const size_t ws_bytes = K.workspace(part_m, part_n, g.k) * sizeof(T);
-  // Allocate every thread's workspace here, on the calling thread, where a
-  // failure can still become a JS exception.
+  if (nt <= 1) {
+    T* ws = (T*)tls_workspace.get(K.workspace(g.m, g.n, g.k) * sizeof(T));
+    for (int64_t bi = 0; bi < g.batch; ++bi)
+      K.gemm(g.m, g.n, g.k, g.alpha, g.a + bi * g.sa, g.rsa, g.csa, g.b + bi * g.sb, g.rsb, g.csb, g.c + bi * g.sc,
+             g.rsc, g.beta1, ws);
+    return;
+  }
+
+  // Every slot's workspace is allocated here, on the calling thread, where a
+  // failure can still become a JS exception. Slot 0 is the caller.
   T* ws[256];
-  ws[0] = (T*)tls_workspace.get(ws_bytes);
-  for (int t = 1; t < threads; ++t) ws[t] = (T*)g_pool_workspaces[t].get(ws_bytes);
-
-  auto work = [&](int t) {
-    const int64_t lo = tasks * t / threads, hi = tasks * (t + 1) / threads;
-    for (int64_t task = lo; task < hi; ++task) {
-      const int64_t bi = task / parts, part = task % parts;
-      const int64_t u0 = units * part / parts, u1 = units * (part + 1) / parts;
-      int64_t i0 = 0, i1 = g.m, j0 = 0, j1 = g.n;
-      if (split_m) {
-        i0 = std::min(g.m, u0 * unit);
-        i1 = std::min(g.m, u1 * unit);
-      } else {
-        j0 = std::min(g.n, u0 * unit);
-        j1 = std::min(g.n, u1 * unit);
-      }
-      if (i1 <= i0 || j1 <= j0) continue;
-      K.gemm(i1 - i0, j1 - j0, g.k, g.alpha, g.a + bi * g.sa + i0 * g.rsa, g.rsa, g.csa,
-             g.b + bi * g.sb + j0 * g.csb, g.rsb, g.csb, g.c + bi * g.sc + i0 * g.rsc + j0, g.rsc, g.beta1, ws[t]);
-    }
+  auto workspaces = [&](size_t bytes) {
+    ws[0] = (T*)tls_workspace.get(bytes);
+    for (int s = 1; s < nt; ++s) ws[s] = (T*)g_pool_workspaces[s].get(bytes);
   };
-  run_parallel(threads, work);
+
+  // Many independent products: one task per batch item, each a serial gemm.
+  if (g.batch >= 4 * nt || (g.batch >= nt && g.batch % nt == 0)) {
+    workspaces(K.workspace(g.m, g.n, g.k) * sizeof(T));
+    run_tasks(nt, g.batch, [&](int slot, int64_t bi) {
+      K.gemm(g.m, g.n, g.k, g.alpha, g.a + bi * g.sa, g.rsa, g.csa, g.b + bi * g.sb, g.rsb, g.csb, g.c + bi * g.sc,
+             g.rsc, g.beta1, ws[slot]);
+    });
+    return;
+  }
+
+  // Otherwise one product at a time: the caller packs each kc x nc block of B
+  // once, then the threads share it, each packing its own rows of A. Tasks are
+  // small (about 4 per thread) and claimed dynamically, so a thread that starts
+  // late, or shares its core with another process, does not hold the others up.
+  const int64_t kcb = std::min<int64_t>(K.kc, ceil_div(g.k, ceil_div(g.k, K.kc)));
+  const int64_t ncb = std::min<int64_t>(K.nc, g.n);
+  T* bp = (T*)tls_bpack.get((size_t)(ceil_div(ncb, K.nr) * K.nr * kcb) * sizeof(T));
+  workspaces((size_t)(K.mc * kcb + 64) * sizeof(T));
+  const int64_t target = 4 * nt;
+  const int64_t row_units = ceil_div(g.m, K.mr);
+  const int64_t m_parts = std::max<int64_t>(1, std::min(target, ceil_div(g.m, 4 * K.mr)));
+  for (int64_t bi = 0; bi < g.batch; ++bi) {
+    const T* a = g.a + bi * g.sa;
+    const T* b = g.b + bi * g.sb;
+    T* c = g.c + bi * g.sc;
+    for (int64_t jc = 0; jc < g.n; jc += K.nc) {
+      const int64_t nc = std::min<int64_t>(K.nc, g.n - jc);
+      const int64_t col_units = ceil_div(nc, K.nr);
+      const int64_t n_parts = m_parts >= target ? 1 : std::max<int64_t>(1, std::min(ceil_div(target, m_parts), ceil_div(nc, 4 * K.nr)));
+      for (int64_t pc = 0; pc < g.k; pc += kcb) {
+        const int64_t kc = std::min(kcb, g.k - pc);
+        K.pack_b(kc, nc, b + pc * g.rsb + jc * g.csb, g.rsb, g.csb, bp);
+        const bool acc = g.beta1 || pc > 0;
+        run_tasks(nt, m_parts * n_parts, [&](int slot, int64_t t) {
+          int64_t i0, i1, j0, j1;
+          part_range(row_units, m_parts, t / n_parts, K.mr, g.m, i0, i1);
+          part_range(col_units, n_parts, t % n_parts, K.nr, nc, j0, j1);
+          if (i1 <= i0 || j1 <= j0) return;
+          K.macro(i1 - i0, j1 - j0, kc, g.alpha, a + i0 * g.rsa + pc * g.csa, g.rsa, g.csa, bp + j0 * kc,
+                  c + i0 * g.rsc + jc + j0, g.rsc, acc, ws[slot]);
+        });
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -24,11 +24,15 @@ int plan_threads(ParallelLock& lock, int64_t rows, int64_t cols) {
   return want > 1 ? lock.reserve(want) : 1;
 }
 
-// Runs fn(thread, r0, r1) over nt contiguous row blocks.
+// Rows are split into this many blocks (about 4 per thread), claimed dynamically.
+int64_t row_blocks(int nt, int64_t rows) { return nt <= 1 ? 1 : std::min<int64_t>(rows, 4 * nt); }
+
+// Runs fn(block, r0, r1) for each of row_blocks(nt, rows) blocks of rows, on nt threads.
 template <class F>
 void split_rows(int nt, int64_t rows, F&& fn) {
-  if (nt <= 1) return fn(0, int64_t(0), rows);
-  run_parallel(nt, [&](int t) { fn(t, rows * t / nt, rows * (t + 1) / nt); });
+  const int64_t blocks = row_blocks(nt, rows);
+  if (blocks <= 1) return fn(int64_t(0), int64_t(0), rows);
+  run_tasks(nt, blocks, [&](int, int64_t t) { fn(t, rows * t / blocks, rows * (t + 1) / blocks); });
 }
 
 }  // namespace
@@ -43,7 +47,7 @@ void row_op(RowOp op, const T* p0, const T* p1, T* p2, int64_t rows, int64_t col
   if (rows <= 0 || cols <= 0) return;
   const RowKernels<T>& K = row_kernels<T>();
   ParallelLock lock;
-  split_rows(plan_threads(lock, rows, cols), rows, [&](int, int64_t r0, int64_t r1) {
+  split_rows(plan_threads(lock, rows, cols), rows, [&](int64_t, int64_t r0, int64_t r1) {
     const int64_t o = r0 * cols, n = r1 - r0;
     switch (op) {
       case RowOp::Softmax: K.softmax(p0 + o, p2 + o, n, cols); break;
@@ -59,7 +63,7 @@ void layer_norm(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, int6
   if (rows <= 0) return;
   const RowKernels<T>& K = row_kernels<T>();
   ParallelLock lock;
-  split_rows(plan_threads(lock, rows, cols), rows, [&](int, int64_t r0, int64_t r1) {
+  split_rows(plan_threads(lock, rows, cols), rows, [&](int64_t, int64_t r0, int64_t r1) {
     K.layer_norm(x + r0 * cols, w, b, y + r0 * cols, mean + r0, rstd + r0, r1 - r0, cols, eps);
   });
 }
@@ -71,24 +75,26 @@ void layer_norm_backward(const T* x, const T* gy, const T* w, const T* mean, con
   const RowKernels<T>& K = row_kernels<T>();
   ParallelLock lock;
   const int nt = rows > 0 ? plan_threads(lock, rows, cols) : 1;
-  // Per-thread float64 partial sums of gw and gb, added up at the end.
-  std::vector<double> accw(gw ? (size_t)nt * cols : 0, 0.0), accb(gb ? (size_t)nt * cols : 0, 0.0);
+  // Float64 partial sums of gw and gb per block of rows, added up in block
+  // order at the end: the same result whichever thread ran which block.
+  const int64_t blocks = row_blocks(nt, rows);
+  std::vector<double> accw(gw ? (size_t)(blocks * cols) : 0, 0.0), accb(gb ? (size_t)(blocks * cols) : 0, 0.0);
   if (rows > 0) {
-    split_rows(nt, rows, [&](int t, int64_t r0, int64_t r1) {
+    split_rows(nt, rows, [&](int64_t blk, int64_t r0, int64_t r1) {
       K.layer_norm_backward(x + r0 * cols, gy + r0 * cols, w, mean + r0, rstd + r0, gx ? gx + r0 * cols : nullptr,
-                            gw ? accw.data() + t * cols : nullptr, gb ? accb.data() + t * cols : nullptr, r1 - r0,
-                            cols);
+                            gw ? accw.data() + blk * cols : nullptr, gb ? accb.data() + blk * cols : nullptr,
+                            r1 - r0, cols);
     });
   }
   for (int64_t j = 0; j < cols; ++j) {
     if (gw) {
       double s = 0;
-      for (int t = 0; t < nt; ++t) s += accw[t * cols + j];
+      for (int64_t t = 0; t < blocks; ++t) s += accw[t * cols + j];
       gw[j] = (T)s;
     }
     if (gb) {
       double s = 0;
-      for (int t = 0; t < nt; ++t) s += accb[t * cols + j];
+      for (int64_t t = 0; t < blocks; ++t) s += accb[t * cols + j];
       gb[j] = (T)s;
     }
   }
@@ -100,7 +106,7 @@ void cross_entropy(const T* x, const int32_t* t, T* loss, T* lse, int64_t rows, 
   if (rows <= 0) return;
   const RowKernels<T>& K = row_kernels<T>();
   ParallelLock lock;
-  split_rows(plan_threads(lock, rows, cols), rows, [&](int, int64_t r0, int64_t r1) {
+  split_rows(plan_threads(lock, rows, cols), rows, [&](int64_t, int64_t r0, int64_t r1) {
     K.cross_entropy(x + r0 * cols, t + r0, loss + r0, lse + r0, r1 - r0, cols, ignore, smoothing);
   });
 }
@@ -111,7 +117,7 @@ void cross_entropy_backward(const T* x, const int32_t* t, const T* lse, const T*
   if (rows <= 0 || cols <= 0) return;
   const RowKernels<T>& K = row_kernels<T>();
   ParallelLock lock;
-  split_rows(plan_threads(lock, rows, cols), rows, [&](int, int64_t r0, int64_t r1) {
+  split_rows(plan_threads(lock, rows, cols), rows, [&](int64_t, int64_t r0, int64_t r1) {
     K.cross_entropy_backward(x + r0 * cols, t + r0, lse + r0, gloss + r0, gx + r0 * cols, r1 - r0, cols, ignore,
                              smoothing);
   });

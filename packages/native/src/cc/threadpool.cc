@@ -36,72 +36,86 @@ int env_int(const char* name, int fallback) {
 // back-to-back calls in a training loop then skip the futex wake-up.
 const std::chrono::microseconds kSpin(env_int("ADJOINT_SPIN_US", 50));
 
-// The region in flight is packed in one word, so a worker always reads a
-// matching (generation, thread count): gen << 16 | nthreads.
+// One parallel region at a time (ParallelLock). A region is published by
+// bumping `gen`; each worker that wakes up then tries to *join* it through one
+// atomic word, [gen:32][closed:1][max:15][joined:16]. The caller runs its share
+// (fn(0)) and then closes the region: workers that had not joined by then never
+// will, so the caller only waits for those that did. With dynamic task claiming
+// (run_tasks) a worker that the OS schedules late (the other core is busy)
+// simply finds no work left, instead of holding the caller up.
+constexpr uint64_t kClosed = uint64_t(1) << 31;
+
 struct Pool {
   std::mutex mu;
   std::condition_variable work_cv, done_cv;
-  std::atomic<uint64_t> state{0};
-  std::atomic<int> remaining{0};
+  std::atomic<uint64_t> gen{0};
+  std::atomic<uint64_t> join{0};
+  std::atomic<int> finished{0};
   std::atomic<bool> busy{false};
   const std::function<void(int)>* job = nullptr;
-  int workers = 0;  // threads started; worker i runs task i (1-based)
+  int workers = 0;  // threads started
 
   // Starts workers up to `count`; returns how many there are (fewer if the OS refused).
   int start_workers(int count) {
     while (workers < count) {
-      const int idx = workers + 1;
-      const uint64_t seen = state.load(std::memory_order_acquire) >> 16;
+      const uint64_t seen = gen.load(std::memory_order_acquire);
       try {
-        std::thread([this, idx, seen] { loop(idx, seen); }).detach();
+        std::thread([this, seen] { loop(seen); }).detach();
       } catch (...) {
         break;
       }
-      workers = idx;
+      ++workers;
     }
     return workers < count ? workers : count;
   }
 
-  void loop(int idx, uint64_t seen) {
+  void loop(uint64_t seen) {
     for (;;) {
-      uint64_t s = state.load(std::memory_order_acquire);
-      if ((s >> 16) == seen) {
+      if (gen.load(std::memory_order_acquire) == seen) {
         const auto t0 = std::chrono::steady_clock::now();
-        for (unsigned i = 1; ((s = state.load(std::memory_order_acquire)) >> 16) == seen; ++i) {
+        for (unsigned i = 1; gen.load(std::memory_order_acquire) == seen; ++i) {
           cpu_relax();
           if ((i & 255) == 0 && std::chrono::steady_clock::now() - t0 > kSpin) {
             std::unique_lock<std::mutex> lk(mu);
-            work_cv.wait(lk, [&] { return (state.load(std::memory_order_acquire) >> 16) != seen; });
+            work_cv.wait(lk, [&] { return gen.load(std::memory_order_acquire) != seen; });
           }
         }
       }
-      seen = s >> 16;
-      if (idx < (int)(s & 0xffff)) {
-        (*job)(idx);
-        if (remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-          std::lock_guard<std::mutex> lk(mu);
-          done_cv.notify_one();
+      seen = gen.load(std::memory_order_acquire);
+      int slot = -1;
+      uint64_t w = join.load(std::memory_order_acquire);
+      while ((w >> 32) == (seen & 0xffffffffu) && !(w & kClosed) && (w & 0xffff) < ((w >> 16) & 0x7fff)) {
+        if (join.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel)) {
+          slot = (int)(w & 0xffff) + 1;
+          break;
         }
       }
+      if (slot < 0) continue;
+      (*job)(slot);
+      finished.fetch_add(1, std::memory_order_acq_rel);
+      std::lock_guard<std::mutex> lk(mu);
+      done_cv.notify_one();
     }
   }
 
   void run(int n, const std::function<void(int)>& fn) {
     job = &fn;
-    remaining.store(n - 1, std::memory_order_relaxed);
+    finished.store(0, std::memory_order_relaxed);
+    const uint64_t g = gen.load(std::memory_order_relaxed) + 1;
+    join.store((g & 0xffffffffu) << 32 | (uint64_t)(n - 1) << 16, std::memory_order_release);
     {
       std::lock_guard<std::mutex> lk(mu);
-      const uint64_t gen = (state.load(std::memory_order_relaxed) >> 16) + 1;
-      state.store(gen << 16 | (uint64_t)n, std::memory_order_release);
+      gen.store(g, std::memory_order_release);
     }
     work_cv.notify_all();
     fn(0);
+    const int joined = (int)(join.fetch_or(kClosed, std::memory_order_acq_rel) & 0xffff);
     const auto t0 = std::chrono::steady_clock::now();
-    for (unsigned i = 1; remaining.load(std::memory_order_acquire) != 0; ++i) {
+    for (unsigned i = 1; finished.load(std::memory_order_acquire) != joined; ++i) {
       cpu_relax();
       if ((i & 255) == 0 && std::chrono::steady_clock::now() - t0 > kSpin) {
         std::unique_lock<std::mutex> lk(mu);
-        done_cv.wait(lk, [&] { return remaining.load(std::memory_order_acquire) == 0; });
+        done_cv.wait(lk, [&] { return finished.load(std::memory_order_acquire) == joined; });
       }
     }
   }
@@ -149,11 +163,15 @@ int ParallelLock::reserve(int n) {
   return pool().start_workers(n - 1) + 1;
 }
 
-void run_parallel(int n, const std::function<void(int)>& fn) {
-  if (n <= 1)
-    fn(0);
+void run_tasks(int n, int64_t tasks, const std::function<void(int, int64_t)>& fn) {
+  std::atomic<int64_t> next{0};
+  const std::function<void(int)> body = [&](int slot) {
+    for (int64_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) fn(slot, t);
+  };
+  if (n <= 1 || tasks <= 1)
+    body(0);
   else
-    pool().run(n, fn);
+    pool().run(n, body);
 }
 
 }  // namespace adj

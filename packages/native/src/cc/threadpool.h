@@ -4,6 +4,7 @@
 // on its own thread instead, so concurrent JS threads never block each other
 // and the pool is never oversubscribed.
 #pragma once
+#include <cstdint>
 #include <functional>
 
 namespace adj {
@@ -32,8 +33,10 @@ class ParallelLock {
   bool held_;
 };
 
-// Runs fn(0..n-1) on n threads, the caller being thread 0, and returns when all
-// are done. The caller must hold a ParallelLock and n <= lock.reserve(n). fn must not throw.
-void run_parallel(int n, const std::function<void(int)>& fn);
+// Runs fn(slot, task) for every task in [0, tasks) on up to n threads: the
+// caller (slot 0) and the pool workers that wake up in time (slots 1..n-1),
+// each claiming the next task until none is left. Returns when all are done.
+// The caller must hold a ParallelLock and n <= lock.reserve(n). fn must not throw.
+void run_tasks(int n, int64_t tasks, const std::function<void(int, int64_t)>& fn);
 
 }  // namespace adj
