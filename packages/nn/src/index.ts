@@ -27,5 +27,5 @@ export { encodeSafetensors, decodeSafetensors, SafetensorsError, crc32, type Enc
 export { encodeCheckpoint, decodeCheckpoint, type TrainingState } from './io/checkpoint.js'
 export { save, load, loadWithMetadata, saveCheckpoint, loadCheckpoint, writeFileAtomic } from './io/file.js'
 
-export { TensorDataset, DataLoader, defaultCollate, type Dataset, type DataLoaderOptions } from './data/dataset.js'
+export { TensorDataset, DataLoader, defaultCollate, type Dataset, type DataLoaderOptions, type Batch } from './data/dataset.js'
 export { TokenBlockDataset, getBatch } from './data/lm.js'

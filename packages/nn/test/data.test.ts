@@ -9,7 +9,7 @@ describe('DataLoader', () => {
   const ds = new TensorDataset(x, y)
 
   it('batches in order, with or without the last partial batch', () => {
-    const batches = [...new DataLoader(ds, { batchSize: 4 })] as Tensor[][]
+    const batches = [...new DataLoader(ds, { batchSize: 4 })]
     expect(batches.map(([a, b]) => [a.shape, b.toList()])).toEqual([[[4, 1], [0, 1, 2, 3]], [[4, 1], [4, 5, 6, 7]], [[2, 1], [8, 9]]])
     expect(new DataLoader(ds, { batchSize: 4 }).length).toBe(3)
     const dropped = new DataLoader(ds, { batchSize: 4, dropLast: true })

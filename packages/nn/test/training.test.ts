@@ -31,7 +31,7 @@ describe('models learn', () => {
     const epochLoss = () => F.crossEntropy(model.forward(x), y).item()
     const start = epochLoss()
     for (let epoch = 0; epoch < 40; epoch++) {
-      for (const [xb, yb] of loader as Iterable<Tensor[]>) {
+      for (const [xb, yb] of loader) {
         opt.zeroGrad()
         F.crossEntropy(model.forward(xb), yb).backward()
         opt.step()

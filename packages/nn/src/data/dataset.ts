@@ -32,6 +32,12 @@ export class TensorDataset implements Dataset<Tensor[]> {
 
 type Collated = Tensor | Collated[] | { [k: string]: Collated }
 
+/** The batch type defaultCollate makes from examples of type T (tensors and numbers become tensors). */
+export type Batch<T> = T extends Tensor | number | boolean ? Tensor
+  : T extends readonly unknown[] ? { -readonly [K in keyof T]: Batch<T[K]> }
+  : T extends object ? { [K in keyof T]: Batch<T[K]> }
+  : never
+
 /**
  * Stacks a list of examples into a batch: tensors are stacked on a new dim 0,
  * numbers become a tensor (int32 when all are integers, else float32),
@@ -71,7 +77,7 @@ export interface DataLoaderOptions<T, B> {
 }
 
 /** Iterates over a dataset in batches. */
-export class DataLoader<T, B = Collated> implements Iterable<B> {
+export class DataLoader<T, B = Batch<T>> implements Iterable<B> {
   readonly batchSize: number
   readonly shuffle: boolean
   readonly dropLast: boolean

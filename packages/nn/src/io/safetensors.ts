@@ -229,7 +229,7 @@ export function decodeSafetensors(bytes: Uint8Array, opts: { source?: string } =
   if (CHECKSUM_KEY in metadata) {
     const want = metadata[CHECKSUM_KEY]
     const got = crc32(bytes.subarray(dataStart), crc32(canonicalHeader(entries, metadata))).toString(16).padStart(8, '0')
-    if (got !== want) fail(`checksum mismatch (stored ${want}, computed ${got}): the file is corrupted`)
+    if (got !== want) fail(`checksum mismatch (stored ${want}, computed ${got}): the file is corrupted (or was rewritten by another tool that kept adjoint's "${CHECKSUM_KEY}" metadata; drop that key to load it unchecked)`)
   }
   const tensors: Record<string, Tensor> = {}
   for (const [name, e] of Object.entries(entries)) {
