@@ -25,7 +25,6 @@ export class Module {
   }
 
   /** The computation. Subclasses define it with their own signature. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   forward(..._args: any[]): any {
     throw new ValueError(`${this.constructor.name}.forward: not implemented (containers like ModuleList hold modules; call them yourself)`)
   }

@@ -7,7 +7,7 @@ import { expect } from 'vitest'
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures')
 
-export function fixture<T = any>(name: string): T { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function fixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T
 }
 
