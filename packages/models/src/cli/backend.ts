@@ -1,0 +1,18 @@
+// The CLI turns the native kernels on: importing @adjoint/native registers them into core.
+import '@adjoint/native'
+import { nativeInfo, nativeUnavailableReason, setNumThreads } from '@adjoint/native'
+
+/** One line saying what the kernels run on. */
+export function backendLine(): string {
+  const info = nativeInfo()
+  if (!info) return `backend: pure TypeScript kernels (native addon not loaded: ${nativeUnavailableReason() || 'unknown reason'})`
+  return `backend: native addon (gemm on ${info.blas === 'openblas' ? 'OpenBLAS' : `adjoint's ${info.isa} kernel`}, ${info.isa} row kernels, ${info.threads} thread${info.threads > 1 ? 's' : ''})`
+}
+
+/** Applies --threads (a no-op without the addon, said in the returned note). */
+export function applyThreads(n: number | undefined): string | null {
+  if (n === undefined) return null
+  if (!nativeInfo()) return `--threads ${n} ignored: the pure TypeScript kernels are single-threaded`
+  setNumThreads(n)
+  return null
+}

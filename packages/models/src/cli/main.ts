@@ -1,0 +1,53 @@
+// The adjoint CLI: `adjoint train | sample | finetune`. Every expected failure
+// (bad flags, missing data, a checkpoint that does not fit) ends with a one-line
+// message and a non-zero exit code, never a stack trace.
+import { AdjointError } from '@adjoint/core'
+import { UsageError } from './args.js'
+import { finetuneCommand } from './finetune.js'
+import { sampleCommand } from './sample.js'
+import { trainCommand } from './train.js'
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { train: trainCommand, sample: sampleCommand, finetune: finetuneCommand }
+
+const USAGE = `usage: adjoint <command> [options]
+
+commands:
+  train       train a GPT (default: the tiny config on the Brown corpus)
+  sample      generate text from a checkpoint
+  finetune    fine-tune a trained GPT as a classifier (--task brown-genre)
+
+Run 'adjoint <command> --help' for a command's options.
+`
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(USAGE)
+    return cmd === undefined ? 2 : 0
+  }
+  const run = COMMANDS[cmd]
+  if (!run) {
+    process.stderr.write(`adjoint: unknown command ${JSON.stringify(cmd)}\n\n${USAGE}`)
+    return 2
+  }
+  try {
+    return await run(rest)
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`adjoint ${cmd}: ${e.message}\nRun 'adjoint ${cmd} --help' for the options.\n`)
+      return 2
+    }
+    if (e instanceof AdjointError) {
+      process.stderr.write(`adjoint ${cmd}: error: ${e.message}\n`)
+      return 1
+    }
+    const err = e as Error
+    process.stderr.write(`adjoint ${cmd}: unexpected error: ${err?.message ?? String(e)}\n`)
+    if (process.env.ADJOINT_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`)
+    else process.stderr.write('(set ADJOINT_DEBUG=1 to see the stack trace)\n')
+    return 1
+  }
+}
+
+const code = await main(process.argv.slice(2))
+process.exitCode = code

@@ -1,0 +1,71 @@
+// adjoint train: the one-command tiny-LM run.
+import { existsSync } from 'node:fs'
+import { basename, extname, join } from 'node:path'
+import { PRESETS } from '../train/config.js'
+import { trainGPT } from '../train/gpt-run.js'
+import { UsageError, bool, helpText, int, num, oneOf, parse, str, type Flags } from './args.js'
+import { applyThreads, backendLine } from './backend.js'
+import { terminalUI } from './ui.js'
+
+const flags: Flags = {
+  data: { type: 'string', help: 'FILE: train on this text file (default: the Brown corpus)' },
+  config: { type: 'string', help: `NAME: ${Object.keys(PRESETS).join(' | ')} (default tiny)` },
+  steps: { type: 'string', help: "N: optimizer steps in all (default: the config's)" },
+  batch: { type: 'string', help: 'B: sequences per step' },
+  block: { type: 'string', help: 'T: tokens per sequence (a new model gets this block size)' },
+  lr: { type: 'string', help: 'LR: peak learning rate' },
+  seed: { type: 'string', help: 'N: random seed' },
+  threads: { type: 'string', help: 'N: threads for the native kernels' },
+  tokenizer: { type: 'string', help: 'KIND: char | bpe (default char)' },
+  vocab: { type: 'string', help: 'N: BPE vocabulary size (default 512)' },
+  out: { type: 'string', help: 'DIR: run directory (default runs/CONFIG-DATA)' },
+  resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
+}
+
+const SUMMARY = `Trains a GPT from scratch (or resumes one), showing a progress bar; evaluates,
+checkpoints (runs/NAME/checkpoint), logs (log.csv, loss.svg) and ends with a sample.
+Ctrl-C saves a checkpoint first. Configs:
+${Object.entries(PRESETS).map(([k, p]) => `  ${k.padEnd(10)} ${p.description}`).join('\n')}`
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const p = parse('train', argv, flags)
+  if (bool(p, 'help')) { process.stdout.write(helpText('train', SUMMARY, flags)); return 0 }
+  const preset = oneOf(p, 'config', Object.keys(PRESETS) as (keyof typeof PRESETS)[])
+  const data = str(p, 'data')
+  const resume = bool(p, 'resume')
+  const tokenizer = oneOf(p, 'tokenizer', ['char', 'bpe'] as const)
+  const vocab = int(p, 'vocab', { min: 257, max: 65536 })
+  if (vocab !== undefined && tokenizer !== 'bpe') throw new UsageError('--vocab is for --tokenizer bpe')
+  const train = {
+    steps: int(p, 'steps'), batchSize: int(p, 'batch'), blockSize: int(p, 'block', { min: 2 }),
+    lr: num(p, 'lr', { min: 0, exclusiveMin: true }), seed: int(p, 'seed', { min: 0 }),
+  }
+  const threads = int(p, 'threads', { max: 256 })
+  let out = str(p, 'out')
+  if (resume && !out) throw new UsageError('--resume needs --out DIR (the run directory to continue)')
+  if (resume && (tokenizer || vocab)) throw new UsageError('--tokenizer and --vocab cannot change when resuming')
+  if (!out) {
+    const base = join('runs', `${preset ?? 'tiny'}-${data ? basename(data, extname(data)) : 'brown'}`)
+    out = base
+    for (let i = 2; existsSync(join(out, 'checkpoint')); i++) out = `${base}-${i}`
+  } else if (!resume && existsSync(join(out, 'checkpoint'))) {
+    throw new UsageError(`${out} already holds a checkpoint: add --resume to continue it, or choose another --out`)
+  }
+
+  process.stdout.write(backendLine() + '\n')
+  const note = applyThreads(threads)
+  if (note) process.stdout.write(note + '\n')
+  let stop = false
+  const onSigint = () => {
+    if (stop) process.exit(130)
+    stop = true
+    process.stderr.write('\nstopping: saving a checkpoint after this step (Ctrl-C again to quit without it)...\n')
+  }
+  process.on('SIGINT', onSigint)
+  try {
+    const r = await trainGPT({ data, preset, train, tokenizer, vocabSize: vocab, out, resume, ui: terminalUI(), shouldStop: () => stop })
+    return r.interrupted ? 130 : 0
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+}

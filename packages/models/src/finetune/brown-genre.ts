@@ -1,0 +1,75 @@
+// The fine-tuning demo: which of the Brown corpus's 15 genres does a passage
+// come from? Passages are windows of `block` tokens. Training passages are
+// drawn at random from the training files, the held-out ones cut from the
+// validation files (documents the pretrained GPT never saw either).
+import { Generator } from '@adjoint/core'
+import { BROWN_GENRES, BROWN_GENRE_LETTERS, loadBrownDocuments, splitBrown, type BrownDocument } from '../data/brown.js'
+import { DataError, VocabularyError } from '../errors.js'
+import type { Tokenizer } from '../tokenizers/index.js'
+import type { LabeledSet } from './classify.js'
+
+export interface GenreTask {
+  /** Class names, index = label. */
+  labels: string[]
+  /** Draws a batch of training passages (each a random window of a training file). */
+  sample(gen: Generator, batchSize: number): LabeledSet
+  /** Labels of a large random draw of training passages (for the majority baseline). */
+  trainLabelSample(gen: Generator, n: number): Int32Array
+  /** Held-out passages: up to perDoc consecutive windows from each validation file. */
+  heldOut: LabeledSet
+}
+
+interface EncodedDoc { ids: Int32Array; label: number }
+
+function encodeDocs(docs: BrownDocument[], tok: Tokenizer, block: number): EncodedDoc[] {
+  return docs.map((d) => {
+    let ids: number[]
+    try {
+      ids = tok.encode(d.text, { allowSpecial: false })
+    } catch (e) {
+      if (e instanceof VocabularyError) throw new VocabularyError(`the Brown corpus cannot be encoded with this checkpoint's tokenizer (was it trained on other data?): ${e.message}`)
+      throw e
+    }
+    if (ids.length < block) throw new DataError(`Brown file ${d.id} has ${ids.length} tokens, fewer than the passage length ${block}`)
+    return { ids: Int32Array.from(ids), label: BROWN_GENRE_LETTERS.indexOf(d.genre) }
+  })
+}
+
+export function brownGenreTask(tok: Tokenizer, block: number, opts: { perDoc?: number } = {}): GenreTask {
+  const { train, val } = splitBrown(loadBrownDocuments())
+  const trainDocs = encodeDocs(train, tok, block)
+  const valDocs = encodeDocs(val, tok, block)
+  // a random passage: a document with probability proportional to its windows, then a window
+  const cum: number[] = []
+  let total = 0
+  for (const d of trainDocs) { total += d.ids.length - block + 1; cum.push(total) }
+  const draw = (gen: Generator): EncodedDoc & { start: number } => {
+    const r = gen.int(0, total)
+    let lo = 0, hi = cum.length - 1
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (cum[mid] > r) hi = mid; else lo = mid + 1 }
+    const d = trainDocs[lo]
+    return { ...d, start: gen.int(0, d.ids.length - block + 1) }
+  }
+  const perDoc = opts.perDoc ?? 20
+  const heldIds: Int32Array[] = [], heldLabels: number[] = []
+  for (const d of valDocs) {
+    const n = Math.min(perDoc, Math.floor(d.ids.length / block))
+    for (let k = 0; k < n; k++) { heldIds.push(d.ids.slice(k * block, (k + 1) * block)); heldLabels.push(d.label) }
+  }
+  return {
+    labels: BROWN_GENRE_LETTERS.map((g) => BROWN_GENRES[g]),
+    sample(gen, batchSize) {
+      const ids: Int32Array[] = [], labels = new Int32Array(batchSize)
+      for (let b = 0; b < batchSize; b++) {
+        const d = draw(gen)
+        ids.push(d.ids.slice(d.start, d.start + block))
+        labels[b] = d.label
+      }
+      return { ids, labels }
+    },
+    trainLabelSample(gen, n) {
+      return Int32Array.from({ length: n }, () => draw(gen).label)
+    },
+    heldOut: { ids: heldIds, labels: Int32Array.from(heldLabels) },
+  }
+}

@@ -1,0 +1,270 @@
+// `adjoint train` for a GPT: data -> tokenizer -> model -> AdamW + warmup-cosine
+// -> the loop, with evaluation, checkpoints, the CSV log, the SVG curve and a
+// sample at the end. Resuming restores weights, optimizer, schedule, step and
+// random states, so a resumed run continues exactly as if it had not stopped.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { Generator, defaultGenerator, manualSeed, noGrad } from '@adjoint/core'
+import { AdamW, WarmupCosineLR, getBatch } from '@adjoint/nn'
+import { loadBrownText } from '../data/brown.js'
+import { checkStream, toIds } from '../data/batches.js'
+import { loadTextFile, splitText } from '../data/text.js'
+import { CheckpointError, ConfigError, VocabularyError } from '../errors.js'
+import { generate } from '../generate.js'
+import { GPT } from '../gpt/model.js'
+import { type GPTConfig } from '../gpt/config.js'
+import { asciiChart } from '../plot/ascii.js'
+import { lineChartSvg } from '../plot/svg.js'
+import { BPETokenizer, CharTokenizer, type Tokenizer } from '../tokenizers/index.js'
+import { expectKind, loadTrainingState, openRun, saveRunCheckpoint, type RunMeta } from './checkpoint.js'
+import { PRESETS, checkTrainConfig, isPresetName, type PresetName, type TrainConfig } from './config.js'
+import { RunLog, smooth } from './log.js'
+import { optimizerStep, runLoop } from './loop.js'
+
+export interface TrainUI {
+  /** A line of text for the user. */
+  info(line: string): void
+  /** Training begins (or resumes at startStep). */
+  start(totalSteps: number, startStep: number): void
+  /** After each step. */
+  update(done: number, f: { loss: number; valLoss: number | null; tokensPerSec: number }): void
+  /** Training ends or stops (before the summary lines). */
+  stop(): void
+}
+
+export interface GPTRunOptions {
+  /** A text file to train on; default the Brown corpus. */
+  data?: string | null
+  preset?: PresetName
+  /** Training settings given on the command line. */
+  train?: Partial<Pick<TrainConfig, 'steps' | 'batchSize' | 'blockSize' | 'lr' | 'seed'>>
+  /** Model settings over the preset's (tests use smaller models). */
+  model?: Partial<GPTConfig>
+  /** Evaluation/checkpoint cadence over the preset's. */
+  schedule?: Partial<Pick<TrainConfig, 'evalInterval' | 'evalIters' | 'ckptInterval'>>
+  tokenizer?: 'char' | 'bpe'
+  /** BPE vocabulary size (with --tokenizer bpe). */
+  vocabSize?: number
+  /** The run directory (runs/NAME). */
+  out: string
+  resume?: boolean
+  /** Tokens of the sample printed at the end (0: none). */
+  sampleTokens?: number
+  ui: TrainUI
+  /** Polled between steps: true saves a checkpoint and stops. */
+  shouldStop?: () => boolean
+}
+
+export interface GPTRunResult {
+  runDir: string
+  step: number
+  interrupted: boolean
+  valLoss: number | null
+  trainLoss: number | null
+  sample: string | null
+  model: GPT
+  tokenizer: Tokenizer
+}
+
+interface Texts { train: string; val: string; source: Record<string, unknown> }
+
+function loadTexts(data: string | null | undefined): Texts {
+  if (!data) {
+    const { train, val } = loadBrownText()
+    return { train, val, source: { source: 'brown' } }
+  }
+  const { train, val } = splitText(loadTextFile(data))
+  return { train, val, source: { source: 'file', path: data } }
+}
+
+function encodeAll(tok: Tokenizer, text: string, what: string): Int32Array {
+  try {
+    return toIds(tok.encode(text, { allowSpecial: false }))
+  } catch (e) {
+    if (e instanceof VocabularyError) throw new VocabularyError(`the ${what} text cannot be encoded with this tokenizer: ${e.message}`)
+    throw e
+  }
+}
+
+/** Mean loss over `iters` batches drawn by a fresh generator (the same batches at every evaluation). */
+function estimateLoss(model: GPT, data: Int32Array, batch: number, block: number, iters: number, seed: number): number {
+  const gen = new Generator(seed)
+  model.eval()
+  let total = 0
+  noGrad(() => {
+    for (let i = 0; i < iters; i++) {
+      const [x, y] = getBatch(data, block, batch, { generator: gen })
+      total += model.forward(x, y).loss!.item()
+    }
+  })
+  model.train()
+  return total / iters
+}
+
+const samePrefix = (a: Record<string, unknown>, b: Record<string, unknown>) => Object.keys(b).every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]))
+
+export async function trainGPT(o: GPTRunOptions): Promise<GPTRunResult> {
+  const ui = o.ui
+  let tokenizer: Tokenizer
+  let modelConfig: Partial<GPTConfig>
+  let train: TrainConfig
+  let startStep = 0
+  let texts: Texts
+  let presetName: string
+  const resumeRun = o.resume ? openRun(o.out) : null
+
+  if (resumeRun) {
+    expectKind(resumeRun, 'gpt')
+    const meta = resumeRun.meta
+    presetName = String(meta.extra?.preset ?? 'custom')
+    if (o.preset && o.preset !== presetName) throw new CheckpointError(`${o.out} was trained with --config ${presetName}; it cannot be resumed as --config ${o.preset} (a checkpoint of a different model)`)
+    if (o.model && !samePrefix(meta.model, o.model as Record<string, unknown>)) throw new CheckpointError(`${o.out} holds a model with ${JSON.stringify(meta.model)}, not ${JSON.stringify(o.model)} (a checkpoint of a different model)`)
+    modelConfig = meta.model as Partial<GPTConfig>
+    train = { ...(meta.train as unknown as TrainConfig) }
+    const saved = meta.data
+    if (o.data && (saved.source !== 'file' || saved.path !== o.data)) throw new CheckpointError(`${o.out} was trained on ${saved.source === 'file' ? saved.path : 'the Brown corpus'}, not ${o.data}`)
+    texts = loadTexts(saved.source === 'file' ? String(saved.path) : null)
+    tokenizer = resumeRun.tokenizer
+    if (o.train?.blockSize !== undefined && o.train.blockSize > Number(modelConfig.blockSize)) throw new ConfigError(`--block ${o.train.blockSize} exceeds the model's blockSize ${modelConfig.blockSize} (from ${o.out})`)
+    for (const k of ['batchSize', 'blockSize', 'lr', 'seed'] as const) {
+      if (o.train?.[k] !== undefined && o.train[k] !== train[k]) throw new ConfigError(`cannot change ${k} when resuming: ${o.out} uses ${train[k]}, got ${o.train[k]} (start a new run with another --out instead)`)
+    }
+    if (o.train?.steps !== undefined) train.steps = o.train.steps
+    startStep = meta.step
+  } else {
+    presetName = o.preset ?? 'tiny'
+    if (!isPresetName(presetName)) throw new ConfigError(`unknown config ${JSON.stringify(presetName)}`)
+    const preset = PRESETS[presetName]
+    train = { ...preset.train, ...o.schedule }
+    for (const [k, v] of Object.entries(o.train ?? {})) if (v !== undefined) (train as unknown as Record<string, number>)[k] = v
+    if (o.train?.steps !== undefined) {
+      train.lrDecaySteps = o.train.steps
+      train.warmupSteps = Math.min(preset.train.warmupSteps, Math.floor(o.train.steps / 10))
+    }
+    modelConfig = { ...preset.model, ...o.model }
+    if (o.train?.blockSize !== undefined) modelConfig.blockSize = o.train.blockSize
+    else train.blockSize = Math.min(train.blockSize, Number(modelConfig.blockSize))
+    texts = loadTexts(o.data)
+    if (o.tokenizer === 'bpe') {
+      ui.info(`training a byte-level BPE tokenizer (vocabulary ${o.vocabSize ?? 512}) on the training text...`)
+      tokenizer = BPETokenizer.train(texts.train, { vocabSize: o.vocabSize ?? 512 })
+    } else tokenizer = CharTokenizer.fromText(texts.train + texts.val)
+    modelConfig = { ...modelConfig, vocabSize: tokenizer.vocabSize }
+  }
+  checkTrainConfig(train, Number(modelConfig.blockSize))
+
+  const trainIds = encodeAll(tokenizer, texts.train, 'training')
+  const valIds = encodeAll(tokenizer, texts.val, 'validation')
+  checkStream('training', trainIds, train.blockSize)
+  checkStream('validation', valIds, train.blockSize)
+
+  manualSeed(train.seed)
+  const model = new GPT(modelConfig)
+  const cfg = model.config
+  const decay = model.parameters().filter((p) => p.ndim >= 2)
+  const noDecay = model.parameters().filter((p) => p.ndim < 2)
+  const optimizer = new AdamW([{ params: decay, weightDecay: train.weightDecay }, { params: noDecay, weightDecay: 0 }], { lr: train.lr, betas: [train.beta1, train.beta2], eps: 1e-8 })
+  const scheduler = new WarmupCosineLR(optimizer, { warmupIters: train.warmupSteps, lrDecayIters: train.lrDecaySteps, minLr: train.minLr })
+  const dataGen = new Generator(train.seed)
+  const generators = { default: defaultGenerator, data: dataGen }
+  if (resumeRun) {
+    const step = loadTrainingState(resumeRun, { model, optimizer, scheduler, generators })
+    if (step !== startStep) throw new CheckpointError(`${resumeRun.dir}: config.json says step ${startStep}, train_state.safetensors says ${step}`)
+  }
+
+  const runDir = o.out
+  mkdirSync(runDir, { recursive: true })
+  const log = new RunLog(join(runDir, 'log.csv'), resumeRun ? startStep : -1)
+  const dataName = texts.source.source === 'file' ? basename(String(texts.source.path)) : 'the Brown corpus'
+  ui.info(`model: GPT ${cfg.nLayer} layers, ${cfg.nHead} heads, ${cfg.nEmbd} wide, block ${cfg.blockSize}, ${(model.numParams() / 1e6).toFixed(2)}M parameters (config ${presetName})`)
+  ui.info(`data: ${dataName}: ${trainIds.length.toLocaleString('en-US')} training and ${valIds.length.toLocaleString('en-US')} validation tokens (${tokenizer.type} tokenizer, vocabulary ${tokenizer.vocabSize})`)
+  ui.info(`training: ${train.steps} steps of ${train.batchSize} x ${train.blockSize} tokens, AdamW lr ${train.lr} (warmup ${train.warmupSteps}, cosine to ${train.minLr} at ${train.lrDecaySteps}), ${resumeRun ? `resuming at step ${startStep}` : 'from scratch'}; run directory ${runDir}`)
+
+  const ev: { val: number | null; train: number | null } = { val: null, train: null }
+  const t0 = performance.now()
+  let tps = 0
+  const elapsed = () => (performance.now() - t0) / 1000
+  const meta = (step: number): RunMeta => ({
+    format: 'adjoint-run', version: 1, kind: 'gpt', model: { ...cfg }, train: { ...train }, step,
+    data: texts.source, metrics: ev.val === null ? undefined : { valLoss: ev.val, trainLoss: ev.train ?? NaN },
+    extra: { preset: presetName },
+  })
+  const writePlots = () => {
+    const { train: tr, val } = log.series()
+    const window = Math.max(1, Math.round(tr.length / 200))
+    writeFileSync(join(runDir, 'loss.svg'), lineChartSvg([{ name: `train (mean of ${window})`, points: smooth(tr, window) }, { name: 'validation', points: val }], { title: `GPT on ${dataName}: cross-entropy loss`, xLabel: 'step', yLabel: 'loss (nats per token)' }))
+  }
+
+  if (startStep >= train.steps) ui.info(`${runDir} is already at step ${startStep} of ${train.steps}: nothing to train (raise --steps to continue)`)
+  ui.start(train.steps, startStep)
+  let interrupted = false, finalStep = startStep
+  try {
+    const res = await runLoop({
+      startStep,
+      totalSteps: train.steps,
+      step: () => optimizerStep(model, optimizer, scheduler, () => {
+        const [x, y] = getBatch(trainIds, train.blockSize, train.batchSize, { generator: dataGen })
+        return { loss: model.forward(x, y).loss!, tokens: train.batchSize * train.blockSize }
+      }, train.gradClip),
+      onStep: (done, r, ms) => {
+        const now = r.tokens / (ms / 1000)
+        tps = tps === 0 ? now : 0.9 * tps + 0.1 * now
+        log.step({ step: done, trainLoss: r.loss, lr: r.lr, gradNorm: r.gradNorm, tokensPerSec: now, elapsedS: elapsed() })
+        ui.update(done, { loss: r.loss, valLoss: ev.val, tokensPerSec: tps })
+      },
+      evalInterval: train.evalInterval,
+      evaluate: (done) => {
+        ev.val = estimateLoss(model, valIds, train.batchSize, train.blockSize, train.evalIters, train.seed + 1)
+        ev.train = estimateLoss(model, trainIds, train.batchSize, train.blockSize, train.evalIters, train.seed + 2)
+        log.evaluation(done, ev.val, ev.train, elapsed())
+      },
+      ckptInterval: train.ckptInterval,
+      checkpoint: (done) => {
+        log.flush()
+        saveRunCheckpoint(runDir, meta(done), tokenizer, { model, optimizer, scheduler, generators })
+        writePlots()
+      },
+      shouldStop: o.shouldStop,
+    })
+    interrupted = res.interrupted
+    finalStep = res.step
+  } finally {
+    ui.stop()
+  }
+  log.flush()
+  if (!existsSync(join(runDir, 'checkpoint'))) saveRunCheckpoint(runDir, meta(finalStep), tokenizer, { model, optimizer, scheduler, generators })
+  writePlots()
+
+  if (interrupted) {
+    ui.info(`interrupted at step ${finalStep}: checkpoint saved in ${join(runDir, 'checkpoint')}; continue with --resume --out ${runDir}`)
+    return { runDir, step: finalStep, interrupted, valLoss: ev.val, trainLoss: ev.train, sample: null, model, tokenizer }
+  }
+  const { train: tr, val } = log.series()
+  if (tr.length > 1) {
+    ui.info('')
+    ui.info(asciiChart([{ name: 'train', points: smooth(tr, Math.max(1, Math.round(tr.length / 60))) }, { name: 'validation', points: val }], { width: 60, height: 12 }))
+  }
+  if (ev.val !== null) ui.info(`step ${finalStep}: train loss ${ev.train!.toFixed(4)}, validation loss ${ev.val.toFixed(4)}; log ${join(runDir, 'log.csv')}, curve ${join(runDir, 'loss.svg')}, checkpoint ${join(runDir, 'checkpoint')}`)
+  let sample: string | null = null
+  if ((o.sampleTokens ?? 300) > 0) {
+    const prompt = defaultPrompt(tokenizer, texts.train)
+    const ids = generate(model, tokenizer.encode(prompt), o.sampleTokens ?? 300, { temperature: 0.8, seed: train.seed })
+    sample = tokenizer.decode(ids.contiguousData())
+    writeFileSync(join(runDir, 'sample.txt'), sample + '\n')
+    ui.info('')
+    ui.info(`sample (temperature 0.8, ${o.sampleTokens ?? 300} tokens after ${JSON.stringify(prompt)}):`)
+    ui.info('')
+    ui.info(sample)
+  }
+  return { runDir, step: finalStep, interrupted, valLoss: ev.val, trainLoss: ev.train, sample, model, tokenizer }
+}
+
+/** "The " when the vocabulary has it, else the first character of the text. */
+export function defaultPrompt(tok: Tokenizer, text: string): string {
+  try {
+    tok.encode('The ')
+    return 'The '
+  } catch {
+    return [...text][0] ?? ''
+  }
+}
