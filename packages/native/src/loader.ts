@@ -26,6 +26,10 @@ export function loadAddon(): LoadResult {
 function tryLoad(): LoadResult {
   if (process.env.ADJOINT_NATIVE === '0') return { addon: null, reason: 'disabled by ADJOINT_NATIVE=0' }
   const path = process.env.ADJOINT_NATIVE_PATH || defaultPath
+  // OpenBLAS (when linked) reads this as it loads with the addon: its idle
+  // threads then spin ~0.1 ms instead of ~0.1 s before sleeping, so they do not
+  // keep the cores busy while the addon's own pool (or the caller) needs them.
+  process.env.OPENBLAS_THREAD_TIMEOUT ??= '18'
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon
     if (typeof addon?.gemm !== 'function') return { addon: null, reason: `${path} is not adjoint's addon` }

@@ -2,7 +2,7 @@
 // loop: every kernel set this CPU runs, OpenBLAS and the built-in kernel, all
 // transpose/stride combinations, batches with a shared (batch stride 0) operand.
 import { afterAll, describe, expect, it } from 'vitest'
-import { callGemm, checkGemm, type FloatCtor, type Layout, makeCase, native, randInt, rng } from './helpers.js'
+import { callGemm, checkGemm, type FloatArray, type FloatCtor, type Layout, makeCase, native, randInt, rng, withTuning } from './helpers.js'
 
 const isas = native ? native.info().isas : []
 const original = native?.info()
@@ -28,47 +28,54 @@ function run(Ctor: FloatCtor, seed: number, batch: number, m: number, n: number,
 
 const impls = native?.info().openblasLinked ? ['openblas', 'builtin'] as const : ['builtin'] as const
 
+/** Runs fn with `isa` and `impl` selected; 'openblas' also sends small products to OpenBLAS (by default they stay on the own kernel). */
+function using(isa: string, impl: 'openblas' | 'builtin', fn: () => void): void {
+  native!.setIsa(isa)
+  native!.setGemmImpl(impl === 'builtin' ? 'builtin' : 'auto')
+  withTuning({ blasMinFlops: impl === 'openblas' ? 0 : undefined }, fn)
+}
+
 describe.each(isas)('gemm on isa %s', (isa) => {
   describe.each(impls)('impl %s', (impl) => {
     it.runIf(native)('all layout combinations, edge sizes', () => {
-      native!.setIsa(isa)
-      native!.setGemmImpl(impl === 'builtin' ? 'builtin' : 'auto')
-      const r = rng(1)
-      let seed = 100
-      for (const la of layouts) for (const lb of layouts) {
-        for (let t = 0; t < 6; t++) {
-          const m = edge[randInt(r, 0, edge.length - 1)]!, n = edge[randInt(r, 0, edge.length - 1)]!, k = edge[randInt(r, 0, edge.length - 1)]!
-          run(Float32Array, seed++, 1, m, n, k, la, lb, { beta: t % 2 as 0 | 1, alpha: t === 3 ? -0.5 : 1 })
+      using(isa, impl, () => {
+        const r = rng(1)
+        let seed = 100
+        for (const la of layouts) for (const lb of layouts) {
+          for (let t = 0; t < 6; t++) {
+            const m = edge[randInt(r, 0, edge.length - 1)]!, n = edge[randInt(r, 0, edge.length - 1)]!, k = edge[randInt(r, 0, edge.length - 1)]!
+            run(Float32Array, seed++, 1, m, n, k, la, lb, { beta: t % 2 as 0 | 1, alpha: t === 3 ? -0.5 : 1 })
+          }
         }
-      }
+      })
     })
 
     it.runIf(native)('sizes that cross the cache blocks (k > KC, m > MC, n > NR * several)', () => {
-      native!.setIsa(isa)
-      native!.setGemmImpl(impl === 'builtin' ? 'builtin' : 'auto')
-      run(Float32Array, 1, 1, 127, 131, 301, 'row', 'row')
-      run(Float32Array, 2, 1, 250, 67, 520, 'row', 'col', { beta: 1 })
-      run(Float32Array, 3, 1, 61, 263, 200, 'col', 'row')
-      run(Float64Array, 4, 1, 125, 71, 300, 'col', 'col', { beta: 1, alpha: 2 })
+      using(isa, impl, () => {
+        run(Float32Array, 1, 1, 127, 131, 301, 'row', 'row')
+        run(Float32Array, 2, 1, 250, 67, 520, 'row', 'col', { beta: 1 })
+        run(Float32Array, 3, 1, 61, 263, 200, 'col', 'row')
+        run(Float64Array, 4, 1, 125, 71, 300, 'col', 'col', { beta: 1, alpha: 2 })
+      })
     })
 
     it.runIf(native)('batches, with A or B shared across the batch (batch stride 0)', () => {
-      native!.setIsa(isa)
-      native!.setGemmImpl(impl === 'builtin' ? 'builtin' : 'auto')
-      let seed = 7
-      for (const [batch, m, n, k] of [[3, 5, 7, 9], [4, 16, 16, 16], [7, 13, 1, 5], [2, 1, 33, 17], [5, 24, 24, 8]] as const) {
-        run(Float32Array, seed++, batch, m, n, k, 'row', 'row')
-        run(Float32Array, seed++, batch, m, n, k, 'row', 'col', { shareB: true })
-        run(Float32Array, seed++, batch, m, n, k, 'col', 'row', { shareA: true, beta: 1 })
-        run(Float64Array, seed++, batch, m, n, k, 'strided', 'row', { shareA: true })
-      }
+      using(isa, impl, () => {
+        let seed = 7
+        for (const [batch, m, n, k] of [[3, 5, 7, 9], [4, 16, 16, 16], [7, 13, 1, 5], [2, 1, 33, 17], [5, 24, 24, 8]] as const) {
+          run(Float32Array, seed++, batch, m, n, k, 'row', 'row')
+          run(Float32Array, seed++, batch, m, n, k, 'row', 'col', { shareB: true })
+          run(Float32Array, seed++, batch, m, n, k, 'col', 'row', { shareA: true, beta: 1 })
+          run(Float64Array, seed++, batch, m, n, k, 'strided', 'row', { shareA: true })
+        }
+      })
     })
 
     it.runIf(native)('float64, all layouts', () => {
-      native!.setIsa(isa)
-      native!.setGemmImpl(impl === 'builtin' ? 'builtin' : 'auto')
-      let seed = 900
-      for (const la of layouts) for (const lb of layouts) run(Float64Array, seed++, 2, 11, 9, 14, la, lb, { beta: (seed % 2) as 0 | 1 })
+      using(isa, impl, () => {
+        let seed = 900
+        for (const la of layouts) for (const lb of layouts) run(Float64Array, seed++, 2, 11, 9, 14, la, lb, { beta: (seed % 2) as 0 | 1 })
+      })
     })
   })
 })
@@ -76,31 +83,31 @@ describe.each(isas)('gemm on isa %s', (isa) => {
 describe('gemm threading', () => {
   it.runIf(native)('1, 2 and 3 threads give bitwise the same results, split by rows, columns, batch and k blocks', () => {
     native!.setGemmImpl('builtin')
-    native!.setTuning(1, 1 << 21, 1 << 18) // split even small problems
     const shapes: [number, number, number, number, Layout, Layout, object][] = [
       [1, 200, 37, 64, 'row', 'row', {}], [1, 37, 300, 64, 'row', 'col', {}], [1, 5, 5, 5, 'row', 'row', {}],
       [3, 20, 20, 20, 'row', 'row', { shareB: true }], [8, 9, 10, 11, 'col', 'row', {}], [1, 70, 3100, 300, 'row', 'col', { beta: 1 }],
     ]
     try {
-      for (const Ctor of [Float32Array, Float64Array]) {
-        let seed = 50
-        for (const [batch, m, n, k, la, lb, opts] of shapes) {
-          const results: Float32Array[] | Float64Array[] = []
-          for (const threads of [1, 2, 3]) {
-            native!.setNumThreads(threads)
-            const g = makeCase(Ctor, rng(seed), batch, m, n, k, la, lb, opts)
-            const before = g.c.slice()
-            callGemm(native!, g)
-            expect(checkGemm(g, before), `${Ctor.name} ${threads} threads ${batch}x${m}x${n}x${k}`).toBe('')
-            ;(results as unknown[]).push(g.c)
+      withTuning({ minFlopsPerThread: 1 }, () => { // split even small problems
+        for (const Ctor of [Float32Array, Float64Array]) {
+          let seed = 50
+          for (const [batch, m, n, k, la, lb, opts] of shapes) {
+            const results: FloatArray[] = []
+            for (const threads of [1, 2, 3]) {
+              native!.setNumThreads(threads)
+              const g = makeCase(Ctor, rng(seed), batch, m, n, k, la, lb, opts)
+              const before = g.c.slice()
+              callGemm(native!, g)
+              expect(checkGemm(g, before), `${Ctor.name} ${threads} threads ${batch}x${m}x${n}x${k}`).toBe('')
+              results.push(g.c)
+            }
+            expect([...results[1]!], `2 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
+            expect([...results[2]!], `3 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
+            seed++
           }
-          expect([...results[1]!], `2 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
-          expect([...results[2]!], `3 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
-          seed++
         }
-      }
+      })
     } finally {
-      native!.setTuning(1 << 21, 1 << 21, 1 << 18)
       native!.setNumThreads(original!.threads)
       native!.setGemmImpl('auto')
     }

@@ -5,7 +5,7 @@
 // special values (+-inf, NaN, huge logits).
 import { referenceBackend } from '@adjoint/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type FloatArray, type FloatCtor, native, rng } from './helpers.js'
+import { type FloatArray, type FloatCtor, native, rng, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
 const isas = native ? native.info().isas : []
@@ -14,7 +14,6 @@ afterAll(() => {
   if (!native || !original) return
   native.setIsa(original.isa)
   native.setNumThreads(original.threads)
-  native.setTuning(1 << 21, 1 << 21, 1 << 18)
 })
 
 const widths = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 65, 100, 1031]
@@ -163,6 +162,30 @@ describe.each(isas)('row kernels on isa %s', (isa) => {
   })
 })
 
+describe('softmax with non-temporal stores (large outputs)', () => {
+  it.runIf(native)('gives bitwise the same as the cached path, on every kernel set, any alignment, in place too', () => {
+    const r = rng(17)
+    for (const isa of isas) {
+      native!.setIsa(isa)
+      for (const cols of [1, 7, 8, 33, 1024, 4096, 4097]) {
+        const rows = 5
+        const backing = fill(Float32Array, rows * cols + 3, r, 6) as Float32Array
+        for (const off of [0, 1, 3]) {
+          const x = backing.subarray(off, off + rows * cols)
+          const want = new Float32Array(rows * cols), got = new Float32Array(rows * cols + 4).subarray(off)
+          withTuning({ streamMinBytes: 1 << 40 }, () => native!.softmax(x, want, rows, cols))
+          withTuning({ streamMinBytes: 0 }, () => native!.softmax(x, got, rows, cols))
+          expect([...got.subarray(0, rows * cols)], `${isa} cols=${cols} off=${off}`).toEqual([...want])
+          const inPlace = x.slice()
+          withTuning({ streamMinBytes: 0 }, () => native!.softmax(inPlace, inPlace, rows, cols))
+          expect([...inPlace], `${isa} in place cols=${cols}`).toEqual([...want])
+        }
+      }
+    }
+    native!.setIsa(original!.isa)
+  })
+})
+
 describe('row kernels on threads', () => {
   it.runIf(native)('large inputs split over threads give bitwise the same results as one thread', () => {
     const r = rng(8)
@@ -185,9 +208,7 @@ describe('row kernels on threads', () => {
     native!.setNumThreads(1)
     const one = run()
     native!.setNumThreads(3)
-    native!.setTuning(1 << 21, 1 << 21, 1000)
-    const three = run()
-    native!.setTuning(1 << 21, 1 << 21, 1 << 18)
+    const three = withTuning({ rowsParallelMinElements: 1000 }, run)
     native!.setNumThreads(original!.threads)
     for (let i = 0; i < one.length - 1; i++) expect([...three[i]!]).toEqual([...one[i]!])
     // gw: per-thread float64 partial sums, added in another order

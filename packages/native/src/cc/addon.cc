@@ -443,14 +443,25 @@ napi_value SetGemmImpl(napi_env env, napi_callback_info info) {
   });
 }
 
-// setTuning(minFlopsPerThread, blasMinBatchedFlops, rowsParallelMinElements): for benchmarks.
+// setTuning(minFlopsPerThread, blasMinFlops, rowsParallelMinElements, streamMinBytes):
+// for benchmarks and tests; returns the previous values as an array.
 napi_value SetTuning(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "setTuning", 3, 3);
-    gemm_tuning().min_flops_per_thread = A.integer(0, "minFlopsPerThread", 1, kMaxIndex);
-    gemm_tuning().blas_min_batched_flops = A.integer(1, "blasMinBatchedFlops", 0, kMaxIndex);
-    rows_parallel_min_elements() = A.integer(2, "rowsParallelMinElements", 1, kMaxIndex);
-    return undefined(env);
+    Args A(env, info, "setTuning", 4, 4);
+    const int64_t v0 = A.integer(0, "minFlopsPerThread", 1, kMaxIndex);
+    const int64_t v1 = A.integer(1, "blasMinFlops", 0, kMaxIndex);
+    const int64_t v2 = A.integer(2, "rowsParallelMinElements", 1, kMaxIndex);
+    const int64_t v3 = A.integer(3, "streamMinBytes", 0, kMaxIndex);
+    const double old[4] = {(double)gemm_tuning().min_flops_per_thread, (double)gemm_tuning().blas_min_flops,
+                           (double)rows_parallel_min_elements(), (double)stream_min_bytes()};
+    gemm_tuning().min_flops_per_thread = v0;
+    gemm_tuning().blas_min_flops = v1;
+    rows_parallel_min_elements() = v2;
+    stream_min_bytes() = v3;
+    napi_value arr;
+    napi_create_array_with_length(env, 4, &arr);
+    for (uint32_t i = 0; i < 4; ++i) napi_set_element(env, arr, i, make_number(env, old[i]));
+    return arr;
   });
 }
 

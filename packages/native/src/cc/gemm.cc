@@ -174,7 +174,7 @@ void set_gemm_impl(GemmImpl impl) { g_impl.store(impl); }
 GemmImpl gemm_impl() { return g_impl.load(); }
 
 GemmTuning& gemm_tuning() {
-  static GemmTuning t{1 << 21, 1 << 21};
+  static GemmTuning t{1 << 19, 1 << 21};
   return t;
 }
 
@@ -188,9 +188,11 @@ void gemm(const GemmCall<T>& g) {
     return;
   }
   if (blas_linked() && gemm_impl() != GemmImpl::Builtin) {
+    // Small products (e.g. per-head attention matrices) run faster on the own
+    // kernel: less call overhead than OpenBLAS, and batches of them are spread
+    // over the pool, where OpenBLAS would do one small product at a time.
     const double item_flops = 2.0 * (double)g.m * (double)g.n * (double)g.k;
-    const bool small_batched = g.batch > 1 && num_threads() > 1 && item_flops < (double)gemm_tuning().blas_min_batched_flops;
-    if (!small_batched && try_blas(g)) return;
+    if (item_flops >= (double)gemm_tuning().blas_min_flops && try_blas(g)) return;
   }
   builtin(g);
 }

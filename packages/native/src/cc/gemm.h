@@ -33,8 +33,8 @@ void gemm(const GemmCall<T>& g);
 
 // Tuning knobs (measured; see docs/benchmarks.md).
 struct GemmTuning {
-  int64_t min_flops_per_thread;   // below this per thread, fewer threads
-  int64_t blas_min_batched_flops; // batched items smaller than this use the built-in kernel over the pool
+  int64_t min_flops_per_thread;  // fewer threads when a product has less work than this per thread
+  int64_t blas_min_flops;        // products (per matrix) below this use the own kernel even with OpenBLAS
 };
 GemmTuning& gemm_tuning();
 

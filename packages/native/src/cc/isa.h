@@ -33,7 +33,8 @@ struct GemmKernel {
 // exactly where the contract allows in-place use (checked in addon.cc).
 template <class T>
 struct RowKernels {
-  void (*softmax)(const T* x, T* out, int64_t rows, int64_t cols);
+  // stream: the whole output is too large to stay in cache (non-temporal stores where available).
+  void (*softmax)(const T* x, T* out, int64_t rows, int64_t cols, bool stream);
   void (*log_softmax)(const T* x, T* out, int64_t rows, int64_t cols);
   void (*softmax_backward)(const T* y, const T* gy, T* gx, int64_t rows, int64_t cols);
   void (*log_softmax_backward)(const T* y, const T* gy, T* gx, int64_t rows, int64_t cols);

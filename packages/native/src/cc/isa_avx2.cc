@@ -1,7 +1,11 @@
 // AVX2 + FMA kernels (compiled with -mavx2 -mfma; run only where cpu.cc saw both).
 #if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
 #include "isa.h"
 
+#define ADJ_STREAM_STORE(p, v) _mm256_stream_ps((p), (__m256)(v))
+#define ADJ_STREAM_FENCE() _mm_sfence()
 #define ADJ_VBYTES 32
 namespace {
 #include "kernels.inl"

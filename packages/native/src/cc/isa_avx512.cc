@@ -1,7 +1,11 @@
 // AVX-512F kernels (compiled with -mavx512f; run only where cpu.cc saw AVX-512F).
 #if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
 #include "isa.h"
 
+#define ADJ_STREAM_STORE(p, v) _mm512_stream_ps((p), (__m512)(v))
+#define ADJ_STREAM_FENCE() _mm_sfence()
 #define ADJ_VBYTES 64
 namespace {
 #include "kernels.inl"

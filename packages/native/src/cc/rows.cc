@@ -42,15 +42,21 @@ int64_t& rows_parallel_min_elements() {
   return n;
 }
 
+int64_t& stream_min_bytes() {
+  static int64_t n = 8 << 20;
+  return n;
+}
+
 template <class T>
 void row_op(RowOp op, const T* p0, const T* p1, T* p2, int64_t rows, int64_t cols) {
   if (rows <= 0 || cols <= 0) return;
   const RowKernels<T>& K = row_kernels<T>();
+  const bool stream = rows * cols * (int64_t)sizeof(T) >= stream_min_bytes();
   ParallelLock lock;
   split_rows(plan_threads(lock, rows, cols), rows, [&](int64_t, int64_t r0, int64_t r1) {
     const int64_t o = r0 * cols, n = r1 - r0;
     switch (op) {
-      case RowOp::Softmax: K.softmax(p0 + o, p2 + o, n, cols); break;
+      case RowOp::Softmax: K.softmax(p0 + o, p2 + o, n, cols, stream); break;
       case RowOp::LogSoftmax: K.log_softmax(p0 + o, p2 + o, n, cols); break;
       case RowOp::SoftmaxBackward: K.softmax_backward(p0 + o, p1 + o, p2 + o, n, cols); break;
       case RowOp::LogSoftmaxBackward: K.log_softmax_backward(p0 + o, p1 + o, p2 + o, n, cols); break;

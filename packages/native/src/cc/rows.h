@@ -29,5 +29,7 @@ void cross_entropy_backward(const T* x, const int32_t* t, const T* lse, const T*
 
 // Inputs with at least this many elements are split over threads.
 int64_t& rows_parallel_min_elements();
+// softmax outputs of at least this many bytes are written with non-temporal stores.
+int64_t& stream_min_bytes();
 
 }  // namespace adj

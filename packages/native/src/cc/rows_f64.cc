@@ -14,7 +14,7 @@ double row_max(const double* x, int64_t cols) {
   return m == -std::numeric_limits<double>::infinity() ? 0.0 : m;  // as the TS kernel
 }
 
-void softmax(const double* x, double* out, int64_t rows, int64_t cols) {
+void softmax(const double* x, double* out, int64_t rows, int64_t cols, bool) {
   for (int64_t r = 0; r < rows; ++r, x += cols, out += cols) {
     const double m = row_max(x, cols);
     double s = 0;
