@@ -86,3 +86,33 @@ export function maskTokensTensor(ids: Tensor, opts: MlmMaskingOptions): { inputI
   const { inputIds, labels } = maskTokens(ids.contiguousData(), { ...opts, rowLength: ids.shape[1] })
   return { inputIds: Tensor.fromArray(inputIds, ids.shape, 'int32'), labels: Tensor.fromArray(labels, ids.shape, 'int32') }
 }
+
+export interface MlmBatchOptions extends Omit<MlmMaskingOptions, 'generator'> {
+  batchSize: number
+  /** Tokens per row, [CLS] and [SEP] included. */
+  seqLen: number
+  clsTokenId: number
+  sepTokenId: number
+}
+
+/**
+ * A masked-LM training batch from a token stream: batchSize random windows of
+ * seqLen - 2 tokens, each as [CLS] window [SEP], then masked. Returns int32
+ * [batchSize, seqLen] inputIds (no padding: every row is full) and labels.
+ */
+export function mlmBatch(stream: Int32Array, opts: MlmBatchOptions, g: Generator = defaultGenerator): { inputIds: Tensor; labels: Tensor } {
+  const { batchSize: B, seqLen: T } = opts
+  if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 3) throw new ConfigError(`mlm batch: need batchSize >= 1 and seqLen >= 3, got ${B} and ${T}`)
+  const n = T - 2
+  if (stream.length < n) throw new DataError(`mlm batch: the data has ${stream.length} tokens, fewer than one window of ${n}`)
+  const ids = new Int32Array(B * T)
+  for (let b = 0; b < B; b++) {
+    const i = g.int(0, stream.length - n + 1)
+    ids[b * T] = opts.clsTokenId
+    ids.set(stream.subarray(i, i + n), b * T + 1)
+    ids[b * T + T - 1] = opts.sepTokenId
+  }
+  const specialTokenIds = [...opts.specialTokenIds, opts.clsTokenId, opts.sepTokenId]
+  const { inputIds, labels } = maskTokens(ids, { ...opts, specialTokenIds, rowLength: T, generator: g })
+  return { inputIds: Tensor.fromArray(inputIds, [B, T], 'int32'), labels: Tensor.fromArray(labels, [B, T], 'int32') }
+}

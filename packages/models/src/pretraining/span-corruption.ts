@@ -10,7 +10,7 @@
 //
 // As in T5, the sequence starts with kept tokens and the spans are spread by a
 // random segmentation of the noise and non-noise token counts.
-import { Generator, defaultGenerator } from '@adjoint/core'
+import { Generator, Tensor, defaultGenerator } from '@adjoint/core'
 import { ConfigError, DataError } from '../errors.js'
 
 export interface SpanCorruptionOptions {
@@ -124,4 +124,34 @@ export function fillSpans(input: ArrayLike<number>, target: ArrayLike<number>, s
     else for (const x of spans.get(s) ?? []) out.push(x)
   }
   return out
+}
+
+export interface SpanCorruptionBatchOptions extends Omit<SpanCorruptionOptions, 'generator'> {
+  batchSize: number
+  /** Original tokens per example (before corruption). */
+  length: number
+}
+
+/**
+ * A span-corruption training batch from a token stream: batchSize random
+ * windows of `length` tokens, each corrupted. The input and target lengths
+ * depend only on `length` (T5's rounding), so rows need no padding.
+ * Returns int32 inputIds [B, S] and labels [B, L].
+ */
+export function spanCorruptionBatch(stream: Int32Array, opts: SpanCorruptionBatchOptions, g: Generator = defaultGenerator): { inputIds: Tensor; labels: Tensor } {
+  const { batchSize: B, length: n } = opts
+  if (!Number.isInteger(B) || B < 1) throw new ConfigError(`span corruption batch: batchSize must be a positive integer, got ${B}`)
+  if (stream.length < n) throw new DataError(`span corruption batch: the data has ${stream.length} tokens, fewer than one window of ${n}`)
+  const inputs: number[][] = [], targets: number[][] = []
+  for (let b = 0; b < B; b++) {
+    const i = g.int(0, stream.length - n + 1)
+    const { input, target } = spanCorrupt(stream.subarray(i, i + n), { ...opts, generator: g })
+    inputs.push(input)
+    targets.push(target)
+  }
+  const S = inputs[0].length, L = targets[0].length
+  return {
+    inputIds: Tensor.fromArray(Int32Array.from(inputs.flat()), [B, S], 'int32'),
+    labels: Tensor.fromArray(Int32Array.from(targets.flat()), [B, L], 'int32'),
+  }
 }
