@@ -1,11 +1,13 @@
-// `adjoint train` for a GPT: data -> tokenizer -> model -> AdamW + warmup-cosine
-// -> the loop, with evaluation, checkpoints, the CSV log, the SVG curve and a
-// sample at the end. Resuming restores weights, optimizer, schedule, step and
-// random states, so a resumed run continues exactly as if it had not stopped.
+// `adjoint train`: data -> tokenizer -> model -> AdamW + warmup-cosine -> the
+// loop, with evaluation, checkpoints, the CSV log, the SVG curve and a sample
+// at the end. Resuming restores weights, optimizer, schedule, step and random
+// states, so a resumed run continues exactly as if it had not stopped.
+// The model and its loss come from an Objective: GPT's (here), BERT's and T5's
+// (pretraining/objectives.ts).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { Generator, defaultGenerator, manualSeed, noGrad } from '@adjoint/core'
-import { AdamW, WarmupCosineLR, getBatch } from '@adjoint/nn'
+import { AdamW, WarmupCosineLR, getBatch, type Module } from '@adjoint/nn'
 import { loadBrownText } from '../data/brown.js'
 import { checkStream, toIds } from '../data/batches.js'
 import { loadTextFile, splitText } from '../data/text.js'
@@ -17,9 +19,10 @@ import { asciiChart } from '../plot/ascii.js'
 import { lineChartSvg } from '../plot/svg.js'
 import { BPETokenizer, CharTokenizer, type Tokenizer } from '../tokenizers/index.js'
 import { expectKind, loadTrainingState, openRun, saveRunCheckpoint, type RunMeta } from './checkpoint.js'
-import { PRESETS, checkTrainConfig, isPresetName, type PresetName, type TrainConfig } from './config.js'
+import { PRESETS, checkTrainConfig, type PresetName, type TrainConfig } from './config.js'
 import { RunLog, smooth } from './log.js'
 import { optimizerStep, runLoop } from './loop.js'
+import type { Objective } from './objective.js'
 
 export interface TrainUI {
   /** A line of text for the user. */
@@ -35,7 +38,7 @@ export interface TrainUI {
 export interface GPTRunOptions {
   /** A text file to train on; default the Brown corpus. */
   data?: string | null
-  preset?: PresetName
+  preset?: PresetName | (string & {})
   /** Training settings given on the command line. */
   train?: Partial<Pick<TrainConfig, 'steps' | 'batchSize' | 'blockSize' | 'lr' | 'seed'>>
   /** Model settings over the preset's (tests use smaller models). */
@@ -55,16 +58,18 @@ export interface GPTRunOptions {
   shouldStop?: () => boolean
 }
 
-export interface GPTRunResult {
+export interface RunResult<M extends Module = GPT> {
   runDir: string
   step: number
   interrupted: boolean
   valLoss: number | null
   trainLoss: number | null
   sample: string | null
-  model: GPT
+  model: M
   tokenizer: Tokenizer
 }
+
+export type GPTRunResult = RunResult<GPT>
 
 interface Texts { train: string; val: string; source: Record<string, unknown> }
 
@@ -87,26 +92,53 @@ function encodeAll(tok: Tokenizer, text: string, what: string): Int32Array {
 }
 
 /** Mean loss over `iters` batches drawn by a fresh generator (the same batches at every evaluation). */
-function estimateLoss(model: GPT, data: Int32Array, batch: number, block: number, iters: number, seed: number): number {
+function estimateLoss<M extends Module>(obj: Objective<M>, model: M, data: Int32Array, train: TrainConfig, tokenizer: Tokenizer, seed: number): number {
   const gen = new Generator(seed)
   model.eval()
   let total = 0
   noGrad(() => {
-    for (let i = 0; i < iters; i++) {
-      const [x, y] = getBatch(data, block, batch, { generator: gen })
-      total += model.forward(x, y).loss!.item()
-    }
+    for (let i = 0; i < train.evalIters; i++) total += obj.batchLoss(model, data, train, gen, tokenizer).loss.item()
   })
   model.train()
-  return total / iters
+  return total / train.evalIters
+}
+
+/** GPT's objective: next-token prediction on random windows of the stream (nanoGPT's get_batch). */
+export const gptObjective: Objective<GPT> = {
+  kind: 'gpt',
+  name: 'GPT',
+  presets: PRESETS,
+  specialTokens: [],
+  configure: (model, tokenizer) => ({ ...model, vocabSize: tokenizer.vocabSize }),
+  maxBlockSize: (model) => Number(model.blockSize),
+  withBlockSize: (model, blockSize) => ({ ...model, blockSize }),
+  build: (model) => new GPT(model as Partial<GPTConfig>),
+  batchLoss(model, data, train, gen) {
+    const [x, y] = getBatch(data, train.blockSize, train.batchSize, { generator: gen })
+    return { loss: model.forward(x, y).loss!, tokens: train.batchSize * train.blockSize }
+  },
+  describe: (model, preset) => {
+    const cfg = model.config
+    return `model: GPT ${cfg.nLayer} layers, ${cfg.nHead} heads, ${cfg.nEmbd} wide, block ${cfg.blockSize}, ${(model.numParams() / 1e6).toFixed(2)}M parameters (config ${preset})`
+  },
+  sample(model, tokenizer, text, { seed, tokens }) {
+    const prompt = defaultPrompt(tokenizer, text)
+    const ids = generate(model, tokenizer.encode(prompt), tokens, { temperature: 0.8, seed })
+    return { title: `sample (temperature 0.8, ${tokens} tokens after ${JSON.stringify(prompt)}):`, text: tokenizer.decode(ids.contiguousData()) }
+  },
 }
 
 const samePrefix = (a: Record<string, unknown>, b: Record<string, unknown>) => Object.keys(b).every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]))
 
 export async function trainGPT(o: GPTRunOptions): Promise<GPTRunResult> {
+  return trainModel(gptObjective, o)
+}
+
+/** A training run of any objective's model (GPT, BERT, T5); o.model overrides the preset's model config. */
+export async function trainModel<M extends Module>(obj: Objective<M>, o: Omit<GPTRunOptions, 'model'> & { model?: Record<string, unknown> }): Promise<RunResult<M>> {
   const ui = o.ui
   let tokenizer: Tokenizer
-  let modelConfig: Partial<GPTConfig>
+  let modelConfig: Record<string, unknown>
   let train: TrainConfig
   let startStep = 0
   let texts: Texts
@@ -114,27 +146,27 @@ export async function trainGPT(o: GPTRunOptions): Promise<GPTRunResult> {
   const resumeRun = o.resume ? openRun(o.out) : null
 
   if (resumeRun) {
-    expectKind(resumeRun, 'gpt')
+    expectKind(resumeRun, obj.kind)
     const meta = resumeRun.meta
     presetName = String(meta.extra?.preset ?? 'custom')
     if (o.preset && o.preset !== presetName) throw new CheckpointError(`${o.out} was trained with --config ${presetName}; it cannot be resumed as --config ${o.preset} (a checkpoint of a different model)`)
     if (o.model && !samePrefix(meta.model, o.model as Record<string, unknown>)) throw new CheckpointError(`${o.out} holds a model with ${JSON.stringify(meta.model)}, not ${JSON.stringify(o.model)} (a checkpoint of a different model)`)
-    modelConfig = meta.model as Partial<GPTConfig>
+    modelConfig = meta.model
     train = { ...(meta.train as unknown as TrainConfig) }
     const saved = meta.data
     if (o.data && (saved.source !== 'file' || saved.path !== o.data)) throw new CheckpointError(`${o.out} was trained on ${saved.source === 'file' ? saved.path : 'the Brown corpus'}, not ${o.data}`)
     texts = loadTexts(saved.source === 'file' ? String(saved.path) : null)
     tokenizer = resumeRun.tokenizer
-    if (o.train?.blockSize !== undefined && o.train.blockSize > Number(modelConfig.blockSize)) throw new ConfigError(`--block ${o.train.blockSize} exceeds the model's blockSize ${modelConfig.blockSize} (from ${o.out})`)
+    if (o.train?.blockSize !== undefined && o.train.blockSize > obj.maxBlockSize(modelConfig)) throw new ConfigError(`--block ${o.train.blockSize} exceeds the model's longest sequence ${obj.maxBlockSize(modelConfig)} (from ${o.out})`)
     for (const k of ['batchSize', 'blockSize', 'lr', 'seed'] as const) {
       if (o.train?.[k] !== undefined && o.train[k] !== train[k]) throw new ConfigError(`cannot change ${k} when resuming: ${o.out} uses ${train[k]}, got ${o.train[k]} (start a new run with another --out instead)`)
     }
     if (o.train?.steps !== undefined) train.steps = o.train.steps
     startStep = meta.step
   } else {
-    presetName = o.preset ?? 'tiny'
-    if (!isPresetName(presetName)) throw new ConfigError(`unknown config ${JSON.stringify(presetName)}`)
-    const preset = PRESETS[presetName]
+    presetName = o.preset ?? Object.keys(obj.presets)[0]
+    if (!Object.prototype.hasOwnProperty.call(obj.presets, presetName)) throw new ConfigError(`unknown ${obj.name} config ${JSON.stringify(presetName)} (expected one of ${Object.keys(obj.presets).join(', ')})`)
+    const preset = obj.presets[presetName]
     train = { ...preset.train, ...o.schedule }
     for (const [k, v] of Object.entries(o.train ?? {})) if (v !== undefined) (train as unknown as Record<string, number>)[k] = v
     if (o.train?.steps !== undefined) {
@@ -142,16 +174,16 @@ export async function trainGPT(o: GPTRunOptions): Promise<GPTRunResult> {
       train.warmupSteps = Math.min(preset.train.warmupSteps, Math.floor(o.train.steps / 10))
     }
     modelConfig = { ...preset.model, ...o.model }
-    if (o.train?.blockSize !== undefined) modelConfig.blockSize = o.train.blockSize
-    else train.blockSize = Math.min(train.blockSize, Number(modelConfig.blockSize))
+    if (o.train?.blockSize !== undefined) modelConfig = obj.withBlockSize(modelConfig, o.train.blockSize)
+    else train.blockSize = Math.min(train.blockSize, obj.maxBlockSize(modelConfig))
     texts = loadTexts(o.data)
     if (o.tokenizer === 'bpe') {
       ui.info(`training a byte-level BPE tokenizer (vocabulary ${o.vocabSize ?? 512}) on the training text...`)
-      tokenizer = BPETokenizer.train(texts.train, { vocabSize: o.vocabSize ?? 512 })
-    } else tokenizer = CharTokenizer.fromText(texts.train + texts.val)
-    modelConfig = { ...modelConfig, vocabSize: tokenizer.vocabSize }
+      tokenizer = BPETokenizer.train(texts.train, { vocabSize: o.vocabSize ?? 512, specialTokens: obj.specialTokens })
+    } else tokenizer = CharTokenizer.fromText(texts.train + texts.val, { specialTokens: obj.specialTokens })
+    modelConfig = obj.configure(modelConfig, tokenizer)
   }
-  checkTrainConfig(train, Number(modelConfig.blockSize))
+  checkTrainConfig(train, obj.maxBlockSize(modelConfig))
 
   const trainIds = encodeAll(tokenizer, texts.train, 'training')
   const valIds = encodeAll(tokenizer, texts.val, 'validation')
@@ -159,8 +191,8 @@ export async function trainGPT(o: GPTRunOptions): Promise<GPTRunResult> {
   checkStream('validation', valIds, train.blockSize)
 
   manualSeed(train.seed)
-  const model = new GPT(modelConfig)
-  const cfg = model.config
+  const model = obj.build(modelConfig)
+  const cfg = (model as unknown as { config: Record<string, unknown> }).config
   const decay = model.parameters().filter((p) => p.ndim >= 2)
   const noDecay = model.parameters().filter((p) => p.ndim < 2)
   const optimizer = new AdamW([{ params: decay, weightDecay: train.weightDecay }, { params: noDecay, weightDecay: 0 }], { lr: train.lr, betas: [train.beta1, train.beta2], eps: 1e-8 })
@@ -176,7 +208,7 @@ export async function trainGPT(o: GPTRunOptions): Promise<GPTRunResult> {
   mkdirSync(runDir, { recursive: true })
   const log = new RunLog(join(runDir, 'log.csv'), resumeRun ? startStep : -1)
   const dataName = texts.source.source === 'file' ? basename(String(texts.source.path)) : 'the Brown corpus'
-  ui.info(`model: GPT ${cfg.nLayer} layers, ${cfg.nHead} heads, ${cfg.nEmbd} wide, block ${cfg.blockSize}, ${(model.numParams() / 1e6).toFixed(2)}M parameters (config ${presetName})`)
+  ui.info(obj.describe(model, presetName))
   ui.info(`data: ${dataName}: ${trainIds.length.toLocaleString('en-US')} training and ${valIds.length.toLocaleString('en-US')} validation tokens (${tokenizer.type} tokenizer, vocabulary ${tokenizer.vocabSize})`)
   ui.info(`training: ${train.steps} steps of ${train.batchSize} x ${train.blockSize} tokens, AdamW lr ${train.lr} (warmup ${train.warmupSteps}, cosine to ${train.minLr} at ${train.lrDecaySteps}), ${resumeRun ? `resuming at step ${startStep}` : 'from scratch'}; run directory ${runDir}`)
 
@@ -185,14 +217,14 @@ export async function trainGPT(o: GPTRunOptions): Promise<GPTRunResult> {
   let tps = 0
   const elapsed = () => (performance.now() - t0) / 1000
   const meta = (step: number): RunMeta => ({
-    format: 'adjoint-run', version: 1, kind: 'gpt', model: { ...cfg }, train: { ...train }, step,
+    format: 'adjoint-run', version: 1, kind: obj.kind, model: { ...cfg }, train: { ...train }, step,
     data: texts.source, metrics: ev.val === null ? undefined : { valLoss: ev.val, trainLoss: ev.train ?? NaN },
     extra: { preset: presetName },
   })
   const writePlots = () => {
     const { train: tr, val } = log.series()
     const window = Math.max(1, Math.round(tr.length / 200))
-    writeFileSync(join(runDir, 'loss.svg'), lineChartSvg([{ name: `train (mean of ${window})`, points: smooth(tr, window) }, { name: 'validation', points: val }], { title: `GPT on ${dataName}: cross-entropy loss`, xLabel: 'step', yLabel: 'loss (nats per token)' }))
+    writeFileSync(join(runDir, 'loss.svg'), lineChartSvg([{ name: `train (mean of ${window})`, points: smooth(tr, window) }, { name: 'validation', points: val }], { title: `${obj.name} on ${dataName}: cross-entropy loss`, xLabel: 'step', yLabel: 'loss (nats per token)' }))
   }
 
   if (startStep >= train.steps) ui.info(`${runDir} is already at step ${startStep} of ${train.steps}: nothing to train (raise --steps to continue)`)
@@ -202,10 +234,7 @@ export async function trainGPT(o: GPTRunOptions): Promise<GPTRunResult> {
     const res = await runLoop({
       startStep,
       totalSteps: train.steps,
-      step: () => optimizerStep(model, optimizer, scheduler, () => {
-        const [x, y] = getBatch(trainIds, train.blockSize, train.batchSize, { generator: dataGen })
-        return { loss: model.forward(x, y).loss!, tokens: train.batchSize * train.blockSize }
-      }, train.gradClip),
+      step: () => optimizerStep(model, optimizer, scheduler, () => obj.batchLoss(model, trainIds, train, dataGen, tokenizer), train.gradClip),
       onStep: (done, r, ms) => {
         const now = r.tokens / (ms / 1000)
         tps = tps === 0 ? now : 0.9 * tps + 0.1 * now
@@ -214,8 +243,8 @@ export async function trainGPT(o: GPTRunOptions): Promise<GPTRunResult> {
       },
       evalInterval: train.evalInterval,
       evaluate: (done) => {
-        ev.val = estimateLoss(model, valIds, train.batchSize, train.blockSize, train.evalIters, train.seed + 1)
-        ev.train = estimateLoss(model, trainIds, train.batchSize, train.blockSize, train.evalIters, train.seed + 2)
+        ev.val = estimateLoss(obj, model, valIds, train, tokenizer, train.seed + 1)
+        ev.train = estimateLoss(obj, model, trainIds, train, tokenizer, train.seed + 2)
         log.evaluation(done, ev.val, ev.train, elapsed())
       },
       ckptInterval: train.ckptInterval,
@@ -246,13 +275,12 @@ export async function trainGPT(o: GPTRunOptions): Promise<GPTRunResult> {
   }
   if (ev.val !== null) ui.info(`step ${finalStep}: train loss ${ev.train!.toFixed(4)}, validation loss ${ev.val.toFixed(4)}; log ${join(runDir, 'log.csv')}, curve ${join(runDir, 'loss.svg')}, checkpoint ${join(runDir, 'checkpoint')}`)
   let sample: string | null = null
-  if ((o.sampleTokens ?? 300) > 0) {
-    const prompt = defaultPrompt(tokenizer, texts.train)
-    const ids = generate(model, tokenizer.encode(prompt), o.sampleTokens ?? 300, { temperature: 0.8, seed: train.seed })
-    sample = tokenizer.decode(ids.contiguousData())
+  const shown = (o.sampleTokens ?? 300) > 0 && obj.sample ? obj.sample(model, tokenizer, texts.train, { seed: train.seed, tokens: o.sampleTokens ?? 300 }) : null
+  if (shown) {
+    sample = shown.text
     writeFileSync(join(runDir, 'sample.txt'), sample + '\n')
     ui.info('')
-    ui.info(`sample (temperature 0.8, ${o.sampleTokens ?? 300} tokens after ${JSON.stringify(prompt)}):`)
+    ui.info(shown.title)
     ui.info('')
     ui.info(sample)
   }
