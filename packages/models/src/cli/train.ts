@@ -1,15 +1,20 @@
 // adjoint train: the one-command tiny-LM run.
 import { existsSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
+import { bertObjective, t5Objective } from '../pretraining/objectives.js'
 import { PRESETS } from '../train/config.js'
-import { trainGPT } from '../train/gpt-run.js'
+import { gptObjective, trainModel } from '../train/gpt-run.js'
+import type { Objective } from '../train/objective.js'
 import { UsageError, bool, helpText, int, num, oneOf, parse, str, type Flags } from './args.js'
 import { applyThreads, backendLine } from './backend.js'
 import { terminalUI } from './ui.js'
 
+const OBJECTIVES: Record<string, Objective> = { gpt: gptObjective, bert: bertObjective, t5: t5Objective } as Record<string, Objective>
+
 const flags: Flags = {
+  model: { type: 'string', help: 'KIND: gpt | bert | t5 (default gpt): next-token, masked-LM or span-corruption pre-training' },
   data: { type: 'string', help: 'FILE: train on this text file (default: the Brown corpus)' },
-  config: { type: 'string', help: `NAME: ${Object.keys(PRESETS).join(' | ')} (default tiny)` },
+  config: { type: 'string', help: `NAME: ${Object.keys(PRESETS).join(' | ')} (default tiny; bert: tiny | mini, t5: tiny | small)` },
   steps: { type: 'string', help: "N: optimizer steps in all (default: the config's)" },
   batch: { type: 'string', help: 'B: sequences per step' },
   block: { type: 'string', help: 'T: tokens per sequence (a new model gets this block size)' },
@@ -22,15 +27,17 @@ const flags: Flags = {
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
 }
 
-const SUMMARY = `Trains a GPT from scratch (or resumes one), showing a progress bar; evaluates,
-checkpoints (runs/NAME/checkpoint), logs (log.csv, loss.svg) and ends with a sample.
+const SUMMARY = `Trains a GPT, BERT or T5 from scratch (or resumes one), showing a progress bar;
+evaluates, checkpoints (runs/NAME/checkpoint), logs (log.csv, loss.svg) and ends with a sample.
 Ctrl-C saves a checkpoint first. Configs:
-${Object.entries(PRESETS).map(([k, p]) => `  ${k.padEnd(10)} ${p.description}`).join('\n')}`
+${Object.entries(OBJECTIVES).flatMap(([m, o]) => Object.entries(o.presets).map(([k, p]) => `  ${(m === 'gpt' ? k : `${m} ${k}`).padEnd(10)} ${p.description}`)).join('\n')}`
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const p = parse('train', argv, flags)
   if (bool(p, 'help')) { process.stdout.write(helpText('train', SUMMARY, flags)); return 0 }
-  const preset = oneOf(p, 'config', Object.keys(PRESETS) as (keyof typeof PRESETS)[])
+  const kind = oneOf(p, 'model', ['gpt', 'bert', 't5'] as const) ?? 'gpt'
+  const objective = OBJECTIVES[kind]
+  const preset = oneOf(p, 'config', Object.keys(objective.presets))
   const data = str(p, 'data')
   const resume = bool(p, 'resume')
   const tokenizer = oneOf(p, 'tokenizer', ['char', 'bpe'] as const)
@@ -45,7 +52,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (resume && !out) throw new UsageError('--resume needs --out DIR (the run directory to continue)')
   if (resume && (tokenizer || vocab)) throw new UsageError('--tokenizer and --vocab cannot change when resuming')
   if (!out) {
-    const base = join('runs', `${preset ?? 'tiny'}-${data ? basename(data, extname(data)) : 'brown'}`)
+    const base = join('runs', `${kind === 'gpt' ? '' : `${kind}-`}${preset ?? 'tiny'}-${data ? basename(data, extname(data)) : 'brown'}`)
     out = base
     for (let i = 2; existsSync(join(out, 'checkpoint')); i++) out = `${base}-${i}`
   } else if (!resume && existsSync(join(out, 'checkpoint'))) {
@@ -63,7 +70,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   process.on('SIGINT', onSigint)
   try {
-    const r = await trainGPT({ data, preset, train, tokenizer, vocabSize: vocab, out, resume, ui: terminalUI(), shouldStop: () => stop })
+    const r = await trainModel(objective, { data, preset, train, tokenizer, vocabSize: vocab, out, resume, ui: terminalUI(), shouldStop: () => stop })
     return r.interrupted ? 130 : 0
   } finally {
     process.off('SIGINT', onSigint)
