@@ -1,0 +1,106 @@
+// The CLI as a user runs it: spawned through tsx, checked by exit code and message.
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { trainGPT } from '../../src/train/gpt-run.js'
+import { TEST_MODEL, brownFile, recordingUI, tempDir } from '../helpers.js'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
+const cli = join(root, 'packages/models/src/cli/main.ts')
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function runCli(args: string[], opts: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: { ...process.env, ADJOINT_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = '', stderr = ''
+    child.stdout.on('data', (d) => { stdout += d; opts.onStdout?.(stdout, child) })
+    child.stderr.on('data', (d) => { stderr += d })
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }))
+  })
+}
+
+/** A one-line error: the message, no stack frames. */
+function expectCleanError(r: Run, code: number, message: RegExp) {
+  expect(r.code).toBe(code)
+  expect(r.stderr).toMatch(message)
+  expect(r.stderr).not.toMatch(/^\s+at /m)
+}
+
+describe('adjoint CLI', () => {
+  const dir = tempDir('adjoint-cli-')
+  let data = '', run = ''
+  beforeAll(async () => {
+    data = brownFile(dir, 60_000)
+    writeFileSync(join(dir, 'empty.txt'), '\n\n')
+    run = join(dir, 'small-run')
+    await trainGPT({ data, model: TEST_MODEL, train: { steps: 3, batchSize: 2, blockSize: 16 }, out: run, ui: recordingUI(), sampleTokens: 0 })
+  })
+
+  it('trains, checkpoints and prints a sample (pnpm train with a data file and a few steps)', async () => {
+    const out = join(dir, 'cli-run')
+    const r = await runCli(['train', '--data', data, '--steps', '4', '--batch', '2', '--block', '16', '--out', out])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^backend: /)
+    expect(r.stdout).toMatch(/model: GPT 4 layers, 4 heads, 128 wide, block 16/)
+    expect(r.stdout).toMatch(/step 4\/4 \| loss \d/)
+    expect(r.stdout).toMatch(/sample \(temperature 0.8, 300 tokens after "The "\):\n\nThe /)
+    expect(existsSync(join(out, 'checkpoint/model.safetensors'))).toBe(true)
+    const s = await runCli(['sample', '--ckpt', out, '--prompt', 'The jury', '--tokens', '20', '--temperature', '0'])
+    expect(s.code).toBe(0)
+    expect(s.stdout.startsWith('The jury')).toBe(true)
+    expect(s.stdout.replace(/\n$/, '').length).toBe(28) // 20 one-character tokens after the prompt
+  })
+
+  it('Ctrl-C saves a checkpoint and --resume continues from it', async () => {
+    const out = join(dir, 'interrupted')
+    let sent = false
+    const r = await runCli(['train', '--data', data, '--steps', '100000', '--batch', '2', '--block', '16', '--out', out], {
+      onStdout: (text, child) => { if (!sent && text.includes('training: ')) { sent = true; setTimeout(() => child.kill('SIGINT'), 1500) } },
+    })
+    expect(r.code).toBe(130)
+    const m = /interrupted at step (\d+): checkpoint saved/.exec(r.stdout)
+    expect(m).not.toBeNull()
+    const step = Number(m![1])
+    expect(JSON.parse(readFileSync(join(out, 'checkpoint/config.json'), 'utf8')).step).toBe(step)
+    const again = await runCli(['train', '--out', out, '--resume', '--steps', String(step + 2)])
+    expect(again.code).toBe(0)
+    expect(again.stdout).toMatch(new RegExp(`resuming at step ${step}`))
+    expect(JSON.parse(readFileSync(join(out, 'checkpoint/config.json'), 'utf8')).step).toBe(step + 2)
+  }, 120_000)
+
+  it('bad input gets a clear message and a non-zero exit, never a stack trace', async () => {
+    const tampered = join(dir, 'tampered')
+    await trainGPT({ data, model: TEST_MODEL, train: { steps: 1, batchSize: 2, blockSize: 16 }, out: tampered, ui: recordingUI(), sampleTokens: 0 })
+    const cfgFile = join(tampered, 'checkpoint/config.json')
+    const cfg = JSON.parse(readFileSync(cfgFile, 'utf8'))
+    writeFileSync(cfgFile, JSON.stringify({ ...cfg, model: { ...cfg.model, nEmbd: 64 } }))
+    const [missing, empty, badNum, unknown, noCkpt, block, config, foreign, prompt, noSuchRun, kind] = await Promise.all([
+      runCli(['train', '--data', join(dir, 'nope.txt')]),
+      runCli(['train', '--data', join(dir, 'empty.txt'), '--out', join(dir, 'e')]),
+      runCli(['train', '--steps', 'ten']),
+      runCli(['train', '--bogus']),
+      runCli(['sample']),
+      runCli(['train', '--out', run, '--resume', '--block', '64']),
+      runCli(['train', '--out', run, '--resume', '--config', 'small']),
+      runCli(['sample', '--ckpt', tampered]),
+      runCli(['sample', '--ckpt', run, '--prompt', 'naïve café']),
+      runCli(['sample', '--ckpt', join(dir, 'no-such-run')]),
+      runCli(['finetune', '--ckpt', run, '--task', 'sentiment']),
+    ])
+    expectCleanError(missing, 1, /^adjoint train: error: data file not found: .*nope\.txt$/m)
+    expectCleanError(empty, 1, /data file is empty/)
+    expectCleanError(badNum, 2, /--steps must be an integer >= 1, got "ten"/)
+    expectCleanError(unknown, 2, /unknown option '--bogus'/)
+    expectCleanError(noCkpt, 2, /--ckpt DIR is required/)
+    expectCleanError(block, 1, /--block 64 exceeds the model's longest sequence 16/)
+    expectCleanError(config, 1, /was trained with --config tiny; it cannot be resumed as --config small/)
+    expectCleanError(foreign, 1, /does not fit the model described by its config\.json \(a checkpoint of a different model\?\)/)
+    expectCleanError(prompt, 1, /the prompt cannot be encoded .*2 characters are not in the vocabulary: "ï", "é"/)
+    expectCleanError(noSuchRun, 1, /checkpoint not found: .*no-such-run does not exist/)
+    expectCleanError(kind, 2, /--task must be one of brown-genre, got "sentiment"/)
+  }, 120_000)
+})
