@@ -221,8 +221,20 @@ inline float hmax(vf v) {
   return m;
 }
 
-// exp(x) for every lane (Cephes expf: range reduction x = n ln2 + r, |r| <= ln2/2,
-// degree-6 polynomial, about 1 ulp). Handles +-inf, NaN, overflow and denormal
+// exp(r) for |r| <= ln2/2: 1 + r q(r), q of degree 5 fitted for minimal relative
+// error (2e-9 before float rounding), 6 FMAs in Horner form.
+inline vf exp_poly(vf r) {
+  vf q = splat(0.0013843653723597527f);
+  q = q * r + 0.00837415549904108f;
+  q = q * r + 0.04166800156235695f;
+  q = q * r + 0.16666431725025177f;
+  q = q * r + 0.4999999403953552f;
+  q = q * r + 1.0f;
+  return q * r + 1.0f;
+}
+
+// exp(x) for every lane (range reduction x = n ln2 + r in two steps (Cody-Waite),
+// |r| <= ln2/2, exp_poly; about 1 ulp). Handles +-inf, NaN, overflow and denormal
 // results; 2^n is applied as two factors so that no exponent field overflows.
 inline vf vexp(vf x) {
   const vf hi = splat(88.72283935546875f), lo = splat(-103.97208404541015625f);
@@ -233,13 +245,7 @@ inline vf vexp(vf x) {
   const vf n = (x * 1.44269504088896341f + magic) - magic;
   vf r = x - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
-  vf y = splat(1.9875691500e-4f);
-  y = y * r + 1.3981999507e-3f;
-  y = y * r + 8.3334519073e-3f;
-  y = y * r + 4.1665795894e-2f;
-  y = y * r + 1.6666665459e-1f;
-  y = y * r + 5.0000001201e-1f;
-  y = y * (r * r) + r + 1.0f;
+  vf y = exp_poly(r);
   const vi ni = __builtin_convertvector(n, vi);
   const vi n1 = ni >> 1, n2 = ni - n1;
   y = y * (vf)((n1 + 127) << 23);
@@ -259,13 +265,7 @@ inline vf vexp_nonpos(vf x) {
   const vf n = fx - magic;
   vf r = x - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
-  vf y = splat(1.9875691500e-4f);
-  y = y * r + 1.3981999507e-3f;
-  y = y * r + 8.3334519073e-3f;
-  y = y * r + 4.1665795894e-2f;
-  y = y * r + 1.6666665459e-1f;
-  y = y * r + 5.0000001201e-1f;
-  y = y * (r * r) + r + 1.0f;
+  vf y = exp_poly(r);
   // 2^n from fx's low mantissa bits: ((0x4B400000 + n) << 23) + (127 << 23) = (n + 127) << 23
   y = y * (vf)(((vi)fx << 23) + (127 << 23));
   return x < splat(-86.6f) ? splat(0.0f) : y;
