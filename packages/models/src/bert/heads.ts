@@ -148,11 +148,24 @@ export class BertForSequenceClassification extends Module {
     return Object.keys(src).map((k) => `bert.${k}`)
   }
 
-  /** labels: int32 [batch] class ids. */
-  override forward(inputs: BertInputs & { labels?: Tensor | null }): SequenceClassifierOutput {
-    const { poolerOutput } = this.bert.forward(inputs)
+  get numLabels(): number {
+    return this.config.numLabels
+  }
+
+  get padTokenId(): number {
+    return this.config.padTokenId
+  }
+
+  /**
+   * labels: int32 [batch] class ids. Input ids may also be given alone, as an
+   * int32 [batch, seq] tensor right-padded with padTokenId (the attention mask
+   * is then ids != padTokenId), with the labels as the second argument.
+   */
+  override forward(inputs: (BertInputs & { labels?: Tensor | null }) | Tensor, labels: Tensor | null = null): SequenceClassifierOutput {
+    const x: BertInputs & { labels?: Tensor | null } = inputs instanceof Tensor ? { inputIds: inputs, attentionMask: inputs.ne(this.config.padTokenId), labels } : inputs
+    const { poolerOutput } = this.bert.forward(x)
     const logits = this.classifier.forward(this.dropout.forward(poolerOutput!))
-    const loss = inputs.labels ? F.crossEntropy(logits, inputs.labels) : null
+    const loss = x.labels ? F.crossEntropy(logits, x.labels) : null
     return { logits, loss }
   }
 }

@@ -1,17 +1,18 @@
-// adjoint finetune: a trained GPT checkpoint -> a classifier for a task.
+// adjoint finetune: a trained GPT or BERT checkpoint -> a classifier for a task.
 import { finetuneRun } from '../finetune/run.js'
 import { UsageError, bool, helpText, int, num, oneOf, parse, str, type Flags } from './args.js'
 import { applyThreads, backendLine } from './backend.js'
 import { terminalUI } from './ui.js'
 
 const flags: Flags = {
-  ckpt: { type: 'string', help: 'DIR: the pretrained GPT run (runs/NAME)' },
+  ckpt: { type: 'string', help: 'DIR: the pretrained GPT or BERT run (runs/NAME)' },
+  model: { type: 'string', help: "KIND: gpt | bert (default: the checkpoint's)" },
   task: { type: 'string', help: 'NAME: brown-genre (classify a passage\'s genre, 15 classes)' },
   steps: { type: 'string', help: 'N: optimizer steps (default 300)' },
   batch: { type: 'string', help: 'B: passages per step (default 32)' },
   lr: { type: 'string', help: 'LR: peak learning rate (default 5e-4, 3e-3 with --probe)' },
   block: { type: 'string', help: "T: passage length in tokens (default: the model's block size)" },
-  probe: { type: 'boolean', help: 'freeze the decoder and train only the new head (linear probe)' },
+  probe: { type: 'boolean', help: 'freeze the decoder (BERT: the encoder) and train only the new head (linear probe)' },
   seed: { type: 'string', help: 'N: random seed' },
   threads: { type: 'string', help: 'N: threads for the native kernels' },
   out: { type: 'string', help: 'DIR: where to save the classifier (default CKPT-brown-genre)' },
@@ -19,13 +20,13 @@ const flags: Flags = {
 
 export async function finetuneCommand(argv: string[]): Promise<number> {
   const p = parse('finetune', argv, flags)
-  if (bool(p, 'help')) { process.stdout.write(helpText('finetune', 'Fine-tunes a GPT checkpoint (from adjoint train) as a classifier and reports held-out accuracy against the majority-class baseline.', flags)); return 0 }
+  if (bool(p, 'help')) { process.stdout.write(helpText('finetune', 'Fine-tunes a GPT or BERT checkpoint (from adjoint train) as a classifier and reports held-out accuracy against the majority-class baseline.', flags)); return 0 }
   const ckpt = str(p, 'ckpt')
   if (!ckpt) throw new UsageError('--ckpt DIR is required (a run directory written by adjoint train)')
   const task = oneOf(p, 'task', ['brown-genre'] as const)
   if (!task) throw new UsageError('--task is required (brown-genre)')
   const opts = {
-    ckpt, task, steps: int(p, 'steps'), batchSize: int(p, 'batch'), lr: num(p, 'lr', { min: 0, exclusiveMin: true }),
+    ckpt, task, model: oneOf(p, 'model', ['gpt', 'bert'] as const), steps: int(p, 'steps'), batchSize: int(p, 'batch'), lr: num(p, 'lr', { min: 0, exclusiveMin: true }),
     block: int(p, 'block', { min: 1 }), probe: bool(p, 'probe'), seed: int(p, 'seed', { min: 0 }), out: str(p, 'out'),
   }
   process.stdout.write(backendLine() + '\n')

@@ -2,10 +2,18 @@
 // (token ids, label), accuracy on a held-out set, and the majority-class
 // baseline any classifier has to beat.
 import { Generator, Tensor, noGrad } from '@adjoint/core'
-import { AdamW, WarmupCosineLR } from '@adjoint/nn'
+import { AdamW, WarmupCosineLR, type Module } from '@adjoint/nn'
 import { ValueError } from '@adjoint/core'
-import type { GPTForSequenceClassification } from '../gpt/classifier.js'
 import { optimizerStep, runLoop, type StepResult } from '../train/loop.js'
+
+/** What fine-tuning needs of a classifier (GPTForSequenceClassification, BertForSequenceClassification). */
+export interface SequenceClassifier extends Module {
+  readonly numLabels: number
+  /** Right-padding id of the input rows (null: rows are never padded). */
+  readonly padTokenId: number | null
+  /** idx [B, T] int32, labels [B] int32 -> logits [B, numLabels] and the loss. */
+  forward(idx: Tensor, labels?: Tensor | null): { logits: Tensor; loss: Tensor | null }
+}
 
 export interface LabeledSet {
   /** One token sequence per example (right-padded to a batch's longest with padId). */
@@ -30,7 +38,7 @@ export interface Evaluation {
   predictions: Int32Array
 }
 
-export function evaluateClassifier(clf: GPTForSequenceClassification, set: LabeledSet, batchSize = 64): Evaluation {
+export function evaluateClassifier(clf: SequenceClassifier, set: LabeledSet, batchSize = 64): Evaluation {
   const n = set.labels.length
   const predictions = new Int32Array(n)
   const wasTraining = clf.training
@@ -84,7 +92,7 @@ export interface FinetuneOptions {
 }
 
 /** Trains clf (all parameters that require grad) with AdamW, warmup 10% then cosine to lr/10. */
-export async function finetuneClassifier(clf: GPTForSequenceClassification, o: FinetuneOptions): Promise<{ step: number; interrupted: boolean }> {
+export async function finetuneClassifier(clf: SequenceClassifier, o: FinetuneOptions): Promise<{ step: number; interrupted: boolean }> {
   const params = clf.parameters().filter((p) => p.requiresGrad)
   if (params.length === 0) throw new ValueError('finetuneClassifier: no parameter requires grad')
   const optimizer = new AdamW([

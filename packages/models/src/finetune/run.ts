@@ -1,21 +1,61 @@
 // `adjoint finetune --task brown-genre`: a pretrained GPT checkpoint becomes a
 // genre classifier (a new linear head on the last token's hidden state), trained
 // end to end or as a linear probe, evaluated on held-out passages against the
-// majority-class baseline, and saved as a 'gpt-classifier' checkpoint.
+// majority-class baseline, and saved as a 'gpt-classifier' checkpoint. A BERT
+// checkpoint goes the same way through its own backbone (bert/finetune.ts).
 import { join } from 'node:path'
 import { Generator, manualSeed } from '@adjoint/core'
+import { bertBackbone } from '../bert/finetune.js'
 import { ConfigError } from '../errors.js'
 import { GPTForSequenceClassification } from '../gpt/classifier.js'
 import type { GPTConfig } from '../gpt/config.js'
 import { GPT } from '../gpt/model.js'
-import { expectKind, loadRunWeights, openRun, saveRunCheckpoint } from '../train/checkpoint.js'
+import { expectKind, loadRunWeights, openRun, saveRunCheckpoint, type OpenedRun } from '../train/checkpoint.js'
 import type { TrainUI } from '../train/gpt-run.js'
 import { brownGenreTask } from './brown-genre.js'
-import { evaluateClassifier, finetuneClassifier, majorityBaseline, type Evaluation } from './classify.js'
+import { evaluateClassifier, finetuneClassifier, majorityBaseline, type Evaluation, type LabeledSet, type SequenceClassifier } from './classify.js'
+
+/** How a pretrained checkpoint becomes a classifier: GPT's (below) or BERT's (bert/finetune.ts). */
+export interface ClassifierBackbone {
+  /** The classifier checkpoint's kind, e.g. 'gpt-classifier'. */
+  kind: string
+  name: string
+  /** Longest passage, in tokens. */
+  maxBlock: number
+  /** What --probe freezes ('decoder', 'encoder'). */
+  frozenPart: string
+  /** A classifier with the pretrained weights and a new head; with probe, only the head trains. */
+  classifier(numLabels: number, probe: boolean): SequenceClassifier
+  /** The classifier's constructor config (saved in its checkpoint). */
+  config(clf: SequenceClassifier): Record<string, unknown>
+  /** Passages as the classifier reads them (BERT: [CLS] passage [SEP]). */
+  prepare?(set: LabeledSet): LabeledSet
+}
+
+export function gptBackbone(run: OpenedRun): ClassifierBackbone {
+  expectKind(run, 'gpt')
+  const cfg = run.meta.model as unknown as GPTConfig
+  return {
+    kind: 'gpt-classifier',
+    name: 'GPT',
+    maxBlock: cfg.blockSize,
+    frozenPart: 'decoder',
+    classifier(numLabels, probe) {
+      const gpt = new GPT(cfg)
+      loadRunWeights(run, gpt)
+      const clf = GPTForSequenceClassification.fromPretrained(gpt, numLabels)
+      if (probe) clf.freezeBackbone()
+      return clf
+    },
+    config: () => ({ ...cfg }),
+  }
+}
 
 export interface FinetuneRunOptions {
   ckpt: string
   task: 'brown-genre'
+  /** The pretrained model's kind; checked against the checkpoint when given (default: the checkpoint's). */
+  model?: 'gpt' | 'bert'
   steps?: number
   batchSize?: number
   lr?: number
@@ -42,26 +82,24 @@ export interface FinetuneRunResult {
 
 export async function finetuneRun(o: FinetuneRunOptions): Promise<FinetuneRunResult> {
   const run = openRun(o.ckpt)
-  expectKind(run, 'gpt')
-  const cfg = run.meta.model as unknown as GPTConfig
-  const block = o.block ?? cfg.blockSize
-  if (block > cfg.blockSize) throw new ConfigError(`--block ${block} exceeds the model's blockSize ${cfg.blockSize} (from ${o.ckpt})`)
+  if (o.model) expectKind(run, o.model)
+  const backbone = run.meta.kind === 'bert' ? bertBackbone(run) : gptBackbone(run)
+  const block = o.block ?? backbone.maxBlock
+  if (block > backbone.maxBlock) throw new ConfigError(`--block ${block} exceeds the model's longest passage ${backbone.maxBlock} (from ${o.ckpt})`)
   const probe = o.probe ?? false
   const steps = o.steps ?? 300, batchSize = o.batchSize ?? 32, lr = o.lr ?? (probe ? 3e-3 : 5e-4), seed = o.seed ?? 1337
   const ui = o.ui
   const task = brownGenreTask(run.tokenizer, block, { perDoc: o.perDoc })
   manualSeed(seed)
-  const gpt = new GPT(cfg)
-  loadRunWeights(run, gpt)
-  const clf = GPTForSequenceClassification.fromPretrained(gpt, task.labels.length)
-  if (probe) clf.freezeBackbone()
-  ui.info(`fine-tuning ${o.ckpt} (step ${run.meta.step}) to classify Brown genres (${task.labels.length} classes) from ${block}-token passages: ${steps} steps of ${batchSize}, lr ${lr}, ${probe ? 'linear probe (decoder frozen)' : 'whole network'}; ${task.heldOut.labels.length} held-out passages`)
+  const clf = backbone.classifier(task.labels.length, probe)
+  const prepare = backbone.prepare ?? ((set: LabeledSet) => set)
+  ui.info(`fine-tuning ${o.ckpt} (step ${run.meta.step}) to classify Brown genres (${task.labels.length} classes) from ${block}-token passages: ${steps} steps of ${batchSize}, lr ${lr}, ${probe ? `linear probe (${backbone.frozenPart} frozen)` : 'whole network'}; ${task.heldOut.labels.length} held-out passages`)
   ui.start(steps, 0)
   let res
   try {
     let tps = 0
     res = await finetuneClassifier(clf, {
-      steps, batchSize, lr, seed, batch: (gen, n) => task.sample(gen, n), shouldStop: o.shouldStop,
+      steps, batchSize, lr, seed, batch: (gen, n) => prepare(task.sample(gen, n)), shouldStop: o.shouldStop,
       onStep: (done, r, ms) => {
         const now = (r.tokens * block) / (ms / 1000)
         tps = tps === 0 ? now : 0.9 * tps + 0.1 * now
@@ -71,11 +109,11 @@ export async function finetuneRun(o: FinetuneRunOptions): Promise<FinetuneRunRes
   } finally {
     ui.stop()
   }
-  const evaluation = evaluateClassifier(clf, task.heldOut)
+  const evaluation = evaluateClassifier(clf, prepare(task.heldOut))
   const baseline = majorityBaseline(task.trainLabelSample(new Generator(seed + 7), 20_000), task.heldOut.labels)
   const runDir = o.out ?? join(run.runDir + '-brown-genre')
   saveRunCheckpoint(runDir, {
-    format: 'adjoint-run', version: 1, kind: 'gpt-classifier', model: { ...cfg }, step: res.step,
+    format: 'adjoint-run', version: 1, kind: backbone.kind, model: backbone.config(clf), step: res.step,
     train: { steps, batchSize, lr, seed, block, probe }, data: { source: 'brown', task: o.task }, labels: task.labels,
     metrics: { accuracy: evaluation.accuracy, balancedAccuracy: evaluation.balancedAccuracy, baselineAccuracy: baseline.accuracy },
     extra: { pretrained: run.runDir, numLabels: task.labels.length },
