@@ -1,4 +1,5 @@
-// adjoint sample: text from a trained GPT checkpoint, streamed as it is generated.
+// adjoint sample: text from a trained GPT checkpoint, streamed as it is generated
+// (a T5 checkpoint fills a prompt's <extra_id_N> spans, a BERT one its [MASK]s: ./fill.ts).
 import { generate } from '../generate.js'
 import { VocabularyError } from '../errors.js'
 import { GPT } from '../gpt/model.js'
@@ -6,11 +7,13 @@ import type { GPTConfig } from '../gpt/config.js'
 import { expectKind, loadRunWeights, openRun } from '../train/checkpoint.js'
 import { defaultPrompt } from '../train/gpt-run.js'
 import { CharTokenizer } from '../tokenizers/index.js'
-import { UsageError, bool, helpText, int, num, parse, str, type Flags } from './args.js'
+import { UsageError, bool, helpText, int, num, oneOf, parse, str, type Flags } from './args.js'
 import { applyThreads, backendLine } from './backend.js'
+import { fillFromCheckpoint } from './fill.js'
 
 const flags: Flags = {
   ckpt: { type: 'string', help: 'DIR: the run directory (runs/NAME) or its checkpoint/ folder' },
+  model: { type: 'string', help: "KIND: gpt | bert | t5 (default: the checkpoint's); t5 fills the prompt's <extra_id_N> spans, bert its [MASK]s" },
   prompt: { type: 'string', help: 'TEXT: what the text starts with (default "The ")' },
   tokens: { type: 'string', help: 'N: tokens to generate (default 300)' },
   temperature: { type: 'string', help: 'T: softmax temperature, 0 = greedy (default 0.8)' },
@@ -33,6 +36,13 @@ export async function sampleCommand(argv: string[]): Promise<number> {
   const seed = int(p, 'seed', { min: 0 }) ?? 1
   const note = applyThreads(int(p, 'threads', { max: 256 }))
   const run = openRun(ckpt)
+  const kind = oneOf(p, 'model', ['gpt', 'bert', 't5'] as const)
+  if (kind) expectKind(run, kind)
+  if (run.meta.kind === 't5' || run.meta.kind === 'bert') {
+    process.stderr.write(`${backendLine()}\n${note ? note + '\n' : ''}model: ${ckpt} (${run.meta.kind}, step ${run.meta.step})\n\n`)
+    fillFromCheckpoint(run, { prompt: str(p, 'prompt'), temperature: num(p, 'temperature', { min: 0 }) ?? 0, seed, tokens: int(p, 'tokens', { min: 1 }) ?? 64 }, (s) => process.stdout.write(s))
+    return 0
+  }
   expectKind(run, 'gpt')
   const model = new GPT(run.meta.model as Partial<GPTConfig>)
   loadRunWeights(run, model)
