@@ -149,28 +149,25 @@ function scratch(which: 0 | 1, n: number): Float32Array {
 interface Dims { B: number; T: number; H: number; D: number; E: number }
 
 /**
- * Per-batch strided gemm over the H heads: C_h = alpha op(A_h) op(B_h), where
- * each operand is given by (array, offset, head stride, row stride, column stride).
+ * For each head h, one batched gemm over the B sequences: C_b = alpha op(A_b) op(B_b),
+ * each operand given as (array, offset of head 0, offset step per head, batch stride,
+ * row stride, column stride). One call per head with the batch over sequences keeps
+ * each C block free of the others (the native gemm refuses batches whose C blocks
+ * overlap), which batching over the interleaved heads would not.
  */
-function headGemm(
-  H: number, m: number, n: number, k: number, alpha: number,
-  a: FloatArray, aOffset: number, aBatchStride: number, aRowStride: number, aColStride: number,
-  b: FloatArray, bOffset: number, bBatchStride: number, bRowStride: number, bColStride: number,
-  c: FloatArray, cOffset: number, cBatchStride: number, cRowStride: number,
+function perHead(
+  H: number, B: number, m: number, n: number, k: number, alpha: number,
+  a: FloatArray, aOffset: number, aHead: number, aBatchStride: number, aRowStride: number, aColStride: number,
+  b: FloatArray, bOffset: number, bHead: number, bBatchStride: number, bRowStride: number, bColStride: number,
+  c: FloatArray, cOffset: number, cHead: number, cBatchStride: number, cRowStride: number,
 ): void {
   const gemm = getBackend().gemm
-  if (cBatchStride >= (m - 1) * cRowStride + n) {
-    gemm({ batch: H, m, n, k, alpha, beta: 0, a, aOffset, aBatchStride, aRowStride, aColStride, b, bOffset, bBatchStride, bRowStride, bColStride, c, cOffset, cBatchStride, cRowStride })
-    return
-  }
-  // heads interleaved in C (columns h*D of [T, E] rows): the native gemm refuses a
-  // batch whose C blocks' bounding boxes overlap, so one call per head
   for (let h = 0; h < H; h++) {
     gemm({
-      batch: 1, m, n, k, alpha, beta: 0,
-      a, aOffset: aOffset + h * aBatchStride, aBatchStride: 0, aRowStride, aColStride,
-      b, bOffset: bOffset + h * bBatchStride, bBatchStride: 0, bRowStride, bColStride,
-      c, cOffset: cOffset + h * cBatchStride, cBatchStride: 0, cRowStride,
+      batch: B, m, n, k, alpha, beta: 0,
+      a, aOffset: aOffset + h * aHead, aBatchStride, aRowStride, aColStride,
+      b, bOffset: bOffset + h * bHead, bBatchStride, bRowStride, bColStride,
+      c, cOffset: cOffset + h * cHead, cBatchStride, cRowStride,
     })
   }
 }
@@ -184,28 +181,22 @@ const attentionFn = defineFunction({
     const E = E3 / 3, H = nHead, D = E / H
     const scale = 1 / Math.sqrt(D)
     const q = x.contiguousData() as Float32Array
-    const TT = T * T
+    const TT = T * T, seq = T * E3
     const s = scratch(0, B * H * TT)
     const probs = Tensor.empty([B, H, T, T], 'float32')
     const p = probs.storage.data as Float32Array
     const y = Tensor.empty([B, T, E], 'float32')
     const yd = y.storage.data as Float32Array
-    for (let b = 0; b < B; b++) {
-      const o = b * T * E3
-      // S = scale Q K^T: Q rows at o + t*3E + h*D; K^T (p, j) = K[j, p]
-      headGemm(H, T, T, D, scale, q, o, D, E3, 1, q, o + E, D, 1, E3, s, b * H * TT, TT, T)
-    }
+    // S[b, h] = scale Q K^T: Q rows at b*T*3E + t*3E + h*D; K^T (p, j) = K[j, p]
+    perHead(H, B, T, T, D, scale, q, 0, D, seq, E3, 1, q, E, D, seq, 1, E3, s, 0, TT, H * TT, T)
     // causal mask: row i keeps keys 0..i
     for (let r = 0; r < B * H * T; r++) {
       const i = r % T, base = r * T
       for (let j = i + 1; j < T; j++) s[base + j] = -Infinity
     }
     getBackend().softmax(s, p, B * H * T, T)
-    for (let b = 0; b < B; b++) {
-      const o = b * T * E3
-      // Y = P V, written straight into [B, T, E] (head h at columns h*D)
-      headGemm(H, T, D, T, 1, p, b * H * TT, TT, T, 1, q, o + 2 * E, D, E3, 1, yd, b * T * E, D, E)
-    }
+    // Y = P V, written straight into [B, T, E] (head h at columns h*D)
+    perHead(H, B, T, D, T, 1, p, 0, TT, H * TT, T, 1, q, 2 * E, D, seq, E3, 1, yd, 0, D, T * E, E)
     ctx.saveForBackward(x, probs)
     ctx.dims = { B, T, H, D, E } satisfies Dims
     return y
@@ -213,7 +204,7 @@ const attentionFn = defineFunction({
   backward(ctx, g) {
     const [x, probs] = ctx.savedTensors
     const { B, T, H, D, E } = ctx.dims as Dims
-    const E3 = 3 * E, TT = T * T
+    const E3 = 3 * E, TT = T * T, seq = T * E3
     const scale = 1 / Math.sqrt(D)
     const q = x.contiguousData() as Float32Array
     const p = probs.storage.data as Float32Array
@@ -221,21 +212,16 @@ const attentionFn = defineFunction({
     const dp = scratch(0, B * H * TT), ds = scratch(1, B * H * TT)
     const gx = Tensor.empty([B, T, E3], 'float32')
     const gq = gx.storage.data as Float32Array
-    for (let b = 0; b < B; b++) {
-      // dP = dY V^T
-      headGemm(H, T, T, D, 1, gy, b * T * E, D, E, 1, q, b * T * E3 + 2 * E, D, 1, E3, dp, b * H * TT, TT, T)
-    }
+    // dP = dY V^T
+    perHead(H, B, T, T, D, 1, gy, 0, D, T * E, E, 1, q, 2 * E, D, seq, 1, E3, dp, 0, TT, H * TT, T)
     // dS = P (dP - rowsum(dP P)); masked entries have P = 0, so dS = 0 there
     getBackend().softmaxBackward(p, dp, ds, B * H * T, T)
-    for (let b = 0; b < B; b++) {
-      const o = b * T * E3, pb = b * H * TT
-      // dQ = scale dS K
-      headGemm(H, T, D, T, scale, ds, pb, TT, T, 1, q, o + E, D, E3, 1, gq, o, D, E3)
-      // dK = scale dS^T Q
-      headGemm(H, T, D, T, scale, ds, pb, TT, 1, T, q, o, D, E3, 1, gq, o + E, D, E3)
-      // dV = P^T dY
-      headGemm(H, T, D, T, 1, p, pb, TT, 1, T, gy, b * T * E, D, E, 1, gq, o + 2 * E, D, E3)
-    }
+    // dQ = scale dS K
+    perHead(H, B, T, D, T, scale, ds, 0, TT, H * TT, T, 1, q, E, D, seq, E3, 1, gq, 0, D, seq, E3)
+    // dK = scale dS^T Q
+    perHead(H, B, T, D, T, scale, ds, 0, TT, H * TT, 1, T, q, 0, D, seq, E3, 1, gq, E, D, seq, E3)
+    // dV = P^T dY
+    perHead(H, B, T, D, T, 1, p, 0, TT, H * TT, 1, T, gy, 0, D, T * E, E, 1, gq, 2 * E, D, seq, E3)
     return [gx, null]
   },
 })
