@@ -199,7 +199,26 @@ constexpr int LF = sizeof(vf) / sizeof(float);
 inline vf splat(float x) { return vf{} + x; }
 inline vf loadu(const float* p) { return *(const vf_u*)p; }
 inline void storeu(float* p, vf v) { *(vf_u*)p = v; }
-// The first n < LF lanes (fixed trip counts, so no memcpy call is generated).
+// The first n lanes, 0 < n < LF (a row's tail). Masked loads/stores where the
+// ISA has them: they never touch memory past the row, and avoid the
+// store-forwarding stall of assembling a vector from scalar stores.
+#if ADJ_VBYTES == 64 && defined(__AVX512F__)
+inline vf load_partial(const float* p, int64_t n, float fill) {
+  return (vf)_mm512_mask_loadu_ps(_mm512_set1_ps(fill), (__mmask16)((1u << n) - 1), p);
+}
+inline void store_partial(float* p, vf v, int64_t n) {
+  _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v);
+}
+#elif ADJ_VBYTES == 32 && defined(__AVX2__)
+inline __m256i lane_mask(int64_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+inline vf load_partial(const float* p, int64_t n, float fill) {
+  const __m256i m = lane_mask(n);
+  return (vf)_mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+}
+inline void store_partial(float* p, vf v, int64_t n) { _mm256_maskstore_ps(p, lane_mask(n), (__m256)v); }
+#else
 inline vf load_partial(const float* p, int64_t n, float fill) {
   float t[LF];
   for (int l = 0; l < LF; ++l) t[l] = l < n ? p[l] : fill;
@@ -209,6 +228,7 @@ inline void store_partial(float* p, vf v, int64_t n) {
   for (int l = 0; l < LF; ++l)
     if (l < n) p[l] = v[l];
 }
+#endif
 inline vf vmax(vf a, vf b) { return a > b ? a : b; }  // NaN in a is skipped, as in the TS kernel
 inline float hsum(vf v) {
   float s = 0;
