@@ -43,8 +43,8 @@ export interface NativeAddon {
   setGemmImpl(impl: 'auto' | 'openblas' | 'builtin'): void
   /** Benchmark/test knobs (see src/cc/gemm.h and rows.h); returns the previous four values. */
   setTuning(minFlopsPerThread: number, blasMinFlops: number, rowsParallelMinElements: number, streamMinBytes: number): number[]
-  /** Seconds per float32 C = A @ B timed inside C++ ('cblas': cblas_sgemm directly; 'driver': the addon's dispatch). */
-  timeGemm(m: number, n: number, k: number, iters: number, how: 'cblas' | 'driver'): number
+  /** [wall, thread CPU] seconds per float32 C = A @ B timed inside C++ ('cblas': cblas_sgemm directly; 'driver': the addon's dispatch). */
+  timeGemm(m: number, n: number, k: number, iters: number, how: 'cblas' | 'driver'): [number, number]
   /** The core clock in GHz from a timed chain of dependent adds (0 where not measured): for benchmarks. */
   cpuClockGHz(): number
 }

@@ -3,6 +3,8 @@
 // TypedArrays' memory in place (no copies). Context-aware: works in worker_threads.
 #include <node_api.h>
 
+#include <time.h>
+
 #include <chrono>
 #include <algorithm>
 #include <climits>
@@ -465,8 +467,8 @@ napi_value SetTuning(napi_env env, napi_callback_info info) {
   });
 }
 
-// timeGemm(m, n, k, iters, how): seconds per C = A @ B (float32, row-major, beta 0)
-// measured inside C++, without the N-API call: how = "cblas" calls cblas_sgemm
+// timeGemm(m, n, k, iters, how): [wall, thread CPU] seconds per C = A @ B (float32,
+// row-major, beta 0) measured inside C++, without the N-API call: how = "cblas" calls cblas_sgemm
 // directly, "driver" goes through the same dispatch as gemm(). For benchmarks.
 napi_value TimeGemm(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
@@ -489,10 +491,18 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
       }
     };
     once();
+    timespec c0{}, c1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t i = 0; i < iters; ++i) once();
     const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
-    return make_number(env, dt.count() / (double)iters);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    const double cpu = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
+    napi_value arr;
+    napi_create_array_with_length(env, 2, &arr);
+    napi_set_element(env, arr, 0, make_number(env, dt.count() / (double)iters));
+    napi_set_element(env, arr, 1, make_number(env, cpu / (double)iters));
+    return arr;
   });
 }
 
