@@ -1,4 +1,4 @@
-// @adjoint/models: GPT (decoder), tokenizers, text generation, training loop, checkpoints and the adjoint CLI.
+// @adjoint/models: GPT (decoder), BERT (encoder), T5 (encoder-decoder), tokenizers, text generation, training loop, checkpoints and the adjoint CLI.
 export { VocabularyError, ConfigError, DataError, CheckpointError } from './errors.js'
 export * from './tokenizers/index.js'
 export { BROWN_GENRES, BROWN_GENRE_LETTERS, brownDir, stripTags, parseBrownFile, loadBrownDocuments, splitBrown, loadBrownText, type BrownGenre, type BrownDocument } from './data/brown.js'
@@ -22,3 +22,17 @@ export type { Objective, ObjectivePreset } from './train/objective.js'
 export { padBatch, evaluateClassifier, majorityBaseline, finetuneClassifier, type LabeledSet, type Evaluation, type FinetuneOptions } from './finetune/classify.js'
 export { brownGenreTask, type GenreTask } from './finetune/brown-genre.js'
 export { finetuneRun, type FinetuneRunOptions, type FinetuneRunResult } from './finetune/run.js'
+export type { SequenceClassifier } from './finetune/classify.js'
+export { gptBackbone, type ClassifierBackbone } from './finetune/run.js'
+
+export { bertConfig, bertConfigToHF, bertConfigFromHF, BERT_DEFAULTS, BERT_PRESETS, type BertConfig, type BertActivation } from './bert/config.js'
+export { BertModel, BertEmbeddings, BertSelfAttention, BertAttention, BertLayer, BertEncoder, BertPooler, initBertWeights, type BertInputs, type BertOutput } from './bert/model.js'
+export { BertForMaskedLM, BertForSequenceClassification, BertLMPredictionHead, hfStateDictToAdjoint, type MaskedLMOutput, type SequenceClassifierOutput } from './bert/heads.js'
+export { bertBackbone } from './bert/finetune.js'
+export { t5Config, t5ConfigToHF, t5ConfigFromHF, T5_DEFAULTS, T5_PRESETS, type T5Config, type T5FeedForward } from './t5/config.js'
+export { T5Attention, relativePositionBucket, relativePositionBuckets, type T5AttentionOptions } from './t5/attention.js'
+export { T5Model, T5ForConditionalGeneration, T5Stack, T5Block, newT5Cache, shiftRight, initT5Weights, t5HfStateDictToAdjoint, type T5Inputs, type T5LayerCache, type T5ModelOutput, type Seq2SeqLMOutput } from './t5/model.js'
+export { t5Generate, type T5GenerateOptions } from './t5/generate.js'
+export { maskTokens, maskTokensTensor, mlmBatch, type MlmMaskingOptions, type MlmBatch, type MlmBatchOptions } from './pretraining/mlm-masking.js'
+export { spanCorrupt, fillSpans, randomSpansNoiseMask, numNoiseSpans, spanCorruptionBatch, type SpanCorruptionOptions, type SpanCorruption, type SpanCorruptionBatchOptions } from './pretraining/span-corruption.js'
+export { bertObjective, t5Objective, fillMasks, fillSentinels, T5_SPECIAL_TOKENS, T5_NUM_SENTINELS } from './pretraining/objectives.js'
