@@ -10,6 +10,8 @@ export { type DType, type TypedArray, type FloatArray, isFloat, promoteTypes } f
 export { AdjointError, ShapeError, DTypeError, IndexError, AutogradError, ValueError } from './errors.js'
 export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './random.js'
 export { broadcastShapes, numel, contiguousStrides } from './shape.js'
+/** erf of one number, accurate to float64 (the scalar behind Tensor.erf and exact GELU). */
+export { erf as erfScalar } from './backend/ts/erf.js'
 export {
   getBackend, registerKernels, resetKernels, referenceBackend, backendInfo,
   type Backend, type FusedKernels, type GemmArgs, type UnaryOp, type BinaryOp, type ReduceOp, type KernelName,

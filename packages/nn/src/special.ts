@@ -1,29 +1,9 @@
-// erf and its inverse in float64, for truncNormal_'s inverse-CDF sampling.
+// The inverse of erf in float64, for truncNormal_'s inverse-CDF sampling (erf itself is core's).
+import { erfScalar as erf } from '@adjoint/core'
+
 const TWO_OVER_SQRT_PI = 1.1283791670955126
 
-export function erf(x: number): number {
-  if (x !== x) return NaN
-  const ax = Math.abs(x)
-  if (ax > 6) return x > 0 ? 1 : -1
-  let r: number
-  if (ax < 3) {
-    // erf(x) = 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (1*3*...*(2n+1))
-    const x2 = ax * ax
-    let term = ax, sum = ax
-    for (let n = 1; n < 100; n++) {
-      term *= (2 * x2) / (2 * n + 1)
-      sum += term
-      if (term < 1e-17 * sum) break
-    }
-    r = TWO_OVER_SQRT_PI * Math.exp(-x2) * sum
-  } else {
-    // erfc by its continued fraction
-    let f = ax
-    for (let n = 60; n >= 1; n--) f = ax + n / 2 / f
-    r = 1 - Math.exp(-ax * ax) / (1.7724538509055159 * f)
-  }
-  return x < 0 ? -r : r
-}
+export { erf }
 
 /** Inverse of erf on (-1, 1): Giles' approximation refined by Newton steps on erf. */
 export function erfinv(y: number): number {
