@@ -69,46 +69,63 @@ function geluTanhExact(x: number): [number, number, number] {
   return [0.5 * x * (1 + th), 0.5 * (1 + th) + 0.5 * x * s * du, s * du + 0.5 * x * s * (ddu - 2 * th * du * du)]
 }
 
-interface Tables { f: Float64Array; df: Float64Array; d2f: Float64Array }
-const tables = new Map<boolean, Tables>()
-/** Values f, f' and f'' at the knots; the slopes are pre-multiplied by the knot spacing. */
-function tablesFor(tanh: boolean): Tables {
-  let t = tables.get(tanh)
+/** Per interval j, the cubic c0 + c1 t + c2 t^2 + c3 t^3 (t in [0, 1)) through the knots' values and slopes, interleaved. */
+type Cubics = Float64Array
+const tables = new Map<string, { value: Cubics; slope: Cubics }>()
+
+function cubics(f: Float64Array, df: Float64Array): Cubics {
+  const h = 1 / PER, c = new Float64Array(4 * N)
+  for (let j = 0; j < N; j++) {
+    const f0 = f[j], f1 = f[j + 1], d0 = df[j] * h, d1 = df[j + 1] * h
+    c[4 * j] = f0
+    c[4 * j + 1] = d0
+    c[4 * j + 2] = -3 * f0 - 2 * d0 + 3 * f1 - d1
+    c[4 * j + 3] = 2 * f0 + d0 - 2 * f1 + d1
+  }
+  return c
+}
+
+/** The cubic Hermite pieces of GELU (value) and of its derivative (slope), built once per kind. */
+function tablesFor(tanh: boolean): { value: Cubics; slope: Cubics } {
+  const key = tanh ? 'tanh' : 'erf'
+  let t = tables.get(key)
   if (!t) {
-    t = { f: new Float64Array(N + 1), df: new Float64Array(N + 1), d2f: new Float64Array(N + 1) }
-    for (let i = 0; i <= N; i++) {
-      const [f, d1, d2] = (tanh ? geluTanhExact : geluExact)(LO + i / PER)
-      t.f[i] = f; t.df[i] = d1; t.d2f[i] = d2
-    }
-    tables.set(tanh, t)
+    const f = new Float64Array(N + 1), d1 = new Float64Array(N + 1), d2 = new Float64Array(N + 1)
+    for (let i = 0; i <= N; i++) [f[i], d1[i], d2[i]] = (tanh ? geluTanhExact : geluExact)(LO + i / PER)
+    t = { value: cubics(f, d1), slope: cubics(d1, d2) }
+    tables.set(key, t)
   }
   return t
 }
 
-/** out[i] = the Hermite interpolant of (v, slope) at x[i]; above HI: x * aboveSlope + aboveConst, below LO: 0. */
-function hermite(x: Float32Array, v: Float64Array, slope: Float64Array, g: Float32Array | null, out: Float32Array, aboveIsX: boolean): void {
-  const h = 1 / PER
+// y = gelu(x): x above HI, 0 below LO
+function geluForward(x: Float32Array, y: Float32Array, tanh: boolean): void {
+  const c = tablesFor(tanh).value
   for (let i = 0; i < x.length; i++) {
-    const xi = x[i]
-    let y: number
-    if (xi >= HI) y = aboveIsX ? xi : 1
-    else if (xi > LO) {
-      const s = (xi - LO) * PER, j = s | 0, t = s - j
-      const t2 = t * t, t3 = t2 * t
-      y = (2 * t3 - 3 * t2 + 1) * v[j] + (t3 - 2 * t2 + t) * h * slope[j] + (3 * t2 - 2 * t3) * v[j + 1] + (t3 - t2) * h * slope[j + 1]
-    } else y = 0
-    out[i] = g === null ? y : g[i] * y
+    const v = x[i]
+    let r: number
+    if (v >= HI) r = v
+    else if (v > LO) {
+      const s = (v - LO) * PER, j = s | 0, t = s - j, o = 4 * j
+      r = c[o] + t * (c[o + 1] + t * (c[o + 2] + t * c[o + 3]))
+    } else r = 0
+    y[i] = r
   }
 }
 
-function geluForward(x: Float32Array, y: Float32Array, tanh: boolean): void {
-  const t = tablesFor(tanh)
-  hermite(x, t.f, t.df, null, y, true)
-}
-
+// gx = g gelu'(x): the slope is 1 above HI, 0 below LO
 function geluBackward(x: Float32Array, g: Float32Array, gx: Float32Array, tanh: boolean): void {
-  const t = tablesFor(tanh)
-  hermite(x, t.df, t.d2f, g, gx, false)
+  const c = tablesFor(tanh).slope
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]
+    let r: number
+    if (v >= HI) r = g[i]
+    else if (v > LO) {
+      const s = (v - LO) * PER, j = s | 0, t = s - j, o = 4 * j
+      r = g[i] * (c[o] + t * (c[o + 1] + t * (c[o + 2] + t * c[o + 3])))
+    } else r = 0
+    gx[i] = r
+  }
 }
 
 const geluFn = defineFunction({
