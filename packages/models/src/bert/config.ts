@@ -47,8 +47,8 @@ export const BERT_DEFAULTS: BertConfig = {
 
 /** Named size presets (the vocabulary size comes from the tokenizer). */
 export const BERT_PRESETS: Record<string, Partial<BertConfig>> = {
-  /** 2 layers, 128 wide: a few hundred steps on a CPU in minutes. */
-  tiny: { hiddenSize: 128, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 512, maxPositionEmbeddings: 128, hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1 },
+  /** 2 layers, 128 wide, 64 positions, no dropout (like GPT's tiny): a few hundred steps on a CPU in minutes. */
+  tiny: { hiddenSize: 128, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 512, maxPositionEmbeddings: 64, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0 },
   /** Google's BERT-Mini (4 layers, 256 wide). */
   mini: { hiddenSize: 256, numHiddenLayers: 4, numAttentionHeads: 4, intermediateSize: 1024 },
   base: {},

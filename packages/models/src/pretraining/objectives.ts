@@ -38,7 +38,7 @@ export const bertObjective: Objective<BertForMaskedLM> = {
   kind: 'bert',
   name: 'BERT',
   presets: {
-    tiny: { description: 'BERT, 2 layers, 4 heads, 128 wide, sequences of 64, masked-LM for 400 steps: minutes on a 2-core laptop', model: { ...BERT_PRESETS.tiny }, train: TINY_TRAIN },
+    tiny: { description: 'BERT, 2 layers, 4 heads, 128 wide, sequences of 64 tokens ([CLS] + 62 + [SEP]), masked-LM for 400 steps: minutes on a 2-core laptop', model: { ...BERT_PRESETS.tiny }, train: TINY_TRAIN },
     mini: { description: 'BERT-Mini, 4 layers, 256 wide, sequences of 128, 3000 steps', model: { ...BERT_PRESETS.mini, maxPositionEmbeddings: 128 }, train: { ...TINY_TRAIN, steps: 3000, lrDecaySteps: 3000, warmupSteps: 200, blockSize: 128, lr: 5e-4, evalInterval: 250, ckptInterval: 250 } },
   },
   specialTokens: BERT_SPECIAL_TOKENS,
