@@ -5,7 +5,7 @@
 import { Generator, ShapeError, Tensor, DTypeError, cat, noGrad } from '@adjoint/core'
 import { Dropout, Embedding, F, LayerNorm, Linear, Module, ModuleList, init } from '@adjoint/nn'
 import { gptConfig, type GPTConfig } from './config.js'
-import { fusedCausalAttention, fusedKernelsEnabled, gelu } from './fused.js'
+import { fusedCausalAttention, fusedKernelsEnabled, gelu, linear } from './fused.js'
 
 /** Per-layer keys and values [B, nHead, S, headDim] of the positions seen so far (for generation). */
 export class KVCache {
@@ -48,10 +48,10 @@ export class CausalSelfAttention extends Module {
   override forward(x: Tensor, cache?: { k: Tensor | null; v: Tensor | null } | null): Tensor {
     const [B, T, E] = x.shape
     const H = this.nHead, D = E / H
-    const qkv = this.c_attn.forward(x)
+    const qkv = linear(x, this.c_attn.weight, this.c_attn.bias)
     const dropoutP = this.training ? this.dropout : 0
     if (!cache && dropoutP === 0 && qkv.dtype === 'float32' && fusedKernelsEnabled()) {
-      return this.resid_dropout.forward(this.c_proj.forward(fusedCausalAttention(qkv, H)))
+      return this.resid_dropout.forward(linear(fusedCausalAttention(qkv, H), this.c_proj.weight, this.c_proj.bias))
     }
     const heads = (t: Tensor) => t.reshape([B, T, H, D]).transpose(1, 2)
     const q = heads(qkv.narrow(2, 0, E))
@@ -65,7 +65,7 @@ export class CausalSelfAttention extends Module {
     const y = S === T ? F.scaledDotProductAttention(q, k, v, { isCausal: true, dropoutP })
       : T === 1 ? F.scaledDotProductAttention(q, k, v, { dropoutP })
       : F.scaledDotProductAttention(q, k, v, { mask: F.causalMask(T, S, S - T).logicalNot(), dropoutP })
-    return this.resid_dropout.forward(this.c_proj.forward(y.transpose(1, 2).reshape([B, T, E])))
+    return this.resid_dropout.forward(linear(y.transpose(1, 2).reshape([B, T, E]), this.c_proj.weight, this.c_proj.bias))
   }
 }
 
@@ -85,7 +85,8 @@ export class MLP extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return this.dropout.forward(this.c_proj.forward(gelu(this.c_fc.forward(x), this.activation)))
+    const h = gelu(linear(x, this.c_fc.weight, this.c_fc.bias), this.activation)
+    return this.dropout.forward(linear(h, this.c_proj.weight, this.c_proj.bias))
   }
 }
 
@@ -183,7 +184,7 @@ export class GPT extends Module {
   override forward(idx: Tensor, targets?: Tensor | null, opts: GPTForwardOptions = {}): GPTOutput {
     let x = this.transformer.forward(idx, opts.cache)
     if (opts.lastOnly && !targets) x = x.narrow(1, x.shape[1] - 1, 1)
-    const logits = this.lm_head.forward(x)
+    const logits = linear(x, this.lm_head.weight, null)
     if (!targets) return { logits, loss: null }
     if (targets.dtype !== 'int32' || targets.ndim !== 2 || targets.shape[0] !== idx.shape[0] || targets.shape[1] !== idx.shape[1]) {
       throw new ShapeError(`GPT.forward: targets must be int32 of idx's shape [${idx.shape.join(',')}], got ${targets.dtype} [${targets.shape.join(',')}]`)

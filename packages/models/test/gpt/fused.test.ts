@@ -1,6 +1,6 @@
 import { Tensor, manualSeed, randn } from '@adjoint/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { GPT, fusedCausalAttention, gelu, useFusedKernels } from '../../src/index.js'
+import { GPT, fusedCausalAttention, gelu, linear, useFusedKernels } from '../../src/index.js'
 
 function close(a: Tensor, b: Tensor, tol: number) {
   const x = a.contiguousData(), y = b.contiguousData()
@@ -25,6 +25,23 @@ describe('fused gelu', () => {
       y2.backward(g.double())
       close(y, y2, 3e-7)
       close(x.grad!, x2.grad!, 1e-6)
+    })
+  }
+})
+
+describe('fused linear', () => {
+  for (const withBias of [true, false]) {
+    it(`matches x W^T${withBias ? ' + b' : ''} and its gradients`, () => {
+      manualSeed(2)
+      const x = randn([3, 5, 7], { requiresGrad: true }), w = randn([4, 7], { requiresGrad: true }), b = withBias ? randn([4], { requiresGrad: true }) : null
+      const g = randn([3, 5, 4])
+      linear(x, w, b).backward(g)
+      const [x2, w2, b2] = [x, w, b].map((t) => (t ? t.detach().double().requiresGrad_() : null))
+      const y2 = x2!.matmul(w2!.t())
+      ;(b2 ? y2.add(b2) : y2).backward(g.double())
+      close(x.grad!, x2!.grad!, 1e-5)
+      close(w.grad!, w2!.grad!, 1e-5)
+      if (b) close(b.grad!, b2!.grad!, 1e-5)
     })
   }
 })
