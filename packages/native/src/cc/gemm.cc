@@ -134,13 +134,16 @@ void builtin(const GemmCall<T>& g) {
 
   // Otherwise one product at a time: the caller packs each kc x nc block of B
   // once, then the threads share it, each packing its own rows of A. Tasks are
-  // small (about 4 per thread) and claimed dynamically, so a thread that starts
-  // late, or shares its core with another process, does not hold the others up.
+  // small and claimed dynamically, so a thread that starts late, or shares its
+  // core with another process, does not hold the others up.
   const int64_t kcb = std::min<int64_t>(K.kc, ceil_div(g.k, ceil_div(g.k, K.kc)));
   const int64_t ncb = std::min<int64_t>(K.nc, g.n);
   T* bp = (T*)tls_bpack.get((size_t)(ceil_div(ncb, K.nr) * K.nr * kcb) * sizeof(T));
   workspaces((size_t)(K.mc * kcb + 64) * sizeof(T));
-  const int64_t target = 4 * nt;
+  // Tasks per region: at least 4 per thread, and about one per 4 MFLOP (at most
+  // 64), so that a task a preempted thread holds on to is never a large share.
+  const double region_flops = 2.0 * (double)g.m * (double)std::min<int64_t>(g.n, K.nc) * (double)kcb;
+  const int64_t target = std::max<int64_t>(4 * nt, std::min<int64_t>(64, (int64_t)(region_flops / 4e6)));
   const int64_t row_units = ceil_div(g.m, K.mr);
   const int64_t m_parts = std::max<int64_t>(1, std::min(target, ceil_div(g.m, 4 * K.mr)));
   for (int64_t bi = 0; bi < g.batch; ++bi) {
