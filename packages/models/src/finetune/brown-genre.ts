@@ -11,8 +11,12 @@ import type { LabeledSet } from './classify.js'
 export interface GenreTask {
   /** Class names, index = label. */
   labels: string[]
-  /** Draws a batch of training passages (each a random window of a training file). */
-  sample(gen: Generator, batchSize: number): LabeledSet
+  /**
+   * Draws a batch of training passages, each a random window of a training file:
+   * uniform over all windows (genres as often as the corpus has them), or with
+   * balanced, a genre chosen uniformly first (so the rare genres are seen as often as the common ones).
+   */
+  sample(gen: Generator, batchSize: number, opts?: { balanced?: boolean }): LabeledSet
   /** Labels of a large random draw of training passages (for the majority baseline). */
   trainLabelSample(gen: Generator, n: number): Int32Array
   /** Held-out passages: up to perDoc consecutive windows from each validation file. */
@@ -43,12 +47,22 @@ export function brownGenreTask(tok: Tokenizer, block: number, opts: { perDoc?: n
   const cum: number[] = []
   let total = 0
   for (const d of trainDocs) { total += d.ids.length - block + 1; cum.push(total) }
-  const draw = (gen: Generator): EncodedDoc & { start: number } => {
-    const r = gen.int(0, total)
-    let lo = 0, hi = cum.length - 1
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (cum[mid] > r) hi = mid; else lo = mid + 1 }
-    const d = trainDocs[lo]
+  const pick = (gen: Generator, docs: EncodedDoc[], cumulative: number[]): EncodedDoc & { start: number } => {
+    const r = gen.int(0, cumulative[cumulative.length - 1])
+    let lo = 0, hi = cumulative.length - 1
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (cumulative[mid] > r) hi = mid; else lo = mid + 1 }
+    const d = docs[lo]
     return { ...d, start: gen.int(0, d.ids.length - block + 1) }
+  }
+  const draw = (gen: Generator) => pick(gen, trainDocs, cum)
+  const byGenre = BROWN_GENRE_LETTERS.map((_, label) => {
+    const docs = trainDocs.filter((d) => d.label === label)
+    let t = 0
+    return { docs, cum: docs.map((d) => (t += d.ids.length - block + 1)) }
+  })
+  const drawBalanced = (gen: Generator) => {
+    const g = byGenre[gen.int(0, byGenre.length)]
+    return pick(gen, g.docs, g.cum)
   }
   const perDoc = opts.perDoc ?? 20
   const heldIds: Int32Array[] = [], heldLabels: number[] = []
@@ -58,10 +72,10 @@ export function brownGenreTask(tok: Tokenizer, block: number, opts: { perDoc?: n
   }
   return {
     labels: BROWN_GENRE_LETTERS.map((g) => BROWN_GENRES[g]),
-    sample(gen, batchSize) {
+    sample(gen, batchSize, opts = {}) {
       const ids: Int32Array[] = [], labels = new Int32Array(batchSize)
       for (let b = 0; b < batchSize; b++) {
-        const d = draw(gen)
+        const d = opts.balanced ? drawBalanced(gen) : draw(gen)
         ids.push(d.ids.slice(d.start, d.start + block))
         labels[b] = d.label
       }
