@@ -35,13 +35,15 @@ export function lineChartSvg(series: readonly Series[], opts: SvgOptions = {}): 
   o.push(`<polyline points="${m.l},${m.t} ${m.l},${H - m.b} ${W - m.r},${H - m.b}" fill="none" stroke="black"/>`)
   if (opts.xLabel) o.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 8}" text-anchor="middle">${esc(opts.xLabel)}</text>`)
   if (opts.yLabel) o.push(`<text transform="translate(14 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${esc(opts.yLabel)}</text>`)
+  const legendX = W - m.r - 34 - 7 * Math.max(0, ...series.map((s) => s.name.length))
   series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]
-    const pts = s.points.filter((p) => Number.isFinite(p[1])).map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`)
-    if (pts.length === 1) o.push(`<circle cx="${pts[0].split(',')[0]}" cy="${pts[0].split(',')[1]}" r="3" fill="${color}"/>`)
-    else if (pts.length > 1) o.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="1.5"/>`)
+    const pts = s.points.filter((p) => Number.isFinite(p[1])).map((p) => [px(p[0]).toFixed(1), py(p[1]).toFixed(1)])
+    if (pts.length > 1) o.push(`<polyline points="${pts.map((p) => p.join(',')).join(' ')}" fill="none" stroke="${color}" stroke-width="1.5"/>`)
+    // few points (evaluations): mark each one
+    if (pts.length <= 50) for (const [x, y] of pts) o.push(`<circle cx="${x}" cy="${y}" r="3" fill="${color}"/>`)
     const ly = m.t + 8 + i * 16
-    o.push(`<line x1="${W - m.r - 110}" x2="${W - m.r - 90}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/><text x="${W - m.r - 84}" y="${ly}" dominant-baseline="middle">${esc(s.name)}</text>`)
+    o.push(`<line x1="${legendX}" x2="${legendX + 20}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/><text x="${legendX + 26}" y="${ly}" dominant-baseline="middle">${esc(s.name)}</text>`)
   })
   o.push('</svg>')
   return o.join('\n') + '\n'
