@@ -364,6 +364,9 @@ void softmax_f32(const float* x, float* out, int64_t rows, int64_t cols, bool st
     // exps go to an L1-resident scratch row, out is written once, streamed
     float scratch[kStreamMaxCols] __attribute__((aligned(64)));
     for (int64_t r = 0; r < rows; ++r, x += cols, out += cols) {
+      // fetch the next row from memory while this one is computed
+      if (r + 1 < rows)
+        for (int64_t j = 0; j < cols; j += 64 / sizeof(float)) __builtin_prefetch(x + cols + j, 0, 3);
       const float m = row_max(x, cols);
       const float s = row_sum_exp<true>(x, m, scratch, cols);
       stream_scaled(scratch, 1.0f / s, out, cols);
