@@ -12,9 +12,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { train: t
 const USAGE = `usage: adjoint <command> [options]
 
 commands:
-  train       train a GPT (default: the tiny config on the Brown corpus)
-  sample      generate text from a checkpoint
-  finetune    fine-tune a trained GPT as a classifier (--task brown-genre)
+  train       train a GPT, BERT or T5 (--model; default: the tiny GPT on the Brown corpus)
+  sample      generate text from a checkpoint (T5: fill <extra_id_N> spans, BERT: fill [MASK]s)
+  finetune    fine-tune a trained GPT or BERT as a classifier (--task brown-genre)
 
 Run 'adjoint <command> --help' for a command's options.
 `
