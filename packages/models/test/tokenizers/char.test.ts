@@ -19,6 +19,13 @@ describe('CharTokenizer', () => {
     }))
   })
 
+  it('encodes straight into an Int32Array, with the same ids and errors', () => {
+    expect([...tok.encodeToInt32(corpus.slice(0, 200))]).toEqual(tok.encode(corpus.slice(0, 200)))
+    expect(() => tok.encodeToInt32('héllo')).toThrow(/1 character is not in the vocabulary: "é"/)
+    const withUnk = CharTokenizer.fromText('abc', { specialTokens: BERT_SPECIAL_TOKENS })
+    expect([...withUnk.encodeToInt32('a?c', { allowSpecial: false })]).toEqual([0, withUnk.specialId('[UNK]'), 2])
+  })
+
   it('names the characters outside the vocabulary', () => {
     expect(() => tok.encode('héllo ü')).toThrow(VocabularyError)
     expect(() => tok.encode('héllo ü')).toThrow(/2 characters are not in the vocabulary: "é", "ü"/)
