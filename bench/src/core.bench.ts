@@ -5,9 +5,11 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import '@tensorflow/tfjs' // registers every gradient (tfjs-core alone does not)
 import { backendInfo, ones, randn, type Tensor } from '@adjoint/core'
+import { loadavg } from 'node:os'
 import { machine, timeIt, writeSection } from './report.js'
 
 await tf.setBackend('cpu')
+const load0 = loadavg()[0]
 const quick = process.env.BENCH_QUICK === '1'
 
 const shapes: [string, number, number, number][] = [
@@ -54,7 +56,7 @@ console.log(overhead.join('\n'))
 
 writeSection('core', `## Core: the pure-TS kernels (\`pnpm bench:core\`)
 
-Machine: ${machine()}. Backend: \`${backendInfo().name}\` (no native addon). Peer: \`@tensorflow/tfjs-backend-cpu\` in the same process.
+Machine: ${machine()}; load average ${load0.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end (a shared machine above ~1: figures are noisy${quick ? '; BENCH_QUICK=1 skipped N=1024' : ''}). Backend: \`${backendInfo().name}\` (no native addon). Peer: \`@tensorflow/tfjs-backend-cpu\` in the same process.
 
 Matmul, float32, GFLOP/s (higher is better):
 
