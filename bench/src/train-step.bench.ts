@@ -33,8 +33,8 @@ const T = ref.train
 // ---- data: the Brown corpus, char-level
 const texts = loadBrownText()
 const tok = CharTokenizer.fromText(texts.train + texts.val)
-const trainIds = Int32Array.from(tok.encode(texts.train))
-const valIds = Int32Array.from(tok.encode(texts.val))
+const trainIds = tok.encodeToInt32(texts.train)
+const valIds = tok.encodeToInt32(texts.val)
 const mb = () => process.memoryUsage().rss / 2 ** 20
 
 // ---- adjoint: the reference run
@@ -136,16 +136,32 @@ const geluMs = L * micro(() => { gelu(hx).backward(hg) })
 const qkv = randn([T.batchSize, T.blockSize, 3 * E]).requiresGrad_(), ag = randn([T.batchSize, T.blockSize, E])
 const attnMs = L * micro(() => { fusedCausalAttention(qkv, ref.model.nHead!).backward(ag) })
 
+// ---- the same at 1 thread (both sides), less exposed to a busy machine than 2 threads
+const ONE = Number(process.env.BENCH_ONE_THREAD_STEPS ?? 60)
+let adjOne = NaN
+if (info && ONE > 0) {
+  setNumThreads(1)
+  const t1: number[] = []
+  for (let i = 0; i < ONE + 5; i++) { const s0 = performance.now(); step(); if (i >= 5) t1.push(performance.now() - s0) }
+  adjOne = median(t1)
+  setNumThreads(THREADS)
+}
+
 // ---- PyTorch
 const tokFile = join(mkdtempSync(join(tmpdir(), 'adjoint-bench-')), 'tokens.bin')
 writeFileSync(tokFile, new Uint8Array(trainIds.buffer, trainIds.byteOffset, trainIds.byteLength))
 let torch: { torch: string; median_ms: number; min_ms: number; peak_rss_mb: number; threads: number; steps: number } | null = null
 let torchNote = ''
+let torchOne = NaN
 const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' })
 if (probe.status === 0) {
   console.log(`PyTorch: ${TORCH_STEPS} steps on ${THREADS} thread(s)...`)
   const out = execFileSync('/usr/bin/python3', [join(here, 'train-step.py'), '--tokens', tokFile, '--vocab', String(tok.vocabSize), '--threads', String(THREADS), '--steps', String(TORCH_STEPS)], { encoding: 'utf8', maxBuffer: 1 << 20 })
   torch = JSON.parse(out.trim().split('\n').pop()!)
+  if (!Number.isNaN(adjOne)) {
+    const one = execFileSync('/usr/bin/python3', [join(here, 'train-step.py'), '--tokens', tokFile, '--vocab', String(tok.vocabSize), '--threads', '1', '--steps', String(ONE)], { encoding: 'utf8', maxBuffer: 1 << 20 })
+    torchOne = JSON.parse(one.trim().split('\n').pop()!).median_ms
+  }
 } else torchNote = `PyTorch comparison skipped: /usr/bin/python3 cannot import torch (${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()})`
 const load1 = loadavg()[0]!
 
@@ -170,6 +186,8 @@ Backend: ${info ? `native addon, gemm on ${info.blas}, ${info.isa} kernels` : 'p
 | --- | --- | --- | --- |
 | adjoint (${STEPS} steps) | ${f1(adjMedian)} | ${Math.round(T.batchSize * T.blockSize / adjMedian * 1000)} | ${torch ? `${ratio.toFixed(2)}x` : '-'} |
 ${torch ? `| PyTorch ${torch.torch} (${torch.steps} steps, ${torch.threads} threads) | ${f1(torch.median_ms)} | ${Math.round(T.batchSize * T.blockSize / torch.median_ms * 1000)} | 1.00x |` : `| PyTorch | - | - | ${torchNote} |`}
+${!Number.isNaN(adjOne) ? `| adjoint, 1 thread (${ONE} steps) | ${f1(adjOne)} | ${Math.round(T.batchSize * T.blockSize / adjOne * 1000)} | ${Number.isNaN(torchOne) ? '-' : `${(adjOne / torchOne).toFixed(2)}x`} |` : ''}
+${!Number.isNaN(torchOne) ? `| PyTorch, 1 thread (${ONE} steps) | ${f1(torchOne)} | ${Math.round(T.batchSize * T.blockSize / torchOne * 1000)} | 1.00x |` : ''}
 
 Memory (adjoint, RSS): ${f1(rss200)} MB at step 200, ${f1(rssEnd)} MB at step ${STEPS}, peak ${f1(peak)} MB${torch ? ` (PyTorch's peak: ${f1(torch.peak_rss_mb)} MB)` : ''}. The whole run took ${wall.toFixed(0)} s.
 
@@ -185,6 +203,10 @@ ${kernelRows}
 | **all backend kernels** | ${f1(kernelTotal)} | | ${(100 * kernelTotal / profStep).toFixed(0)}% |
 
 Not in the table (JS, outside the backend): the fused GELU forward + backward (table interpolation in TS) costs ${f1(geluMs)} ms per step on its own (4 layers of [12, 64, 512]); the fused attention forward + backward (gemm + softmax kernels, counted above) ${f1(attnMs)} ms. The rest, ${f1(profStep - kernelTotal - geluMs)} ms, is autograd bookkeeping, allocation and GC, AdamW's and clipping's loops, and op dispatch.
+
+What stands between adjoint and PyTorch on this step, from the profile: (1) the gemms, which PyTorch also runs (same FLOPs; the addon's OpenBLAS/own kernels against PyTorch's); (2) work PyTorch does in vectorized C++ and adjoint in JS loops: GELU forward and backward (${f1(geluMs)} ms), AdamW's update and the gradient clipping (${f1((phases.optimizer + phases.clip) / P)} ms, nn's loops over 0.8M parameters), the residual and gradient-accumulation adds; (3) allocation: every op's output is a fresh zero-filled typed array (about 50 MB per step), reclaimed by V8's GC, which costs time and keeps a step or two of garbage in RSS. Moving GELU, AdamW and the elementwise adds into the native addon and reusing buffers across steps in core are the next steps; the gemm calls themselves are already few (the fused linear and attention ops issue ~${Math.round([...kernelMs].filter(([k]) => k.startsWith('gemm')).reduce((a, [, e]) => a + e.calls, 0) / P)} per step).
+
+Memory: the RSS includes ~50 MB for tsx's module loader (a second V8 isolate in a worker thread: a bare \`node\` is ~40 MB, \`node --import tsx\` ~90 MB) and the token ids of the corpus (Int32Array, ${(4 * (trainIds.length + valIds.length) / 2 ** 20).toFixed(0)} MB); what is left is the model and AdamW state (${(16 * model.numParams() / 2 ** 20).toFixed(0)} MB) and the activations and garbage of the current steps.
 
 Loss (validation, every ${T.evalInterval} steps): ${vals.map(([s, v]) => `${s}: ${v.toFixed(3)}`).join(', ')}. ![loss curve](${svgName})
 

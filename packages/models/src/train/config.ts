@@ -54,9 +54,9 @@ const reference: Preset = {
 
 export const PRESETS: Record<PresetName, Preset> = {
   tiny: {
-    description: 'the reference model, trained for 600 steps: a few minutes on a 2-core laptop',
+    description: 'the reference model, trained for 800 steps: a few minutes on a 2-core laptop',
     model: { ...reference.model },
-    train: { ...reference.train, steps: 600, warmupSteps: 50, lrDecaySteps: 600, evalInterval: 100, evalIters: 10, ckptInterval: 100 },
+    train: { ...reference.train, steps: 800, warmupSteps: 50, lrDecaySteps: 800, evalInterval: 100, evalIters: 10, ckptInterval: 100 },
   },
   reference,
   small: {
