@@ -37,7 +37,7 @@ describe.each([['bert', bertObjective, SMALL.bert], ['t5', t5Objective, SMALL.t5
   it('trains, checkpoints as its kind, shows its fill-in demo, and resumes exactly', async () => {
     const out = join(dir, `${kind}-run`)
     const ui = quietUI()
-    const full = await trainModel(objective as never, { data, model, train, schedule, out: join(dir, `${kind}-full`), ui })
+    const full = await trainModel(objective as never, { data, model, train, schedule, tokenizer: 'char', out: join(dir, `${kind}-full`), ui })
     expect(Number.isFinite(full.trainLoss!)).toBe(true)
     expect(ui.lines.some((l) => l.startsWith(`model: ${kind === 'bert' ? 'BERT' : 'T5'}`))).toBe(true)
     expect(full.sample).toMatch(/^input: /)
@@ -47,7 +47,7 @@ describe.each([['bert', bertObjective, SMALL.bert], ['t5', t5Objective, SMALL.t5
     expect(readFileSync(join(dir, `${kind}-full`, 'loss.svg'), 'utf8')).toContain(`${kind === 'bert' ? 'BERT' : 'T5'} on brown-cut.txt`)
     // stopped after 2 steps (as by Ctrl-C), then resumed: the same weights as 4 steps at once
     let polls = 0
-    const stopped = await trainModel(objective as never, { data, model, train, schedule, out, ui: quietUI(), sampleTokens: 0, shouldStop: () => ++polls >= 2 })
+    const stopped = await trainModel(objective as never, { data, model, train, schedule, tokenizer: 'char', out, ui: quietUI(), sampleTokens: 0, shouldStop: () => ++polls >= 2 })
     expect(stopped).toMatchObject({ step: 2, interrupted: true })
     const resumed = await trainModel(objective as never, { data, train: { steps: 4 }, out, resume: true, ui: quietUI(), sampleTokens: 0 })
     expect(resumed.step).toBe(4)
@@ -63,7 +63,7 @@ describe.each([['bert', bertObjective, SMALL.bert], ['t5', t5Objective, SMALL.t5
 describe('adjoint finetune --model bert', () => {
   it('turns a BERT checkpoint into a genre classifier evaluated on held-out passages', async () => {
     const out = join(dir, 'bert-pre')
-    await trainModel(bertObjective as never, { data, model: SMALL.bert, train: { ...train, steps: 2 }, schedule, out, ui: quietUI(), sampleTokens: 0 })
+    await trainModel(bertObjective as never, { data, model: SMALL.bert, train: { ...train, steps: 2 }, schedule, tokenizer: 'char', out, ui: quietUI(), sampleTokens: 0 })
     const r = await finetuneRun({ ckpt: out, model: 'bert', task: 'brown-genre', steps: 2, batchSize: 4, block: 30, perDoc: 1, out: join(dir, 'bert-genre'), ui: quietUI() })
     expect(r.labels).toHaveLength(15)
     expect(r.heldOut).toBeGreaterThan(0)

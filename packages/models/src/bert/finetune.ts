@@ -17,6 +17,9 @@ export function bertBackbone(run: OpenedRun): ClassifierBackbone {
     name: 'BERT',
     maxBlock: cfg.maxPositionEmbeddings - 2,
     frozenPart: 'encoder',
+    // a tiny BERT pre-trained for minutes is far from converged: its [CLS] states differ little between
+    // passages, and the new head needs a larger step than GPT's 5e-4 to pull them apart in 300 steps
+    defaultLr: 2e-3,
     classifier(numLabels, probe) {
       const mlm = new BertForMaskedLM(cfg)
       loadRunWeights(run, mlm)

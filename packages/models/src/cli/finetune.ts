@@ -10,7 +10,7 @@ const flags: Flags = {
   task: { type: 'string', help: 'NAME: brown-genre (classify a passage\'s genre, 15 classes)' },
   steps: { type: 'string', help: 'N: optimizer steps (default 300)' },
   batch: { type: 'string', help: 'B: passages per step (default 32)' },
-  lr: { type: 'string', help: 'LR: peak learning rate (default 5e-4, 3e-3 with --probe)' },
+  lr: { type: 'string', help: 'LR: peak learning rate (default 5e-4, BERT 2e-3, 3e-3 with --probe)' },
   block: { type: 'string', help: "T: passage length in tokens (default: the model's block size)" },
   probe: { type: 'boolean', help: 'freeze the decoder (BERT: the encoder) and train only the new head (linear probe)' },
   seed: { type: 'string', help: 'N: random seed' },

@@ -21,8 +21,8 @@ const flags: Flags = {
   lr: { type: 'string', help: 'LR: peak learning rate' },
   seed: { type: 'string', help: 'N: random seed' },
   threads: { type: 'string', help: 'N: threads for the native kernels' },
-  tokenizer: { type: 'string', help: 'KIND: char | bpe (default char)' },
-  vocab: { type: 'string', help: 'N: BPE vocabulary size (default 512)' },
+  tokenizer: { type: 'string', help: 'KIND: char | bpe (default char; bert: bpe)' },
+  vocab: { type: 'string', help: 'N: BPE vocabulary size (default 512; bert: 2048)' },
   out: { type: 'string', help: 'DIR: run directory (default runs/CONFIG-DATA)' },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
 }
@@ -42,7 +42,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const resume = bool(p, 'resume')
   const tokenizer = oneOf(p, 'tokenizer', ['char', 'bpe'] as const)
   const vocab = int(p, 'vocab', { min: 257, max: 65536 })
-  if (vocab !== undefined && tokenizer !== 'bpe') throw new UsageError('--vocab is for --tokenizer bpe')
+  if (vocab !== undefined && (tokenizer ?? objective.defaultTokenizer?.kind ?? 'char') !== 'bpe') throw new UsageError('--vocab is for --tokenizer bpe')
   const train = {
     steps: int(p, 'steps'), batchSize: int(p, 'batch'), blockSize: int(p, 'block', { min: 2 }),
     lr: num(p, 'lr', { min: 0, exclusiveMin: true }), seed: int(p, 'seed', { min: 0 }),

@@ -30,6 +30,8 @@ export interface ClassifierBackbone {
   config(clf: SequenceClassifier): Record<string, unknown>
   /** Passages as the classifier reads them (BERT: [CLS] passage [SEP]). */
   prepare?(set: LabeledSet): LabeledSet
+  /** Learning rate of whole-network fine-tuning when --lr is not given (default 5e-4). */
+  defaultLr?: number
 }
 
 export function gptBackbone(run: OpenedRun): ClassifierBackbone {
@@ -87,7 +89,7 @@ export async function finetuneRun(o: FinetuneRunOptions): Promise<FinetuneRunRes
   const block = o.block ?? backbone.maxBlock
   if (block > backbone.maxBlock) throw new ConfigError(`--block ${block} exceeds the model's longest passage ${backbone.maxBlock} (from ${o.ckpt})`)
   const probe = o.probe ?? false
-  const steps = o.steps ?? 300, batchSize = o.batchSize ?? 32, lr = o.lr ?? (probe ? 3e-3 : 5e-4), seed = o.seed ?? 1337
+  const steps = o.steps ?? 300, batchSize = o.batchSize ?? 32, lr = o.lr ?? (probe ? 3e-3 : backbone.defaultLr ?? 5e-4), seed = o.seed ?? 1337
   const ui = o.ui
   const task = brownGenreTask(run.tokenizer, block, { perDoc: o.perDoc })
   manualSeed(seed)

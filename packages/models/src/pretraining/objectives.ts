@@ -42,6 +42,10 @@ export const bertObjective: Objective<BertForMaskedLM> = {
     mini: { description: 'BERT-Mini, 4 layers, 256 wide, sequences of 128, 3000 steps', model: { ...BERT_PRESETS.mini, maxPositionEmbeddings: 128 }, train: { ...TINY_TRAIN, steps: 3000, lrDecaySteps: 3000, warmupSteps: 200, blockSize: 128, lr: 5e-4, evalInterval: 250, ckptInterval: 250 } },
   },
   specialTokens: BERT_SPECIAL_TOKENS,
+  // with characters, a masked position is predictable only from its neighbours, which tiny BERTs take
+  // thousands of steps to learn to attend to (the loss sits at the unigram entropy); with word pieces,
+  // the context's words help at once, and the [CLS] state carries what a classifier needs
+  defaultTokenizer: { kind: 'bpe', vocabSize: 2048 },
   configure: (model, tok) => ({ ...model, vocabSize: tok.vocabSize, padTokenId: tok.specialId('[PAD]') }),
   maxBlockSize: (model) => bertConfig(model as Partial<BertConfig>).maxPositionEmbeddings,
   withBlockSize: (model, blockSize) => ({ ...model, maxPositionEmbeddings: blockSize }),

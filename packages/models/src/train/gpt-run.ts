@@ -177,9 +177,11 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: Omit<GP
     if (o.train?.blockSize !== undefined) modelConfig = obj.withBlockSize(modelConfig, o.train.blockSize)
     else train.blockSize = Math.min(train.blockSize, obj.maxBlockSize(modelConfig))
     texts = loadTexts(o.data)
-    if (o.tokenizer === 'bpe') {
-      ui.info(`training a byte-level BPE tokenizer (vocabulary ${o.vocabSize ?? 512}) on the training text...`)
-      tokenizer = BPETokenizer.train(texts.train, { vocabSize: o.vocabSize ?? 512, specialTokens: obj.specialTokens })
+    const tokenizerKind = o.tokenizer ?? obj.defaultTokenizer?.kind ?? 'char'
+    const vocabSize = o.vocabSize ?? obj.defaultTokenizer?.vocabSize ?? 512
+    if (tokenizerKind === 'bpe') {
+      ui.info(`training a byte-level BPE tokenizer (vocabulary ${vocabSize}) on the training text...`)
+      tokenizer = BPETokenizer.train(texts.train, { vocabSize, specialTokens: obj.specialTokens })
     } else tokenizer = CharTokenizer.fromText(texts.train + texts.val, { specialTokens: obj.specialTokens })
     modelConfig = obj.configure(modelConfig, tokenizer)
   }

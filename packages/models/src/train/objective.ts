@@ -23,6 +23,8 @@ export interface Objective<M extends Module = Module> {
   presets: Record<string, ObjectivePreset>
   /** Special tokens a new tokenizer gets (after its own vocabulary). */
   specialTokens: readonly string[]
+  /** The tokenizer of a new run when --tokenizer is not given (default: char). */
+  defaultTokenizer?: { kind: 'char' | 'bpe'; vocabSize?: number }
   /** The model config for this tokenizer (vocabulary size, special token ids). */
   configure(model: Record<string, unknown>, tokenizer: Tokenizer): Record<string, unknown>
   /** The longest training sequence the config allows (Infinity when unbounded). */
