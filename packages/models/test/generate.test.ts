@@ -42,6 +42,7 @@ describe('generate', () => {
     const seen: number[] = []
     const a = generate(model, [4, 5], 10, { seed: 42, onToken: (_row, id) => seen.push(id) })
     expect(generate(model, [4, 5], 10, { seed: 42 }).toArray()).toEqual(a.toArray())
+    expect(model.generate([4, 5], 10, { seed: 42 }).toArray()).toEqual(a.toArray())
     expect(seen).toEqual((a.toArray() as number[][])[0].slice(2))
     expect(model.training).toBe(true) // restored
   })

@@ -5,6 +5,7 @@
 import { Generator, ShapeError, Tensor, DTypeError, cat, noGrad } from '@adjoint/core'
 import { Dropout, Embedding, F, LayerNorm, Linear, Module, ModuleList, init } from '@adjoint/nn'
 import { gptConfig, type GPTConfig } from './config.js'
+import { generate as generateTokens, type GenerateOptions } from '../generate.js'
 import { fusedCausalAttention, fusedKernelsEnabled, gelu, linear } from './fused.js'
 
 /** Per-layer keys and values [B, nHead, S, headDim] of the positions seen so far (for generation). */
@@ -191,6 +192,14 @@ export class GPT extends Module {
     }
     const loss = F.crossEntropy(logits.reshape([-1, this.config.vocabSize]), targets.reshape([-1]), { ignoreIndex: -1 })
     return { logits, loss }
+  }
+
+  /**
+   * Appends maxNewTokens sampled tokens to idx ([B, T] int32, or one row of ids) using a
+   * key/value cache: {temperature, topK, topP, seed, ...}. See generate() in generate.ts.
+   */
+  generate(idx: Tensor | ArrayLike<number>, maxNewTokens: number, opts: GenerateOptions = {}): Tensor {
+    return generateTokens(this, idx, maxNewTokens, opts)
   }
 
   /** A key/value cache for incremental decoding with this model. */
