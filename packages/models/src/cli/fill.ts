@@ -11,6 +11,9 @@ import { loadRunWeights, type OpenedRun } from '../train/checkpoint.js'
 export const DEFAULT_T5_PROMPT = 'The jury said it did not <extra_id_0> the election was <extra_id_1> by the city.'
 export const DEFAULT_BERT_PROMPT = 'The jury said it did not [MASK]ind that the election was [MASK]onducted [MASK]airly.'
 
+/** Newlines shown as \n, so a fill stays on its line. */
+const oneLine = (s: string) => s.replace(/\n/g, '\\n')
+
 export interface FillOptions {
   prompt?: string
   temperature: number
@@ -29,13 +32,13 @@ export function fillFromCheckpoint(run: OpenedRun, o: FillOptions, write: (s: st
     const model = new T5ForConditionalGeneration(run.meta.model as Partial<T5Config> & { vocabSize: number })
     loadRunWeights(run, model)
     const r = fillSentinels(model, tok, ids, { temperature: o.temperature, seed: o.seed, maxNewTokens: o.tokens })
-    write(`prompt:  ${prompt}\nspans:   ${r.target}\nfilled:  ${r.filled}\n`)
+    write(`prompt:  ${prompt}\nspans:   ${oneLine(r.target)}\nfilled:  ${oneLine(r.filled)}\n`)
     return r.filled
   }
   const prompt = o.prompt ?? DEFAULT_BERT_PROMPT
   const model = new BertForMaskedLM(run.meta.model as Partial<BertConfig> & { vocabSize: number })
   loadRunWeights(run, model)
   const r = fillMasks(model, tok, prompt, { seed: o.seed })
-  write(`prompt:  ${r.masked}\nfilled:  ${r.filled}\n`)
+  write(`prompt:  ${oneLine(r.masked)}\nfilled:  ${oneLine(r.filled)}\n`)
   return r.filled
 }

@@ -19,6 +19,8 @@ const TINY_TRAIN: TrainConfig = {
 }
 
 const millions = (n: number) => `${(n / 1e6).toFixed(2)}M parameters`
+/** One line of text for a demo: newlines shown as \n. */
+const oneLine = (s: string) => s.replace(/\n/g, '\\n')
 
 /** A line of `text` (40 to 120 characters) chosen by seed, for the end-of-run demos. */
 function demoLine(text: string, seed: number): string {
@@ -65,7 +67,7 @@ export const bertObjective: Objective<BertForMaskedLM> = {
   sample(model, tok, text, { seed }) {
     const line = demoLine(text, seed)
     const filled = fillMasks(model, tok, line, { seed })
-    return { title: `masked-LM demo: 15% of the tokens of a training line masked, each [MASK] filled with the most likely token:`, text: `input:  ${filled.masked}\noutput: ${filled.filled}\ntruth:  ${line}` }
+    return { title: `masked-LM demo: 15% of the tokens of a training line masked, each [MASK] filled with the most likely token:`, text: `input:  ${oneLine(filled.masked)}\noutput: ${oneLine(filled.filled)}\ntruth:  ${line}` }
   },
 }
 
@@ -149,7 +151,7 @@ export const t5Objective: Objective<T5ForConditionalGeneration> = {
     const ids = tok.encode(line, { allowSpecial: false })
     const { input } = spanCorrupt(ids, { sentinelIds: s.sentinels, eosId: s.eos, generator: new Generator(seed) })
     const r = fillSentinels(model, tok, input)
-    return { title: 'span-corruption demo: spans of a training line dropped (<extra_id_N>), the spans T5 generates for them (greedy):', text: `input:  ${tok.decode(input.filter((t) => t !== s.eos))}\ntarget: ${r.target}\nfilled: ${r.filled}\ntruth:  ${line}` }
+    return { title: 'span-corruption demo: spans of a training line dropped (<extra_id_N>), the spans T5 generates for them (greedy):', text: `input:  ${oneLine(tok.decode(input.filter((t) => t !== s.eos)))}\ntarget: ${oneLine(r.target)}\nfilled: ${oneLine(r.filled)}\ntruth:  ${line}` }
   },
 }
 
