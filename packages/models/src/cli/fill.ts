@@ -9,7 +9,7 @@ import type { T5Config } from '../t5/config.js'
 import { loadRunWeights, type OpenedRun } from '../train/checkpoint.js'
 
 export const DEFAULT_T5_PROMPT = 'The jury said it did not <extra_id_0> the election was <extra_id_1> by the city.'
-export const DEFAULT_BERT_PROMPT = 'The jury said it did not [MASK]ind that the election was [MASK]onducted [MASK]airly.'
+export const DEFAULT_BERT_PROMPT = 'The jury said it did not [MASK] that the election was [MASK] fairly.'
 
 /** Newlines shown as \n, so a fill stays on its line. */
 const oneLine = (s: string) => s.replace(/\n/g, '\\n')
