@@ -60,6 +60,16 @@ describe.each([['bert', bertObjective, SMALL.bert], ['t5', t5Objective, SMALL.t5
   })
 })
 
+describe('BERT\'s default tokenizer', () => {
+  it('is a byte-level BPE with the BERT special tokens', async () => {
+    const out = join(dir, 'bert-bpe')
+    const r = await trainModel(bertObjective as never, { data, model: SMALL.bert, train: { ...train, steps: 1 }, schedule, out, ui: quietUI(), sampleTokens: 0 })
+    expect(r.tokenizer.type).toBe('bpe')
+    expect(r.tokenizer.special.tokens).toEqual(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'])
+    expect(openRun(out).tokenizer.type).toBe('bpe')
+  })
+})
+
 describe('adjoint finetune --model bert', () => {
   it('turns a BERT checkpoint into a genre classifier evaluated on held-out passages', async () => {
     const out = join(dir, 'bert-pre')
