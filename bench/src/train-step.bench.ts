@@ -127,6 +127,7 @@ const P = 30
 const p0 = performance.now()
 for (let i = 0; i < P; i++) step()
 const profStep = (performance.now() - p0) / P
+const phaseMs = { ...phases } // before the 1-thread steps below add to them
 Object.assign(be, saved as unknown as Partial<Backend>)
 // the fused GELU and attention ops (their loops are JS, not backend kernels): timed alone on the step's shapes
 const micro = (f: () => void, n = 20) => { for (let i = 0; i < 3; i++) f(); const s = performance.now(); for (let i = 0; i < n; i++) f(); return (performance.now() - s) / n }
@@ -173,7 +174,7 @@ const trainPts = losses.filter((_, i) => i % 20 === 19).map(([s], i) => [s, loss
 const svgName = 'gpt-train-loss.svg'
 writeFileSync(join(here, '../../docs', svgName), lineChartSvg([{ name: 'train (mean of 20 steps)', points: trainPts }, { name: 'validation', points: vals }], { title: 'adjoint: reference GPT on the Brown corpus (char-level)', xLabel: 'step', yLabel: 'loss (nats per character)' }))
 const kernelTotal = [...kernelMs.values()].reduce((a, e) => a + e.ms, 0) / P
-const phaseRows = Object.entries(phases).map(([k, ms]) => `| ${k} | ${f1(ms / P)} |`).join('\n')
+const phaseRows = Object.entries(phaseMs).map(([k, ms]) => `| ${k} | ${f1(ms / P)} |`).join('\n')
 const kernelRows = [...kernelMs].sort((a, b) => b[1].ms - a[1].ms).filter(([, e]) => e.ms / P >= 0.05)
   .map(([k, e]) => `| ${k} | ${f1(e.ms / P)} | ${(e.calls / P).toFixed(0)} | ${(100 * e.ms / P / profStep).toFixed(0)}% |`).join('\n')
 const md = `## GPT training step
@@ -188,6 +189,8 @@ Backend: ${info ? `native addon, gemm on ${info.blas}, ${info.isa} kernels` : 'p
 ${torch ? `| PyTorch ${torch.torch} (${torch.steps} steps, ${torch.threads} threads) | ${f1(torch.median_ms)} | ${Math.round(T.batchSize * T.blockSize / torch.median_ms * 1000)} | 1.00x |` : `| PyTorch | - | - | ${torchNote} |`}
 ${!Number.isNaN(adjOne) ? `| adjoint, 1 thread (${ONE} steps) | ${f1(adjOne)} | ${Math.round(T.batchSize * T.blockSize / adjOne * 1000)} | ${Number.isNaN(torchOne) ? '-' : `${(adjOne / torchOne).toFixed(2)}x`} |` : ''}
 ${!Number.isNaN(torchOne) ? `| PyTorch, 1 thread (${ONE} steps) | ${f1(torchOne)} | ${Math.round(T.batchSize * T.blockSize / torchOne * 1000)} | 1.00x |` : ''}
+
+The 1-thread pair is the one to trust on a busy machine: there PyTorch's OpenMP threads lose more than the addon's task pool when the cores are oversubscribed.
 
 Memory (adjoint, RSS): ${f1(rss200)} MB at step 200, ${f1(rssEnd)} MB at step ${STEPS}, peak ${f1(peak)} MB${torch ? ` (PyTorch's peak: ${f1(torch.peak_rss_mb)} MB)` : ''}. The whole run took ${wall.toFixed(0)} s.
 
@@ -204,7 +207,7 @@ ${kernelRows}
 
 Not in the table (JS, outside the backend): the fused GELU forward + backward (table interpolation in TS) costs ${f1(geluMs)} ms per step on its own (4 layers of [12, 64, 512]); the fused attention forward + backward (gemm + softmax kernels, counted above) ${f1(attnMs)} ms. The rest, ${f1(profStep - kernelTotal - geluMs)} ms, is autograd bookkeeping, allocation and GC, AdamW's and clipping's loops, and op dispatch.
 
-What stands between adjoint and PyTorch on this step, from the profile: (1) the gemms, which PyTorch also runs (same FLOPs; the addon's OpenBLAS/own kernels against PyTorch's); (2) work PyTorch does in vectorized C++ and adjoint in JS loops: GELU forward and backward (${f1(geluMs)} ms), AdamW's update and the gradient clipping (${f1((phases.optimizer + phases.clip) / P)} ms, nn's loops over 0.8M parameters), the residual and gradient-accumulation adds; (3) allocation: every op's output is a fresh zero-filled typed array (about 50 MB per step), reclaimed by V8's GC, which costs time and keeps a step or two of garbage in RSS. Moving GELU, AdamW and the elementwise adds into the native addon and reusing buffers across steps in core are the next steps; the gemm calls themselves are already few (the fused linear and attention ops issue ~${Math.round([...kernelMs].filter(([k]) => k.startsWith('gemm')).reduce((a, [, e]) => a + e.calls, 0) / P)} per step).
+What stands between adjoint and PyTorch on this step, from the profile: (1) the gemms, which PyTorch also runs (same FLOPs; the addon's OpenBLAS/own kernels against PyTorch's); (2) work PyTorch does in vectorized C++ and adjoint in JS loops: GELU forward and backward (${f1(geluMs)} ms), AdamW's update and the gradient clipping (${f1((phaseMs.optimizer + phaseMs.clip) / P)} ms, nn's loops over 0.8M parameters), the residual and gradient-accumulation adds; (3) allocation: every op's output is a fresh zero-filled typed array (about 50 MB per step), reclaimed by V8's GC, which costs time and keeps a step or two of garbage in RSS. Moving GELU, AdamW and the elementwise adds into the native addon and reusing buffers across steps in core are the next steps; the gemm calls themselves are already few (the fused linear and attention ops issue ~${Math.round([...kernelMs].filter(([k]) => k.startsWith('gemm')).reduce((a, [, e]) => a + e.calls, 0) / P)} per step).
 
 Memory: the RSS includes ~50 MB for tsx's module loader (a second V8 isolate in a worker thread: a bare \`node\` is ~40 MB, \`node --import tsx\` ~90 MB) and the token ids of the corpus (Int32Array, ${(4 * (trainIds.length + valIds.length) / 2 ** 20).toFixed(0)} MB); what is left is the model and AdamW state (${(16 * model.numParams() / 2 ** 20).toFixed(0)} MB) and the activations and garbage of the current steps.
 
