@@ -11,7 +11,7 @@
 //
 // Both are once-differentiable (gradients of gradients use the composed ops:
 // call useFusedKernels(false)). Other dtypes go through the composed ops.
-import { Tensor, defineFunction, getBackend, type FloatArray } from '@adjoint/core'
+import { Tensor, defineFunction, erfScalar as erf64, getBackend, type FloatArray } from '@adjoint/core'
 
 let fused = true
 
@@ -34,24 +34,6 @@ export function fusedKernelsEnabled(): boolean {
 // cost of evaluating erf/tanh per element. Outside [-6, 6], GELU is x or 0 and
 // its slope 1 or 0 to within 1e-8.
 const LO = -6, HI = 6, PER = 32, N = (HI - LO) * PER
-
-/** erf in float64: its Taylor series below 3, the continued fraction of erfc above. */
-function erf64(x: number): number {
-  const ax = Math.abs(x)
-  if (ax > 6) return x > 0 ? 1 : -1
-  let r: number
-  if (ax < 3) {
-    const x2 = ax * ax
-    let term = ax, sum = ax
-    for (let n = 1; n < 100; n++) { term *= (2 * x2) / (2 * n + 1); sum += term; if (term < 1e-17 * sum) break }
-    r = 1.1283791670955126 * Math.exp(-x2) * sum
-  } else {
-    let f = ax
-    for (let n = 60; n >= 1; n--) f = ax + n / 2 / f
-    r = 1 - Math.exp(-ax * ax) / (1.7724538509055159 * f)
-  }
-  return x < 0 ? -r : r
-}
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI)
 const C = Math.sqrt(2 / Math.PI), K = 0.044715
