@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Generator, getBackend, manualSeed, noGrad, randn, type Backend } from '@adjoint/core'
 import { nativeInfo, setNumThreads } from '@adjoint/native'
-import { CharTokenizer, GPT, PRESETS, asciiChart, fusedCausalAttention, gelu, generate, lineChartSvg, loadBrownText } from '@adjoint/models'
+import { CharTokenizer, GPT, PRESETS, asciiChart, fusedCausalAttention, generate, lineChartSvg, loadBrownText } from '@adjoint/models'
 import { AdamW, WarmupCosineLR, clipGradNorm_, getBatch } from '@adjoint/nn'
 import { machine, writeSection } from './report.js'
 
@@ -129,11 +129,11 @@ for (let i = 0; i < P; i++) step()
 const profStep = (performance.now() - p0) / P
 const phaseMs = { ...phases } // before the 1-thread steps below add to them
 Object.assign(be, saved as unknown as Partial<Backend>)
-// the fused GELU and attention ops (their loops are JS, not backend kernels): timed alone on the step's shapes
+// GELU and the fused attention op: timed alone on the step's shapes
 const micro = (f: () => void, n = 20) => { for (let i = 0; i < 3; i++) f(); const s = performance.now(); for (let i = 0; i < n; i++) f(); return (performance.now() - s) / n }
 const E = ref.model.nEmbd!, L = ref.model.nLayer!
 const hx = randn([T.batchSize, T.blockSize, 4 * E]).requiresGrad_(), hg = randn([T.batchSize, T.blockSize, 4 * E])
-const geluMs = L * micro(() => { gelu(hx).backward(hg) })
+const geluMs = L * micro(() => { hx.gelu().backward(hg) })
 const qkv = randn([T.batchSize, T.blockSize, 3 * E]).requiresGrad_(), ag = randn([T.batchSize, T.blockSize, E])
 const attnMs = L * micro(() => { fusedCausalAttention(qkv, ref.model.nHead!).backward(ag) })
 
@@ -205,7 +205,7 @@ ${phaseRows}
 ${kernelRows}
 | **all backend kernels** | ${f1(kernelTotal)} | | ${(100 * kernelTotal / profStep).toFixed(0)}% |
 
-Not in the table (JS, outside the backend): the fused GELU forward + backward (table interpolation in TS) costs ${f1(geluMs)} ms per step on its own (4 layers of [12, 64, 512]); the fused attention forward + backward (gemm + softmax kernels, counted above) ${f1(attnMs)} ms. The rest, ${f1(profStep - kernelTotal - geluMs)} ms, is autograd bookkeeping, allocation and GC, AdamW's and clipping's loops, and op dispatch.
+Timed alone on the step's shapes: GELU forward + backward (core's gelu / geluBackward kernels, counted above) ${f1(geluMs)} ms per step (4 layers of [12, 64, 512]); the fused attention forward + backward (gemm + softmax kernels, counted above) ${f1(attnMs)} ms. The rest, ${f1(profStep - kernelTotal)} ms, is autograd bookkeeping, allocation and GC, AdamW's and clipping's loops, and op dispatch.
 
 What stands between adjoint and PyTorch on this step, from the profile: (1) the gemms, which PyTorch also runs (same FLOPs; the addon's OpenBLAS/own kernels against PyTorch's); (2) work PyTorch does in vectorized C++ and adjoint in JS loops: GELU forward and backward (${f1(geluMs)} ms), AdamW's update and the gradient clipping (${f1((phaseMs.optimizer + phaseMs.clip) / P)} ms, nn's loops over 0.8M parameters), the residual and gradient-accumulation adds; (3) allocation: every op's output is a fresh zero-filled typed array (about 50 MB per step), reclaimed by V8's GC, which costs time and keeps a step or two of garbage in RSS. Moving GELU, AdamW and the elementwise adds into the native addon and reusing buffers across steps in core are the next steps; the gemm calls themselves are already few (the fused linear and attention ops issue ~${Math.round([...kernelMs].filter(([k]) => k.startsWith('gemm')).reduce((a, [, e]) => a + e.calls, 0) / P)} per step).
 

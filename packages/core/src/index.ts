@@ -14,7 +14,7 @@ export { broadcastShapes, numel, contiguousStrides } from './shape.js'
 export { erf as erfScalar } from './backend/ts/erf.js'
 export {
   getBackend, registerKernels, resetKernels, referenceBackend, backendInfo,
-  type Backend, type FusedKernels, type GemmArgs, type UnaryOp, type BinaryOp, type ReduceOp, type KernelName,
+  type Backend, type FusedKernels, type GeluKernels, type GemmArgs, type UnaryOp, type BinaryOp, type ReduceOp, type KernelName,
 } from './backend/backend.js'
 
 export * from './ops/creation.js'

@@ -87,7 +87,21 @@ export interface FusedKernels {
   crossEntropyBackward(x: FloatArray, target: Int32Array, lse: FloatArray, gLoss: FloatArray, gx: FloatArray, rows: number, cols: number, ignoreIndex: number, labelSmoothing: number): void
 }
 
-export interface Backend extends RowwiseKernels, FusedKernels {
+/**
+ * GELU's forward and backward as kernels of their own (one pass each; the op's
+ * first-order backward uses geluBackward instead of a dozen composed passes).
+ * approximate: the tanh form 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),
+ * else the exact x Phi(x). Contiguous arrays of length n, one float dtype;
+ * float32 results are accurate to ~1e-7 absolute (tables or approximations).
+ */
+export interface GeluKernels {
+  /** y = gelu(x). */
+  gelu(x: FloatArray, y: FloatArray, n: number, approximate: boolean): void
+  /** gx = gy * gelu'(x): exact Phi(x) + x phi(x), or the derivative of the tanh form. */
+  geluBackward(x: FloatArray, gy: FloatArray, gx: FloatArray, n: number, approximate: boolean): void
+}
+
+export interface Backend extends RowwiseKernels, FusedKernels, GeluKernels {
   /**
    * Strided copy of `src` (shape, strides, offset) into `dst` from dstOffset, contiguous
    * unless dstStrides is given (dtype converts on store; bool stores 0/1).

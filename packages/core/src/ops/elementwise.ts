@@ -1,8 +1,9 @@
 // Elementwise ops: unary math, binary arithmetic with broadcasting, comparisons,
 // where/maskedFill/clamp/triu/tril. Each op's backward sits right under its forward.
+import { isGradEnabled } from '../autograd/grad-mode.js'
 import { record, needsGrad } from '../autograd/node.js'
 import { getBackend, type BinaryOp, type UnaryOp } from '../backend/backend.js'
-import { isFloat, promoteTypes, promoteWithScalar, type DType } from '../dtype.js'
+import { isFloat, promoteTypes, promoteWithScalar, type DType, type FloatArray } from '../dtype.js'
 import { DTypeError, ValueError } from '../errors.js'
 import { broadcastShapes, broadcastStrides, shapesEqual } from '../shape.js'
 import { Tensor } from '../tensor.js'
@@ -21,13 +22,39 @@ function unaryForward(op: UnaryOp, x: Tensor): Tensor {
   else if (x.dtype === 'bool' && op !== 'abs') dtype = op === 'neg' ? 'bool' : 'int32'
   if (op === 'neg' && x.dtype === 'bool') throw new DTypeError('neg: negation of a bool tensor is not supported; use logicalNot')
   const out = Tensor.empty(x.shape, dtype)
-  getBackend().unary(op, x.contiguousData(), out.storage.data, out.numel())
+  if (op === 'gelu' || op === 'geluTanh') {
+    // GELU has a kernel pair of its own (backend.gelu / geluBackward)
+    const xd = (x.dtype === dtype ? x : x.to(dtype)).contiguousData() as FloatArray
+    getBackend().gelu(xd, out.storage.data as FloatArray, out.numel(), op === 'geluTanh')
+  } else {
+    getBackend().unary(op, x.contiguousData(), out.storage.data, out.numel())
+  }
   return out
+}
+
+/** gx = g gelu'(x) in one pass of the backend's kernel (first-order backward only: it records no graph). */
+function geluKernelBackward(g: Tensor, x: Tensor, approximate: boolean): Tensor {
+  const gx = Tensor.empty(x.shape, x.dtype)
+  const gd = (g.dtype === x.dtype ? g : g.to(x.dtype)).contiguousData() as FloatArray
+  getBackend().geluBackward(x.contiguousData() as FloatArray, gd, gx.storage.data as FloatArray, gx.numel(), approximate)
+  return gx
 }
 
 type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI)
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI)
+
+// d gelu = Phi(x) + x phi(x), composed of Tensor ops (exported for tests comparing it to the kernel)
+export function geluComposed(g: Tensor, x: Tensor): Tensor {
+  return g.mul(x.mul(Math.SQRT1_2).erf().add(1).mul(0.5).add(x.mul(x.square().mul(-0.5).exp()).mul(INV_SQRT_2PI)))
+}
+
+// d geluTanh = (1 + t)/2 + x/2 (1 - t^2) u', t = tanh u, u = sqrt(2/pi)(x + 0.044715 x^3), composed of Tensor ops
+export function geluTanhComposed(g: Tensor, x: Tensor): Tensor {
+  const t = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh()
+  const du = x.square().mul(3 * 0.044715).add(1).mul(SQRT_2_OVER_PI)
+  return g.mul(t.add(1).mul(0.5).add(x.mul(0.5).mul(t.square().neg().add(1)).mul(du)))
+}
 
 // d out / d x, times g. Written with Tensor ops, so each is differentiable again.
 // The table is total over UnaryOp: a new op without a rule (or an explicit null,
@@ -41,14 +68,11 @@ const unaryRules: Record<UnaryOp, UnaryRule | null> = {
   tanh: (g, _x, y) => g.mul(y.square().neg().add(1)), //      d tanh = 1 - tanh^2
   sigmoid: (g, _x, y) => g.mul(y.mul(y.neg().add(1))), //     d s = s (1 - s)
   relu: (g, x) => g.mul(x.gt(0)), //                          d relu = [x > 0]
-  // d gelu = Phi(x) + x phi(x), Phi(x) = (1 + erf(x/sqrt2))/2, phi(x) = e^{-x^2/2}/sqrt(2 pi)
-  gelu: (g, x) => g.mul(x.mul(Math.SQRT1_2).erf().add(1).mul(0.5).add(x.mul(x.square().mul(-0.5).exp()).mul(INV_SQRT_2PI))),
+  // d gelu = Phi(x) + x phi(x), Phi(x) = (1 + erf(x/sqrt2))/2, phi(x) = e^{-x^2/2}/sqrt(2 pi);
+  // one kernel pass when no graph of the backward is needed, else composed (differentiable again)
+  gelu: (g, x) => isGradEnabled() ? geluComposed(g, x) : geluKernelBackward(g, x, false),
   // u = sqrt(2/pi)(x + 0.044715 x^3), t = tanh u: d = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi)(1 + 3*0.044715 x^2)
-  geluTanh: (g, x) => {
-    const t = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh()
-    const du = x.square().mul(3 * 0.044715).add(1).mul(SQRT_2_OVER_PI)
-    return g.mul(t.add(1).mul(0.5).add(x.mul(0.5).mul(t.square().neg().add(1)).mul(du)))
-  },
+  geluTanh: (g, x) => isGradEnabled() ? geluTanhComposed(g, x) : geluKernelBackward(g, x, true),
   silu: (g, x) => { const s = x.sigmoid(); return g.mul(s.mul(x.mul(s.neg().add(1)).add(1))) }, // d x s(x) = s (1 + x (1 - s))
   sin: (g, x) => g.mul(x.cos()), //                           d sin = cos
   cos: (g, x) => g.mul(x.sin()).neg(), //                     d cos = -sin

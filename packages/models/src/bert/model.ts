@@ -8,15 +8,14 @@
 // keys are HF's BertModel keys as they are, and `bert.` + key inside the heads.
 import { ShapeError, Tensor, ValueError, arange, zeros } from '@adjoint/core'
 import { Dropout, Embedding, F, LayerNorm, Linear, Module, ModuleList, init } from '@adjoint/nn'
-import { gelu } from '../gpt/fused.js'
 import { bertConfig, type BertConfig } from './config.js'
 
 const fmt = (s: readonly number[]) => `[${s.join(',')}]`
 
-/** The activation by HF's name; GELU is the fused float32 kernel shared with GPT (composed ops in float64). */
+/** The activation by HF's name ('gelu_new' is GELU's tanh approximation). */
 export function activation(name: BertConfig['hiddenAct']): (x: Tensor) => Tensor {
-  if (name === 'gelu') return (x) => gelu(x)
-  if (name === 'gelu_new') return (x) => gelu(x, 'geluTanh')
+  if (name === 'gelu') return (x) => x.gelu()
+  if (name === 'gelu_new') return (x) => x.gelu({ approximate: 'tanh' })
   return (x) => x.relu()
 }
 

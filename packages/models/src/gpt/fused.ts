@@ -1,17 +1,16 @@
-// Fused float32 kernels for the GPT's two hot spots, each one autograd node
-// with a hand-written backward (like PyTorch's F.gelu and
-// F.scaled_dot_product_attention), instead of a chain of elementwise ops:
+// Fused float32 kernels for the GPT's hot spots, each one autograd node
+// with a hand-written backward (like PyTorch's F.linear and
+// F.scaled_dot_product_attention), instead of a chain of ops
+// (GELU is core's own op: backend gelu / geluBackward kernels):
 //
-// - gelu: one pass forward, one pass backward (table interpolation, no erf or
-//   tanh per element). Composed of Tensor ops, GELU's backward is about a dozen
-//   full passes over the [B, T, 4E] activations.
+// - linear: the bias folded into the gemm, the weight gradient in W's layout.
 // - causal self-attention on the packed q/k/v projection [B, T, 3E]: the
 //   per-head products are strided gemm calls straight on that layout (no head
 //   transposes copied), softmax and its backward are the backend's row kernels.
 //
 // Both are once-differentiable (gradients of gradients use the composed ops:
 // call useFusedKernels(false)). Other dtypes go through the composed ops.
-import { Tensor, defineFunction, erfScalar as erf64, getBackend, type FloatArray } from '@adjoint/core'
+import { Tensor, defineFunction, getBackend, type FloatArray } from '@adjoint/core'
 
 let fused = true
 
@@ -24,116 +23,6 @@ export function useFusedKernels(on: boolean): boolean {
 
 export function fusedKernelsEnabled(): boolean {
   return fused
-}
-
-// ---------------------------------------------------------------- GELU
-
-// GELU and its derivative are smooth, so a cubic Hermite interpolation over a
-// table (values and slopes at 32 points per unit on [-6, 6], from float64
-// formulas) is accurate to ~5e-8, below float32's resolution, at a third of the
-// cost of evaluating erf/tanh per element. Outside [-6, 6], GELU is x or 0 and
-// its slope 1 or 0 to within 1e-8.
-const LO = -6, HI = 6, PER = 32, N = (HI - LO) * PER
-
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI)
-const C = Math.sqrt(2 / Math.PI), K = 0.044715
-
-/** [f, f', f''] of exact GELU: f = x Phi(x), f' = Phi + x phi, f'' = phi (2 - x^2). */
-function geluExact(x: number): [number, number, number] {
-  const Phi = 0.5 * (1 + erf64(x * Math.SQRT1_2)), phi = Math.exp(-0.5 * x * x) * INV_SQRT_2PI
-  return [x * Phi, Phi + x * phi, phi * (2 - x * x)]
-}
-
-/** [f, f', f''] of GELU's tanh approximation: f = x (1 + tanh u) / 2, u = sqrt(2/pi) (x + 0.044715 x^3). */
-function geluTanhExact(x: number): [number, number, number] {
-  const th = Math.tanh(C * (x + K * x * x * x)), s = 1 - th * th
-  const du = C * (1 + 3 * K * x * x), ddu = 6 * C * K * x
-  return [0.5 * x * (1 + th), 0.5 * (1 + th) + 0.5 * x * s * du, s * du + 0.5 * x * s * (ddu - 2 * th * du * du)]
-}
-
-/** Per interval j, the cubic c0 + c1 t + c2 t^2 + c3 t^3 (t in [0, 1)) through the knots' values and slopes, interleaved. */
-type Cubics = Float64Array
-const tables = new Map<string, { value: Cubics; slope: Cubics }>()
-
-function cubics(f: Float64Array, df: Float64Array): Cubics {
-  const h = 1 / PER, c = new Float64Array(4 * N)
-  for (let j = 0; j < N; j++) {
-    const f0 = f[j], f1 = f[j + 1], d0 = df[j] * h, d1 = df[j + 1] * h
-    c[4 * j] = f0
-    c[4 * j + 1] = d0
-    c[4 * j + 2] = -3 * f0 - 2 * d0 + 3 * f1 - d1
-    c[4 * j + 3] = 2 * f0 + d0 - 2 * f1 + d1
-  }
-  return c
-}
-
-/** The cubic Hermite pieces of GELU (value) and of its derivative (slope), built once per kind. */
-function tablesFor(tanh: boolean): { value: Cubics; slope: Cubics } {
-  const key = tanh ? 'tanh' : 'erf'
-  let t = tables.get(key)
-  if (!t) {
-    const f = new Float64Array(N + 1), d1 = new Float64Array(N + 1), d2 = new Float64Array(N + 1)
-    for (let i = 0; i <= N; i++) [f[i], d1[i], d2[i]] = (tanh ? geluTanhExact : geluExact)(LO + i / PER)
-    t = { value: cubics(f, d1), slope: cubics(d1, d2) }
-    tables.set(key, t)
-  }
-  return t
-}
-
-// y = gelu(x): x above HI, 0 below LO
-function geluForward(x: Float32Array, y: Float32Array, tanh: boolean): void {
-  const c = tablesFor(tanh).value
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]
-    let r: number
-    if (v >= HI) r = v
-    else if (v > LO) {
-      const s = (v - LO) * PER, j = s | 0, t = s - j, o = 4 * j
-      r = c[o] + t * (c[o + 1] + t * (c[o + 2] + t * c[o + 3]))
-    } else r = 0
-    y[i] = r
-  }
-}
-
-// gx = g gelu'(x): the slope is 1 above HI, 0 below LO
-function geluBackward(x: Float32Array, g: Float32Array, gx: Float32Array, tanh: boolean): void {
-  const c = tablesFor(tanh).slope
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]
-    let r: number
-    if (v >= HI) r = g[i]
-    else if (v > LO) {
-      const s = (v - LO) * PER, j = s | 0, t = s - j, o = 4 * j
-      r = g[i] * (c[o] + t * (c[o + 1] + t * (c[o + 2] + t * c[o + 3])))
-    } else r = 0
-    gx[i] = r
-  }
-}
-
-const geluFn = defineFunction({
-  name: 'gelu',
-  onceDifferentiable: true,
-  forward(ctx, x: Tensor, tanh: boolean) {
-    const xc = x.contiguous()
-    const y = Tensor.empty(x.shape, 'float32')
-    geluForward(xc.contiguousData() as Float32Array, y.storage.data as Float32Array, tanh)
-    ctx.saveForBackward(xc)
-    ctx.tanh = tanh
-    return y
-  },
-  backward(ctx, g) {
-    const [x] = ctx.savedTensors
-    const gx = Tensor.empty(x.shape, 'float32')
-    const gd = (g.dtype === 'float32' ? g : g.to('float32')).contiguousData() as Float32Array
-    geluBackward(x.contiguousData() as Float32Array, gd, gx.storage.data as Float32Array, ctx.tanh as boolean)
-    return [gx, null]
-  },
-})
-
-/** GELU, exact ('gelu') or with the tanh approximation ('geluTanh', GPT-2's gelu_new). */
-export function gelu(x: Tensor, kind: 'gelu' | 'geluTanh' = 'gelu'): Tensor {
-  if (!fused || x.dtype !== 'float32') return x.gelu({ approximate: kind === 'geluTanh' ? 'tanh' : 'none' })
-  return geluFn(x, kind === 'geluTanh')
 }
 
 // ---------------------------------------------------------------- linear

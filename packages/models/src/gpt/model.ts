@@ -6,7 +6,7 @@ import { Generator, ShapeError, Tensor, DTypeError, cat, noGrad } from '@adjoint
 import { Dropout, Embedding, F, LayerNorm, Linear, Module, ModuleList, init } from '@adjoint/nn'
 import { gptConfig, type GPTConfig } from './config.js'
 import { generate as generateTokens, type GenerateOptions } from '../generate.js'
-import { fusedCausalAttention, fusedKernelsEnabled, gelu, linear } from './fused.js'
+import { fusedCausalAttention, fusedKernelsEnabled, linear } from './fused.js'
 
 /** Per-layer keys and values [B, nHead, S, headDim] of the positions seen so far (for generation). */
 export class KVCache {
@@ -86,7 +86,7 @@ export class MLP extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const h = gelu(linear(x, this.c_fc.weight, this.c_fc.bias), this.activation)
+    const h = linear(x, this.c_fc.weight, this.c_fc.bias).gelu({ approximate: this.activation === 'geluTanh' ? 'tanh' : 'none' })
     return this.dropout.forward(linear(h, this.c_proj.weight, this.c_proj.bias))
   }
 }

@@ -13,7 +13,6 @@
 // it is listed once. t5HfStateDictToAdjoint drops the aliases.
 import { ShapeError, Tensor, ValueError, linear } from '@adjoint/core'
 import { Dropout, Embedding, F, KVCache, Linear, Module, ModuleList, RMSNorm, init, type StateDict } from '@adjoint/nn'
-import { gelu } from '../gpt/fused.js'
 import { T5Attention } from './attention.js'
 import { t5Config, type T5Config } from './config.js'
 
@@ -37,7 +36,7 @@ export class T5DenseActDense extends Module {
   }
 }
 
-/** wo(dropout(gelu_tanh(wi_0 x) * wi_1 x)) (T5 v1.1; the fused GELU shared with GPT) */
+/** wo(dropout(gelu_tanh(wi_0 x) * wi_1 x)) (T5 v1.1) */
 export class T5DenseGatedActDense extends Module {
   wi_0: Linear
   wi_1: Linear
@@ -53,7 +52,7 @@ export class T5DenseGatedActDense extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return this.wo.forward(this.dropout.forward(gelu(this.wi_0.forward(x), 'geluTanh').mul(this.wi_1.forward(x))))
+    return this.wo.forward(this.dropout.forward(this.wi_0.forward(x).gelu({ approximate: 'tanh' }).mul(this.wi_1.forward(x))))
   }
 }
 

@@ -1,13 +1,15 @@
 // Elementwise kernels. Each op is one scalar expression; a small code generator
 // turns it into its own loop so V8 compiles a tight, monomorphic loop per op.
-import type { TypedArray } from '../../dtype.js'
+import type { FloatArray, TypedArray } from '../../dtype.js'
 import type { BinaryOp, UnaryOp } from '../backend.js'
 import { erf, erfFast } from './erf.js'
+import { geluTable32 } from './gelu.js'
 import { coalesce } from './iterate.js'
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI)
 
 // x is the input element; `erf` is exact for float64 outputs, fast for float32.
+// float32 gelu/geluTanh use gelu.ts's table instead (3-4 ms vs 11-17 ms on 393k elements).
 const unaryExpr: Record<UnaryOp, string> = {
   neg: '-x',
   exp: 'Math.exp(x)',
@@ -81,8 +83,10 @@ const unaryLoops = {} as Record<UnaryOp, UnaryLoop>
 const unaryLoops32 = {} as Record<UnaryOp, UnaryLoop>
 for (const op of Object.keys(unaryExpr) as UnaryOp[]) {
   unaryLoops[op] = compileUnary(unaryExpr[op], erf)
-  unaryLoops32[op] = op === 'gelu' || op === 'erf' ? compileUnary(unaryExpr[op], erfFast) : unaryLoops[op]
+  unaryLoops32[op] = op === 'erf' ? compileUnary(unaryExpr[op], erfFast) : unaryLoops[op]
 }
+unaryLoops32.gelu = (x, out, n) => geluTable32(x as FloatArray, out as FloatArray, n, false)
+unaryLoops32.geluTanh = (x, out, n) => geluTable32(x as FloatArray, out as FloatArray, n, true)
 const binaryLoops = {} as Record<BinaryOp, BinaryLoop>
 for (const op of Object.keys(binaryExpr) as BinaryOp[]) binaryLoops[op] = compileBinary(binaryExpr[op])
 

@@ -2,6 +2,7 @@
 import type { Backend } from '../backend.js'
 import { copy } from './copy.js'
 import { binary, unary } from './elementwise.js'
+import { gelu, geluBackward } from './gelu.js'
 import { gemm } from './gemm.js'
 import { gather, indexAdd, indexSelect, scatterAdd, where } from './indexing.js'
 import { reduce } from './reduce.js'
@@ -9,4 +10,4 @@ import { crossEntropy, crossEntropyBackward } from './loss.js'
 import { layerNorm, layerNormBackward } from './norm.js'
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './rowwise.js'
 
-export const tsBackend: Backend = { copy, unary, binary, reduce, gemm, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward, where, indexSelect, indexAdd, gather, scatterAdd, layerNorm, layerNormBackward, crossEntropy, crossEntropyBackward }
+export const tsBackend: Backend = { copy, unary, binary, reduce, gemm, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward, where, indexSelect, indexAdd, gather, scatterAdd, layerNorm, layerNormBackward, crossEntropy, crossEntropyBackward, gelu, geluBackward }

@@ -1,0 +1,74 @@
+// GELU's backend kernels (gelu, geluBackward) against the composed Tensor-op
+// rule and the float64 formulas, and the op's two backward paths.
+import { describe, expect, it } from 'vitest'
+import { Generator, Tensor, autogradGrad, referenceBackend, registerKernels, resetKernels } from '../src/index.js'
+import { geluComposed, geluTanhComposed } from '../src/ops/elementwise.js'
+
+const gen = new Generator(11)
+const n = 2000
+// normal values times 3, plus the table's edges and beyond
+const xs = [...Array.from({ length: n }, () => gen.normal() * 3), -6, 6, -5.99, 5.99, -7, 7, 0, -20, 20]
+
+function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
+  return worst
+}
+
+describe('geluBackward kernel vs the composed rule', () => {
+  for (const approximate of [false, true]) {
+    for (const dtype of ['float64', 'float32'] as const) {
+      it(`${approximate ? 'tanh' : 'exact'}, ${dtype}`, () => {
+        const x = Tensor.fromArray(Float64Array.from(xs), [xs.length], 'float64')
+        const g = Tensor.fromArray(Float64Array.from(xs, () => gen.normal()), [xs.length], 'float64')
+        const expected = (approximate ? geluTanhComposed : geluComposed)(g, x).contiguousData()
+        const xd = x.to(dtype), gd = g.to(dtype)
+        const gx = Tensor.empty(x.shape, dtype)
+        referenceBackend().geluBackward(xd.contiguousData() as Float64Array, gd.contiguousData() as Float64Array, gx.storage.data as Float64Array, xs.length, approximate)
+        // float32: the inputs rounded to float32 on both sides
+        const ref = dtype === 'float64' ? expected : (approximate ? geluTanhComposed : geluComposed)(gd.double(), xd.double()).contiguousData()
+        expect(maxErr(gx.contiguousData(), ref)).toBeLessThan(dtype === 'float64' ? 1e-14 : 1e-6)
+      })
+    }
+  }
+})
+
+describe('gelu kernel', () => {
+  for (const approximate of [false, true]) {
+    it(`${approximate ? 'tanh' : 'exact'}: float32 (table) within 1e-6 of float64`, () => {
+      const x64 = Float64Array.from(xs, (v) => Math.fround(v))
+      const y64 = new Float64Array(xs.length), y32 = new Float32Array(xs.length)
+      referenceBackend().gelu(x64, y64, xs.length, approximate)
+      referenceBackend().gelu(Float32Array.from(x64), y32, xs.length, approximate)
+      expect(maxErr(y32, y64)).toBeLessThan(1e-6)
+    })
+    it(`${approximate ? 'tanh' : 'exact'}: NaN stays NaN, +-inf give inf and 0 (float32)`, () => {
+      const y = new Float32Array(3)
+      referenceBackend().gelu(Float32Array.of(NaN, Infinity, -Infinity), y, 3, approximate)
+      expect(Number.isNaN(y[0])).toBe(true)
+      expect(y[1]).toBe(Infinity)
+      expect(y[2]).toBe(0)
+    })
+  }
+})
+
+describe('gelu op backward paths', () => {
+  for (const approximate of ['none', 'tanh'] as const) {
+    it(`${approximate}: first order (kernel) equals create-graph (composed)`, () => {
+      const x = Tensor.fromArray(Float64Array.from(xs.slice(0, 200)), [10, 20], 'float64').requiresGrad_()
+      const g = Tensor.fromArray(Float64Array.from({ length: 200 }, () => gen.normal()), [10, 20], 'float64')
+      let calls = 0
+      registerKernels('test', { geluBackward: (...a) => { calls++; referenceBackend().geluBackward(...a) } })
+      try {
+        const [k] = autogradGrad(x.gelu({ approximate }), x, g)
+        expect(calls).toBe(1)
+        const [c] = autogradGrad(x.gelu({ approximate }), x, g, { createGraph: true })
+        expect(calls).toBe(1)
+        expect(c!.requiresGrad).toBe(true)
+        expect(maxErr(k!.contiguousData(), c!.contiguousData())).toBeLessThan(1e-14)
+      } finally {
+        resetKernels(['geluBackward'])
+      }
+    })
+  }
+})
