@@ -34,6 +34,9 @@ export interface NativeAddon {
   layerNormBackward(x: FloatArray, gy: FloatArray, w: FloatArray | null, mean: FloatArray, rstd: FloatArray, gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, rows: number, cols: number): void
   crossEntropy(x: FloatArray, target: Int32Array, loss: FloatArray, lse: FloatArray, rows: number, cols: number, ignoreIndex: number, labelSmoothing: number): void
   crossEntropyBackward(x: FloatArray, target: Int32Array, lse: FloatArray, gLoss: FloatArray, gx: FloatArray, rows: number, cols: number, ignoreIndex: number, labelSmoothing: number): void
+  /** Same contracts as core's Backend.gelu / geluBackward, float32 only (TypeError otherwise). */
+  gelu(x: Float32Array, y: Float32Array, n: number, approximate: boolean): void
+  geluBackward(x: Float32Array, gy: Float32Array, gx: Float32Array, n: number, approximate: boolean): void
   info(): AddonInfo
   /** Threads for the addon's pool and OpenBLAS's (process-wide), 1..256. */
   setNumThreads(n: number): void

@@ -1,5 +1,5 @@
 // @adjoint/native: importing it registers the N-API kernels (gemm, softmax
-// family, layer norm, cross-entropy) into @adjoint/core's backend, like a TF.js backend package. When the
+// family, layer norm, cross-entropy, GELU) into @adjoint/core's backend, like a TF.js backend package. When the
 // addon is not built, fails to load, or ADJOINT_NATIVE=0, nothing is registered
 // and core keeps its pure-TS kernels (nativeInfo() is then null).
 import { referenceBackend, registerKernels } from '@adjoint/core'

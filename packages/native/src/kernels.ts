@@ -1,5 +1,5 @@
 // Adapts core's Backend kernel signatures (gemm, softmax family, layer norm,
-// cross-entropy) to the addon's positional calls.
+// cross-entropy, GELU) to the addon's positional calls.
 // Anything the addon does not do (mixed dtypes, int arrays) or would do slower
 // than TS (tiny gemm, where the N-API boundary dominates) goes to the reference
 // kernel: never a silently different result.
@@ -62,6 +62,15 @@ export function nativeKernels(addon: NativeAddon, reference: () => Backend): Par
     layerNormBackward(x, gy, w, mean, rstd, gx, gw, gb, rows, cols) {
       if (!sameFloat(x, gy, w, mean, rstd, gx, gw, gb)) return reference().layerNormBackward(x, gy, w, mean, rstd, gx, gw, gb, rows, cols)
       addon.layerNormBackward(x, gy, w, mean, rstd, gx, gw, gb, rows, cols)
+    },
+    // GELU: float32 in C++ (vectorised, threaded); float64 stays with the TS kernel
+    gelu(x, y, n, approximate) {
+      if (!(x instanceof Float32Array && y instanceof Float32Array)) return reference().gelu(x, y, n, approximate)
+      addon.gelu(x, y, n, approximate)
+    },
+    geluBackward(x, gy, gx, n, approximate) {
+      if (!(x instanceof Float32Array && gy instanceof Float32Array && gx instanceof Float32Array)) return reference().geluBackward(x, gy, gx, n, approximate)
+      addon.geluBackward(x, gy, gx, n, approximate)
     },
     crossEntropy(x, target, loss, lse, rows, cols, ignoreIndex, labelSmoothing) {
       if (!sameFloat(x, loss, lse)) return reference().crossEntropy(x, target, loss, lse, rows, cols, ignoreIndex, labelSmoothing)

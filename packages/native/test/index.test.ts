@@ -7,7 +7,7 @@ import { nativeAddon, nativeInfo, nativeUnavailableReason, setGemmImpl, setNumTh
 import { nativeKernels } from '../src/kernels.js'
 import { native } from './helpers.js'
 
-const kernelNames = ['gemm', 'softmax', 'logSoftmax', 'softmaxBackward', 'logSoftmaxBackward', 'layerNorm', 'layerNormBackward', 'crossEntropy', 'crossEntropyBackward']
+const kernelNames = ['gemm', 'softmax', 'logSoftmax', 'softmaxBackward', 'logSoftmaxBackward', 'layerNorm', 'layerNormBackward', 'crossEntropy', 'crossEntropyBackward', 'gelu', 'geluBackward']
 
 function maxDiff(a: Tensor, b: Tensor): number {
   const x = a.contiguous().storage.data, y = b.contiguous().storage.data

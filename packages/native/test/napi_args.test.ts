@@ -76,6 +76,8 @@ const signatures: [string, fc.Arbitrary<Junk>[]][] = [
   ['layerNormBackward', [A, A, A, A, A, A, A, A, N, N]],
   ['crossEntropy', [A, A, A, A, N, N, N, N]],
   ['crossEntropyBackward', [A, A, A, A, A, N, N, N, N]],
+  ['gelu', [A, A, N, N]],
+  ['geluBackward', [A, A, A, N, N]],
   ['setNumThreads', [N]],
   ['setIsa', [A]],
   ['setGemmImpl', [A]],

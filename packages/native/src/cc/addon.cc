@@ -196,6 +196,51 @@ napi_value RowBackward(napi_env env, napi_callback_info info) {
   });
 }
 
+bool get_bool(const Args& A, size_t i, const char* name) {
+  bool b = false;
+  if (napi_get_value_bool(A.env(), A.at(i), &b) != napi_ok) A.type_error(std::string(name) + " must be a boolean");
+  return b;
+}
+
+// gelu(x, y, n, approximate): float32 only (core's TS kernel does float64)
+napi_value Gelu(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "gelu", 4, 4);
+    const ArrayView x = A.array(0, "x", kF32);
+    const ArrayView y = A.array(1, "y", kF32);
+    const int64_t n = A.integer(2, "n", 0, kMaxIndex);
+    const bool tanh = get_bool(A, 3, "approximate");
+    const Span s = span_of(0, {{n, 1}});
+    auto what = [&] { return "n=" + std::to_string(n); };
+    A.check_span(x, s, what);
+    A.check_span(y, s, what);
+    A.check_no_overlap(y, s, x, s, true);
+    gelu_f32((const float*)x.data, (float*)y.data, n, tanh);
+    return undefined(env);
+  });
+}
+
+// geluBackward(x, gy, gx, n, approximate): float32 only
+napi_value GeluBackward(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "geluBackward", 5, 5);
+    const ArrayView x = A.array(0, "x", kF32);
+    const ArrayView gy = A.array(1, "gy", kF32);
+    const ArrayView gx = A.array(2, "gx", kF32);
+    const int64_t n = A.integer(3, "n", 0, kMaxIndex);
+    const bool tanh = get_bool(A, 4, "approximate");
+    const Span s = span_of(0, {{n, 1}});
+    auto what = [&] { return "n=" + std::to_string(n); };
+    A.check_span(x, s, what);
+    A.check_span(gy, s, what);
+    A.check_span(gx, s, what);
+    A.check_no_overlap(gx, s, x, s, true);
+    A.check_no_overlap(gx, s, gy, s, true);
+    gelu_backward_f32((const float*)x.data, (const float*)gy.data, (float*)gx.data, n, tanh);
+    return undefined(env);
+  });
+}
+
 // Span of a contiguous run of `n` elements from index 0.
 Span flat(int64_t n) { return span_of(0, {{n, 1}}); }
 
@@ -551,6 +596,8 @@ NAPI_MODULE_INIT() {
       {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"crossEntropyBackward", nullptr, CrossEntropyBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"geluBackward", nullptr, GeluBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

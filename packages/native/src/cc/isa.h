@@ -54,11 +54,19 @@ struct RowKernels {
                                  int64_t cols, int32_t ignore, double smoothing);
 };
 
+// Elementwise float32 GELU over n contiguous elements (core's Backend gelu /
+// geluBackward); tanh: the tanh approximation. gx may be gy or x (in place).
+struct GeluKernels {
+  void (*forward)(const float* x, float* y, int64_t n, bool tanh);
+  void (*backward)(const float* x, const float* gy, float* gx, int64_t n, bool tanh);
+};
+
 struct IsaTable {
   const char* name;
   GemmKernel<float> sgemm;
   GemmKernel<double> dgemm;
   RowKernels<float> rows_f32;
+  GeluKernels gelu_f32;
 };
 
 // Defined by the isa_*.cc files that are compiled for this target.

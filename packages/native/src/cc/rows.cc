@@ -129,6 +129,30 @@ void cross_entropy_backward(const T* x, const int32_t* t, const T* lse, const T*
   });
 }
 
+// Elementwise work as [chunks, kChunk] rows for the row splitter.
+constexpr int64_t kChunk = 4096;
+
+template <class F>
+void split_elements(int64_t n, F&& fn) {
+  if (n <= 0) return;
+  const int64_t rows = (n + kChunk - 1) / kChunk;
+  ParallelLock lock;
+  split_rows(plan_threads(lock, rows, kChunk), rows, [&](int64_t, int64_t r0, int64_t r1) {
+    const int64_t i0 = r0 * kChunk, i1 = std::min(r1 * kChunk, n);
+    fn(i0, i1 - i0);
+  });
+}
+
+void gelu_f32(const float* x, float* y, int64_t n, bool tanh) {
+  const GeluKernels& K = isa().gelu_f32;
+  split_elements(n, [&](int64_t i, int64_t m) { K.forward(x + i, y + i, m, tanh); });
+}
+
+void gelu_backward_f32(const float* x, const float* gy, float* gx, int64_t n, bool tanh) {
+  const GeluKernels& K = isa().gelu_f32;
+  split_elements(n, [&](int64_t i, int64_t m) { K.backward(x + i, gy + i, gx + i, m, tanh); });
+}
+
 #define ADJ_INSTANTIATE(T)                                                                                     \
   template void row_op<T>(RowOp, const T*, const T*, T*, int64_t, int64_t);                                   \
   template void layer_norm<T>(const T*, const T*, const T*, T*, T*, T*, int64_t, int64_t, double);            \

@@ -27,6 +27,10 @@ template <class T>
 void cross_entropy_backward(const T* x, const int32_t* t, const T* lse, const T* gloss, T* gx, int64_t rows,
                             int64_t cols, int32_t ignore, double smoothing);
 
+// GELU over n contiguous float32 elements (split over threads when large).
+void gelu_f32(const float* x, float* y, int64_t n, bool tanh);
+void gelu_backward_f32(const float* x, const float* gy, float* gx, int64_t n, bool tanh);
+
 // Inputs with at least this many elements are split over threads.
 int64_t& rows_parallel_min_elements();
 // softmax outputs of at least this many bytes are written with non-temporal stores.

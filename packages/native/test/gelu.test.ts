@@ -1,0 +1,109 @@
+// The addon's float32 GELU kernels (kernels.inl, rows.cc) against core's TS
+// reference (float64 formulas on the same float32 inputs), on every kernel set
+// this CPU runs, with vector-loop tails, special values, threads and bad arguments.
+import { getBackend, manualSeed, randn, referenceBackend } from '@adjoint/core'
+import { afterAll, describe, expect, it } from 'vitest'
+import '../src/index.js'
+import { native, rng, withTuning } from './helpers.js'
+
+const ref = referenceBackend()
+const isas = native ? native.info().isas : []
+const original = native?.info()
+afterAll(() => {
+  if (!native || !original) return
+  native.setIsa(original.isa)
+  native.setNumThreads(original.threads)
+})
+
+const lengths = [0, 1, 3, 7, 8, 9, 15, 16, 17, 33, 1031]
+const specials = [NaN, Infinity, -Infinity, 0, -0, 6, -6, 19.9, -19.9, 25, -25, 1e30, -1e30, 3e-39]
+
+function inputs(n: number, seed: number): Float32Array {
+  const r = rng(seed)
+  const x = new Float32Array(n)
+  for (let i = 0; i < n; i++) x[i] = i < specials.length && n > 100 ? specials[i]! : (r() * 2 - 1) * 12
+  return x
+}
+
+/** '' or the first element where got and want differ by more than atol + rtol |want| (NaN/inf must match). */
+function close(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number): string {
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!, w = want[i]!
+    if (Number.isNaN(w) ? Number.isNaN(g) : !Number.isFinite(w) ? g === w : Math.abs(g - w) <= atol + rtol * Math.abs(w)) continue
+    return `[${i}] got ${g}, want ${w}`
+  }
+  return ''
+}
+
+describe.each(isas)('gelu kernels on isa %s', (isa) => {
+  for (const approximate of [false, true]) {
+    it.runIf(native)(`${approximate ? 'tanh' : 'exact'}: forward and backward match the float64 TS kernels`, () => {
+      native!.setIsa(isa)
+      for (const n of lengths) {
+        const x = inputs(n, n + 1), gy = inputs(n, n + 2).map((v) => (Number.isFinite(v) ? v / 12 : 0.5))
+        const x64 = Float64Array.from(x), gy64 = Float64Array.from(gy)
+        const y = new Float32Array(n), want = new Float64Array(n)
+        native!.gelu(x, y, n, approximate)
+        ref.gelu(x64, want, n, approximate)
+        // float64 reference: x Phi(x) -> NaN at -inf (0 * inf); the kernel gives 0 there, as torch's limit
+        for (let i = 0; i < n; i++) if (x[i] === -Infinity) want[i] = 0
+        expect(close(y, want, 2e-7, 2e-6), `gelu n=${n}`).toBe('')
+        const gx = new Float32Array(n), gwant = new Float64Array(n)
+        native!.geluBackward(x, gy, gx, n, approximate)
+        ref.geluBackward(x64, gy64, gwant, n, approximate)
+        for (let i = 0; i < n; i++) if (x[i] === Infinity || x[i] === -Infinity || Math.abs(x[i]!) > 1e10) gwant[i] = x[i]! > 0 ? gy[i]! : 0
+        expect(close(gx, gwant, 2e-7, 2e-6), `geluBackward n=${n}`).toBe('')
+        // in place: y may be x, gx may be gy
+        const xi = x.slice()
+        native!.gelu(xi, xi, n, approximate)
+        expect([...xi]).toEqual([...y])
+        const gi = gy.slice()
+        native!.geluBackward(x, gi, gi, n, approximate)
+        expect([...gi]).toEqual([...gx])
+      }
+      native!.setIsa(original!.isa)
+    })
+  }
+})
+
+describe('gelu kernels: threads and arguments', () => {
+  it.runIf(native)('split over threads gives bitwise the same results as one thread', () => {
+    const n = 300_001, x = inputs(n, 5), gy = inputs(n, 6)
+    const run = () => {
+      const y = new Float32Array(n), gx = new Float32Array(n)
+      native!.gelu(x, y, n, false)
+      native!.geluBackward(x, gy, gx, n, true)
+      return [y, gx]
+    }
+    native!.setNumThreads(1)
+    const one = run()
+    native!.setNumThreads(3)
+    const three = withTuning({ rowsParallelMinElements: 1000 }, run)
+    native!.setNumThreads(original!.threads)
+    expect(Buffer.from(three[0]!.buffer).equals(Buffer.from(one[0]!.buffer))).toBe(true)
+    expect(Buffer.from(three[1]!.buffer).equals(Buffer.from(one[1]!.buffer))).toBe(true)
+  })
+
+  it.runIf(native)('rejects float64, short arrays, overlap and a non-boolean flag', () => {
+    const x = new Float32Array(8)
+    expect(() => native!.gelu(new Float64Array(8) as never, x, 8, false)).toThrow(TypeError)
+    expect(() => native!.gelu(x, new Float32Array(4), 8, false)).toThrow(/^gelu: y \(Float32Array of length 4\) is too short/)
+    expect(() => native!.gelu(x.subarray(0, 4), x.subarray(1, 5), 4, false)).toThrow(/^gelu: output y overlaps input x/)
+    expect(() => native!.gelu(x, x, 8, 1 as never)).toThrow(/^gelu: approximate must be a boolean/)
+    expect(() => native!.geluBackward(x, x, x, -1, false)).toThrow(RangeError)
+    expect(() => native!.geluBackward(x, x, x.subarray(1), 7, false)).toThrow(/^geluBackward: output gx overlaps input x/)
+  })
+
+  it.runIf(native)('registered: float32 tensors use the addon, float64 the TS kernel, both match', () => {
+    manualSeed(3)
+    for (const dtype of ['float32', 'float64'] as const) {
+      const x = randn([12, 64, 33], { dtype }).mul(3).detach().requiresGrad_()
+      const g = randn([12, 64, 33], { dtype })
+      x.gelu().backward(g)
+      const x64 = Float64Array.from(x.contiguousData()), want = new Float64Array(x64.length)
+      ref.geluBackward(x64, Float64Array.from(g.contiguousData()), want, x64.length, false)
+      expect(close(x.grad!.contiguousData(), want, dtype === 'float32' ? 2e-6 : 1e-14, 1e-5)).toBe('')
+    }
+    expect(getBackend().gelu).not.toBe(ref.gelu)
+  })
+})
