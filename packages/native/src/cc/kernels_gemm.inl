@@ -1,0 +1,165 @@
+// Part of kernels.inl (included there, inside each isa_*.cc's anonymous namespace).
+// ---------------------------------------------------------------------------
+// GEMM: BLIS-style loops around a register-blocked MR x NR micro-kernel.
+//   for jc (NC columns of B and C)        B panel kc x nc packed: lives in L3/L2
+//     for pc (KC of the k dimension)
+//       for ic (MC rows of A and C)       A block mc x kc packed: lives in L2
+//         for jr (NR) for ir (MR)         micro-kernel: C tile in registers,
+//                                         B micro-panel (kc x NR) in L1
+// Packing reads A and B through arbitrary strides, so transposed views cost
+// nothing beyond the packing every block needs anyway.
+
+template <class T, int MR, int NV>
+struct Tile {
+  typedef typename Vec<T>::V V;
+  typedef typename Vec<T>::U U;
+  static constexpr int L = sizeof(V) / sizeof(T);
+  static constexpr int NR = NV * L;
+
+  // C[0:mr, 0:nr] = alpha * Ap @ Bp (+ C when acc). Ap is kc x MR, Bp is kc x NR.
+  static void micro(int64_t kc, const T* __restrict ap, const T* __restrict bp, T* __restrict c,
+                    int64_t rsc, T alpha, bool acc, int mr, int nr) {
+    // C's rows are far apart (and often not cached): start fetching them now,
+    // so that the update at the end does not wait on memory.
+    for (int i = 0; i < mr; ++i) {
+      __builtin_prefetch(c + i * rsc, 1, 3);
+      __builtin_prefetch(c + i * rsc + nr - 1, 1, 3);
+    }
+    V s[MR][NV];
+    for (int i = 0; i < MR; ++i)
+      for (int v = 0; v < NV; ++v) s[i][v] = V{};
+    for (int64_t p = 0; p < kc; ++p) {
+      V bv[NV];
+      for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
+      for (int i = 0; i < MR; ++i) {
+        const T a = ap[i];
+        for (int v = 0; v < NV; ++v) s[i][v] += a * bv[v];
+      }
+      ap += MR;
+      bp += NR;
+    }
+    if (mr == MR && nr == NR) {
+      if (acc) {
+        for (int i = 0; i < MR; ++i)
+          for (int v = 0; v < NV; ++v) {
+            U* cp = (U*)(c + i * rsc + v * L);
+            *cp = alpha * s[i][v] + *cp;
+          }
+      } else {
+        for (int i = 0; i < MR; ++i)
+          for (int v = 0; v < NV; ++v) *(U*)(c + i * rsc + v * L) = alpha * s[i][v];
+      }
+      return;
+    }
+    T tmp[MR * NR] __attribute__((aligned(64)));
+    for (int i = 0; i < MR; ++i)
+      for (int v = 0; v < NV; ++v) *(U*)(tmp + i * NR + v * L) = s[i][v];
+    for (int i = 0; i < mr; ++i) {
+      T* ci = c + i * rsc;
+      const T* ti = tmp + i * NR;
+      if (acc)
+        for (int j = 0; j < nr; ++j) ci[j] = alpha * ti[j] + ci[j];
+      else
+        for (int j = 0; j < nr; ++j) ci[j] = alpha * ti[j];
+    }
+  }
+
+  // Ap: ceil(mc / MR) strips of kc x MR (p-major), rows past mc zero.
+  static void pack_a(int64_t mc, int64_t kc, const T* a, int64_t rsa, int64_t csa, T* __restrict ap) {
+    for (int64_t i0 = 0; i0 < mc; i0 += MR, ap += MR * kc) {
+      const T* src = a + i0 * rsa;
+      const int mr = (int)imin(MR, mc - i0);
+      if (mr == MR && csa == 1) {
+        for (int64_t p = 0; p < kc; ++p)
+          for (int i = 0; i < MR; ++i) ap[p * MR + i] = src[i * rsa + p];
+      } else if (mr == MR && rsa == 1) {
+        for (int64_t p = 0; p < kc; ++p)
+          for (int i = 0; i < MR; ++i) ap[p * MR + i] = src[p * csa + i];
+      } else {
+        for (int64_t p = 0; p < kc; ++p) {
+          for (int i = 0; i < mr; ++i) ap[p * MR + i] = src[i * rsa + p * csa];
+          for (int i = mr; i < MR; ++i) ap[p * MR + i] = T(0);
+        }
+      }
+    }
+  }
+
+  // Bp: ceil(nc / NR) strips of kc x NR (p-major), columns past nc zero.
+  static void pack_b(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* __restrict bp) {
+    for (int64_t j0 = 0; j0 < nc; j0 += NR, bp += NR * kc) {
+      const T* src = b + j0 * csb;
+      const int nr = (int)imin(NR, nc - j0);
+      if (nr == NR && csb == 1) {
+        for (int64_t p = 0; p < kc; ++p)
+          for (int v = 0; v < NV; ++v) *(U*)(bp + p * NR + v * L) = *(const U*)(src + p * rsb + v * L);
+      } else if (nr == NR && rsb == 1) {
+        for (int j = 0; j < NR; ++j)
+          for (int64_t p = 0; p < kc; ++p) bp[p * NR + j] = src[j * csb + p];
+      } else {
+        for (int64_t p = 0; p < kc; ++p) {
+          for (int j = 0; j < nr; ++j) bp[p * NR + j] = src[j * csb + p * rsb];
+          for (int j = nr; j < NR; ++j) bp[p * NR + j] = T(0);
+        }
+      }
+    }
+  }
+};
+
+template <class T, int MR, int NV, int MC, int KC, int NC>
+struct Gemm {
+  typedef Tile<T, MR, NV> TT;
+  static constexpr int NR = TT::NR;
+  static constexpr int64_t ALIGN = 64 / sizeof(T);
+  static_assert(MC % MR == 0, "MC must be a multiple of MR");
+  static_assert(NC % NR == 0, "NC must be a multiple of NR");
+
+  static size_t workspace(int64_t m, int64_t n, int64_t k) {
+    if (m <= 0 || n <= 0 || k <= 0) return 0;
+    const int64_t kc = balanced_block(k, KC, 1);
+    const int64_t mc = round_up(balanced_block(m, MC, MR), MR);
+    const int64_t nc = round_up(imin(NC, n), NR);
+    return (size_t)(round_up(mc * kc, ALIGN) + nc * kc);
+  }
+
+  static void pack_b(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* bp) {
+    TT::pack_b(kc, nc, b, rsb, csb, bp);
+  }
+
+  static void macro(int64_t m, int64_t nc, int64_t kc, T alpha, const T* a, int64_t rsa, int64_t csa, const T* bp,
+                    T* c, int64_t rsc, bool acc, T* ap) {
+    const int64_t MCb = balanced_block(m, MC, MR);
+    for (int64_t ic = 0; ic < m; ic += MCb) {
+      const int64_t mc = imin(MCb, m - ic);
+      TT::pack_a(mc, kc, a + ic * rsa, rsa, csa, ap);
+      for (int64_t jr = 0; jr < nc; jr += NR) {
+        const int nr = (int)imin(NR, nc - jr);
+        for (int64_t ir = 0; ir < mc; ir += MR) {
+          TT::micro(kc, ap + ir * kc, bp + jr * kc, c + (ic + ir) * rsc + jr, rsc, alpha, acc, (int)imin(MR, mc - ir),
+                    nr);
+        }
+      }
+    }
+  }
+
+  static void run(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int64_t csa,
+                  const T* b, int64_t rsb, int64_t csb, T* c, int64_t rsc, bool beta1, T* ws) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+      if (!beta1)
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) c[i * rsc + j] = T(0);
+      return;
+    }
+    const int64_t KCb = balanced_block(k, KC, 1);
+    T* ap = ws;
+    T* bp = ws + round_up(round_up(balanced_block(m, MC, MR), MR) * KCb, ALIGN);
+    for (int64_t jc = 0; jc < n; jc += NC) {
+      const int64_t nc = imin(NC, n - jc);
+      for (int64_t pc = 0; pc < k; pc += KCb) {
+        const int64_t kc = imin(KCb, k - pc);
+        TT::pack_b(kc, nc, b + pc * rsb + jc * csb, rsb, csb, bp);
+        macro(m, nc, kc, alpha, a + pc * csa, rsa, csa, bp, c + jc, rsc, beta1 || pc > 0, ap);
+      }
+    }
+  }
+};
