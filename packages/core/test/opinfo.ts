@@ -2,7 +2,7 @@
 // differentiable op with a generator of random float64 inputs (random shapes,
 // broadcasting, dims, keepdim, non-contiguous views) and the call to check.
 import fc from 'fast-check'
-import { type Tensor, tensor, cat, stack, where, embedding } from '../src/index.js'
+import { type Tensor, tensor, cat, stack, where, embedding, linear } from '../src/index.js'
 import { broadcastShapesArb, shapeArb, tensorArb } from '../src/testing/index.js'
 
 export interface OpInfo {
@@ -133,6 +133,17 @@ export const opInfos: OpInfo[] = [
     inputs: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
       .chain(([b, i, o]) => fc.tuple(f64([2, b, i]), f64([o, i]), f64([o]))),
     fn: (x, w, b) => x.matmul(w.t()).add(b),
+  },
+  {
+    name: 'linear(op)',
+    inputs: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.constantFrom([], [2], [2, 1]))
+      .chain(([b, i, o, lead]) => fc.tuple(f64([...lead, b, i]), f64([o, i]), f64([o]))),
+    fn: (x, w, b) => linear(x, w, b),
+  },
+  {
+    name: 'linear(op, no bias)',
+    inputs: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })).chain(([b, i, o]) => fc.tuple(f64([b, i]), f64([o, i]))),
+    fn: (x, w) => linear(x, w),
   },
   { name: 'reshape', inputs: atLeast2d.chain((s) => f64(s)).map((x) => [x]), fn: (x) => x.reshape([-1]).reshape([x.shape[0], -1]) },
   { name: 'permute', inputs: shapeArb({ minDims: 3, maxDims: 3, maxSize: 3 }).chain((s) => f64(s)).map((x) => [x]), fn: (x) => x.permute([2, 0, 1]).mul(x.permute([2, 0, 1])) },

@@ -11,7 +11,7 @@ export { gptConfig, countParameters, GPT2_DEFAULTS, type GPTConfig } from './gpt
 export { GPT, GPTBackbone, Block, MLP, CausalSelfAttention, KVCache, initGPTWeights, type GPTOutput, type GPTForwardOptions, type GPTInitOptions } from './gpt/model.js'
 export { GPTForSequenceClassification, type ClassifierOptions, type ClassifierOutput } from './gpt/classifier.js'
 export { toHuggingFaceGPT2, fromHuggingFaceGPT2, inferGPTConfig, isConv1DWeight } from './gpt/hf.js'
-export { useFusedKernels, fusedKernelsEnabled, linear, fusedCausalAttention } from './gpt/fused.js'
+export { useFusedKernels, fusedKernelsEnabled, fusedCausalAttention } from './gpt/fused.js'
 export { generate, sampleLogits, type GenerateOptions, type SampleOptions } from './generate.js'
 export { PRESETS, checkTrainConfig, isPresetName, type TrainConfig, type PresetName, type Preset } from './train/config.js'
 export { runLoop, optimizerStep, type LoopOptions, type LoopResult, type StepResult, type CheckpointReason } from './train/loop.js'

@@ -69,12 +69,45 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return bmm(a, b)
 }
 
-/** y = x W^T + b, W of shape [out, in] (PyTorch's layout). */
+/**
+ * y = x W^T + b, W of shape [out, in] (PyTorch's layout), as one node: the bias is
+ * written into y first and the product accumulated onto it (gemm with beta = 1),
+ * and the weight's gradient is computed directly in W's [out, in] layout.
+ */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   assertTensor('linear', x)
   assertTensor('linear', weight, 'weight')
   if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`)
-  if (x.shape[x.ndim - 1] !== weight.shape[1]) throw new ShapeError(`linear: input of shape ${fmtShape(x.shape)} does not match weight ${fmtShape(weight.shape)} (${x.shape[x.ndim - 1]} != ${weight.shape[1]})`)
-  const y = matmul(x, weight.transpose(0, 1))
-  return bias ? y.add(bias) : y
+  const [outF, inF] = weight.shape
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) throw new ShapeError(`linear: input of shape ${fmtShape(x.shape)} does not match weight ${fmtShape(weight.shape)} (${x.shape[x.ndim - 1]} != ${inF})`)
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) throw new ShapeError(`linear: bias must have shape [${outF}], got ${fmtShape(bias.shape)}`)
+  const dtype = [x, weight, ...(bias ? [bias] : [])].reduce((d, t) => promoteTypes(d, t.dtype), x.dtype)
+  if (!isFloat(dtype)) throw new DTypeError(`linear: expected floating-point tensors, got ${x.dtype} and ${weight.dtype}`)
+  const xc = (x.dtype === dtype ? x : x.to(dtype)).detach().contiguous()
+  const w = weight.dtype === dtype ? weight.detach() : weight.detach().to(dtype)
+  const rows = xc.numel() / Math.max(inF, 1)
+  const out = Tensor.empty([...x.shape.slice(0, -1), outF], dtype)
+  const yd = out.storage.data as FloatArray
+  if (bias) {
+    const bd = bias.contiguousData()
+    for (let r = 0; r < rows; r++) yd.set(bd, r * outF)
+  }
+  getBackend().gemm({
+    batch: 1, m: rows, n: outF, k: inF, alpha: 1, beta: bias ? 1 : 0,
+    a: xc.storage.data as FloatArray, aOffset: xc.offset, aBatchStride: 0, aRowStride: inF, aColStride: 1,
+    b: w.storage.data as FloatArray, bOffset: w.offset, bBatchStride: 0, bRowStride: w.strides[1], bColStride: w.strides[0],
+    c: yd, cOffset: 0, cBatchStride: 0, cRowStride: outF,
+  })
+  if (needsGrad(x, weight, bias)) {
+    // d(x W^T + b) = (g W, g^T x in W's layout, g summed over the rows)
+    record('linear', out, [x, weight, bias], (g) => {
+      const g2 = g.reshape([-1, outF])
+      return [
+        x.requiresGrad ? g.matmul(weight) : null,
+        weight.requiresGrad ? g2.t().matmul(x.reshape([-1, inF])) : null,
+        bias?.requiresGrad ? g2.sum(0) : null,
+      ]
+    }, [x, weight])
+  }
+  return out
 }

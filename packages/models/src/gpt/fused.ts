@@ -1,14 +1,12 @@
-// Fused float32 kernels for the GPT's hot spots, each one autograd node
-// with a hand-written backward (like PyTorch's F.linear and
-// F.scaled_dot_product_attention), instead of a chain of ops
-// (GELU is core's own op: backend gelu / geluBackward kernels):
+// A fused float32 kernel for the GPT's attention, one autograd node with a
+// hand-written backward (like PyTorch's F.scaled_dot_product_attention), instead
+// of a chain of ops (GELU and linear are core's own single-node ops):
 //
-// - linear: the bias folded into the gemm, the weight gradient in W's layout.
 // - causal self-attention on the packed q/k/v projection [B, T, 3E]: the
 //   per-head products are strided gemm calls straight on that layout (no head
 //   transposes copied), softmax and its backward are the backend's row kernels.
 //
-// Both are once-differentiable (gradients of gradients use the composed ops:
+// It is once-differentiable (gradients of gradients use the composed ops:
 // call useFusedKernels(false)). Other dtypes go through the composed ops.
 import { Tensor, defineFunction, getBackend, type FloatArray } from '@adjoint/core'
 
@@ -23,70 +21,6 @@ export function useFusedKernels(on: boolean): boolean {
 
 export function fusedKernelsEnabled(): boolean {
   return fused
-}
-
-// ---------------------------------------------------------------- linear
-
-const linearFn = defineFunction({
-  name: 'linear',
-  onceDifferentiable: true,
-  forward(ctx, x: Tensor, w: Tensor, b: Tensor | null) {
-    const xc = x.contiguous()
-    const [out, inF] = w.shape
-    const rows = xc.numel() / inF
-    const y = Tensor.empty([...x.shape.slice(0, -1), out], 'float32')
-    const yd = y.storage.data as Float32Array
-    // y = bias rows, then y += x W^T (one gemm with beta = 1): no separate broadcast add
-    if (b) {
-      const bd = b.contiguousData() as Float32Array
-      for (let r = 0; r < rows; r++) yd.set(bd, r * out)
-    }
-    const wd = w.contiguousData() as Float32Array
-    getBackend().gemm({
-      batch: 1, m: rows, n: out, k: inF, alpha: 1, beta: b ? 1 : 0,
-      a: xc.contiguousData() as Float32Array, aOffset: 0, aBatchStride: 0, aRowStride: inF, aColStride: 1,
-      b: wd, bOffset: 0, bBatchStride: 0, bRowStride: 1, bColStride: inF,
-      c: yd, cOffset: 0, cBatchStride: 0, cRowStride: out,
-    })
-    ctx.saveForBackward(xc, w)
-    ctx.hasBias = b !== null
-    return y
-  },
-  backward(ctx, g) {
-    const [x, w] = ctx.savedTensors
-    const [out, inF] = w.shape
-    const rows = x.numel() / inF
-    const gd = (g.dtype === 'float32' ? g : g.to('float32')).contiguousData() as Float32Array
-    const xd = x.contiguousData() as Float32Array, wd = w.contiguousData() as Float32Array
-    const gemm = getBackend().gemm
-    let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null
-    if (ctx.needsInputGrad[0]) {
-      // dx = g W
-      gx = Tensor.empty(x.shape, 'float32')
-      gemm({ batch: 1, m: rows, n: inF, k: out, alpha: 1, beta: 0, a: gd, aOffset: 0, aBatchStride: 0, aRowStride: out, aColStride: 1, b: wd, bOffset: 0, bBatchStride: 0, bRowStride: inF, bColStride: 1, c: gx.storage.data as Float32Array, cOffset: 0, cBatchStride: 0, cRowStride: inF })
-    }
-    if (ctx.needsInputGrad[1]) {
-      // dW = g^T x, straight in W's [out, in] layout
-      gw = Tensor.empty([out, inF], 'float32')
-      gemm({ batch: 1, m: out, n: inF, k: rows, alpha: 1, beta: 0, a: gd, aOffset: 0, aBatchStride: 0, aRowStride: 1, aColStride: out, b: xd, bOffset: 0, bBatchStride: 0, bRowStride: inF, bColStride: 1, c: gw.storage.data as Float32Array, cOffset: 0, cBatchStride: 0, cRowStride: inF })
-    }
-    if (ctx.hasBias && ctx.needsInputGrad[2]) {
-      // db = column sums of g (float64 accumulation)
-      const acc = new Float64Array(out)
-      for (let r = 0, base = 0; r < rows; r++, base += out) for (let j = 0; j < out; j++) acc[j] += gd[base + j]
-      gb = Tensor.empty([out], 'float32')
-      ;(gb.storage.data as Float32Array).set(acc)
-    }
-    return [gx, gw, gb]
-  },
-})
-
-/** y = x W^T + b (W [out, in]) as one node: bias folded into the gemm, the weight gradient computed in W's layout. */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-  if (!fused || x.dtype !== 'float32' || weight.dtype !== 'float32' || (bias && bias.dtype !== 'float32') || x.shape[x.ndim - 1] !== weight.shape[1]) {
-    return bias ? x.matmul(weight.t()).add(bias) : x.matmul(weight.t())
-  }
-  return linearFn(x, weight, bias)
 }
 
 // ---------------------------------------------------------------- attention

@@ -2,11 +2,11 @@
 // Field names are Hugging Face GPT-2's, so parameter names match theirs
 // (transformer.h.0.attn.c_attn.weight, ...); the weights of c_attn, c_proj and
 // c_fc are nn.Linear's [out, in], the transpose of HF's Conv1D [in, out]: see hf.ts.
-import { Generator, ShapeError, Tensor, DTypeError, cat, noGrad } from '@adjoint/core'
+import { Generator, ShapeError, Tensor, DTypeError, cat, linear, noGrad } from '@adjoint/core'
 import { Dropout, Embedding, F, LayerNorm, Linear, Module, ModuleList, init } from '@adjoint/nn'
 import { gptConfig, type GPTConfig } from './config.js'
 import { generate as generateTokens, type GenerateOptions } from '../generate.js'
-import { fusedCausalAttention, fusedKernelsEnabled, linear } from './fused.js'
+import { fusedCausalAttention, fusedKernelsEnabled } from './fused.js'
 
 /** Per-layer keys and values [B, nHead, S, headDim] of the positions seen so far (for generation). */
 export class KVCache {

@@ -1,6 +1,6 @@
-import { Tensor, manualSeed, randn } from '@adjoint/core'
+import { Tensor, linear, manualSeed, randn } from '@adjoint/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { GPT, fusedCausalAttention, linear, useFusedKernels } from '../../src/index.js'
+import { GPT, fusedCausalAttention, useFusedKernels } from '../../src/index.js'
 
 function close(a: Tensor, b: Tensor, tol: number) {
   const x = a.contiguousData(), y = b.contiguousData()
@@ -12,7 +12,7 @@ function close(a: Tensor, b: Tensor, tol: number) {
 
 afterEach(() => { useFusedKernels(true) })
 
-describe('fused linear', () => {
+describe('linear (the core op behind every GPT projection)', () => {
   for (const withBias of [true, false]) {
     it(`matches x W^T${withBias ? ' + b' : ''} and its gradients`, () => {
       manualSeed(2)
