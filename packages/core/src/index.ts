@@ -36,7 +36,7 @@ export { grad, valueAndGrad, vjp, jvp, hvp, jacobian, hessian, functional, type 
 export { defineFunction, type FunctionCtx, type FunctionSpec, type FunctionGrads } from './autograd/function.js'
 export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled, AnomalyError } from './autograd/anomaly.js'
 export { toDot, toMermaid, autogradGraph, type AutogradGraph, type GraphNode, type GraphEdge, type ExportOptions } from './autograd/graph-export.js'
-export { trace, type TraceStep, type TraceResult, type TraceOptions } from './autograd/trace.js'
+export { trace, backwardRule, type TraceStep, type TraceResult, type TraceOptions } from './autograd/trace.js'
 
 import { unaryOp, binaryOp } from './ops/elementwise.js'
 import type { TensorLike } from './ops/util.js'

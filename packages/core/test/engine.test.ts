@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AutogradError, enableGrad, isGradEnabled, noGrad, ones, randn, tensor, zeros, arange } from '../src/index.js'
+import { AutogradError, ValueError, enableGrad, isGradEnabled, noGrad, ones, randn, tensor, zeros, arange } from '../src/index.js'
 
 describe('backward', () => {
   it('accumulates gradients of a tensor used twice (micrograd\'s +=)', () => {
@@ -33,6 +33,12 @@ describe('backward', () => {
     y.backward()
     expect(() => y.backward()).toThrow(AutogradError)
     expect(() => y.backward()).toThrow(/second time.*retainGraph/)
+  })
+
+  it('options passed where the gradient goes get a typed error naming the right call', () => {
+    const y = tensor([1, 2], { requiresGrad: true }).exp().sum()
+    expect(() => y.backward({ retainGraph: true } as never)).toThrow(ValueError)
+    expect(() => y.backward({ retainGraph: true } as never)).toThrow(/got object; options go second: backward\(undefined, \{retainGraph: true\}\)/)
   })
 
   it('retainGraph allows a second backward', () => {

@@ -1,6 +1,6 @@
 // trace(fn): readable forward and backward steps.
 import { describe, expect, it } from 'vitest'
-import { type Tensor, defineFunction, ones, tensor, trace } from '../src/index.js'
+import { type Tensor, backwardRule, defineFunction, ones, sumToShape, tensor, trace } from '../src/index.js'
 import { traceBackward, traceForward } from '../src/autograd/trace-state.js'
 
 const named = (t: Tensor, name: string) => { t.name = name; return t }
@@ -90,5 +90,49 @@ describe('trace', () => {
     }, { showUnused: true })
     expect(inner).toEqual(['sin'])
     expect(outer.steps.map((s) => s.op)).toEqual(['exp', 'sin', 'sin'])
+  })
+
+  it('gives each step its node, tensors and rules: incoming gradient, what goes to each input, accumulation', () => {
+    const x = named(tensor([1, 2, 3], { dtype: 'float64', requiresGrad: true }), 'x')
+    const b = named(tensor([10], { dtype: 'float64', requiresGrad: true }), 'b')
+    const t = trace(() => {
+      const y = x.mul(x).add(b).sum()
+      y.backward()
+      return y
+    })
+    const [fMul, fAdd, fSum, bSum, bAdd, bMul] = t.steps
+    expect(fMul.value!.toList()).toEqual([1, 4, 9])
+    expect(fMul.node).toBe(bMul.node)
+    expect(fAdd.node).toBe(t.result.gradFn!.inputs[0]!.gradFn)
+    expect(fMul.rules).toEqual(['grad_t1 * x', 'grad_t1 * x'])
+    expect(bSum.grad!.item()).toBe(1)
+    expect(bSum.pass).toBe(0)
+    // add sends a [3] gradient to b of shape [1]: the engine sums it back (the step keeps the unreduced one)
+    expect(bAdd.rules).toEqual(['grad_t2', 'grad_t2'])
+    expect(bAdd.inputGrads!.map((g) => g!.shape)).toEqual([[3], [3]])
+    expect(sumToShape(bAdd.inputGrads![1]!, b.shape).toList()).toEqual(b.grad!.toList())
+    // x is used twice by mul: the second contribution is added to the first
+    expect(bMul.accumulates).toEqual([false, true])
+    expect(bMul.inputGrads![0]!.add(bMul.inputGrads![1]!).toList()).toEqual(x.grad!.toList())
+    expect(bMul.grad!.toList()).toEqual([1, 1, 1])
+  })
+
+  it('numbers backward passes (a second pass starts with nothing accumulated)', () => {
+    const x = named(tensor(3, { dtype: 'float64', requiresGrad: true }), 'x')
+    const t = trace(() => {
+      const y = x.mul(x)
+      y.backward(undefined, { retainGraph: true })
+      y.backward()
+    })
+    const back = t.steps.filter((s) => s.phase === 'backward')
+    expect(back.map((s) => s.pass)).toEqual([0, 1])
+    expect(back.map((s) => s.accumulates)).toEqual([[false, true], [false, true]])
+    expect(t.steps[0].value!.item()).toBe(9)
+  })
+
+  it('backwardRule gives the formula of an op per input, undefined for ops without one', () => {
+    expect(backwardRule('mul')).toEqual(['grad * {b}', 'grad * {a}'])
+    expect(backwardRule('tanh')).toEqual(['grad * (1 - {out}^2)'])
+    expect(backwardRule('noSuchOp')).toBeUndefined()
   })
 })

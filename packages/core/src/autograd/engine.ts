@@ -3,7 +3,7 @@
 // cannot overflow the stack). Gradients are summed per node (a tensor used twice
 // gets both contributions), broadcast inputs get their gradient summed back to
 // their shape here, once, for every op.
-import { AutogradError, ShapeError, fmtShape } from '../errors.js'
+import { AutogradError, ShapeError, ValueError, fmtShape } from '../errors.js'
 import { shapesEqual } from '../shape.js'
 import { Tensor } from '../tensor.js'
 import { checkAnomaly } from './anomaly.js'
@@ -81,7 +81,7 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
         if (node.retained) accumulateInto(node.retained, grad, run.createGraph)
         if (run.targets) captureTarget(run, node, grad)
         results = node.apply(grad)
-        if (traceBackward.sink) traceBackward.sink(node, grad, results)
+        if (traceBackward.sink) traceBackward.sink(node, grad, results, run)
         if (anomaly.enabled) checkAnomaly(node, grad, results)
         if (!run.retainGraph) node.release()
       }
@@ -146,6 +146,8 @@ export function backward(t: Tensor, gradient?: Tensor, opts: BackwardOptions = {
   if (gradient === undefined) {
     if (t.numel() !== 1) throw new AutogradError(`backward: grad can be implicitly created only for scalar outputs, got shape ${fmtShape(t.shape)}; pass a gradient of that shape`)
     gradient = onesLikeNoGrad(t)
+  } else if (!(gradient instanceof Tensor)) {
+    throw new ValueError(`backward: the first argument is the output's gradient (a Tensor), got ${gradient === null ? 'null' : typeof gradient}; options go second: backward(undefined, {retainGraph: true})`)
   } else if (!shapesEqual(gradient.shape, t.shape)) {
     throw new ShapeError(`backward: gradient of shape ${fmtShape(gradient.shape)} does not match the tensor's shape ${fmtShape(t.shape)}`)
   }

@@ -24,6 +24,35 @@ export interface TraceStep {
   output: string
   /** Labels of the op's inputs ("2" for a constant). */
   inputs: string[]
+  /** The autograd node of this op (the same object in its forward and backward steps). */
+  node: Node
+  /**
+   * The backward rule for each of the node's inputs (node.inputs order), with
+   * the step's labels filled in ("grad_t1 * w"); '' for inputs without a gradient.
+   */
+  rules: string[]
+  /** Forward: the op's output tensor. */
+  value?: Tensor
+  /** Backward: 0 for the first backward pass seen by this trace, 1 for the next, ... */
+  pass?: number
+  /** Backward: the gradient that reached the node (of its output's shape). */
+  grad?: Tensor
+  /**
+   * Backward: what the node sends to each input (node.inputs order), before the
+   * engine sums a broadcast gradient back to the input's shape; null for none.
+   */
+  inputGrads?: (Tensor | null)[]
+  /** Backward: true for inputs that already got a gradient earlier in this pass (the engine adds to it). */
+  accumulates?: boolean[]
+}
+
+/**
+ * The local backward rule of an op, one formula per input: `grad` is the
+ * output's gradient, {a} and {b} the inputs, {out} the output, {shape} the
+ * input's shape. Undefined for ops without a written rule (custom functions).
+ */
+export function backwardRule(op: string): readonly string[] | undefined {
+  return RULES[op]
 }
 
 export interface TraceResult<T> {
@@ -111,16 +140,16 @@ export function trace<T>(fn: () => T, opts: TraceOptions = {}): TraceResult<T> {
     return v === undefined ? '' : ` = ${v}`
   }
   type Fwd = { phase: 'forward', node: Node, out: Tensor, inputs: unknown[], outVal: string }
-  type Bwd = { phase: 'backward', node: Node, gradVal: string, results: ({ shape: readonly number[], val: string } | null)[] }
+  type Bwd = { phase: 'backward', node: Node, grad: Tensor, gradVal: string, pass: object, results: ({ tensor: Tensor, val: string } | null)[] }
   const raw: (Fwd | Bwd)[] = []
   const prevF = traceForward.sink, prevB = traceBackward.sink
   traceForward.sink = (node, out, inputs) => {
     prevF?.(node, out, inputs)
     raw.push({ phase: 'forward', node, out, inputs: inputs.filter((x) => x !== null && x !== undefined), outVal: val(out) })
   }
-  traceBackward.sink = (node, grad, results) => {
-    prevB?.(node, grad, results)
-    raw.push({ phase: 'backward', node, gradVal: val(grad), results: node.inputs.map((inp, i) => (inp && results[i] ? { shape: results[i]!.shape, val: val(results[i]!) } : null)) })
+  traceBackward.sink = (node, grad, results, pass) => {
+    prevB?.(node, grad, results, pass)
+    raw.push({ phase: 'backward', node, grad, gradVal: val(grad), pass, results: node.inputs.map((inp, i) => (inp && results[i] ? { tensor: results[i]!, val: val(results[i]!) } : null)) })
   }
   let result: T
   try {
@@ -150,7 +179,6 @@ export function trace<T>(fn: () => T, opts: TraceOptions = {}): TraceResult<T> {
     const nodeInputs = new Map<Node, string[]>()
     const gotGrad = new Set<string>()
     let counter = 0
-    let last: 'forward' | 'backward' = 'forward'
     const label = (t: Tensor): string => {
       let l = labels.get(t)
       if (l === undefined) {
@@ -167,10 +195,18 @@ export function trace<T>(fn: () => T, opts: TraceOptions = {}): TraceResult<T> {
       }
       return { text: String(x), shape: String(x) }
     }
+    const ruleFor = (node: Node, i: number, outLabel: string, names: readonly string[]): string => {
+      const inp = node.inputs[i]
+      if (!inp) return ''
+      return (RULES[node.op]?.[i] ?? `backward of ${node.op}`)
+        .replace(/\bgrad\b/g, `grad_${outLabel}`)
+        .replace(/\{a\}/g, names[0] ?? 'a').replace(/\{b\}/g, names[1] ?? 'b')
+        .replace(/\{out\}/g, outLabel).replace(/\{shape\}/g, fmtShape(inp.shape))
+    }
+    const passes = new Map<object, number>()
     return records.map((r): TraceStep => {
       const node = r.node
       if (r.phase === 'forward') {
-        last = 'forward'
         const ops = r.inputs.map(operand)
         const outLabel = label(r.out)
         nodeLabels.set(node, outLabel)
@@ -179,31 +215,31 @@ export function trace<T>(fn: () => T, opts: TraceOptions = {}): TraceResult<T> {
         const infix = sym !== undefined && ops.length === 2
         const shapes = infix ? `${ops[0].shape} ${sym} ${ops[1].shape}` : ops.map((o) => o.shape).join(', ')
         const expr = infix ? `${ops[0].text} ${sym} ${ops[1].text}` : `${node.op}(${ops.map((o) => o.text).join(', ')})`
-        return { phase: 'forward', op: node.op, output: outLabel, inputs: ops.map((o) => o.text), text: `forward  ${node.op}: ${shapes} -> ${fmtShape(r.out.shape)}    ${outLabel} = ${expr}${r.outVal}` }
+        const rules = node.inputs.map((_, i) => ruleFor(node, i, outLabel, ops.map((o) => o.text)))
+        return { phase: 'forward', op: node.op, output: outLabel, inputs: ops.map((o) => o.text), node, rules, value: r.out, text: `forward  ${node.op}: ${shapes} -> ${fmtShape(r.out.shape)}    ${outLabel} = ${expr}${r.outVal}` }
       }
-      if (last === 'forward') gotGrad.clear() // a new backward pass
-      last = r.phase
+      let pass = passes.get(r.pass)
+      if (pass === undefined) { pass = passes.size; passes.set(r.pass, pass); gotGrad.clear() } // a new backward pass
       const outLabel = nodeLabels.get(node) ?? `${node.op}_out`
       const names = nodeInputs.get(node) ?? node.inputs.map((t, i) => (t ? label(t) : `input${i}`))
-      const rules = RULES[node.op]
+      const rules = node.inputs.map((_, i) => ruleFor(node, i, outLabel, names))
+      const accumulates = node.inputs.map(() => false)
       const parts: string[] = []
       node.inputs.forEach((inp, i) => {
         const g = r.results[i]
         if (!inp || !g) return
         const who = label(inp)
-        const rule = (rules?.[i] ?? `backward of ${node.op}`)
-          .replace(/\bgrad\b/g, `grad_${outLabel}`)
-          .replace(/\{a\}/g, names[0] ?? 'a').replace(/\{b\}/g, names[1] ?? 'b')
-          .replace(/\{out\}/g, outLabel).replace(/\{shape\}/g, fmtShape(inp.shape))
         const again = gotGrad.has(who)
         gotGrad.add(who)
+        accumulates[i] = again
         const op = again ? '+=' : '='
-        parts.push(shapesEqual(g.shape, inp.shape)
-          ? `grad_${who} ${fmtShape(inp.shape)} ${op} ${rule}${g.val}`
-          : `grad_${who} ${fmtShape(inp.shape)} ${op} (${rule}) ${fmtShape(g.shape)} summed over the broadcast dims`)
+        parts.push(shapesEqual(g.tensor.shape, inp.shape)
+          ? `grad_${who} ${fmtShape(inp.shape)} ${op} ${rules[i]}${g.val}`
+          : `grad_${who} ${fmtShape(inp.shape)} ${op} (${rules[i]}) ${fmtShape(g.tensor.shape)} summed over the broadcast dims`)
       })
       const text = `backward ${node.op}: ${parts.length ? parts.join('; ') : '(no input needs a gradient)'}${r.gradVal ? `    (grad_${outLabel}${r.gradVal})` : ''}`
-      return { phase: 'backward', op: node.op, output: outLabel, inputs: names, text }
+      const inputGrads = r.results.map((g) => g?.tensor ?? null)
+      return { phase: 'backward', op: node.op, output: outLabel, inputs: names, node, rules, pass, grad: r.grad, inputGrads, accumulates, text }
     })
   }
 }
