@@ -12,6 +12,11 @@
       "target_name": "adjoint_native",
       "sources": [
         "src/cc/addon.cc",
+        "src/cc/bind_gemm.cc",
+        "src/cc/bind_rows.cc",
+        "src/cc/bind_gelu.cc",
+        "src/cc/bind_settings.cc",
+        "src/cc/bind_probes.cc",
         "src/cc/napi_args.cc",
         "src/cc/gemm.cc",
         "src/cc/rows.cc",

@@ -1,4 +1,4 @@
-// The shape of build/Release/adjoint_native.node (src/cc/addon.cc). Every
+// The shape of build/Release/adjoint_native.node (src/cc/bind_*.cc). Every
 // function checks its arguments and throws TypeError/RangeError naming itself.
 export type FloatArray = Float32Array | Float64Array
 

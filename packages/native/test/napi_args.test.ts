@@ -1,4 +1,4 @@
-// Argument checking of every addon function (src/cc/napi_args.cc, addon.cc),
+// Argument checking of every addon function (src/cc/napi_args.cc, bind_*.cc),
 // fuzzed with fast-check: wrong types, short arrays, negative/huge/fractional
 // sizes and strides, overlapping outputs. A call either computes or throws a
 // TypeError/RangeError naming the function — never crashes, never writes

@@ -27,6 +27,11 @@ struct ArrayView {
   ArrayKind kind = kF32;
   const char* type_name = "";
   const char* name = "";  // argument name, for messages
+  // The elements as T (nullptr for an absent optional array).
+  template <class T>
+  T* as() const {
+    return static_cast<T*>(data);
+  }
 };
 
 // Element indices [lo, hi] an access pattern reaches; empty if it reaches none.

@@ -1,0 +1,80 @@
+// Benchmark probes, measured inside C++ (no N-API call per iteration):
+//   timeGemm(m, n, k, iters, how) -> [wall, thread CPU] seconds per call
+//   cpuClockGHz() -> the core clock
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <vector>
+
+#include "binding.h"
+#include "blas.h"
+#include "gemm.h"
+
+namespace adj {
+namespace {
+
+// timeGemm(m, n, k, iters, how): [wall, thread CPU] seconds per C = A @ B (float32,
+// row-major, beta 0): how = "cblas" calls cblas_sgemm directly, "driver" goes
+// through the same dispatch as gemm().
+napi_value TimeGemm(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "timeGemm", 5, 5);
+    const int64_t m = A.integer(0, "m", 1, 8192), n = A.integer(1, "n", 1, 8192), k = A.integer(2, "k", 1, 8192);
+    const int64_t iters = A.integer(3, "iters", 1, 1000000);
+    const std::string how = A.string(4, "how");
+    if (how != "cblas" && how != "driver") A.range_error("how must be \"cblas\" or \"driver\", got \"" + how + "\"");
+    if (how == "cblas" && !blas_linked()) A.range_error("OpenBLAS is not linked into this build");
+    std::vector<float> a(m * k), b(k * n), c(m * n);
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<float> u(-1, 1);
+    for (float& v : a) v = u(rng);
+    for (float& v : b) v = u(rng);
+    auto once = [&] {
+      if (how == "cblas") {
+        blas_gemm(false, false, (int)m, (int)n, (int)k, 1.0f, a.data(), (int)k, b.data(), (int)n, 0.0f, c.data(), (int)n);
+      } else {
+        gemm(GemmCall<float>{1, m, n, k, 1.0f, false, a.data(), 0, k, 1, b.data(), 0, n, 1, c.data(), 0, n});
+      }
+    };
+    once();
+    timespec c0{}, c1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int64_t i = 0; i < iters; ++i) once();
+    const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    const double cpu = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
+    const double out[2] = {dt.count() / (double)iters, cpu / (double)iters};
+    return make_number_array(env, out, 2);
+  });
+}
+
+// cpuClockGHz(): the core clock, from a chain of dependent integer adds (one
+// per cycle) timed for ~20 ms; 0 where not measured (non-x86). To turn GFLOP/s
+// into a fraction of the FMA peak.
+napi_value CpuClockGHz(napi_env env, napi_callback_info) {
+  return guard(env, [&]() -> napi_value {
+#if defined(__x86_64__)
+    double best = 0;
+    for (int rep = 0; rep < 5; ++rep) {
+      const long n = 10000000;
+      long x = 0;
+      const auto t0 = std::chrono::steady_clock::now();
+      for (long i = 0; i < n; ++i) asm volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
+      const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+      best = std::max(best, 4.0 * (double)n / dt.count() / 1e9);
+    }
+    return make_number(env, best);
+#else
+    return make_number(env, 0);
+#endif
+  });
+}
+
+ADJ_EXPORT("timeGemm", TimeGemm);
+ADJ_EXPORT("cpuClockGHz", CpuClockGHz);
+
+}  // namespace
+}  // namespace adj

@@ -1,0 +1,102 @@
+// Process-wide settings and what the addon runs on:
+//   info(), setNumThreads(n), setIsa(name), setGemmImpl(impl), setTuning(...)
+#include <vector>
+
+#include "binding.h"
+#include "blas.h"
+#include "cpu.h"
+#include "gemm.h"
+#include "rows.h"
+#include "threadpool.h"
+
+namespace adj {
+namespace {
+
+const char* impl_name(GemmImpl i) {
+  if (i == GemmImpl::Builtin || !blas_linked()) return "builtin";
+  return "openblas";
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  return guard(env, [&]() -> napi_value {
+    napi_value o, isas;
+    napi_create_object(env, &o);
+    const std::vector<std::string> names = supported_isas();
+    napi_create_array_with_length(env, names.size(), &isas);
+    for (size_t i = 0; i < names.size(); ++i) napi_set_element(env, isas, (uint32_t)i, make_string(env, names[i]));
+    napi_set_named_property(env, o, "isa", make_string(env, isa().name));
+    napi_set_named_property(env, o, "isas", isas);
+    napi_set_named_property(env, o, "blas", make_string(env, impl_name(gemm_impl())));
+    napi_set_named_property(env, o, "openblasLinked", make_bool(env, blas_linked()));
+    napi_set_named_property(env, o, "openblasCore", make_string(env, blas_corename()));
+    napi_set_named_property(env, o, "openblasConfig", make_string(env, blas_config()));
+    napi_set_named_property(env, o, "threads", make_number(env, num_threads()));
+    napi_set_named_property(env, o, "defaultThreads", make_number(env, default_num_threads()));
+    return o;
+  });
+}
+
+napi_value SetNumThreads(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "setNumThreads", 1, 1);
+    const int n = (int)A.integer(0, "n", 1, 256);
+    set_num_threads(n);
+    blas_set_threads(n);
+    return undefined(env);
+  });
+}
+
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "setIsa", 1, 1);
+    const std::string name = A.string(0, "isa");
+    if (!set_isa(name)) {
+      std::string list;
+      for (const std::string& s : supported_isas()) list += (list.empty() ? "" : ", ") + s;
+      A.range_error("isa \"" + name + "\" is not available on this CPU/build (available: " + list + ")");
+    }
+    return undefined(env);
+  });
+}
+
+napi_value SetGemmImpl(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "setGemmImpl", 1, 1);
+    const std::string name = A.string(0, "impl");
+    if (name == "auto" || name == "openblas")
+      set_gemm_impl(GemmImpl::Auto);
+    else if (name == "builtin")
+      set_gemm_impl(GemmImpl::Builtin);
+    else
+      A.range_error("impl must be \"auto\", \"openblas\" or \"builtin\", got \"" + name + "\"");
+    return undefined(env);
+  });
+}
+
+// setTuning(minFlopsPerThread, blasMinFlops, rowsParallelMinElements, streamMinBytes):
+// for benchmarks and tests; returns the previous values as an array.
+napi_value SetTuning(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "setTuning", 4, 4);
+    const int64_t v0 = A.integer(0, "minFlopsPerThread", 1, kMaxIndex);
+    const int64_t v1 = A.integer(1, "blasMinFlops", 0, kMaxIndex);
+    const int64_t v2 = A.integer(2, "rowsParallelMinElements", 1, kMaxIndex);
+    const int64_t v3 = A.integer(3, "streamMinBytes", 0, kMaxIndex);
+    const double old[4] = {(double)gemm_tuning().min_flops_per_thread, (double)gemm_tuning().blas_min_flops,
+                           (double)rows_parallel_min_elements(), (double)stream_min_bytes()};
+    gemm_tuning().min_flops_per_thread = v0;
+    gemm_tuning().blas_min_flops = v1;
+    rows_parallel_min_elements() = v2;
+    stream_min_bytes() = v3;
+    return make_number_array(env, old, 4);
+  });
+}
+
+ADJ_EXPORT("info", Info);
+ADJ_EXPORT("setNumThreads", SetNumThreads);
+ADJ_EXPORT("setIsa", SetIsa);
+ADJ_EXPORT("setGemmImpl", SetGemmImpl);
+ADJ_EXPORT("setTuning", SetTuning);
+
+}  // namespace
+}  // namespace adj
