@@ -1,6 +1,10 @@
-// `pnpm test`: runs the whole suite with the native kernels (when built), then
-// core and nn again on the pure-TS kernels (ADJOINT_NATIVE=0), and ends with one
-// plain line "N passed, N failed" totalling both runs. Exit code 1 if anything failed.
+// `pnpm test`: runs the whole suite with the native kernels registered (when
+// built; vitest.setup.ts), then core and nn again on the pure-TS kernels
+// (ADJOINT_NATIVE=0). Its last line is always "N passed, N failed", totalling
+// both runs (CI parses it); the line before lists what was skipped on purpose.
+// Everything that did not pass counts as failed (see vitest.summary-reporter.ts);
+// a run that exits non-zero without reporting a failure adds one, so a failing
+// exit code never comes with "0 failed". Exit code 1 if anything failed.
 // Extra arguments go to vitest (e.g. `pnpm test packages/core`), in the first run only.
 import { spawn } from 'node:child_process'
 
@@ -15,23 +19,40 @@ function run({ label, env, args }) {
     console.log(`\n=== vitest: ${label} ===`)
     const child = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...args], { env: { ...process.env, ...env }, stdio: ['inherit', 'pipe', 'inherit'] })
     let summary = null
-    let buf = ''
+    let pending = ''
     child.stdout.on('data', (chunk) => {
-      process.stdout.write(chunk)
-      buf += chunk.toString()
-      const m = buf.match(/vitest: (\d+) passed, (\d+) failed, (\d+) skipped/)
-      if (m) summary = { passed: +m[1], failed: +m[2], skipped: +m[3] }
-      if (buf.length > 10000) buf = buf.slice(-2000)
+      pending += chunk.toString()
+      const lines = pending.split('\n')
+      pending = lines.pop()
+      for (const line of lines) {
+        const m = line.match(/^vitest-summary: (.*)$/)
+        if (m) summary = JSON.parse(m[1])
+        else process.stdout.write(line + '\n')
+      }
     })
-    child.on('close', (code) => resolve({ code, summary }))
+    child.on('close', (code, signal) => {
+      if (pending) process.stdout.write(pending)
+      resolve({ label, code: code ?? signal, summary })
+    })
   })
 }
 
-let passed = 0, failed = 0, bad = false
+let passed = 0, failed = 0
+const skipped = [], problems = []
 for (const r of runs) {
-  const { code, summary } = await run(r)
-  if (summary) { passed += summary.passed; failed += summary.failed }
-  if (code !== 0 || !summary) { bad = true; if (!summary) failed += 1 }
+  const { label, code, summary } = await run(r)
+  if (summary) {
+    passed += summary.passed
+    failed += summary.failed
+    skipped.push(...summary.skipped.map((s) => `${s} [${label}]`))
+    problems.push(...summary.problems)
+  }
+  if (!summary) { failed += 1; problems.push(`${label}: vitest exited (${code}) without a summary`) }
+  else if (code !== 0 && summary.failed === 0) { failed += 1; problems.push(`${label}: vitest exited with ${code} but reported no failure`) }
 }
+console.log('')
+for (const p of problems) console.log(`failed: ${p}`)
+for (const s of skipped) console.log(`skipped: ${s}`)
+console.log(`${skipped.length} skipped`)
 console.log(`${passed} passed, ${failed} failed`)
-process.exit(bad || failed > 0 ? 1 : 0)
+process.exit(failed > 0 ? 1 : 0)
