@@ -1,53 +1,92 @@
 // Byte-level BPE (GPT-2's scheme): text is split into chunks by a regex (words
 // with their leading space, numbers, punctuation runs, whitespace), each chunk
-// into bytes (ids 0..255), then learned merges are applied, lowest rank first.
-// Merge i makes id 256 + i; special tokens follow the merges.
+// into bytes, then learned merges are applied, lowest rank first.
 //
-// Ids 0..255 are the raw byte values (not GPT-2's byte-to-unicode permutation):
-// tokenizer.json stores merges as id pairs, so it is not a drop-in for a
-// Hugging Face vocab.json/merges.txt.
+// A tokenizer trained here numbers its tokens simply: ids 0..255 are the raw
+// byte values, merge i makes id 256 + i, special tokens follow the merges. A
+// Hugging Face vocabulary (vocab.json + merges.txt, or tokenizer.json) numbers
+// them its own way (GPT-2's byte tokens are permuted, RoBERTa's merges are not
+// in id order, special tokens sit anywhere): the general form, BPEVocabulary,
+// gives each id its bytes and each merge the id it makes, and encoding depends
+// only on the merge ranks, never on how ids are ordered.
 import { VocabularyError } from '../errors.js'
 import { Tokenizer, type TokenizerJSON } from './tokenizer.js'
 import { decodeWtf8, encodeWtf8 } from './wtf8.js'
-
-/** GPT-2's pre-tokenization pattern. */
-export const GPT2_PATTERN = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
+import { bytesToByteLevel, byteLevelToBytesOrThrow } from './byte-alphabet.js'
+import { GPT2_PATTERN } from './pretokenize.js'
+import { parseTokenizerJson, parseVocabAndMerges, toHuggingFaceFiles, type HuggingFaceFiles, type HuggingFaceTokenizerFiles } from './huggingface.js'
 
 export interface BPEOptions {
   specialTokens?: readonly string[]
+  /** Ids of the special tokens, one per token (default: right after the ordinary vocabulary). */
+  specialIds?: readonly number[]
   /** Pre-tokenization regex source (compiled with the 'gu' flags); default GPT-2's. */
   pattern?: string
 }
 
-export interface BPETrainOptions extends BPEOptions {
+export interface BPETrainOptions extends Omit<BPEOptions, 'specialIds'> {
   /** Total vocabulary, special tokens included: 256 bytes + merges + specials. */
   vocabSize: number
   /** Stop early when the best pair occurs fewer times than this (default 2). */
   minFrequency?: number
 }
 
+/** One merge of a general vocabulary: the ids of the left and right tokens and of the token they make. */
+export type BPEMerge = readonly [left: number, right: number, result: number]
+
+/** A byte-level BPE vocabulary in its general form. */
+export interface BPEVocabulary {
+  /** tokens[id]: the bytes of ordinary token `id` (undefined: no ordinary token has this id). */
+  tokens: readonly (readonly number[] | undefined)[]
+  /** The merges, the one applied first (rank 0) first. */
+  merges: readonly BPEMerge[]
+}
+
 const KEY = 1 << 20 // pair key = a * KEY + b (ids stay below 2^20)
 const pairKey = (a: number, b: number) => a * KEY + b
+const sameBytes = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i])
 
 export class BPETokenizer extends Tokenizer {
   readonly type = 'bpe'
   readonly pattern: string
+  /** The merges as [left, right] ids, rank order. */
+  readonly merges: readonly (readonly [number, number])[]
   private readonly regex: RegExp
   private readonly ranks = new Map<number, number>()
-  private readonly bytesOf: number[][]
+  private readonly results: Int32Array
+  private readonly bytesOf: readonly (readonly number[] | undefined)[]
+  /** byteIds[b]: the id of the one-byte token b (-1: none). */
+  private readonly byteIds = new Int32Array(256).fill(-1)
   private readonly cache = new Map<string, number[]>()
 
-  constructor(readonly merges: readonly (readonly [number, number])[], opts: BPEOptions = {}) {
-    super(256 + merges.length, opts.specialTokens ?? [])
-    if (256 + merges.length >= KEY) throw new VocabularyError(`bpe tokenizer: at most ${KEY - 256} merges, got ${merges.length}`)
+  /** merges: adjoint's own numbering (merge i = [a, b] makes 256 + i); or a general BPEVocabulary. */
+  constructor(model: readonly (readonly [number, number])[] | BPEVocabulary, opts: BPEOptions = {}) {
+    const vocab = Array.isArray(model) ? adjointVocabulary(model as readonly (readonly [number, number])[]) : model as BPEVocabulary
+    super(vocab.tokens.length, opts.specialTokens ?? [], opts.specialIds)
+    if (vocab.tokens.length >= KEY) throw new VocabularyError(`bpe tokenizer: ids must stay below ${KEY}, got a vocabulary of ${vocab.tokens.length}`)
     this.pattern = opts.pattern ?? GPT2_PATTERN
-    this.regex = new RegExp(this.pattern, 'gu')
-    this.bytesOf = Array.from({ length: 256 }, (_, i) => [i])
-    merges.forEach(([a, b], i) => {
-      const id = 256 + i
-      if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= id || b >= id) throw new VocabularyError(`bpe tokenizer: merge ${i} = [${a}, ${b}] refers to ids not defined before it (${id})`)
-      this.ranks.set(pairKey(a, b), i)
-      this.bytesOf.push([...this.bytesOf[a], ...this.bytesOf[b]])
+    try {
+      this.regex = new RegExp(this.pattern, 'gu')
+    } catch (e) {
+      throw new VocabularyError(`bpe tokenizer: the pre-tokenization pattern is not a valid JavaScript regex (${(e as Error).message})`)
+    }
+    this.bytesOf = vocab.tokens
+    vocab.tokens.forEach((bytes, id) => {
+      if (bytes === undefined) return
+      if (this.special.token(id) !== undefined) throw new VocabularyError(`bpe tokenizer: id ${id} is both an ordinary token and the special token ${JSON.stringify(this.special.token(id))}`)
+      if (bytes.length === 1) {
+        if (this.byteIds[bytes[0]] >= 0) throw new VocabularyError(`bpe tokenizer: ids ${this.byteIds[bytes[0]]} and ${id} both stand for the byte ${bytes[0]}`)
+        this.byteIds[bytes[0]] = id
+      }
+    })
+    this.results = new Int32Array(vocab.merges.length)
+    this.merges = vocab.merges.map(([a, b, out], i) => {
+      const [ba, bb, bo] = [a, b, out].map((id) => Number.isInteger(id) ? vocab.tokens[id] : undefined)
+      if (ba === undefined || bb === undefined || bo === undefined) throw new VocabularyError(`bpe tokenizer: merge ${i} = [${a}, ${b}] -> ${out} refers to an id that is not an ordinary token`)
+      if (!sameBytes(bo, [...ba, ...bb])) throw new VocabularyError(`bpe tokenizer: merge ${i} = [${a}, ${b}] -> ${out}: the bytes of ${out} are not those of ${a} followed by ${b}`)
+      if (!this.ranks.has(pairKey(a, b))) this.ranks.set(pairKey(a, b), i)
+      this.results[i] = out
+      return [a, b] as const
     })
   }
 
@@ -63,13 +102,41 @@ export class BPETokenizer extends Tokenizer {
     return new BPETokenizer(merges, { specialTokens: special, pattern })
   }
 
-  static fromJSON(json: TokenizerJSON): BPETokenizer {
-    if (json.type !== 'bpe' || !Array.isArray(json.merges)) throw new VocabularyError(`bpe tokenizer: expected {type: "bpe", merges: [...]}, got type ${JSON.stringify(json.type)}`)
-    return new BPETokenizer(json.merges as [number, number][], { specialTokens: json.specialTokens ?? [], pattern: typeof json.pattern === 'string' ? json.pattern : undefined })
+  /**
+   * A Hugging Face byte-level BPE: `{vocab, merges}` (the texts of vocab.json
+   * and merges.txt, or OpenAI's encoder.json and vocab.bpe) or `{tokenizerJson}`
+   * (the text or object of tokenizer.json). Special tokens: tokenizer.json's
+   * added tokens; from vocab.json, the entries no merge makes (GPT-2's
+   * <|endoftext|>, RoBERTa's <s> ... <mask>), unless opts.specialTokens names them.
+   */
+  static fromHuggingFace(files: HuggingFaceTokenizerFiles, opts: { specialTokens?: readonly string[] } = {}): BPETokenizer {
+    const parsed = 'tokenizerJson' in files ? parseTokenizerJson(files.tokenizerJson) : parseVocabAndMerges(files.vocab, files.merges, opts.specialTokens)
+    return new BPETokenizer(parsed.vocabulary, parsed.options)
   }
 
-  /** The bytes an id stands for (not for special tokens). */
-  tokenBytes(id: number): readonly number[] {
+  /** vocab.json, merges.txt and tokenizer.json (texts) in Hugging Face's formats. */
+  toHuggingFace(): HuggingFaceFiles {
+    return toHuggingFaceFiles(this.vocabulary(), { specialTokens: this.special.tokens, specialIds: this.special.idList, pattern: this.pattern })
+  }
+
+  /** The general form of this tokenizer's vocabulary. */
+  vocabulary(): BPEVocabulary {
+    return { tokens: this.bytesOf, merges: this.merges.map(([a, b], i) => [a, b, this.results[i]] as const) }
+  }
+
+  static fromJSON(json: TokenizerJSON): BPETokenizer {
+    if (json.type !== 'bpe' || !Array.isArray(json.merges)) throw new VocabularyError(`bpe tokenizer: expected {type: "bpe", merges: [...]}, got type ${JSON.stringify(json.type)}`)
+    const pattern = typeof json.pattern === 'string' ? json.pattern : undefined
+    if (json.version === 2) {
+      if (!Array.isArray(json.tokens)) throw new VocabularyError('bpe tokenizer: version 2 needs "tokens" (the byte-level string of each id)')
+      const tokens = (json.tokens as (string | null)[]).map((t, id) => t === null ? undefined : byteLevelToBytesOrThrow(t, `bpe tokenizer: token ${id}`))
+      return new BPETokenizer({ tokens, merges: json.merges as BPEMerge[] }, { specialTokens: json.specialTokens ?? [], specialIds: json.specialIds as number[] | undefined, pattern })
+    }
+    return new BPETokenizer(json.merges as [number, number][], { specialTokens: json.specialTokens ?? [], pattern })
+  }
+
+  /** The bytes an ordinary id stands for (undefined for special tokens). */
+  tokenBytes(id: number): readonly number[] | undefined {
     return this.bytesOf[id]
   }
 
@@ -78,7 +145,7 @@ export class BPETokenizer extends Tokenizer {
     for (const [chunk] of text.matchAll(this.regex)) {
       let ids = this.cache.get(chunk)
       if (ids === undefined) {
-        ids = this.encodeChunk(encodeWtf8(chunk))
+        ids = this.encodeChunk(chunk)
         if (this.cache.size > 50_000) this.cache.clear()
         this.cache.set(chunk, ids)
       }
@@ -87,8 +154,13 @@ export class BPETokenizer extends Tokenizer {
     return out
   }
 
-  /** Applies the merges to one chunk's bytes, lowest rank first (GPT-2's bpe()). */
-  private encodeChunk(ids: number[]): number[] {
+  /** One chunk's byte tokens, then the merges, lowest rank first (GPT-2's bpe()). */
+  private encodeChunk(chunk: string): number[] {
+    let ids = encodeWtf8(chunk).map((b) => this.byteIds[b])
+    if (ids.includes(-1)) {
+      const b = encodeWtf8(chunk)[ids.indexOf(-1)]
+      throw new VocabularyError(`bpe tokenizer: the vocabulary has no token for the byte 0x${b.toString(16).padStart(2, '0')} (in ${JSON.stringify(chunk)})`)
+    }
     while (ids.length > 1) {
       let best = -1, bestRank = Infinity
       for (let i = 0; i + 1 < ids.length; i++) {
@@ -97,9 +169,10 @@ export class BPETokenizer extends Tokenizer {
       }
       if (best < 0) break
       const [a, b] = this.merges[bestRank]
+      const made = this.results[bestRank]
       const next: number[] = []
       for (let i = 0; i < ids.length; i++) {
-        if (i + 1 < ids.length && ids[i] === a && ids[i + 1] === b) { next.push(256 + bestRank); i++ }
+        if (i + 1 < ids.length && ids[i] === a && ids[i + 1] === b) { next.push(made); i++ }
         else next.push(ids[i])
       }
       ids = next
@@ -109,13 +182,45 @@ export class BPETokenizer extends Tokenizer {
 
   protected decodeOrdinary(ids: readonly number[]): string {
     const bytes: number[] = []
-    for (const id of ids) for (const b of this.bytesOf[id]) bytes.push(b)
+    for (const id of ids) {
+      const t = this.bytesOf[id]
+      if (t === undefined) throw new VocabularyError(`bpe tokenizer: id ${id} is not a token of this vocabulary`)
+      for (const b of t) bytes.push(b)
+    }
     return decodeWtf8(bytes)
   }
 
-  toJSON(): TokenizerJSON {
-    return { type: 'bpe', version: 1, pattern: this.pattern, merges: this.merges.map(([a, b]) => [a, b]), specialTokens: [...this.special.tokens] }
+  /** True when the ids follow adjoint's own numbering (bytes, then merge i = 256 + i, then the special tokens). */
+  private isAdjointNumbering(): boolean {
+    const n = this.merges.length
+    if (this.bytesOf.length !== 256 + n) return false
+    for (let b = 0; b < 256; b++) if (this.byteIds[b] !== b) return false
+    for (let i = 0; i < n; i++) if (this.results[i] !== 256 + i) return false
+    return this.special.idList.every((id, i) => id === 256 + n + i)
   }
+
+  toJSON(): TokenizerJSON {
+    if (this.isAdjointNumbering()) return { type: 'bpe', version: 1, pattern: this.pattern, merges: this.merges.map(([a, b]) => [a, b]), specialTokens: [...this.special.tokens] }
+    return {
+      type: 'bpe', version: 2, pattern: this.pattern,
+      tokens: this.bytesOf.map((t) => t === undefined ? null : bytesToByteLevel(t)),
+      merges: this.merges.map(([a, b], i) => [a, b, this.results[i]]),
+      specialTokens: [...this.special.tokens], specialIds: this.special.idList,
+    }
+  }
+}
+
+/** adjoint's numbering as a general vocabulary: 256 bytes, then merge i = [a, b] makes 256 + i. */
+function adjointVocabulary(merges: readonly (readonly [number, number])[]): BPEVocabulary {
+  if (256 + merges.length >= KEY) throw new VocabularyError(`bpe tokenizer: at most ${KEY - 256} merges, got ${merges.length}`)
+  const tokens: number[][] = Array.from({ length: 256 }, (_, i) => [i])
+  const triples = merges.map(([a, b], i) => {
+    const id = 256 + i
+    if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= id || b >= id) throw new VocabularyError(`bpe tokenizer: merge ${i} = [${a}, ${b}] refers to ids not defined before it (${id})`)
+    tokens.push([...tokens[a], ...tokens[b]])
+    return [a, b, id] as const
+  })
+  return { tokens, merges: triples }
 }
 
 /**

@@ -6,7 +6,10 @@ import type { Tokenizer, TokenizerJSON } from './tokenizer.js'
 
 export { Tokenizer, type TokenizerJSON, type EncodeOptions } from './tokenizer.js'
 export { CharTokenizer, type CharTokenizerOptions } from './char.js'
-export { BPETokenizer, GPT2_PATTERN, type BPEOptions, type BPETrainOptions } from './bpe.js'
+export { BPETokenizer, type BPEOptions, type BPETrainOptions, type BPEMerge, type BPEVocabulary } from './bpe.js'
+export { GPT2_PATTERN, pythonPatternToJS } from './pretokenize.js'
+export { BYTE_CHARS, bytesToByteLevel, byteLevelToBytes } from './byte-alphabet.js'
+export type { HuggingFaceFiles, HuggingFaceTokenizerFiles } from './huggingface.js'
 export { SpecialTokens, BERT_SPECIAL_TOKENS, END_OF_TEXT, t5Sentinels, type Piece } from './special.js'
 export { encodeWtf8, decodeWtf8 } from './wtf8.js'
 

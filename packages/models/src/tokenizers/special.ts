@@ -22,13 +22,20 @@ export class SpecialTokens {
   private readonly byLength: string[]
   private readonly firstChars: Set<string>
 
-  /** tokens get ids base, base + 1, ... in order. */
-  constructor(readonly tokens: readonly string[], readonly base: number) {
-    for (const t of tokens) {
+  private readonly byId = new Map<number, string>()
+
+  /** tokens get ids base, base + 1, ... in order, or the ids given one per token (a Hugging Face vocabulary puts them anywhere). */
+  constructor(readonly tokens: readonly string[], base: number | readonly number[]) {
+    if (typeof base !== 'number' && base.length !== tokens.length) throw new VocabularyError(`special tokens: ${tokens.length} tokens but ${base.length} ids`)
+    tokens.forEach((t, i) => {
       if (typeof t !== 'string' || t.length === 0) throw new VocabularyError(`special tokens must be non-empty strings, got ${JSON.stringify(t)}`)
       if (this.ids.has(t)) throw new VocabularyError(`special token ${JSON.stringify(t)} is listed twice`)
-      this.ids.set(t, base + this.ids.size)
-    }
+      const id = typeof base === 'number' ? base + i : base[i]
+      if (!Number.isInteger(id) || id < 0) throw new VocabularyError(`special token ${JSON.stringify(t)}: id must be a non-negative integer, got ${id}`)
+      if (this.byId.has(id)) throw new VocabularyError(`special tokens ${JSON.stringify(this.byId.get(id))} and ${JSON.stringify(t)} have the same id ${id}`)
+      this.ids.set(t, id)
+      this.byId.set(id, t)
+    })
     this.byLength = [...tokens].sort((a, b) => b.length - a.length)
     this.firstChars = new Set(tokens.map((t) => t[0]))
   }
@@ -44,7 +51,19 @@ export class SpecialTokens {
 
   /** The special token with this id, or undefined. */
   token(id: number): string | undefined {
-    return id >= this.base && id < this.base + this.tokens.length ? this.tokens[id - this.base] : undefined
+    return this.byId.get(id)
+  }
+
+  /** The ids, in the order of `tokens`. */
+  get idList(): number[] {
+    return this.tokens.map((t) => this.ids.get(t)!)
+  }
+
+  /** One more than the largest id (0 without special tokens). */
+  get end(): number {
+    let m = 0
+    for (const id of this.byId.keys()) m = Math.max(m, id + 1)
+    return m
   }
 
   /** Splits text into plain pieces and special-token ids, matching the longest token first. */

@@ -19,9 +19,13 @@ export abstract class Tokenizer {
   abstract readonly type: string
   readonly special: SpecialTokens
 
-  /** baseVocabSize: ids of the tokenizer's own vocabulary; the special tokens follow it. */
-  protected constructor(readonly baseVocabSize: number, specialTokens: readonly string[]) {
-    this.special = new SpecialTokens(specialTokens, baseVocabSize)
+  /**
+   * baseVocabSize: ids of the tokenizer's own vocabulary; the special tokens
+   * follow it, unless specialIds places them (a Hugging Face vocabulary may put
+   * them anywhere, e.g. RoBERTa's <s> is 0).
+   */
+  protected constructor(readonly baseVocabSize: number, specialTokens: readonly string[], specialIds?: readonly number[]) {
+    this.special = new SpecialTokens(specialTokens, specialIds ?? baseVocabSize)
   }
 
   /** Ids of the text without special tokens. */
@@ -31,7 +35,7 @@ export abstract class Tokenizer {
   abstract toJSON(): TokenizerJSON
 
   get vocabSize(): number {
-    return this.baseVocabSize + this.special.size
+    return Math.max(this.baseVocabSize, this.special.end)
   }
 
   encode(text: string, opts: EncodeOptions = {}): number[] {
