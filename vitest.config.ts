@@ -1,6 +1,14 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 
+// Tests run on the packages' .ts sources, never on a (possibly stale) dist/ build:
+// vite resolves @adjoint/* through the "source" export condition, and node
+// processes the tests start (CLI runs, worker threads) get --conditions=source.
+process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, '--conditions=source'].filter(Boolean).join(' ')
+
 export default defineConfig({
+  resolve: { conditions: ['source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'docs/**/*.test.ts', 'scripts/test/**/*.test.ts'],
     // Registers the native kernels unless ADJOINT_NATIVE=0 (see the file).

@@ -2,6 +2,7 @@
 import { finetuneRun } from '../finetune/run.js'
 import { UsageError, bool, helpText, int, num, oneOf, parse, str, type Flags } from './args.js'
 import { applyThreads, backendLine } from './backend.js'
+import { onStopSignals } from './stop-signals.js'
 import { terminalUI } from './ui.js'
 
 const flags: Flags = {
@@ -32,13 +33,11 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
   process.stdout.write(backendLine() + '\n')
   const note = applyThreads(int(p, 'threads', { max: 256 }))
   if (note) process.stdout.write(note + '\n')
-  let stop = false
-  const onSigint = () => { if (stop) process.exit(130); stop = true }
-  process.on('SIGINT', onSigint)
+  const stop = onStopSignals('stopping after this step: evaluating and saving the classifier')
   try {
-    const r = await finetuneRun({ ...opts, ui: terminalUI(), shouldStop: () => stop })
-    return r.interrupted ? 130 : 0
+    const r = await finetuneRun({ ...opts, ui: terminalUI(), shouldStop: stop.requested })
+    return r.interrupted ? stop.exitCode() : 0
   } finally {
-    process.off('SIGINT', onSigint)
+    stop.dispose()
   }
 }

@@ -7,6 +7,7 @@ import { gptObjective, trainModel } from '../train/gpt-run.js'
 import type { Objective } from '../train/objective.js'
 import { UsageError, bool, helpText, int, num, oneOf, parse, str, type Flags } from './args.js'
 import { applyThreads, backendLine } from './backend.js'
+import { onStopSignals } from './stop-signals.js'
 import { terminalUI } from './ui.js'
 
 const OBJECTIVES: Record<string, Objective> = { gpt: gptObjective, bert: bertObjective, t5: t5Objective } as Record<string, Objective>
@@ -29,7 +30,7 @@ const flags: Flags = {
 
 const SUMMARY = `Trains a GPT, BERT or T5 from scratch (or resumes one), showing a progress bar;
 evaluates, checkpoints (runs/NAME/checkpoint), logs (log.csv, loss.svg) and ends with a sample.
-Ctrl-C saves a checkpoint first. Configs:
+Ctrl-C (or SIGTERM) saves a checkpoint first; a second Ctrl-C quits at once. Configs:
 ${Object.entries(OBJECTIVES).flatMap(([m, o]) => Object.entries(o.presets).map(([k, p]) => `  ${(m === 'gpt' ? k : `${m} ${k}`).padEnd(10)} ${p.description}`)).join('\n')}`
 
 export async function trainCommand(argv: string[]): Promise<number> {
@@ -62,17 +63,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   process.stdout.write(backendLine() + '\n')
   const note = applyThreads(threads)
   if (note) process.stdout.write(note + '\n')
-  let stop = false
-  const onSigint = () => {
-    if (stop) process.exit(130)
-    stop = true
-    process.stderr.write('\nstopping: saving a checkpoint after this step (Ctrl-C again to quit without it)...\n')
-  }
-  process.on('SIGINT', onSigint)
+  const stop = onStopSignals('stopping: saving a checkpoint after this step')
   try {
-    const r = await trainModel(objective, { data, preset, train, tokenizer, vocabSize: vocab, out, resume, ui: terminalUI(), shouldStop: () => stop })
-    return r.interrupted ? 130 : 0
+    const r = await trainModel(objective, { data, preset, train, tokenizer, vocabSize: vocab, out, resume, ui: terminalUI(), shouldStop: stop.requested })
+    return r.interrupted ? stop.exitCode() : 0
   } finally {
-    process.off('SIGINT', onSigint)
+    stop.dispose()
   }
 }

@@ -1,0 +1,100 @@
+// SIGINT / SIGTERM during `adjoint train`: the CLI runs as a child process (node,
+// no tsx CLI wrapper that would kill it early); the test waits for output markers,
+// then signals, and checks the checkpoint is complete and resumable.
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { onStopSignals } from '../../src/cli/stop-signals.js'
+import { brownFile, tempDir } from '../helpers.js'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
+const cli = join(root, 'packages/models/src/cli/main.ts')
+
+interface Exit { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Runs `node --import tsx script args`; `react` sees the output so far and may signal the child. */
+function run(script: string, args: string[], react: (out: { stdout: string; stderr: string }, kill: (s: NodeJS.Signals) => void) => void): Promise<Exit> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: { ...process.env, ADJOINT_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const out = { stdout: '', stderr: '' }
+    const kill = (s: NodeJS.Signals) => { child.kill(s) }
+    child.stdout.on('data', (d) => { out.stdout += d; react(out, kill) })
+    child.stderr.on('data', (d) => { out.stderr += d; react(out, kill) })
+    child.on('close', (code, signal) => done({ code, signal, ...out }))
+  })
+}
+
+/** Sends `signal` once, when `marker` first appears in stdout or stderr. */
+function onMarker(marker: string, signal: NodeJS.Signals) {
+  let sent = false
+  return (out: { stdout: string; stderr: string }, kill: (s: NodeJS.Signals) => void) => {
+    if (!sent && (out.stdout + out.stderr).includes(marker)) { sent = true; kill(signal) }
+  }
+}
+
+describe('onStopSignals', () => {
+  it('the first SIGINT or SIGTERM requests a stop and removes the handlers (the next signal gets the default action)', () => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const before = process.listenerCount(sig)
+      const stop = onStopSignals('stopping')
+      expect(process.listenerCount(sig)).toBe(before + 1)
+      expect(stop.requested()).toBe(false)
+      const write = process.stderr.write
+      process.stderr.write = (() => true) as typeof process.stderr.write
+      try { process.emit(sig, sig) } finally { process.stderr.write = write }
+      expect(stop.requested()).toBe(true)
+      expect(stop.signal()).toBe(sig)
+      expect(stop.exitCode()).toBe(sig === 'SIGINT' ? 130 : 143)
+      expect(process.listenerCount('SIGINT')).toBe(before)
+      expect(process.listenerCount('SIGTERM')).toBe(before)
+    }
+  })
+
+  it('a second Ctrl-C ends the process at once, even in the middle of synchronous work', async () => {
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/stop-then-busy.ts')
+    let sent = 0
+    const r = await run(fixture, [], (out, kill) => {
+      if (sent === 0 && out.stdout.includes('ready')) { sent = 1; kill('SIGINT') }
+      if (sent === 1 && out.stdout.includes('stopping on SIGINT, exit code 130')) { sent = 2; kill('SIGINT') }
+    })
+    expect(r.stderr).toMatch(/SIGINT: stopping after this step \(Ctrl-C again to quit without it\)/)
+    expect(r.stdout).not.toMatch(/not killed/)
+    expect(r.signal).toBe('SIGINT')
+  }, 60_000)
+})
+
+describe('adjoint train stopped by a signal', () => {
+  const dir = tempDir('adjoint-signals-')
+  let data = ''
+  beforeAll(() => { data = brownFile(dir, 60_000) })
+
+  const args = (out: string) => ['train', '--data', data, '--steps', '100000', '--batch', '2', '--block', '16', '--out', out]
+
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${sig} saves a complete checkpoint, exits with ${sig === 'SIGINT' ? 130 : 143}, and --resume continues from it`, async () => {
+      const out = join(dir, sig)
+      const r = await run(cli, args(out), onMarker('training: ', sig))
+      expect(r.signal).toBeNull()
+      expect(r.code).toBe(sig === 'SIGINT' ? 130 : 143)
+      expect(r.stderr).toMatch(new RegExp(`${sig}: stopping: saving a checkpoint after this step`))
+      expect(r.stderr).not.toMatch(/error/i)
+      const m = /interrupted at step (\d+): checkpoint saved/.exec(r.stdout)
+      if (m === null) throw new Error(`no "interrupted at step N" line in:\n${r.stdout}`)
+      const step = Number(m[1])
+      expect(step).toBeGreaterThanOrEqual(1)
+      // complete: every file of the checkpoint, no temporary directory left behind
+      expect(readdirSync(join(out, 'checkpoint')).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json', 'train_state.safetensors'])
+      expect(readdirSync(out).filter((f) => f.startsWith('.checkpoint.tmp'))).toEqual([])
+      expect(JSON.parse(readFileSync(join(out, 'checkpoint/config.json'), 'utf8')).step).toBe(step)
+      // resumable
+      const again = await run(cli, ['train', '--out', out, '--resume', '--steps', String(step + 1)], () => {})
+      expect(again.stderr).toBe('')
+      expect(again.code).toBe(0)
+      expect(again.stdout).toMatch(new RegExp(`resuming at step ${step}`))
+      expect(JSON.parse(readFileSync(join(out, 'checkpoint/config.json'), 'utf8')).step).toBe(step + 1)
+      expect(existsSync(join(out, 'log.csv'))).toBe(true)
+    }, 120_000)
+  }
+})
