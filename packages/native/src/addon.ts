@@ -7,8 +7,10 @@ export interface AddonInfo {
   isa: string
   /** Kernel sets this CPU can run, best first. */
   isas: string[]
-  /** What gemm uses now: 'openblas' (linked and not switched off) or 'builtin'. */
+  /** What gemm runs now: 'openblas' or 'builtin' (gemmImpl, with 'auto' resolved). */
   blas: 'openblas' | 'builtin'
+  /** What was asked for: 'auto' (the measured choice, setAutoGemmImpl), 'openblas' or 'builtin'. */
+  gemmImpl: 'auto' | 'openblas' | 'builtin'
   openblasLinked: boolean
   /** OpenBLAS's kernel family for this CPU (e.g. 'Haswell', 'Zen'), '' when not linked. */
   openblasCore: string
@@ -42,12 +44,16 @@ export interface NativeAddon {
   setNumThreads(n: number): void
   /** Forces a kernel set ('portable', 'avx2', ...); throws RangeError if this CPU cannot run it. */
   setIsa(isa: string): void
-  /** 'builtin' forces adjoint's own gemm even when OpenBLAS is linked; 'auto' (= 'openblas') undoes it. */
+  /** 'builtin' forces adjoint's own gemm, 'openblas' OpenBLAS (when linked), 'auto' what setAutoGemmImpl chose. */
   setGemmImpl(impl: 'auto' | 'openblas' | 'builtin'): void
+  /** What 'auto' runs (decided by measurement in src/gemm-choice.ts; 'builtin' until then). */
+  setAutoGemmImpl(impl: 'openblas' | 'builtin'): void
   /** Benchmark/test knobs (see src/cc/gemm.h and rows.h); returns the previous four values. */
   setTuning(minFlopsPerThread: number, blasMinFlops: number, rowsParallelMinElements: number, streamMinBytes: number): number[]
-  /** [wall, thread CPU] seconds per float32 C = A @ B timed inside C++ ('cblas': cblas_sgemm directly; 'driver': the addon's dispatch). */
-  timeGemm(m: number, n: number, k: number, iters: number, how: 'cblas' | 'driver'): [number, number]
+  /** [wall, thread CPU] seconds per float32 C = A @ B timed inside C++ ('cblas': cblas_sgemm directly, one thread; 'own': the built-in kernel, one thread; 'driver': the addon's dispatch and threads). */
+  timeGemm(m: number, n: number, k: number, iters: number, how: 'cblas' | 'own' | 'driver'): [number, number]
+  /** [wall, thread CPU] GFLOP/s of independent vector FMAs with the ISA's vectors on this thread: the measured FMA peak. */
+  fmaPeak(isa: string, iters: number): [number, number]
   /** The core clock in GHz from a timed chain of dependent adds (0 where not measured): for benchmarks. */
   cpuClockGHz(): number
 }

@@ -28,10 +28,16 @@ function sameFloat(...arrays: (FloatArray | null)[]): boolean {
   return true
 }
 
-export function nativeKernels(addon: NativeAddon, reference: () => Backend): Partial<Backend> {
+/** beforeFirstGemm runs once, before the first gemm reaches the addon (index.ts decides OpenBLAS vs own there). */
+export function nativeKernels(addon: NativeAddon, reference: () => Backend, beforeFirstGemm: () => void = () => {}): Partial<Backend> {
+  let first = true
   return {
     gemm(g: GemmArgs): void {
       if (!sameFloat(g.a, g.b, g.c) || g.batch * g.m * g.n * g.k < smallGemmThreshold) return reference().gemm(g)
+      if (first) {
+        first = false
+        beforeFirstGemm()
+      }
       addon.gemm(
         g.a, g.aOffset, g.aBatchStride, g.aRowStride, g.aColStride,
         g.b, g.bOffset, g.bBatchStride, g.bRowStride, g.bColStride,

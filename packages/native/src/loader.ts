@@ -9,6 +9,8 @@ export interface LoadResult {
   addon: NativeAddon | null
   /** Why addon is null ('' when loaded). */
   reason: string
+  /** The absolute path of the loaded binary ('' when not loaded). */
+  file: string
 }
 
 const defaultPath = '../build/Release/adjoint_native.node'
@@ -24,18 +26,19 @@ export function loadAddon(): LoadResult {
 }
 
 function tryLoad(): LoadResult {
-  if (process.env.ADJOINT_NATIVE === '0') return { addon: null, reason: 'disabled by ADJOINT_NATIVE=0' }
+  if (process.env.ADJOINT_NATIVE === '0') return { addon: null, reason: 'disabled by ADJOINT_NATIVE=0', file: '' }
   const path = process.env.ADJOINT_NATIVE_PATH || defaultPath
   // OpenBLAS (when linked) reads this as it loads with the addon: its idle
   // threads then spin ~0.1 ms instead of ~0.1 s before sleeping, so they do not
   // keep the cores busy while the addon's own pool (or the caller) needs them.
   process.env.OPENBLAS_THREAD_TIMEOUT ??= '18'
   try {
-    const addon = createRequire(import.meta.url)(path) as NativeAddon
-    if (typeof addon?.gemm !== 'function') return { addon: null, reason: `${path} is not adjoint's addon` }
-    return { addon, reason: '' }
+    const req = createRequire(import.meta.url)
+    const addon = req(path) as NativeAddon
+    if (typeof addon?.gemm !== 'function') return { addon: null, reason: `${path} is not adjoint's addon`, file: '' }
+    return { addon, reason: '', file: req.resolve(path) }
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e)
-    return { addon: null, reason: `cannot load ${path} (run \`pnpm build:native\`): ${msg}` }
+    return { addon: null, reason: `cannot load ${path} (run \`pnpm build:native\`): ${msg}`, file: '' }
   }
 }

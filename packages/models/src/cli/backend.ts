@@ -6,7 +6,7 @@ import { nativeInfo, nativeUnavailableReason, setNumThreads } from '@adjoint/nat
 export function backendLine(): string {
   const info = nativeInfo()
   if (!info) return `backend: pure TypeScript kernels (native addon not loaded: ${nativeUnavailableReason() || 'unknown reason'})`
-  return `backend: native addon (gemm on ${info.blas === 'openblas' ? 'OpenBLAS' : `adjoint's ${info.isa} kernel`}, ${info.isa} row kernels, ${info.threads} thread${info.threads > 1 ? 's' : ''})`
+  return `backend: native addon (gemm: ${info.gemm.reason}; ${info.isa} row kernels, ${info.threads} thread${info.threads > 1 ? 's' : ''})`
 }
 
 /** Applies --threads (a no-op without the addon, said in the returned note). */

@@ -1,5 +1,6 @@
 // Benchmark probes, measured inside C++ (no N-API call per iteration):
 //   timeGemm(m, n, k, iters, how) -> [wall, thread CPU] seconds per call
+//   fmaPeak(isa, iters) -> [wall, thread CPU] GFLOP/s of independent vector FMAs
 //   cpuClockGHz() -> the core clock
 #include <time.h>
 
@@ -10,44 +11,98 @@
 
 #include "binding.h"
 #include "blas.h"
+#include "cpu.h"
 #include "gemm.h"
+#include "threadpool.h"
 
 namespace adj {
 namespace {
 
+// Runs once() iters times; [wall, thread CPU] seconds per call.
+struct Secs {
+  double wall, cpu;
+};
+template <class F>
+Secs time_calls(int64_t iters, F&& once) {
+  timespec c0{}, c1{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < iters; ++i) once();
+  const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+  const double cpu = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
+  return {dt.count() / (double)iters, cpu / (double)iters};
+}
+napi_value to_js(napi_env env, Secs s) {
+  const double v[2] = {s.wall, s.cpu};
+  return make_number_array(env, v, 2);
+}
+
+// Sets the thread count (ours and OpenBLAS's) for a scope, then restores it.
+struct ThreadsFor {
+  int before;
+  explicit ThreadsFor(int n) : before(num_threads()) {
+    set_num_threads(n);
+    blas_set_threads(n);
+  }
+  ~ThreadsFor() {
+    set_num_threads(before);
+    blas_set_threads(before);
+  }
+};
+
 // timeGemm(m, n, k, iters, how): [wall, thread CPU] seconds per C = A @ B (float32,
-// row-major, beta 0): how = "cblas" calls cblas_sgemm directly, "driver" goes
-// through the same dispatch as gemm().
+// row-major, beta 0): how = "cblas" calls cblas_sgemm directly on one thread, "own"
+// runs the built-in kernel on one thread, "driver" goes through the same dispatch
+// (and threads) as gemm().
 napi_value TimeGemm(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
     Args A(env, info, "timeGemm", 5, 5);
     const int64_t m = A.integer(0, "m", 1, 8192), n = A.integer(1, "n", 1, 8192), k = A.integer(2, "k", 1, 8192);
     const int64_t iters = A.integer(3, "iters", 1, 1000000);
     const std::string how = A.string(4, "how");
-    if (how != "cblas" && how != "driver") A.range_error("how must be \"cblas\" or \"driver\", got \"" + how + "\"");
+    if (how != "cblas" && how != "driver" && how != "own")
+      A.range_error("how must be \"cblas\", \"own\" or \"driver\", got \"" + how + "\"");
     if (how == "cblas" && !blas_linked()) A.range_error("OpenBLAS is not linked into this build");
     std::vector<float> a(m * k), b(k * n), c(m * n);
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> u(-1, 1);
     for (float& v : a) v = u(rng);
     for (float& v : b) v = u(rng);
+    const GemmCall<float> call{1, m, n, k, 1.0f, false, a.data(), 0, k, 1, b.data(), 0, n, 1, c.data(), 0, n};
+    if (how == "driver") {
+      gemm(call);
+      return to_js(env, time_calls(iters, [&] { gemm(call); }));
+    }
+    ThreadsFor one(1);
+    if (how == "own") {
+      const GemmImpl before = gemm_impl();
+      set_gemm_impl(GemmImpl::Builtin);
+      gemm(call);
+      const Secs r = time_calls(iters, [&] { gemm(call); });
+      set_gemm_impl(before);
+      return to_js(env, r);
+    }
     auto once = [&] {
-      if (how == "cblas") {
-        blas_gemm(false, false, (int)m, (int)n, (int)k, 1.0f, a.data(), (int)k, b.data(), (int)n, 0.0f, c.data(), (int)n);
-      } else {
-        gemm(GemmCall<float>{1, m, n, k, 1.0f, false, a.data(), 0, k, 1, b.data(), 0, n, 1, c.data(), 0, n});
-      }
+      blas_gemm(false, false, (int)m, (int)n, (int)k, 1.0f, a.data(), (int)k, b.data(), (int)n, 0.0f, c.data(), (int)n);
     };
     once();
-    timespec c0{}, c1{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int64_t i = 0; i < iters; ++i) once();
-    const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-    const double cpu = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
-    const double out[2] = {dt.count() / (double)iters, cpu / (double)iters};
-    return make_number_array(env, out, 2);
+    return to_js(env, time_calls(iters, once));
+  });
+}
+
+// fmaPeak(isa, iters): [wall, thread CPU] GFLOP/s of the ISA's FMA probe on this thread.
+napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "fmaPeak", 2, 2);
+    const std::string name = A.string(0, "isa");
+    const int64_t iters = A.integer(1, "iters", 1, kMaxIndex);
+    const IsaTable* t = find_isa(name);
+    if (!t) A.range_error("isa \"" + name + "\" is not available on this CPU/build");
+    volatile float sink = 0;
+    const Secs s = time_calls(1, [&] { sink = sink + t->fma_probe(iters); });
+    const double flops = (double)iters * t->fma_probe_flops;
+    return to_js(env, {flops / s.wall / 1e9, flops / s.cpu / 1e9});
   });
 }
 
@@ -74,6 +129,7 @@ napi_value CpuClockGHz(napi_env env, napi_callback_info) {
 }
 
 ADJ_EXPORT("timeGemm", TimeGemm);
+ADJ_EXPORT("fmaPeak", FmaPeak);
 ADJ_EXPORT("cpuClockGHz", CpuClockGHz);
 
 }  // namespace

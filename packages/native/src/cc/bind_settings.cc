@@ -13,8 +13,15 @@ namespace adj {
 namespace {
 
 const char* impl_name(GemmImpl i) {
-  if (i == GemmImpl::Builtin || !blas_linked()) return "builtin";
-  return "openblas";
+  return i == GemmImpl::Auto ? "auto" : i == GemmImpl::Blas ? "openblas" : "builtin";
+}
+
+GemmImpl parse_impl(const Args& A, const std::string& name, bool allow_auto) {
+  if (name == "openblas") return GemmImpl::Blas;
+  if (name == "builtin") return GemmImpl::Builtin;
+  if (allow_auto && name == "auto") return GemmImpl::Auto;
+  A.range_error(std::string("impl must be ") + (allow_auto ? "\"auto\", " : "") + "\"openblas\" or \"builtin\", got \"" +
+                name + "\"");
 }
 
 napi_value Info(napi_env env, napi_callback_info) {
@@ -26,7 +33,8 @@ napi_value Info(napi_env env, napi_callback_info) {
     for (size_t i = 0; i < names.size(); ++i) napi_set_element(env, isas, (uint32_t)i, make_string(env, names[i]));
     napi_set_named_property(env, o, "isa", make_string(env, isa().name));
     napi_set_named_property(env, o, "isas", isas);
-    napi_set_named_property(env, o, "blas", make_string(env, impl_name(gemm_impl())));
+    napi_set_named_property(env, o, "blas", make_string(env, impl_name(resolved_gemm_impl())));
+    napi_set_named_property(env, o, "gemmImpl", make_string(env, impl_name(gemm_impl())));
     napi_set_named_property(env, o, "openblasLinked", make_bool(env, blas_linked()));
     napi_set_named_property(env, o, "openblasCore", make_string(env, blas_corename()));
     napi_set_named_property(env, o, "openblasConfig", make_string(env, blas_config()));
@@ -62,13 +70,16 @@ napi_value SetIsa(napi_env env, napi_callback_info info) {
 napi_value SetGemmImpl(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
     Args A(env, info, "setGemmImpl", 1, 1);
-    const std::string name = A.string(0, "impl");
-    if (name == "auto" || name == "openblas")
-      set_gemm_impl(GemmImpl::Auto);
-    else if (name == "builtin")
-      set_gemm_impl(GemmImpl::Builtin);
-    else
-      A.range_error("impl must be \"auto\", \"openblas\" or \"builtin\", got \"" + name + "\"");
+    set_gemm_impl(parse_impl(A, A.string(0, "impl"), true));
+    return undefined(env);
+  });
+}
+
+// setAutoGemmImpl(impl): what "auto" runs, "openblas" or "builtin" (decided by measurement in TS).
+napi_value SetAutoGemmImpl(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "setAutoGemmImpl", 1, 1);
+    set_auto_gemm_impl(parse_impl(A, A.string(0, "impl"), false));
     return undefined(env);
   });
 }
@@ -96,6 +107,7 @@ ADJ_EXPORT("info", Info);
 ADJ_EXPORT("setNumThreads", SetNumThreads);
 ADJ_EXPORT("setIsa", SetIsa);
 ADJ_EXPORT("setGemmImpl", SetGemmImpl);
+ADJ_EXPORT("setAutoGemmImpl", SetAutoGemmImpl);
 ADJ_EXPORT("setTuning", SetTuning);
 
 }  // namespace

@@ -56,6 +56,8 @@ std::vector<std::string> supported_isas() {
   return out;
 }
 
+const IsaTable* find_isa(const std::string& name) { return pick(name.c_str()); }
+
 bool set_isa(const std::string& name) {
   const IsaTable* t = pick(name.c_str());
   if (!t) return false;

@@ -13,5 +13,7 @@ const IsaTable& isa();
 std::vector<std::string> supported_isas();
 // Selects a table by name; returns false if the CPU cannot run it or it was not compiled.
 bool set_isa(const std::string& name);
+// The table of a supported ISA by name (test-only ones included), or nullptr.
+const IsaTable* find_isa(const std::string& name);
 
 }  // namespace adj

@@ -14,10 +14,8 @@
 namespace adj {
 namespace {
 
-std::atomic<GemmImpl> g_impl{[] {
-  const char* s = std::getenv("ADJOINT_GEMM");
-  return s && std::string(s) == "builtin" ? GemmImpl::Builtin : GemmImpl::Auto;
-}()};
+std::atomic<GemmImpl> g_impl{GemmImpl::Auto};
+std::atomic<GemmImpl> g_auto_impl{GemmImpl::Builtin};
 
 // 64-byte aligned scratch that only grows.
 struct Workspace {
@@ -175,6 +173,12 @@ void builtin(const GemmCall<T>& g) {
 
 void set_gemm_impl(GemmImpl impl) { g_impl.store(impl); }
 GemmImpl gemm_impl() { return g_impl.load(); }
+void set_auto_gemm_impl(GemmImpl impl) { g_auto_impl.store(impl == GemmImpl::Blas ? GemmImpl::Blas : GemmImpl::Builtin); }
+GemmImpl resolved_gemm_impl() {
+  const GemmImpl i = g_impl.load();
+  const GemmImpl r = i == GemmImpl::Auto ? g_auto_impl.load() : i;
+  return r == GemmImpl::Blas && blas_linked() ? GemmImpl::Blas : GemmImpl::Builtin;
+}
 
 GemmTuning& gemm_tuning() {
   static GemmTuning t{1 << 19, 1 << 21};
@@ -190,7 +194,7 @@ void gemm(const GemmCall<T>& g) {
         for (int64_t i = 0; i < g.m; ++i) std::fill_n(g.c + bi * g.sc + i * g.rsc, g.n, T(0));
     return;
   }
-  if (blas_linked() && gemm_impl() != GemmImpl::Builtin) {
+  if (resolved_gemm_impl() == GemmImpl::Blas) {
     // Small products (e.g. per-head attention matrices) run faster on the own
     // kernel: less call overhead than OpenBLAS, and batches of them are spread
     // over the pool, where OpenBLAS would do one small product at a time.

@@ -22,11 +22,15 @@ struct GemmCall {
 };
 
 enum class GemmImpl { Auto, Builtin, Blas };
-// Auto: OpenBLAS when linked (and the layout fits), else the built-in kernel.
-// Builtin: always the built-in kernel. Blas: as Auto (a layout BLAS cannot take still
-// runs built-in), kept distinct so benchmarks can say what they asked for.
+// Builtin: always the built-in kernel. Blas: OpenBLAS when linked, for products of at
+// least blas_min_flops in a layout BLAS takes (the rest runs built-in). Auto: whichever
+// of the two set_auto_gemm_impl chose (the TS side decides by measurement,
+// src/gemm-choice.ts); Builtin until it does.
 void set_gemm_impl(GemmImpl impl);
 GemmImpl gemm_impl();
+void set_auto_gemm_impl(GemmImpl builtin_or_blas);
+// What runs now: Builtin or Blas (Blas only when OpenBLAS is linked).
+GemmImpl resolved_gemm_impl();
 
 template <class T>
 void gemm(const GemmCall<T>& g);

@@ -67,6 +67,10 @@ struct IsaTable {
   GemmKernel<double> dgemm;
   RowKernels<float> rows_f32;
   GeluKernels gelu_f32;
+  // Benchmark probe: runs iters steps of fma_probe_flops float32 FLOP (independent vector
+  // FMA chains, no memory traffic); returns a value that depends on every result.
+  float (*fma_probe)(int64_t iters);
+  int fma_probe_flops;
 };
 
 // Defined by the isa_*.cc files that are compiled for this target.

@@ -30,6 +30,23 @@ inline int64_t balanced_block(int64_t total, int64_t max, int64_t unit) {
 #include "kernels_rows.inl"  // row-wise float32 kernels: softmax family, layer norm, cross-entropy
 #include "kernels_gelu.inl"  // GELU forward / backward (float32)
 
+// The FMA peak: independent chains (more than FMA latency x ports on current
+// x86 cores, few enough to stay in registers with x and y: 16 of 32 zmm, 12 of
+// 16 ymm/xmm), each step acc = acc * x + y on full vectors.
+constexpr int kFmaChains = ADJ_VBYTES == 64 ? 16 : 12;
+float fma_probe(int64_t iters) {
+  vf acc[kFmaChains];
+  for (int j = 0; j < kFmaChains; ++j) acc[j] = vf{} + 0.001f * (float)(j + 1);
+  vf x = vf{} + 0.999999f, y = vf{} + 1e-7f;
+  asm volatile("" : "+x"(x), "+x"(y));  // not known at compile time: no folding
+  for (int64_t i = 0; i < iters; ++i)
+    for (int j = 0; j < kFmaChains; ++j) acc[j] = acc[j] * x + y;
+  float s = 0;
+  for (int j = 0; j < kFmaChains; ++j) s += acc[j][0];
+  return s;
+}
+constexpr int kFmaProbeFlops = kFmaChains * 2 * (int)(ADJ_VBYTES / sizeof(float));
+
 #define ADJ_GEMM_ENTRY(T, MR, NV, MC, KC, NC)                                                     \
   {MR, Gemm<T, MR, NV, MC, KC, NC>::NR, MC, KC, NC, &Gemm<T, MR, NV, MC, KC, NC>::workspace,        \
    &Gemm<T, MR, NV, MC, KC, NC>::run, &Gemm<T, MR, NV, MC, KC, NC>::pack_b,                         \
@@ -43,4 +60,6 @@ inline int64_t balanced_block(int64_t total, int64_t max, int64_t unit) {
     {&softmax_f32, &log_softmax_f32, &softmax_backward_f32, &log_softmax_backward_f32,             \
      &layer_norm_f32, &layer_norm_backward_f32, &cross_entropy_f32, &cross_entropy_backward_f32},   \
     {&gelu_f32, &gelu_backward_f32},                                                               \
+    &fma_probe,                                                                                    \
+    kFmaProbeFlops,                                                                                \
   }
