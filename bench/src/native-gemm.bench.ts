@@ -144,25 +144,25 @@ for (let pass = 0; pass < passes; pass++) {
     const maxTime = s.m * s.n * s.k >= 1024 ** 3 ? 0.8 : 0.3
     const args = argsOf.get(s)!
     const native = () => getBackend().gemm(args)
-    const run = (impl: 'auto' | 'builtin', threads: number, cpu = false) => {
+    const run = (impl: 'openblas' | 'builtin', threads: number, cpu = false) => {
       setGemmImpl(impl)
       setNumThreads(threads)
       // 'auto' with blasMinFlops 0: OpenBLAS for every size (by default products
       // under 2 MFLOP per matrix stay on the own kernel, which is faster there)
       const cur = addon.setTuning(1, 0, 1, 0)
-      addon.setTuning(cur[0]!, impl === 'auto' ? 0 : cur[1]!, cur[2]!, cur[3]!)
+      addon.setTuning(cur[0]!, impl === 'openblas' ? 0 : cur[1]!, cur[2]!, cur[3]!)
       try {
         return gf(flops, cpu ? cpuTimeIt(native, maxTime) : timeIt(`${impl} ${threads}T ${s.name}`, native, maxTime))
       } finally {
         addon.setTuning(cur[0]!, cur[1]!, cur[2]!, cur[3]!)
       }
     }
-    if (linked) row.blas1 = best(row.blas1, run('auto', 1))
+    if (linked) row.blas1 = best(row.blas1, run('openblas', 1))
     row.own1 = Math.max(row.own1, run('builtin', 1))
-    if (linked) row.blasCpu = best(row.blasCpu, run('auto', 1, true))
+    if (linked) row.blasCpu = best(row.blasCpu, run('openblas', 1, true))
     row.ownCpu = Math.max(row.ownCpu, run('builtin', 1, true))
     if (cores > 1) {
-      if (linked) row.blas2 = best(row.blas2, run('auto', 2))
+      if (linked) row.blas2 = best(row.blas2, run('openblas', 2))
       row.own2 = best(row.own2, run('builtin', 2))
     }
     if (linked && s.batch === 1) {
