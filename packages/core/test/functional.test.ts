@@ -5,16 +5,13 @@ import { describe, expect, it } from 'vitest'
 import {
   type NestedArray, type Tensor, AutogradError, ShapeError, ValueError, autograd, grad, hessian, hvp, jacobian, jvp, tensor, valueAndGrad, vjp, zeros,
 } from '../src/index.js'
+import { assertClose } from '../src/testing/index.js'
 
 const f64 = (data: NestedArray, shape?: number[]) => tensor(data, { dtype: 'float64', ...(shape ? { shape } : {}) })
 const fromJson = (a: { shape: number[], data: number[] }) => tensor(a.data, { dtype: 'float64', shape: a.shape })
 
 function expectClose(actual: Tensor, expected: Tensor, tol = 1e-9): void {
-  expect(actual.shape).toEqual(expected.shape)
-  const a = actual.toList(), e = expected.toList()
-  a.forEach((v, i) => {
-    if (Math.abs(v - e[i]) > tol * (1 + Math.abs(e[i]))) throw new Error(`element ${i}: ${v} vs ${e[i]} (shape [${actual.shape}])\nactual   ${a}\nexpected ${e}`)
-  })
+  assertClose(actual, expected, { rtol: tol, atol: tol })
 }
 
 // ---------- finite differences ----------

@@ -2,6 +2,7 @@
 // rule and the float64 formulas, and the op's two backward paths.
 import { describe, expect, it } from 'vitest'
 import { Generator, Tensor, autogradGrad, referenceBackend, registerKernels, resetKernels } from '../src/index.js'
+import { assertClose } from '../src/testing/index.js'
 import { geluComposed, geluTanhComposed } from '../src/ops/elementwise.js'
 
 const gen = new Generator(11)
@@ -9,10 +10,9 @@ const n = 2000
 // normal values times 3, plus the table's edges and beyond
 const xs = [...Array.from({ length: n }, () => gen.normal() * 3), -6, 6, -5.99, 5.99, -7, 7, 0, -20, 20]
 
-function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
-  return worst
+/** Every element within atol of the reference (NaN never passes). */
+function expectWithin(a: ArrayLike<number>, b: ArrayLike<number>, atol: number): void {
+  assertClose(a, b, { rtol: 0, atol })
 }
 
 describe('geluBackward kernel vs the composed rule', () => {
@@ -27,7 +27,7 @@ describe('geluBackward kernel vs the composed rule', () => {
         referenceBackend().geluBackward(xd.contiguousData() as Float64Array, gd.contiguousData() as Float64Array, gx.storage.data as Float64Array, xs.length, approximate)
         // float32: the inputs rounded to float32 on both sides
         const ref = dtype === 'float64' ? expected : (approximate ? geluTanhComposed : geluComposed)(gd.double(), xd.double()).contiguousData()
-        expect(maxErr(gx.contiguousData(), ref)).toBeLessThan(dtype === 'float64' ? 1e-14 : 1e-6)
+        expectWithin(gx.contiguousData(), ref, dtype === 'float64' ? 1e-14 : 1e-6)
       })
     }
   }
@@ -40,7 +40,7 @@ describe('gelu kernel', () => {
       const y64 = new Float64Array(xs.length), y32 = new Float32Array(xs.length)
       referenceBackend().gelu(x64, y64, xs.length, approximate)
       referenceBackend().gelu(Float32Array.from(x64), y32, xs.length, approximate)
-      expect(maxErr(y32, y64)).toBeLessThan(1e-6)
+      expectWithin(y32, y64, 1e-6)
     })
     it(`${approximate ? 'tanh' : 'exact'}: NaN stays NaN, +-inf give inf and 0 (float32)`, () => {
       const y = new Float32Array(3)
@@ -65,7 +65,7 @@ describe('gelu op backward paths', () => {
         const [c] = autogradGrad(x.gelu({ approximate }), x, g, { createGraph: true })
         expect(calls).toBe(1)
         expect(c!.requiresGrad).toBe(true)
-        expect(maxErr(k!.contiguousData(), c!.contiguousData())).toBeLessThan(1e-14)
+        expectWithin(k!.contiguousData(), c!.contiguousData(), 1e-14)
       } finally {
         resetKernels(['geluBackward'])
       }

@@ -2,6 +2,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { referenceBackend } from '../src/index.js'
+import { assertClose } from '../src/testing/index.js'
 
 function naive(batch: number, m: number, n: number, k: number, a: Float64Array, aOff: number, abs: number, ars: number, acs: number, b: Float64Array, bOff: number, bbs: number, brs: number, bcs: number, alpha: number) {
   const c = new Float64Array(batch * m * n)
@@ -30,7 +31,7 @@ describe('TS gemm kernel', () => {
         const c = new Float64Array(batch * m * n).fill(beta ? 2 : NaN)
         referenceBackend().gemm({ batch, m, n, k, alpha, beta, a, aOffset: 2, aBatchStride: aRows * aCols, aRowStride: ars, aColStride: acs, b, bOffset: 1, bBatchStride: shareB ? 0 : bRows * bCols, bRowStride: brs, bColStride: bcs, c, cOffset: 0, cBatchStride: m * n, cRowStride: n })
         const ref = naive(batch, m, n, k, a, 2, aRows * aCols, ars, acs, b, 1, shareB ? 0 : bRows * bCols, brs, bcs, alpha)
-        for (let i = 0; i < ref.length; i++) expect(Math.abs(c[i] - (ref[i] + (beta ? 2 : 0)))).toBeLessThan(1e-9 * (1 + k))
+        assertClose(c, ref.map((v) => v + (beta ? 2 : 0)), { rtol: 0, atol: 1e-9 * (1 + k) })
       },
     ), { numRuns: 60, seed: 7 })
   })

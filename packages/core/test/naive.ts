@@ -1,5 +1,6 @@
 // Naive reference implementations for the property tests (slow, obviously right).
 import type { Tensor } from '../src/index.js'
+import { isClose } from '../src/testing/index.js'
 
 export function flat(t: Tensor): number[] {
   return Array.from(t.contiguousData())
@@ -25,7 +26,5 @@ export function at(t: Tensor, idx: readonly number[]): number {
 }
 
 export function close(a: number, b: number, tol = 1e-9): boolean {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b)
-  if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b
-  return Math.abs(a - b) <= tol * (1 + Math.abs(b))
+  return isClose(a, b, tol, tol)
 }

@@ -8,6 +8,7 @@
 // OPS fails (it is not skipped), so gaps in adjoint show up as failures.
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { compareClose } from '../src/testing/index.js'
 import {
   Tensor, tensor, type DType, type TensorLike, type ValuesIndices,
   add, sub, mul, div, pow, maximum, minimum,
@@ -172,19 +173,8 @@ function compare(what: string, actual: Tensor | null | undefined, expected: Arr)
   if (!actual) return `${what}: adjoint has none, PyTorch has shape ${fmt(expected.shape)}`
   if (actual.dtype !== expected.dtype) return `${what}: dtype ${actual.dtype}, PyTorch ${expected.dtype}`
   if (fmt(actual.shape) !== fmt(expected.shape)) return `${what}: shape ${fmt(actual.shape)}, PyTorch ${fmt(expected.shape)}`
-  const { rtol, atol } = TOL[expected.dtype]
-  const got = actual.toList()
-  let bad = 0, worst = -1, worstRatio = -1
-  for (let i = 0; i < got.length; i++) {
-    const err = Math.abs(got[i] - expected.data[i])
-    const allowed = atol + rtol * Math.abs(expected.data[i])
-    if (err <= allowed) continue // NaN fails here
-    bad++
-    const ratio = Number.isNaN(err) ? Infinity : err / allowed
-    if (ratio > worstRatio) { worstRatio = ratio; worst = i }
-  }
-  if (bad === 0) return null
-  return `${what}: ${bad} of ${got.length} elements differ; worst at flat index ${worst}: adjoint ${got[worst]}, PyTorch ${expected.data[worst]} (|diff| ${Math.abs(got[worst] - expected.data[worst]).toExponential(2)}, rtol ${rtol}, atol ${atol})`
+  const r = compareClose(actual, expected.data, { ...TOL[expected.dtype], what: `${what} (adjoint vs PyTorch)` })
+  return r.pass ? null : r.message
 }
 
 function runCase(c: Case): string[] {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Tensor } from '@adjoint/core'
+import { assertClose } from '@adjoint/core/testing'
 import type { Module } from '@adjoint/nn'
 import { describe, expect, it } from 'vitest'
 import { BertForMaskedLM, BertForSequenceClassification } from '../src/bert/heads.js'
@@ -37,10 +38,7 @@ const i32 = (a: Arr) => Tensor.fromArray(Int32Array.from(a.data), a.shape, 'int3
 
 function expectClose(name: string, got: Tensor, want: Arr, tol = 1e-9): void {
   expect(got.shape, `${name} shape`).toEqual(want.shape)
-  const g = got.contiguousData()
-  let worst = 0
-  for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(g[i] - want.data[i]) / (1 + Math.abs(want.data[i])))
-  expect(worst, `${name}: max relative difference`).toBeLessThan(tol)
+  assertClose(got.contiguousData(), want.data, { rtol: tol, atol: tol, what: name })
 }
 
 function load(model: Module, c: Case): void {

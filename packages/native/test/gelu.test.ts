@@ -2,6 +2,7 @@
 // reference (float64 formulas on the same float32 inputs), on every kernel set
 // this CPU runs, with vector-loop tails, special values, threads and bad arguments.
 import { getBackend, manualSeed, randn, referenceBackend } from '@adjoint/core'
+import { compareClose } from '@adjoint/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import '../src/index.js'
 import { native, rng, withTuning } from './helpers.js'
@@ -25,14 +26,9 @@ function inputs(n: number, seed: number): Float32Array {
   return x
 }
 
-/** '' or the first element where got and want differ by more than atol + rtol |want| (NaN/inf must match). */
+/** '' or what differs by more than atol + rtol |want| (NaN/inf must match). */
 function close(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number): string {
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!, w = want[i]!
-    if (Number.isNaN(w) ? Number.isNaN(g) : !Number.isFinite(w) ? g === w : Math.abs(g - w) <= atol + rtol * Math.abs(w)) continue
-    return `[${i}] got ${g}, want ${w}`
-  }
-  return ''
+  return compareClose(got, want, { atol, rtol }).message
 }
 
 describe.each(isas)('gelu kernels on isa %s', (isa) => {

@@ -2,6 +2,7 @@
 // (src/index.ts, kernels.ts): core's Tensor ops then run on them and agree with
 // the pure-TS kernels, including transposed views and broadcast batches.
 import { backendInfo, getBackend, manualSeed, randn, referenceBackend, registerKernels, resetKernels, type Tensor } from '@adjoint/core'
+import { assertClose } from '@adjoint/core/testing'
 import { describe, expect, it } from 'vitest'
 import { nativeAddon, nativeInfo, nativeUnavailableReason, setGemmImpl, setNumThreads } from '../src/index.js'
 import { nativeKernels } from '../src/kernels.js'
@@ -9,11 +10,9 @@ import { native } from './helpers.js'
 
 const kernelNames = ['gemm', 'softmax', 'logSoftmax', 'softmaxBackward', 'logSoftmaxBackward', 'layerNorm', 'layerNormBackward', 'crossEntropy', 'crossEntropyBackward', 'gelu', 'geluBackward']
 
-function maxDiff(a: Tensor, b: Tensor): number {
-  const x = a.contiguous().storage.data, y = b.contiguous().storage.data
-  let m = 0
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs((x[i] as number) - (y[i] as number)))
-  return m
+/** Native result n within atol of the TS kernels' t, element by element (NaN never passes). */
+function expectWithin(n: Tensor, t: Tensor, atol: number, what = ''): void {
+  assertClose(n, t, { rtol: 0, atol, what })
 }
 
 /** fn() with the native kernels, and again with the TS ones. */
@@ -72,7 +71,7 @@ describe('@adjoint/native registration', () => {
     for (const [name, fn] of cases) {
       const [n, t] = both(fn)
       expect(n.shape, name).toEqual(t.shape)
-      expect(maxDiff(n, t), name).toBeLessThan(n.dtype === 'float64' ? 1e-12 : 1e-4)
+      expectWithin(n, t, n.dtype === 'float64' ? 1e-12 : 1e-4, name)
     }
   })
 
@@ -86,8 +85,8 @@ describe('@adjoint/native registration', () => {
       return [y, x.grad!] as const
     }
     const [n, t] = both(() => { manualSeed(3); return run() })
-    expect(maxDiff(n[0], t[0])).toBeLessThan(1e-4)
-    expect(maxDiff(n[1], t[1])).toBeLessThan(1e-5)
+    expectWithin(n[0], t[0], 1e-4)
+    expectWithin(n[1], t[1], 1e-5)
   })
 
   it.runIf(native)('mixed dtypes go to the reference kernel instead of failing', () => {

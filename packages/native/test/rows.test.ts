@@ -4,6 +4,7 @@
 // kernel set this CPU runs, with awkward widths (tails of the vector loops) and
 // special values (+-inf, NaN, huge logits).
 import { referenceBackend } from '@adjoint/core'
+import { compareClose } from '@adjoint/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type FloatArray, type FloatCtor, native, rng, withTuning } from './helpers.js'
 
@@ -25,14 +26,9 @@ function fill(Ctor: FloatCtor, n: number, r: () => number, scale: number, shift 
   return x
 }
 
-/** '' or the first element where got and want differ by more than atol + rtol |want| (NaN/inf must match). */
+/** '' or what differs by more than atol + rtol |want| (NaN/inf must match). */
 function close(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number): string {
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!, w = want[i]!
-    if (Number.isNaN(w) ? Number.isNaN(g) : !Number.isFinite(w) ? g === w : Math.abs(g - w) <= atol + rtol * Math.abs(w)) continue
-    return `[${i}] got ${g}, want ${w}`
-  }
-  return ''
+  return compareClose(got, want, { atol, rtol }).message
 }
 
 const tol = (Ctor: FloatCtor) => (Ctor === Float32Array ? { atol: 3e-6, rtol: 3e-5 } : { atol: 1e-13, rtol: 1e-12 })

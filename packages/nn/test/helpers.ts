@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Tensor, type DType } from '@adjoint/core'
+import { assertClose } from '@adjoint/core/testing'
 import { expect } from 'vitest'
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures')
@@ -25,14 +26,5 @@ export function expectClose(actual: Tensor | ArrayLike<number>, expected: TJson 
   const a = actual instanceof Tensor ? actual.contiguousData() : actual
   const e = expected instanceof Tensor ? expected.contiguousData() : 'data' in (expected as object) ? ((expected as TJson).data as number[]) : (expected as ArrayLike<number>)
   if (actual instanceof Tensor && !(expected instanceof Tensor) && 'shape' in (expected as object)) expect(actual.shape, `${what} shape`).toEqual((expected as TJson).shape)
-  expect(a.length, `${what} length`).toBe(e.length)
-  let worst = -1, worstErr = 0
-  for (let i = 0; i < a.length; i++) {
-    const ex = Number(e[i]), ac = Number(a[i])
-    if (Number.isNaN(ex) && Number.isNaN(ac)) continue
-    if (ex === ac) continue
-    const err = Math.abs(ac - ex) - (atol + rtol * Math.abs(ex))
-    if (!(err <= 0) && (worst < 0 || err > worstErr || Number.isNaN(err))) { worst = i; worstErr = err }
-  }
-  if (worst >= 0) expect.fail(`${what}: element ${worst}: got ${a[worst]}, expected ${e[worst]} (rtol ${rtol}, atol ${atol})`)
+  assertClose(a, e, { rtol, atol, what })
 }

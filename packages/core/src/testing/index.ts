@@ -3,3 +3,4 @@
 export * from './arbitraries.js'
 export { checkGradients, unravelIndex, type GradientCheckOptions, type GradientCheckResult } from './gradients.js'
 export { gradientMatchers, installMatchers } from './matchers.js'
+export { DEFAULT_TOLERANCES, assertClose, compareClose, isClose, type CloseOptions, type CloseResult } from './close.js'

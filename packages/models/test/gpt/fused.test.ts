@@ -1,13 +1,10 @@
 import { Tensor, linear, manualSeed, randn } from '@adjoint/core'
+import { assertClose } from '@adjoint/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { GPT, fusedCausalAttention, useFusedKernels } from '../../src/index.js'
 
 function close(a: Tensor, b: Tensor, tol: number) {
-  const x = a.contiguousData(), y = b.contiguousData()
-  expect(x.length).toBe(y.length)
-  let worst = 0
-  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / (1 + Math.abs(y[i])))
-  expect(worst).toBeLessThan(tol)
+  assertClose(a.contiguousData(), b.contiguousData(), { rtol: tol, atol: tol })
 }
 
 afterEach(() => { useFusedKernels(true) })

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Tensor, manualSeed, noGrad } from '@adjoint/core'
+import { assertClose } from '@adjoint/core/testing'
 import { describe, expect, it } from 'vitest'
 import { GPT, fromHuggingFaceGPT2, inferGPTConfig, isConv1DWeight, toHuggingFaceGPT2 } from '../../src/index.js'
 
@@ -33,9 +34,7 @@ describe('Hugging Face GPT-2 weights', () => {
     model.loadStateDict(sd)
     const { logits, loss } = noGrad(() => model.forward(ids(fx.idx), ids(fx.targets)))
     const got = logits.contiguousData()
-    let worst = 0
-    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - fx.logits[i]))
-    expect(worst).toBeLessThan(1e-9)
+    assertClose(got, fx.logits, { rtol: 0, atol: 1e-9, what: 'logits' })
     expect(loss!.item()).toBeCloseTo(fx.loss, 9)
   })
 
