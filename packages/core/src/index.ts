@@ -7,14 +7,14 @@ setReferenceBackend(tsBackend)
 
 export { Tensor, type Storage, type NestedArray } from './tensor.js'
 export { type DType, type TypedArray, type FloatArray, isFloat, promoteTypes } from './dtype.js'
-export { AdjointError, ShapeError, DTypeError, IndexError, AutogradError, ValueError } from './errors.js'
+export { AdjointError, ShapeError, DTypeError, IndexError, AutogradError, ValueError, fmtShape } from './errors.js'
 export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './random.js'
 export { broadcastShapes, numel, contiguousStrides } from './shape.js'
 /** erf of one number, accurate to float64 (the scalar behind Tensor.erf and exact GELU). */
 export { erf as erfScalar } from './backend/ts/erf.js'
 export {
   getBackend, registerKernels, resetKernels, referenceBackend, backendInfo,
-  type Backend, type FusedKernels, type GeluKernels, type GemmArgs, type UnaryOp, type BinaryOp, type ReduceOp, type KernelName,
+  type Backend, type FusedKernels, type GeluKernels, type AttentionKernels, type AttentionInputs, type AttentionOperand, type GemmArgs, type UnaryOp, type BinaryOp, type ReduceOp, type KernelName,
 } from './backend/backend.js'
 
 export * from './ops/creation.js'
@@ -22,13 +22,18 @@ export { binaryOp, unaryOp, where, maskedFill, clamp, triu, tril } from './ops/e
 export { sum, mean, prod, amax, amin, argmax, argmin, max, min, logsumexp, variance as var, std, type ValuesIndices, type Dims, type VarOptions } from './ops/reduce.js'
 export { matmul, linear } from './ops/matmul.js'
 export { softmax, logSoftmax } from './ops/softmax.js'
+export { layerNorm, rmsNorm } from './ops/normalization.js'
+export { crossEntropy, nllLoss, checkReduction, reduceLoss, type Reduction, type CrossEntropyOptions, type NllLossOptions } from './ops/loss.js'
+export { scaledDotProductAttention, scaledDotProductAttentionMath, type SdpaOptions } from './ops/attention.js'
+export { dropout, type DropoutOptions } from './ops/dropout.js'
 export { reshape, view, permute, transpose, expand, unsqueeze, squeeze, flatten, unflatten, slice, narrow, split, chunk, cat, stack, contiguous, clone } from './ops/movement.js'
 export { gather, scatterAdd, indexSelect, indexAdd, embedding } from './ops/indexing.js'
 export { to, detach } from './ops/cast.js'
-export type { TensorLike } from './ops/util.js'
+export { assertTensor, assertFloat, type TensorLike } from './ops/util.js'
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js'
 export { Node, record, needsGrad, type BackwardFn } from './autograd/node.js'
+export { recordFused, fusedBackward, type FusedBackward } from './autograd/fused.js'
 export { type BackwardOptions, sumToShape } from './autograd/engine.js'
 export { autogradGrad, type GradOptions } from './autograd/grad.js'
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradgradcheckOptions } from './autograd/gradcheck.js'

@@ -2,7 +2,7 @@
 // differentiable op with a generator of random float64 inputs (random shapes,
 // broadcasting, dims, keepdim, non-contiguous views) and the call to check.
 import fc from 'fast-check'
-import { type Tensor, tensor, cat, stack, where, embedding, linear } from '../src/index.js'
+import { type Tensor, tensor, cat, stack, where, embedding, linear, layerNorm, crossEntropy, scaledDotProductAttention } from '../src/index.js'
 import { broadcastShapesArb, shapeArb, tensorArb } from '../src/testing/index.js'
 
 export interface OpInfo {
@@ -188,4 +188,58 @@ export const opInfos: OpInfo[] = [
       fc.tuple(f64([v, d], -2, 2, false), fc.array(fc.integer({ min: 0, max: v - 1 }), { minLength: 6, maxLength: 6 })).map(([w, idx]) => [w, tensor(idx, { dtype: 'int32', shape: [2, 3] })])),
     fn: (w, idx) => embedding(w, idx).square(),
   },
+  ...fusedOps(),
 ]
+
+/** The fused ops (one node, a kernel backward and a composed one): layerNorm, crossEntropy, scaledDotProductAttention. */
+function fusedOps(): OpInfo[] {
+  const ids = (n: number, classes: number, ignore = false) => fc.array(fc.integer({ min: ignore ? -1 : 0, max: classes - 1 }), { minLength: n, maxLength: n }).map((t) => tensor(t, { dtype: 'int32' }))
+  const rowsClasses = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 5 }))
+  /** [batch..., L, E] q, [batch..., S, E] k, [batch..., S, Ev] v with small random sizes. */
+  const qkv = (batch: readonly number[][]) => fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom(...batch))
+  const sdpa = (name: string, batch: readonly number[][], fn: (q: Tensor, k: Tensor, v: Tensor, extra: Tensor[]) => Tensor, extra: (L: number, S: number, b: number[]) => fc.Arbitrary<Tensor[]> = () => fc.constant([])): OpInfo => ({
+    name: `scaledDotProductAttention(${name})`,
+    inputs: qkv(batch).chain(([L, S, E, Ev, b]) => fc.tuple(f64([...b, L, E]), f64([...b, S, E]), f64([...b, S, Ev]), extra(L, S, b)).map(([q, k, v, x]) => [q, k, v, ...x])),
+    fn: (q, k, v, ...x) => fn(q, k, v, x),
+  })
+  /** A bool "may attend" mask [L, S] with key 0 always allowed (no all-blocked row). */
+  const keep = (L: number, S: number) => fc.array(fc.boolean(), { minLength: L * S, maxLength: L * S }).map((m) => tensor(m.map((v, i) => v || i % S === 0), { dtype: 'bool', shape: [L, S] }))
+  return [
+    {
+      name: 'layerNorm',
+      inputs: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 4 })).chain(([r, c]) => fc.tuple(f64([2, r, c]), f64([c]), f64([c]))),
+      fn: (x, w, b) => layerNorm(x, [x.shape[2]], w, b),
+    },
+    {
+      name: 'layerNorm(2 dims, no affine)',
+      inputs: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([r, c]) => f64([2, r, c + 1])).map((x) => [x]),
+      fn: (x) => layerNorm(x, x.shape.slice(1)),
+    },
+    {
+      name: 'crossEntropy(ignoreIndex, labelSmoothing)',
+      inputs: rowsClasses.chain(([n, c]) => fc.tuple(f64([n, c]), ids(n, c, true))),
+      fn: (x, t) => crossEntropy(x, t, { ignoreIndex: -1, labelSmoothing: 0.1, reduction: 'sum' }),
+    },
+    {
+      name: 'crossEntropy(none)',
+      inputs: rowsClasses.chain(([n, c]) => fc.tuple(f64([n, c]), ids(n, c))),
+      fn: (x, t) => crossEntropy(x, t, { reduction: 'none' }),
+    },
+    {
+      name: 'crossEntropy(class weights, [N, C, d])',
+      inputs: rowsClasses.chain(([n, c]) => fc.tuple(f64([n, c, 2]), ids(2 * n, c), f64([c], 0.5, 2, false))).map(([x, t, w]) => [x, t.reshape([x.shape[0], 2]), w]),
+      fn: (x, t, w) => crossEntropy(x, t, { weight: w, labelSmoothing: 0.2 }),
+    },
+    sdpa('plain', [[], [2], [2, 3]], (q, k, v) => scaledDotProductAttention(q, k, v)),
+    sdpa('causal', [[2], [1, 2]], (q, k, v) => scaledDotProductAttention(q, k, v, { isCausal: true })),
+    sdpa('causal, queryOffset', [[2]], (q, k, v) => scaledDotProductAttention(q, k, v, { isCausal: true, queryOffset: Math.max(0, k.shape[1] - q.shape[1]) })),
+    sdpa('scale', [[], [3]], (q, k, v) => scaledDotProductAttention(q, k, v, { scale: 0.7 })),
+    sdpa('bool mask', [[2]], (q, k, v, [m]) => scaledDotProductAttention(q, k, v, { attnMask: m }), (L, S) => keep(L, S).map((m) => [m])),
+    sdpa('float mask with a gradient', [[2], [2, 2]], (q, k, v, [m]) => scaledDotProductAttention(q, k, v, { attnMask: m }), (L, S) => f64([1, L, S]).map((m) => [m])),
+    {
+      name: 'scaledDotProductAttention(broadcast key/value, 5-d)',
+      inputs: qkv([[2, 1, 2]]).chain(([L, S, E, Ev]) => fc.tuple(f64([2, 2, 2, L, E]), f64([1, 2, S, E]), f64([2, 1, 1, S, Ev]))),
+      fn: (q, k, v) => scaledDotProductAttention(q, k, v, { isCausal: true }),
+    },
+  ]
+}

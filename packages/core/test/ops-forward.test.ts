@@ -69,6 +69,16 @@ describe('elementwise', () => {
     expect(x.tril(-1).toArray()).toEqual([[0, 0, 0], [3, 0, 0], [6, 7, 0]])
     expect(ones([2, 3]).triu(1).toArray()).toEqual([[0, 1, 1], [0, 0, 1]])
   })
+
+  it('triu and tril of a bool tensor stay bool (a causal mask for maskedFill)', () => {
+    const T = 3
+    const upper = ones([T, T], { dtype: 'bool' }).triu(1)
+    expect(upper.dtype).toBe('bool')
+    expect(ones([T, T], { dtype: 'bool' }).tril().dtype).toBe('bool')
+    expect(upper.toArray()).toEqual([[false, true, true], [false, false, true], [false, false, false]])
+    const scores = ones([T, T]).maskedFill(upper, -Infinity)
+    expect(scores.toArray()).toEqual([[1, -Infinity, -Infinity], [1, 1, -Infinity], [1, 1, 1]])
+  })
 })
 
 describe('reductions', () => {

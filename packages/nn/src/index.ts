@@ -7,7 +7,8 @@ export { Linear, Identity, type LayerOptions } from './modules/linear.js'
 export { Embedding } from './modules/embedding.js'
 export { LayerNorm, RMSNorm, type LayerNormOptions } from './modules/normalization.js'
 export { ReLU, GELU, SiLU, Tanh, Sigmoid, Softmax, Dropout } from './modules/activation.js'
-export { MultiheadAttention, KVCache, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './modules/attention.js'
+export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './modules/attention.js'
+export { KVCache, type KVCacheOptions } from './modules/kv-cache.js'
 export {
   TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, decoderLayerCache,
   type TransformerLayerOptions, type EncoderLayerForwardOptions, type DecoderLayerForwardOptions, type DecoderLayerCache, type Activation,

@@ -1,7 +1,7 @@
 // Module: the base class of layers and models. Parameters, buffers and
 // submodules are found from the module's own fields (a Parameter, a Module, or
 // an array of them), in the order they were assigned, like torch.nn.Module.
-import { DTypeError, IndexError, ShapeError, Tensor, ValueError, isFloat, noGrad, type DType } from '@adjoint/core'
+import { DTypeError, IndexError, ShapeError, Tensor, ValueError, fmtShape, isFloat, noGrad, type DType } from '@adjoint/core'
 import { Parameter } from './parameter.js'
 
 /** Name -> tensor, in the model's order: parameters then buffers of each module, parents before children. */
@@ -11,8 +11,6 @@ export interface LoadResult {
   missingKeys: string[]
   unexpectedKeys: string[]
 }
-
-const fmt = (s: readonly number[]) => `[${s.join(',')}]`
 
 export class Module {
   /** Training mode (dropout active) or evaluation mode; set by train()/eval(). */
@@ -234,7 +232,7 @@ export class Module {
       if (!(k in stateDict)) continue
       const src = stateDict[k]
       if (!(src instanceof Tensor)) { problems.push(`${k}: expected a Tensor, got ${src === null ? 'null' : typeof src}`); continue }
-      if (src.ndim !== target.ndim || src.shape.some((s, i) => s !== target.shape[i])) problems.push(`shape mismatch for ${k}: the state dict has ${fmt(src.shape)}, the model has ${fmt(target.shape)}`)
+      if (src.ndim !== target.ndim || src.shape.some((s, i) => s !== target.shape[i])) problems.push(`shape mismatch for ${k}: the state dict has ${fmtShape(src.shape)}, the model has ${fmtShape(target.shape)}`)
       else if (isFloat(src.dtype) !== isFloat(target.dtype)) problems.push(`dtype mismatch for ${k}: the state dict has ${src.dtype}, the model has ${target.dtype}`)
     }
     if (problems.length > 0) {

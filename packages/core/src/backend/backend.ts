@@ -101,7 +101,59 @@ export interface GeluKernels {
   geluBackward(x: FloatArray, gy: FloatArray, gx: FloatArray, n: number, approximate: boolean): void
 }
 
-export interface Backend extends RowwiseKernels, FusedKernels, GeluKernels {
+/**
+ * A strided 4-D operand [batch, head, row, col] of the attention kernels: element
+ * (b, h, i, j) is data[offset + b*strides[0] + h*strides[1] + i*strides[2] + j*strides[3]].
+ * A stride may be 0 (broadcast) or anything a view has (no copy of q, k, v is needed).
+ */
+export interface AttentionOperand {
+  data: FloatArray
+  offset: number
+  strides: readonly number[]
+}
+
+/** Sizes and inputs shared by the attention kernels (one float dtype throughout). */
+export interface AttentionInputs {
+  batch: number
+  heads: number
+  /** Query rows, key rows, query/key width, value width. */
+  L: number
+  S: number
+  E: number
+  Ev: number
+  q: AttentionOperand
+  k: AttentionOperand
+  v: AttentionOperand
+  /** Multiplies q k^T. */
+  scale: number
+  /**
+   * Softmax weights, contiguous [batch, heads, L, S]: written by attention, read by
+   * attentionBackward.
+   */
+  probs: FloatArray
+}
+
+/**
+ * Scaled dot-product attention as kernels: P = softmax(scale q k^T + mask, causal
+ * entries -inf), out = P v, and the backward of that. Outputs are written through
+ * their strides, whose last (col) stride must be 1.
+ */
+export interface AttentionKernels {
+  /**
+   * Writes probs and out [batch, heads, L, Ev]. mask (may be null) is added to the scores;
+   * with causal, query i sees keys j <= i + queryOffset only (queryOffset: the absolute
+   * position of query 0 when L new queries attend to a longer cache; 0 is PyTorch's is_causal).
+   */
+  attention(a: AttentionInputs & { mask: AttentionOperand | null; causal: boolean; queryOffset: number; out: AttentionOperand }): void
+  /**
+   * From gOut = dL/dout: dP = gOut v^T, dS = P (dP - rowsum(dP P)) (written to gScores,
+   * contiguous [batch, heads, L, S]: the mask's gradient), gq = scale dS k, gk = scale dS^T q,
+   * gv = P^T gOut. gq, gk, gv may be null (not wanted); they are overwritten.
+   */
+  attentionBackward(a: AttentionInputs & { gOut: AttentionOperand; gScores: FloatArray; gq: AttentionOperand | null; gk: AttentionOperand | null; gv: AttentionOperand | null }): void
+}
+
+export interface Backend extends RowwiseKernels, FusedKernels, GeluKernels, AttentionKernels {
   /**
    * Strided copy of `src` (shape, strides, offset) into `dst` from dstOffset, contiguous
    * unless dstStrides is given (dtype converts on store; bool stores 0/1).

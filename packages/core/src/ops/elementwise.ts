@@ -1,6 +1,6 @@
 // Elementwise ops: unary math, binary arithmetic with broadcasting, comparisons,
 // where/maskedFill/clamp/triu/tril. Each op's backward sits right under its forward.
-import { isGradEnabled } from '../autograd/grad-mode.js'
+import { recordFused, type FusedBackward } from '../autograd/fused.js'
 import { record, needsGrad } from '../autograd/node.js'
 import { getBackend, type BinaryOp, type UnaryOp } from '../backend/backend.js'
 import { isFloat, promoteTypes, promoteWithScalar, type DType, type FloatArray } from '../dtype.js'
@@ -59,7 +59,8 @@ export function geluTanhComposed(g: Tensor, x: Tensor): Tensor {
 // d out / d x, times g. Written with Tensor ops, so each is differentiable again.
 // The table is total over UnaryOp: a new op without a rule (or an explicit null,
 // "no gradient": bool results) is a type error, not a silent missing gradient.
-const unaryRules: Record<UnaryOp, UnaryRule | null> = {
+// A fused rule ({kernel, composed}) is recorded by recordFused.
+const unaryRules: Record<UnaryOp, UnaryRule | { kernel: UnaryRule; composed: UnaryRule } | null> = {
   neg: (g) => g.neg(), //                                     d(-x) = -1
   exp: (g, _x, y) => g.mul(y), //                             d e^x = e^x
   log: (g, x) => g.div(x), //                                 d ln x = 1/x
@@ -70,9 +71,9 @@ const unaryRules: Record<UnaryOp, UnaryRule | null> = {
   relu: (g, x) => g.mul(x.gt(0)), //                          d relu = [x > 0]
   // d gelu = Phi(x) + x phi(x), Phi(x) = (1 + erf(x/sqrt2))/2, phi(x) = e^{-x^2/2}/sqrt(2 pi);
   // one kernel pass when no graph of the backward is needed, else composed (differentiable again)
-  gelu: (g, x) => isGradEnabled() ? geluComposed(g, x) : geluKernelBackward(g, x, false),
+  gelu: { kernel: (g, x) => geluKernelBackward(g, x, false), composed: geluComposed },
   // u = sqrt(2/pi)(x + 0.044715 x^3), t = tanh u: d = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi)(1 + 3*0.044715 x^2)
-  geluTanh: (g, x) => isGradEnabled() ? geluTanhComposed(g, x) : geluKernelBackward(g, x, true),
+  geluTanh: { kernel: (g, x) => geluKernelBackward(g, x, true), composed: geluTanhComposed },
   silu: (g, x) => { const s = x.sigmoid(); return g.mul(s.mul(x.mul(s.neg().add(1)).add(1))) }, // d x s(x) = s (1 + x (1 - s))
   sin: (g, x) => g.mul(x.cos()), //                           d sin = cos
   cos: (g, x) => g.mul(x.sin()).neg(), //                     d cos = -sin
@@ -94,7 +95,9 @@ export function unaryOp(op: UnaryOp, x: Tensor): Tensor {
   const out = unaryForward(op, x)
   const rule = unaryRules[op]
   if (rule && isFloat(out.dtype) && needsGrad(x)) {
-    record(op, out, [x], (g) => [rule(g, x, out)], savesOutput.has(op) ? [out] : [x])
+    const saved = savesOutput.has(op) ? [out] : [x]
+    if (typeof rule === 'function') record(op, out, [x], (g) => [rule(g, x, out)], saved)
+    else recordFused(op, out, [x], { kernel: (g) => [rule.kernel(g, x, out)], composed: (g) => [rule.composed(g, x, out)] } satisfies FusedBackward, saved)
   }
   return out
 }
@@ -219,7 +222,7 @@ function triangle(op: 'triu' | 'tril', x: Tensor, k: number): Tensor {
   const mask = Tensor.empty([rows, cols], 'bool')
   const m = mask.storage.data
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) m[i * cols + j] = (op === 'triu' ? j - i >= k : j - i <= k) ? 1 : 0
-  return where(mask, x, 0)
+  return where(mask, x, x.dtype === 'bool' ? false : 0) // a bool tensor stays bool (as in PyTorch)
 }
 
 /** Upper triangle (j - i >= k) of the last two dims; the rest zero. */

@@ -1,7 +1,7 @@
 // softmax and logSoftmax over one dim, computed stably (max subtracted) by a
 // row-wise kernel, with their own backward rules.
-import { isGradEnabled } from '../autograd/grad-mode.js'
-import { needsGrad, record } from '../autograd/node.js'
+import { recordFused } from '../autograd/fused.js'
+import { needsGrad } from '../autograd/node.js'
 import { getBackend, type RowwiseKernels } from '../backend/backend.js'
 import { isFloat, type FloatArray } from '../dtype.js'
 import { normalizeDim } from '../shape.js'
@@ -35,8 +35,11 @@ export function softmax(x: Tensor, dim: number): Tensor {
   const d = normalizeDim('softmax', dim, x.ndim)
   const out = alongDim(x, d, (s, o, r, c) => getBackend().softmax(s, o, r, c))
   if (isFloat(x.dtype) && needsGrad(x)) {
-    // d softmax: gx = y (g - sum(g y)); the fused kernel when no graph of the backward is needed
-    record('softmax', out, [x], (g) => [isGradEnabled() ? out.mul(g.sub(g.mul(out).sum(d, true))) : rowwiseBackward('softmaxBackward', out, g, d)], [out])
+    // d softmax: gx = y (g - sum(g y)); the row kernel, or composed when a graph of the backward is built
+    recordFused('softmax', out, [x], {
+      kernel: (g) => [rowwiseBackward('softmaxBackward', out, g, d)],
+      composed: (g) => [out.mul(g.sub(g.mul(out).sum(d, true)))],
+    }, [out])
   }
   return out
 }
@@ -48,7 +51,10 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   const out = alongDim(x, d, (s, o, r, c) => getBackend().logSoftmax(s, o, r, c))
   if (isFloat(x.dtype) && needsGrad(x)) {
     // d logSoftmax: gx = g - softmax(x) sum(g)
-    record('logSoftmax', out, [x], (g) => [isGradEnabled() ? g.sub(out.exp().mul(g.sum(d, true))) : rowwiseBackward('logSoftmaxBackward', out, g, d)], [out])
+    recordFused('logSoftmax', out, [x], {
+      kernel: (g) => [rowwiseBackward('logSoftmaxBackward', out, g, d)],
+      composed: (g) => [g.sub(out.exp().mul(g.sum(d, true)))],
+    }, [out])
   }
   return out
 }

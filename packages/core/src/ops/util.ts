@@ -1,6 +1,6 @@
 // Small helpers shared by the op files.
 import { getBackend } from '../backend/backend.js'
-import { allocArray, type DType } from '../dtype.js'
+import { allocArray, isFloat, type DType, type FloatArray } from '../dtype.js'
 import { DTypeError, ValueError } from '../errors.js'
 import { Tensor } from '../tensor.js'
 
@@ -15,6 +15,15 @@ export function scalar(value: number | boolean, dtype: DType): Tensor {
 
 export function assertTensor(op: string, x: unknown, what = 'input'): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new ValueError(`${op}: ${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`)
+}
+
+export function assertFloat(op: string, x: Tensor, what = 'input'): void {
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: ${what} must be float32 or float64, got ${x.dtype}`)
+}
+
+/** The contiguous data of t in a float dtype (a converted copy when t has another dtype; no autograd). */
+export function floatData(t: Tensor, dtype: DType): FloatArray {
+  return (t.dtype === dtype ? t : t.detach().to(dtype)).contiguousData() as FloatArray
 }
 
 /** Contiguous copy with the same dtype (no autograd). */

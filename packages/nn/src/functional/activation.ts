@@ -1,6 +1,7 @@
-// Activations, softmax and dropout.
-import { Generator, Tensor, ValueError, defaultGenerator, needsGrad, noGrad, record } from '@adjoint/core'
-import { assertFloat, assertTensor } from './util.js'
+// Activations, softmax and dropout (dropout is core's op).
+import type { Tensor } from '@adjoint/core'
+
+export { dropout, type DropoutOptions } from '@adjoint/core'
 
 export const relu = (x: Tensor) => x.relu()
 export const gelu = (x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}) => x.gelu(opts)
@@ -9,28 +10,3 @@ export const tanh = (x: Tensor) => x.tanh()
 export const sigmoid = (x: Tensor) => x.sigmoid()
 export const softmax = (x: Tensor, dim: number) => x.softmax(dim)
 export const logSoftmax = (x: Tensor, dim: number) => x.logSoftmax(dim)
-
-export interface DropoutOptions {
-  /** Random source for the mask (default: the global generator seeded by manualSeed). */
-  generator?: Generator
-}
-
-/**
- * Zeroes each element with probability p and scales the rest by 1 / (1 - p),
- * in training; the identity when training is false or p is 0.
- */
-export function dropout(x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor {
-  assertTensor('dropout', x)
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`dropout: probability must be between 0 and 1, got ${p}`)
-  if (!training || p === 0) return x
-  assertFloat('dropout', x)
-  const mask = Tensor.empty(x.shape, x.dtype)
-  const m = mask.storage.data
-  const g = opts.generator ?? defaultGenerator
-  const scale = p === 1 ? 0 : 1 / (1 - p)
-  for (let i = 0; i < m.length; i++) m[i] = g.uniform() < p ? 0 : scale
-  const out = noGrad(() => x.mul(mask))
-  // d dropout = g * mask
-  if (needsGrad(x)) record('dropout', out, [x], (g) => [g.mul(mask)], [mask])
-  return out
-}

@@ -1,6 +1,6 @@
 // linear, embedding (with a padding row that gets no gradient) and oneHot.
-import { DTypeError, IndexError, ShapeError, Tensor, ValueError, embedding as coreEmbedding, indexAdd, linear as coreLinear, needsGrad, noGrad, record, zeros } from '@adjoint/core'
-import { assertTensor, fmt } from './util.js'
+import { DTypeError, IndexError, ShapeError, Tensor, ValueError, embedding as coreEmbedding, indexAdd, linear as coreLinear, needsGrad, noGrad, record, zeros, fmtShape } from '@adjoint/core'
+import { assertTensor } from './util.js'
 
 /** y = x W^T + b, W of shape [out, in]. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
@@ -16,7 +16,7 @@ export interface EmbeddingOptions {
 export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
   assertTensor('embedding', input)
   assertTensor('embedding', weight, 'weight')
-  if (weight.ndim !== 2) throw new ShapeError(`embedding: weight must be 2-D [num, dim], got ${fmt(weight.shape)}`)
+  if (weight.ndim !== 2) throw new ShapeError(`embedding: weight must be 2-D [num, dim], got ${fmtShape(weight.shape)}`)
   const pad = normalizePaddingIdx('embedding', opts.paddingIdx, weight.shape[0])
   if (pad === null) return coreEmbedding(weight, input)
   const out = noGrad(() => coreEmbedding(weight, input))

@@ -1,39 +1,12 @@
-// MultiheadAttention (PyTorch's layout and masks) with an incremental
-// key/value cache for generation.
-import { DTypeError, ShapeError, Tensor, ValueError, cat, zeros } from '@adjoint/core'
-import { attend, causalMask } from '../functional/attention.js'
+// MultiheadAttention (PyTorch's layout and masks) on core's
+// scaledDotProductAttention, with an incremental key/value cache for generation.
+import { DTypeError, ShapeError, Tensor, ValueError, assertTensor, fmtShape as fmt, scaledDotProductAttention, scaledDotProductAttentionMath, zeros } from '@adjoint/core'
 import { linear } from '../functional/linear.js'
-import { assertTensor, fmt } from '../functional/util.js'
 import { xavierUniform_, zeros_ } from '../init.js'
 import { Module } from '../module.js'
 import { Parameter } from '../parameter.js'
+import { KVCache } from './kv-cache.js'
 import { Linear, checkSize, type LayerOptions } from './linear.js'
-
-/**
- * Projected keys and values kept between calls, shape [N, heads, S, headDim].
- * Self-attention appends each call's new keys/values (so a decoder feeds one
- * token at a time); a static cache (cross-attention) computes them from the
- * first call's key/value and reuses them.
- */
-export class KVCache {
-  key: Tensor | null = null
-  value: Tensor | null = null
-  readonly static: boolean
-
-  constructor(opts: { static?: boolean } = {}) {
-    this.static = opts.static ?? false
-  }
-
-  /** Number of cached positions. */
-  get length(): number {
-    return this.key === null ? 0 : this.key.shape[2]
-  }
-
-  reset(): void {
-    this.key = null
-    this.value = null
-  }
-}
 
 export interface MultiheadAttentionOptions extends LayerOptions {
   /** Dropout on the attention weights (training mode only). */
@@ -166,44 +139,44 @@ export class MultiheadAttention extends Module {
         k = this.heads(kp); v = this.heads(vp)
       }
       if (cache) {
-        if (!cache.static && cache.key !== null) {
-          if (cache.key.shape[0] !== N) throw new ShapeError(`${op}: the KV cache holds batch ${cache.key.shape[0]}, the input has ${N}`)
-          k = cat([cache.key, k], 2); v = cat([cache.value!, v], 2)
-        }
-        cache.key = k; cache.value = v
+        if (cache.static) { cache.key = k; cache.value = v }
+        else [k, v] = cache.update(k, v)
       }
     }
     const S = k.shape[2]
 
-    const blocked: Tensor[] = [], additive: Tensor[] = []
+    // every mask as one additive mask broadcast to [N, heads, L, S]
     const H = this.numHeads
+    let mask: Tensor | null = null
+    const addMask = (m: Tensor, what: string) => {
+      let a: Tensor
+      if (m.dtype === 'bool') a = zeros(m.shape, { dtype: q.dtype }).maskedFill(m, -Infinity) // true = blocked
+      else if (m.dtype === 'float32' || m.dtype === 'float64') a = m
+      else throw new DTypeError(`${op}: ${what} must be bool or float, got ${m.dtype}`)
+      mask = mask === null ? a : mask.add(a)
+    }
     if (opts.attnMask) {
       const m = opts.attnMask
       assertTensor(op, m, 'attnMask')
-      let mm: Tensor
-      if (m.ndim === 2 && m.shape[0] === L && m.shape[1] === S) mm = m
-      else if (m.ndim === 3 && m.shape[0] === N * H && m.shape[1] === L && m.shape[2] === S) mm = m.reshape([N, H, L, S])
+      if (m.ndim === 2 && m.shape[0] === L && m.shape[1] === S) addMask(m, 'attnMask')
+      else if (m.ndim === 3 && m.shape[0] === N * H && m.shape[1] === L && m.shape[2] === S) addMask(m.reshape([N, H, L, S]), 'attnMask')
       else throw new ShapeError(`${op}: attnMask must be [${L}, ${S}] or [${N * H}, ${L}, ${S}], got ${fmt(m.shape)}`)
-      if (mm.dtype === 'bool') blocked.push(mm)
-      else if (mm.dtype === 'float32' || mm.dtype === 'float64') additive.push(mm)
-      else throw new DTypeError(`${op}: attnMask must be bool or float, got ${mm.dtype}`)
     }
     if (opts.keyPaddingMask) {
       const m = opts.keyPaddingMask
       assertTensor(op, m, 'keyPaddingMask')
       const want = batched ? [N, S] : [S]
       if (m.ndim !== want.length || m.shape.some((s, i) => s !== want[i])) throw new ShapeError(`${op}: keyPaddingMask must be ${fmt(want)}, got ${fmt(m.shape)}`)
-      const mm = m.reshape([N, 1, 1, S])
-      if (mm.dtype === 'bool') blocked.push(mm)
-      else if (mm.dtype === 'float32' || mm.dtype === 'float64') additive.push(mm)
-      else throw new DTypeError(`${op}: keyPaddingMask must be bool or float, got ${mm.dtype}`)
+      addMask(m.reshape([N, 1, 1, S]), 'keyPaddingMask')
     }
-    if (opts.isCausal) blocked.push(causalMask(L, S, S - L))
-
-    const { output, weights } = attend(q, k, v, { blocked, additive, scale: 1 / Math.sqrt(this.headDim), dropoutP: this.training ? this.dropout : 0 })
+    // causal aligned so the last query sees every key (queries continue the cached positions)
+    const sdpa = { attnMask: mask, isCausal: opts.isCausal ?? false, queryOffset: S - L, dropoutP: this.training ? this.dropout : 0 }
+    const wantWeights = opts.needWeights !== false
+    // the weights come from the composed ("math") form, as in PyTorch; otherwise the fused op
+    const { output, weights } = wantWeights ? scaledDotProductAttentionMath(q, k, v, sdpa) : { output: scaledDotProductAttention(q, k, v, sdpa), weights: null }
     let out = this.outProj.forward(output.transpose(1, 2).reshape([N, L, this.embedDim]))
     out = !batched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1)
-    if (opts.needWeights === false) return [out, null]
+    if (weights === null) return [out, null]
     let w = (opts.averageAttnWeights ?? true) ? weights.mean(1) : weights
     if (!batched) w = w.squeeze(0)
     return [out, w]

@@ -1,5 +1,6 @@
 // The pure-TS backend: every kernel, the reference for any other backend.
 import type { Backend } from '../backend.js'
+import { attention, attentionBackward } from './attention.js'
 import { copy } from './copy.js'
 import { binary, unary } from './elementwise.js'
 import { gelu, geluBackward } from './gelu.js'
@@ -10,4 +11,4 @@ import { crossEntropy, crossEntropyBackward } from './loss.js'
 import { layerNorm, layerNormBackward } from './norm.js'
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './rowwise.js'
 
-export const tsBackend: Backend = { copy, unary, binary, reduce, gemm, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward, where, indexSelect, indexAdd, gather, scatterAdd, layerNorm, layerNormBackward, crossEntropy, crossEntropyBackward, gelu, geluBackward }
+export const tsBackend: Backend = { copy, unary, binary, reduce, gemm, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward, where, indexSelect, indexAdd, gather, scatterAdd, layerNorm, layerNormBackward, crossEntropy, crossEntropyBackward, gelu, geluBackward, attention, attentionBackward }

@@ -1,0 +1,210 @@
+// Scaled dot-product attention, softmax(scale q k^T + mask) v, as one fused op:
+// the backend's attention kernels forward and backward (q, k, v read through
+// their strides, no copies), and the same rule composed of Tensor ops beside
+// them for createGraph and for dropout (the "math" form, which also gives the
+// attention weights).
+import { recordFused } from '../autograd/fused.js'
+import { needsGrad } from '../autograd/node.js'
+import { getBackend, type AttentionOperand } from '../backend/backend.js'
+import type { DType, FloatArray } from '../dtype.js'
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js'
+import type { Generator } from '../random.js'
+import { broadcastShapes } from '../shape.js'
+import { Tensor } from '../tensor.js'
+import { dropout } from './dropout.js'
+import { assertFloat, assertTensor } from './util.js'
+
+export interface SdpaOptions {
+  /**
+   * Broadcast to [..., L, S]. A bool mask says which keys each query may attend
+   * (true = take part, PyTorch's convention); a float mask is added to the scores
+   * (and gets a gradient when it requires one, e.g. a learned position bias).
+   */
+  attnMask?: Tensor | null
+  /** Query i attends to keys j <= i + queryOffset only. */
+  isCausal?: boolean
+  /**
+   * The absolute position of query 0 for isCausal (default 0: PyTorch's top-left
+   * aligned is_causal). L new queries after a KV cache of S - L positions pass S - L,
+   * so each query sees the keys up to its own position.
+   */
+  queryOffset?: number
+  /** Dropout on the attention weights (applied whenever > 0, as in PyTorch's functional). */
+  dropoutP?: number
+  /** Multiplies q k^T; default 1 / sqrt(q.size(-1)). */
+  scale?: number | null
+  generator?: Generator
+}
+
+/** The checked arguments of one call. */
+interface Call {
+  q: Tensor
+  k: Tensor
+  v: Tensor
+  /** The additive mask in q's dtype (a bool mask as 0 / -inf), or null. */
+  mask: Tensor | null
+  causal: boolean
+  queryOffset: number
+  scale: number
+  dropoutP: number
+  generator?: Generator
+  /** Broadcast batch dims, and L, S, E, Ev. */
+  batch: number[]
+  L: number
+  S: number
+  E: number
+  Ev: number
+}
+
+const OP = 'scaledDotProductAttention'
+
+function checkCall(op: string, q: Tensor, k: Tensor, v: Tensor, opts: SdpaOptions): Call {
+  for (const [t, what] of [[q, 'query'], [k, 'key'], [v, 'value']] as const) {
+    assertTensor(op, t, what)
+    assertFloat(op, t, what)
+    if (t.ndim < 2) throw new ShapeError(`${op}: ${what} must have at least 2 dims [..., len, dim], got ${fmtShape(t.shape)}`)
+  }
+  if (k.dtype !== q.dtype || v.dtype !== q.dtype) throw new DTypeError(`${op}: query, key and value must have the same dtype, got ${q.dtype}, ${k.dtype} and ${v.dtype}`)
+  const L = q.shape[q.ndim - 2], S = k.shape[k.ndim - 2], E = q.shape[q.ndim - 1], Ev = v.shape[v.ndim - 1]
+  if (k.shape[k.ndim - 1] !== E) throw new ShapeError(`${op}: query ${fmtShape(q.shape)} and key ${fmtShape(k.shape)} must have the same last dim`)
+  if (v.shape[v.ndim - 2] !== S) throw new ShapeError(`${op}: key ${fmtShape(k.shape)} and value ${fmtShape(v.shape)} must have the same length (dim -2)`)
+  const lead = (t: Tensor) => t.shape.slice(0, -2)
+  const batch = broadcastShapes(op, broadcastShapes(op, lead(q), lead(k)), lead(v))
+  const dropoutP = opts.dropoutP ?? 0
+  if (typeof dropoutP !== 'number' || !(dropoutP >= 0 && dropoutP <= 1)) throw new ValueError(`${op}: dropoutP must be in [0, 1], got ${dropoutP}`)
+  const scale = opts.scale ?? 1 / Math.sqrt(E)
+  if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new ValueError(`${op}: scale must be a finite number, got ${scale}`)
+  const queryOffset = opts.queryOffset ?? 0
+  if (!Number.isInteger(queryOffset)) throw new ValueError(`${op}: queryOffset must be an integer, got ${queryOffset}`)
+  let mask: Tensor | null = null
+  const m = opts.attnMask ?? null
+  if (m !== null) {
+    assertTensor(op, m, 'attnMask')
+    const want = [...batch, L, S]
+    const off = want.length - m.ndim
+    if (off < 0 || m.shape.some((d, i) => d !== 1 && d !== want[off + i])) {
+      throw new ShapeError(`${op}: attnMask of shape ${fmtShape(m.shape)} does not broadcast to the attention weights' shape ${fmtShape(want)}`)
+    }
+    if (m.dtype === 'bool') mask = blockedToAdditive(m, q.dtype)
+    else if (m.dtype === 'float32' || m.dtype === 'float64') mask = m.dtype === q.dtype ? m : m.to(q.dtype)
+    else throw new DTypeError(`${op}: attnMask must be bool or float, got ${m.dtype}`)
+  }
+  return { q, k, v, mask, causal: opts.isCausal ?? false, queryOffset, scale, dropoutP, generator: opts.generator, batch, L, S, E, Ev }
+}
+
+/** 0 where a bool "may attend" mask is true, -inf where it is false (a constant: no gradient). */
+function blockedToAdditive(keep: Tensor, dtype: DType): Tensor {
+  const out = Tensor.empty(keep.shape, dtype)
+  const src = keep.contiguousData(), d = out.storage.data
+  for (let i = 0; i < d.length; i++) if (!src[i]) d[i] = -Infinity
+  return out
+}
+
+/** The [L, S] additive causal mask: -inf where key j comes after query i + offset. */
+function causalAdditive(L: number, S: number, offset: number, dtype: DType): Tensor {
+  const out = Tensor.empty([L, S], dtype)
+  const d = out.storage.data
+  for (let i = 0; i < L; i++) for (let j = Math.max(0, i + offset + 1); j < S; j++) d[i * S + j] = -Infinity
+  return out
+}
+
+/**
+ * softmax(scale q k^T + mask) v for query [..., L, E], key [..., S, E], value [..., S, Ev]
+ * (batch dims broadcast): PyTorch's F.scaled_dot_product_attention, plus queryOffset
+ * for causal attention of new queries against a KV cache. Returns [..., L, Ev].
+ */
+export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, opts: SdpaOptions = {}): Tensor {
+  const c = checkCall(OP, query, key, value, opts)
+  if (c.dropoutP > 0) return composedAttention(c).output
+  return fusedAttention(c)
+}
+
+/**
+ * The composed ("math") form of scaledDotProductAttention, which also returns the
+ * attention weights softmax(scale q k^T + mask) [..., L, S] (what MultiheadAttention
+ * returns with needWeights). Twice differentiable through its ops.
+ */
+export function scaledDotProductAttentionMath(query: Tensor, key: Tensor, value: Tensor, opts: SdpaOptions = {}): { output: Tensor; weights: Tensor } {
+  return composedAttention(checkCall('scaledDotProductAttentionMath', query, key, value, opts))
+}
+
+/** softmax(scale q k^T + mask), composed of ops. */
+function composedWeights(c: Call): Tensor {
+  // scale q (smaller than the scores) before the product, as PyTorch's math path does
+  let scores = c.q.mul(c.scale).matmul(c.k.transpose(-2, -1))
+  if (c.mask) scores = scores.add(c.mask)
+  if (c.causal) scores = scores.add(causalAdditive(c.L, c.S, c.queryOffset, scores.dtype))
+  return scores.softmax(-1)
+}
+
+function composedAttention(c: Call): { output: Tensor; weights: Tensor } {
+  const weights = composedWeights(c)
+  const w = c.dropoutP > 0 ? dropout(weights, c.dropoutP, true, { generator: c.generator }) : weights
+  return { output: w.matmul(c.v), weights }
+}
+
+// ---------------------------------------------------------------- fused
+
+/** x broadcast to [...batch, rows, cols] and viewed as 4-D [B, H, rows, cols] (a view when the layout allows; no graph). */
+function as4d(x: Tensor, batch: readonly number[], rows: number, cols: number): Tensor {
+  let t = x.detach().expand([...batch, rows, cols])
+  if (batch.length < 2) t = t.reshape([1, ...(batch.length === 0 ? [1] : batch), rows, cols])
+  else if (batch.length > 2) t = t.reshape([-1, batch[batch.length - 1], rows, cols])
+  return t
+}
+
+const operand = (t: Tensor): AttentionOperand => ({ data: t.storage.data as FloatArray, offset: t.offset, strides: t.strides })
+
+/**
+ * A fresh [B, H, rows, cols] tensor laid out like `like`: when like's heads sit
+ * inside its rows (the [B, T, H, D] memory of heads split from one projection),
+ * the result is [B, rows, H, cols] memory viewed as [B, H, rows, cols], so its
+ * gradient flows back through the head split without a copy.
+ */
+function emptyLike4d(like: Tensor, rows: number, cols: number, dtype: DType): Tensor {
+  const [B, H] = like.shape
+  const interleaved = H > 1 && like.strides[1] !== 0 && like.strides[1] < like.strides[2]
+  return interleaved ? Tensor.empty([B, rows, H, cols], dtype).transpose(1, 2) : Tensor.empty([B, H, rows, cols], dtype)
+}
+
+function fusedAttention(c: Call): Tensor {
+  const { q, k, v, mask, batch, L, S, E, Ev } = c
+  const dtype = q.dtype
+  const q4 = as4d(q, batch, L, E), k4 = as4d(k, batch, S, E), v4 = as4d(v, batch, S, Ev)
+  const mask4 = mask ? as4d(mask, batch, L, S) : null
+  const [B, H] = q4.shape
+  const out4 = emptyLike4d(q4, L, Ev, dtype)
+  const probs = Tensor.empty([B, H, L, S], dtype)
+  const inputs = { batch: B, heads: H, L, S, E, Ev, q: operand(q4), k: operand(k4), v: operand(v4), scale: c.scale, probs: probs.storage.data as FloatArray }
+  getBackend().attention({ ...inputs, mask: mask4 ? operand(mask4) : null, causal: c.causal, queryOffset: c.queryOffset, out: operand(out4) })
+  const outShape = [...batch, L, Ev]
+  const out = out4.reshape(outShape)
+  const maskGrad = mask !== null && mask.requiresGrad
+  if (needsGrad(q, k, v, maskGrad ? mask : null)) {
+    recordFused(OP, out, [q, k, v, maskGrad ? mask : null], {
+      // P = softmax(S), S = scale q k^T + mask: dv = P^T g, dS = P (g v^T - rowsum(P g v^T)), dq = scale dS k, dk = scale dS^T q, dmask = dS
+      kernel: (g) => {
+        const g4 = as4d(g.dtype === dtype ? g : g.to(dtype), batch, L, Ev)
+        const gq = q.requiresGrad ? emptyLike4d(q4, L, E, dtype) : null
+        const gk = k.requiresGrad ? emptyLike4d(k4, S, E, dtype) : null
+        const gv = v.requiresGrad ? emptyLike4d(v4, S, Ev, dtype) : null
+        const gScores = Tensor.empty([B, H, L, S], dtype)
+        getBackend().attentionBackward({ ...inputs, gOut: operand(g4), gScores: gScores.storage.data as FloatArray, gq: gq && operand(gq), gk: gk && operand(gk), gv: gv && operand(gv) })
+        // gradients at the broadcast shape: the engine sums them back to each input's
+        return [gq?.reshape([...batch, L, E]), gk?.reshape([...batch, S, E]), gv?.reshape([...batch, S, Ev]), maskGrad ? gScores.reshape([...batch, L, S]) : null]
+      },
+      composed: (g) => {
+        const P = composedWeights(c)
+        const dP = g.matmul(v.transpose(-2, -1))
+        const dS = P.mul(dP.sub(dP.mul(P).sum(-1, true)))
+        return [
+          q.requiresGrad ? dS.matmul(k).mul(c.scale) : null,
+          k.requiresGrad ? dS.transpose(-2, -1).matmul(q).mul(c.scale) : null,
+          v.requiresGrad ? P.transpose(-2, -1).matmul(g) : null,
+          maskGrad ? dS : null,
+        ]
+      },
+    }, [q, k, v, probs, ...(maskGrad ? [mask] : [])])
+  }
+  return out
+}
