@@ -18,7 +18,7 @@ export interface GPTConfig {
   activation: 'gelu' | 'geluTanh'
 }
 
-export const GPT2_DEFAULTS: GPTConfig = { vocabSize: 50257, blockSize: 1024, nLayer: 12, nHead: 12, nEmbd: 768, dropout: 0, bias: true, tieWeights: true, activation: 'gelu' }
+export const GPT2_DEFAULTS: GPTConfig = { vocabSize: 50257, blockSize: 1024, nLayer: 12, nHead: 12, nEmbd: 768, dropout: 0, bias: true, tieWeights: true, activation: 'geluTanh' }
 
 const posInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0
 
