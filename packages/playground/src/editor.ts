@@ -22,6 +22,7 @@ export function createEditor(parent: HTMLElement, names: readonly string[], onRu
     parent,
     extensions: [
       basicSetup,
+      EditorView.lineWrapping,
       javascript(),
       completions,
       Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => { onRun(); return true } }])),

@@ -45,6 +45,9 @@ function serve(root: string): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
 }
 
+/** Replaces the editor's code and runs it (the page's window.playground hook). */
+const setCode = (page: Page, code: string) => page.evaluate(`window.playground.setCode(${JSON.stringify(code)})`)
+
 /** NaN-safe: a NaN on either side fails. */
 function expectClose(page: readonly number[], node: readonly number[], what: string): void {
   expect(page.length, `${what}: length`).toBe(node.length)
@@ -79,7 +82,7 @@ describe.skipIf(!HAVE_BROWSER)(`playground in Chromium${HAVE_BROWSER ? '' : ` (s
   for (const ex of examples) {
     it(`${ex.id}: stepping backward to the end shows the gradients core computes in Node`, async () => {
       await page.selectOption('#example', ex.id)
-      await page.waitForFunction((id) => location.hash === `#${id}`, ex.id)
+      await page.waitForFunction(`location.hash === '#${ex.id}'`)
       const steps = Number(await page.getAttribute('#step-status', 'data-steps'))
       expect(steps).toBeGreaterThan(0)
       await page.click('h1') // focus out of the editor: the arrow keys step
@@ -144,20 +147,20 @@ describe.skipIf(!HAVE_BROWSER)(`playground in Chromium${HAVE_BROWSER ? '' : ` (s
   })
 
   it('errors in user code show inline with adjoint\'s typed message and line', async () => {
-    await page.evaluate(() => (window as unknown as { playground: { setCode(c: string): void } }).playground.setCode('const a = tensor([1, 2, 3])\nconst b = tensor([1, 2])\nreturn a.add(b)'))
+    await setCode(page, 'const a = tensor([1, 2, 3])\nconst b = tensor([1, 2])\nreturn a.add(b)')
     expect(await page.textContent('#error')).toBe('ShapeError: add: shapes [3] and [2] cannot be broadcast (dim 0: 3 vs 2)  (line 3)')
     expect(await page.locator('.cm-lintRange-error').count()).toBe(1)
-    await page.evaluate(() => (window as unknown as { playground: { setCode(c: string): void } }).playground.setCode('const x = tensor([1, 2], { requiresGrad: true })\nconst y = x.exp().sum()\ny.backward()\ny.backward()\nreturn y'))
+    await setCode(page, 'const x = tensor([1, 2], { requiresGrad: true })\nconst y = x.exp().sum()\ny.backward()\ny.backward()\nreturn y')
     expect(await page.textContent('#error')).toMatch(/^AutogradError: backward: trying to backward through the graph a second time .*\(line 4\)$/)
     await page.screenshot({ path: join(SHOTS, 'error.png'), fullPage: true })
   })
 
   it('trains the spirals: the loss falls within a few seconds', async () => {
     await page.click('.tab[data-page="training"]')
-    await page.$eval('#lr', (e) => { (e as HTMLInputElement).value = '1.2'; e.dispatchEvent(new Event('input')) })
+    await page.evaluate(`(() => { const lr = document.querySelector('#lr'); lr.value = '1.2'; lr.dispatchEvent(new Event('input')) })()`)
     expect(await page.textContent('#lr-value')).toBe('1.20')
     await page.click('#train-toggle')
-    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#train-status')!.dataset.steps ?? 0) >= 100, null, { timeout: 20_000 })
+    await page.waitForFunction(`Number(document.querySelector('#train-status').dataset.steps ?? 0) >= 100`, null, { timeout: 20_000 })
     await page.click('#train-toggle')
     const status = page.locator('#train-status')
     const first = Number(await status.getAttribute('data-first-loss')), last = Number(await status.getAttribute('data-loss'))
