@@ -133,6 +133,8 @@ describe('trace', () => {
   it('backwardRule gives the formula of an op per input, undefined for ops without one', () => {
     expect(backwardRule('mul')).toEqual(['grad * {b}', 'grad * {a}'])
     expect(backwardRule('tanh')).toEqual(['grad * (1 - {out}^2)'])
+    expect(backwardRule('linear')).toHaveLength(3) // x, weight, bias
+    expect(backwardRule('crossEntropy')![0]).toMatch(/softmax/)
     expect(backwardRule('noSuchOp')).toBeUndefined()
   })
 })

@@ -2,7 +2,7 @@
 import { Graph, layout } from '@dagrejs/dagre'
 import type { ViewEdge, ViewNode } from './graph-model.js'
 
-export const NODE_WIDTH = 176
+export const NODE_WIDTH = 190
 export const NODE_HEIGHT = 62
 
 export interface Placed {

@@ -126,6 +126,14 @@ const RULES: Record<string, string[]> = {
   clamp: ['grad where min <= {a} <= max'],
   clone: ['grad'],
   to: ['grad cast back'],
+  linear: ['grad @ {b}', 'gradᵀ @ {a} (rows flattened)', 'grad summed over the rows'],
+  layerNorm: ['rstd * (h - mean(h) - x̂ * mean(h * x̂)), x̂ = ({a} - mean) * rstd, h = grad * weight', 'grad * x̂ summed over the leading dims', 'grad summed over the leading dims'],
+  crossEntropy: ['grad * (softmax({a}) - q), q the (smoothed) one-hot target'],
+  dropout: ['grad * mask (kept positions, scaled by 1/(1-p))'],
+  scaledDotProductAttention: [
+    'scale * dS @ {b}, dS = P * (dP - rowsum(dP * P)), dP = grad @ vᵀ, P the attention weights',
+    'scale * dSᵀ @ {a}', 'Pᵀ @ grad', 'dS',
+  ],
 }
 
 /**
