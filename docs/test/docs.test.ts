@@ -5,6 +5,9 @@
 // docs/package.json) and imported. When a block is followed directly (only
 // blank lines between) by a ```text, ```output, ```dot or ```mermaid block,
 // that block is what the code must print with console.log, line for line.
+// A block that is a vitest test file (it imports from 'vitest' and calls test()
+// or it()) runs as one: all such blocks go to one child `vitest run`, and every
+// test in them must pass.
 // UPDATE_DOCS=1 pnpm vitest run docs/test/docs.test.ts rewrites those output blocks
 // with what the code printed (review the diff before committing).
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs'
@@ -53,6 +56,11 @@ export function runnableBlocks(md: string): { block: Block, expected: Block | nu
     const adjacent = next && OUTPUT_LANGS.has(next.lang) && lines.slice(b.end, next.line - 1).every((l) => l.trim() === '')
     return [{ block: b, expected: adjacent ? next : null }]
   })
+}
+
+/** A vitest test file (imports vitest, declares tests): run by vitest, not imported. */
+export function isVitestFile(code: string): boolean {
+  return /from 'vitest'/.test(code) && /^\s*(test|it|describe)\(/m.test(code)
 }
 
 function markdownFiles(dir: string): string[] {
@@ -120,6 +128,7 @@ describe('docs code blocks', () => {
         writeFileSync(file, lines.join('\n'))
       })
       for (const { block, expected } of runnable) {
+        if (isVitestFile(block.code)) continue
         it(`${rel}:${block.line}`, async () => {
           const path = join(tmp, `${rel.replace(/[\\/]/g, '_').replace(/\.md$/, '')}-L${block.line}.ts`)
           writeFileSync(path, `${block.code}\n\nexport {}\n`)
@@ -139,4 +148,35 @@ describe('docs code blocks', () => {
       }
     })
   }
+})
+
+describe('docs code blocks that are vitest test files', () => {
+  const blocks = files.flatMap((file) => runnableBlocks(readFileSync(file, 'utf8'))
+    .filter(({ block }) => isVitestFile(block.code))
+    .map(({ block }) => ({ name: `${relative(docsDir, file).replace(/[\\/]/g, '_').replace(/\.md$/, '')}-L${block.line}.test.ts`, code: block.code })))
+
+  it('there are some (docs/testing-gradients.md shows the matcher in test files)', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('each passes under vitest, as a user runs it', () => {
+    const dir = join(tmp, 'vitest')
+    mkdirSync(dir, { recursive: true })
+    for (const b of blocks) writeFileSync(join(dir, b.name), `${b.code}\n`)
+    // the .ts sources of @adjoint/* (the "source" export condition), like the suite itself
+    writeFileSync(join(dir, 'vitest.config.mjs'), [
+      "import { defaultServerConditions } from 'vite'",
+      "export default { ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } }, test: { include: ['*.test.ts'], reporters: ['json'] } }",
+    ].join('\n'))
+    const vitest = join(docsDir, '..', 'node_modules', 'vitest', 'vitest.mjs')
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^VITEST/.test(k)))
+    const r = spawnSync(process.execPath, [vitest, 'run', '--root', dir], { cwd: dir, env, encoding: 'utf8' })
+    const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { numTotalTests: number, numPassedTests: number, testResults: { name: string, assertionResults: { fullName: string, status: string, failureMessages: string[] }[] }[] }
+    const failed = report.testResults.flatMap((f) => f.assertionResults.filter((t) => t.status !== 'passed').map((t) => `${f.name} > ${t.fullName}: ${t.status} ${t.failureMessages.join('\n')}`))
+    expect(failed).toEqual([])
+    expect(report.testResults.map((f) => f.name.split(/[\\/]/).at(-1)).sort()).toEqual(blocks.map((b) => b.name).sort())
+    expect(report.numPassedTests).toBe(report.numTotalTests)
+    expect(report.numPassedTests).toBeGreaterThanOrEqual(blocks.length)
+    expect(r.status).toBe(0)
+  }, 120_000)
 })
