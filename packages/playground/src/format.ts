@@ -11,14 +11,15 @@ export function fmtNumber(v: number, digits = 4): string {
 
 export const fmtShape = (shape: readonly number[]) => `[${shape.join(',')}]`
 
-/** "12", "[1, 2, 3]" for up to 4 elements, else "min … max" of the values. */
+/** "12", "[1, 2, 3]" for up to 4 elements, else "min … max" of the values (and how many are NaN). */
 export function brief(t: Tensor): string {
   const d = t.contiguousData()
   if (t.ndim === 0) return fmtNumber(Number(d[0]), 3)
   if (d.length <= 4) return `[${Array.from(d, (v) => fmtNumber(Number(v), 3)).join(', ')}]`
-  let lo = Infinity, hi = -Infinity
-  for (const v of d) { const x = Number(v); if (x < lo) lo = x; if (x > hi) hi = x }
-  return `${fmtNumber(lo, 3)} … ${fmtNumber(hi, 3)}`
+  let lo = Infinity, hi = -Infinity, nans = 0
+  for (const v of d) { const x = Number(v); if (Number.isNaN(x)) nans++; if (x < lo) lo = x; if (x > hi) hi = x }
+  const range = nans === d.length ? 'nan' : `${fmtNumber(lo, 3)} … ${fmtNumber(hi, 3)}`
+  return nans ? `${range} (${nans} nan)` : range
 }
 
 /** The whole tensor, nested like its shape (up to `max` elements). */

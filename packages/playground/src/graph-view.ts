@@ -8,6 +8,8 @@ import type { BackwardStep, GraphModel, ViewNode } from './graph-model.js'
 import { NODE_HEIGHT, NODE_WIDTH, placeGraph } from './layout.js'
 
 const SVG = 'http://www.w3.org/2000/svg'
+/** Larger graphs (a loop of many ops) are not laid out: dagre and the page would crawl. */
+const MAX_NODES = 400
 
 function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVG, tag)
@@ -31,7 +33,12 @@ export class GraphView {
     this.model = model
     const svg = this.svg
     svg.replaceChildren()
-    if (model.nodes.length === 0) { svg.setAttribute('width', '0'); svg.setAttribute('height', '0'); return }
+    if (model.nodes.length === 0 || model.nodes.length > MAX_NODES) {
+      svg.setAttribute('width', model.nodes.length ? '640' : '0')
+      svg.setAttribute('height', model.nodes.length ? '30' : '0')
+      if (model.nodes.length) el('text', { x: 8, y: 20, class: 'too-big' }, svg).textContent = `${model.nodes.length} nodes: too many to draw (at most ${MAX_NODES}); the stepper still works`
+      return
+    }
     const placed = placeGraph(model.nodes, model.edges)
     svg.setAttribute('width', String(placed.width))
     svg.setAttribute('height', String(placed.height))

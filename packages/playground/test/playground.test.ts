@@ -155,6 +155,13 @@ describe.skipIf(!HAVE_BROWSER)(`playground in Chromium${HAVE_BROWSER ? '' : ` (s
     await page.screenshot({ path: join(SHOTS, 'error.png'), fullPage: true })
   })
 
+  it('a graph too big to lay out says so, and its backward pass can still be stepped', async () => {
+    await setCode(page, 'let x = tensor(0.5, { requiresGrad: true })\nlet y = x\nfor (let i = 0; i < 500; i++) y = y.sin()\ny.backward()\nreturn y')
+    expect(await page.textContent('#graph .too-big')).toBe('501 nodes: too many to draw (at most 400); the stepper still works')
+    await page.click('#step-last')
+    expect(await page.getAttribute('#step-status', 'data-position')).toBe('500')
+  })
+
   it('trains the spirals: the loss falls within a few seconds', async () => {
     await page.click('.tab[data-page="training"]')
     await page.evaluate(`(() => { const lr = document.querySelector('#lr'); lr.value = '1.2'; lr.dispatchEvent(new Event('input')) })()`)
