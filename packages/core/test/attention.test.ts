@@ -93,6 +93,22 @@ describe('scaledDotProductAttention: fused kernels against the composed form', (
     expect(out.transpose(1, 2).isContiguous()).toBe(true)
   })
 
+  it('heads of one tensor get their gradients through it, and a view with retainGrad still gets its own', () => {
+    const x = randn([2, 3, 12], { generator: gen }).requiresGrad_()
+    const heads = (i: number) => x.narrow(2, 4 * i, 4).reshape([2, 3, 2, 2]).transpose(1, 2)
+    const run = (retain: boolean) => {
+      x.grad = null
+      const [q, k, v] = [heads(0), heads(1), heads(2)]
+      if (retain) q.retainGrad()
+      scaledDotProductAttention(q, k, v, { isCausal: true }).square().sum().backward()
+      return { gx: x.grad!, gq: q.grad }
+    }
+    const direct = run(false), retained = run(true)
+    expect(maxRelErr(direct.gx, asArr(retained.gx))).toBeLessThan(1e-6)
+    expect(retained.gq?.shape).toEqual([2, 2, 3, 2])
+    expect(maxRelErr(retained.gq!, asArr(direct.gx.narrow(2, 0, 4).reshape([2, 3, 2, 2]).transpose(1, 2)))).toBeLessThan(1e-6)
+  })
+
   it('a bool mask equals the additive mask 0 / -inf; dropoutP 1 zeroes the output', () => {
     const q = randn([2, 3, 4], { generator: gen }), k = randn([2, 5, 4], { generator: gen }), v = randn([2, 5, 2], { generator: gen })
     const bits = [1, 0, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0]

@@ -237,6 +237,16 @@ function fusedOps(): OpInfo[] {
     sdpa('bool mask', [[2]], (q, k, v, [m]) => scaledDotProductAttention(q, k, v, { attnMask: m }), (L, S) => keep(L, S).map((m) => [m])),
     sdpa('float mask with a gradient', [[2], [2, 2]], (q, k, v, [m]) => scaledDotProductAttention(q, k, v, { attnMask: m }), (L, S) => f64([1, L, S]).map((m) => [m])),
     {
+      // q, k, v heads split from one packed projection: gradients written into the base's gradient
+      name: 'scaledDotProductAttention(packed heads of one tensor, causal)',
+      inputs: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 4 })).chain(([b, t]) => f64([b, t, 12], -2, 2, false)).map((x) => [x]),
+      fn: (x) => {
+        const [B, T] = x.shape
+        const heads = (i: number) => x.narrow(2, 4 * i, 4).reshape([B, T, 2, 2]).transpose(1, 2)
+        return scaledDotProductAttention(heads(0), heads(1), heads(2), { isCausal: true })
+      },
+    },
+    {
       name: 'scaledDotProductAttention(broadcast key/value, 5-d)',
       inputs: qkv([[2, 1, 2]]).chain(([L, S, E, Ev]) => fc.tuple(f64([2, 2, 2, L, E]), f64([1, 2, S, E]), f64([2, 1, 1, S, Ev]))),
       fn: (q, k, v) => scaledDotProductAttention(q, k, v, { isCausal: true }),

@@ -17,6 +17,8 @@ interface Saved {
 export class Node {
   /** Hooks registered on the output tensor (registerHook on a non-leaf). */
   hooks: ((grad: Tensor) => Tensor | void)[] | null = null
+  /** For a view op (reshape, slice, transpose...): the tensor it is a view of. */
+  viewOf: Tensor | null = null
   /** The output tensor, when it asked to keep its gradient (retainGrad). */
   retained: Tensor | null = null
   /** Where the node was created (only in anomaly mode). */

@@ -148,9 +148,10 @@ export interface AttentionKernels {
   /**
    * From gOut = dL/dout: dP = gOut v^T, dS = P (dP - rowsum(dP P)) (written to gScores,
    * contiguous [batch, heads, L, S]: the mask's gradient), gq = scale dS k, gk = scale dS^T q,
-   * gv = P^T gOut. gq, gk, gv may be null (not wanted); they are overwritten.
+   * gv = P^T gOut. gq, gk, gv may be null (not wanted); they are overwritten, or added to
+   * with accumulate (then they may share one array, even overlap: q, k, v views of one tensor).
    */
-  attentionBackward(a: AttentionInputs & { gOut: AttentionOperand; gScores: FloatArray; gq: AttentionOperand | null; gk: AttentionOperand | null; gv: AttentionOperand | null }): void
+  attentionBackward(a: AttentionInputs & { gOut: AttentionOperand; gScores: FloatArray; gq: AttentionOperand | null; gk: AttentionOperand | null; gv: AttentionOperand | null; accumulate: boolean }): void
 }
 
 export interface Backend extends RowwiseKernels, FusedKernels, GeluKernels, AttentionKernels {

@@ -11,6 +11,7 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js'
 import type { Generator } from '../random.js'
 import { broadcastShapes } from '../shape.js'
 import { Tensor } from '../tensor.js'
+import { zeros } from './creation.js'
 import { dropout } from './dropout.js'
 import { assertFloat, assertTensor } from './util.js'
 
@@ -167,6 +168,39 @@ function emptyLike4d(like: Tensor, rows: number, cols: number, dtype: DType): Te
   return interleaved ? Tensor.empty([B, rows, H, cols], dtype).transpose(1, 2) : Tensor.empty([B, H, rows, cols], dtype)
 }
 
+/**
+ * The tensor that q, k and v all are views of (through view ops only: the heads of
+ * one packed projection), when it is contiguous and each of their 4-D layouts reads
+ * its memory without broadcasting and with unit col stride. Their gradients are then
+ * written straight into one gradient of it, instead of three gradients that each
+ * view's backward would copy into a zero tensor of its shape and the engine would add.
+ */
+function sharedBase(views: readonly Tensor[], layouts: readonly Tensor[]): Tensor | null {
+  let base: Tensor | null = null
+  for (const view of views) {
+    let t = view
+    while (t.gradFn?.viewOf) {
+      if (t.gradFn.hooks !== null || t.gradFn.retained !== null) return null // a hook or retainGrad must see the view's gradient
+      t = t.gradFn.viewOf
+    }
+    if (t === view || (base !== null && t !== base)) return null
+    base = t
+  }
+  if (base === null || !base.requiresGrad || !base.isContiguous()) return null
+  for (const t4 of layouts) if (t4.storage !== base.storage || t4.strides[3] !== 1 || t4.shape.some((n, i) => n > 1 && t4.strides[i] === 0)) return null
+  return base
+}
+
+/** The gradient of a view, taken back through its view ops to the tensor `base` it was viewed from (differentiably). */
+function throughViews(view: Tensor, g: Tensor, base: Tensor): Tensor {
+  let t = view, grad = g.reshape(view.shape)
+  while (t !== base) {
+    grad = t.gradFn!.apply(grad)[0]!
+    t = t.gradFn!.viewOf!
+  }
+  return grad
+}
+
 function fusedAttention(c: Call): Tensor {
   const { q, k, v, mask, batch, L, S, E, Ev } = c
   const dtype = q.dtype
@@ -177,34 +211,59 @@ function fusedAttention(c: Call): Tensor {
   const probs = Tensor.empty([B, H, L, S], dtype)
   const inputs = { batch: B, heads: H, L, S, E, Ev, q: operand(q4), k: operand(k4), v: operand(v4), scale: c.scale, probs: probs.storage.data as FloatArray }
   getBackend().attention({ ...inputs, mask: mask4 ? operand(mask4) : null, causal: c.causal, queryOffset: c.queryOffset, out: operand(out4) })
-  const outShape = [...batch, L, Ev]
-  const out = out4.reshape(outShape)
+  const out = out4.reshape([...batch, L, Ev])
   const maskGrad = mask !== null && mask.requiresGrad
-  if (needsGrad(q, k, v, maskGrad ? mask : null)) {
-    recordFused(OP, out, [q, k, v, maskGrad ? mask : null], {
-      // P = softmax(S), S = scale q k^T + mask: dv = P^T g, dS = P (g v^T - rowsum(P g v^T)), dq = scale dS k, dk = scale dS^T q, dmask = dS
-      kernel: (g) => {
-        const g4 = as4d(g.dtype === dtype ? g : g.to(dtype), batch, L, Ev)
-        const gq = q.requiresGrad ? emptyLike4d(q4, L, E, dtype) : null
-        const gk = k.requiresGrad ? emptyLike4d(k4, S, E, dtype) : null
-        const gv = v.requiresGrad ? emptyLike4d(v4, S, Ev, dtype) : null
-        const gScores = Tensor.empty([B, H, L, S], dtype)
-        getBackend().attentionBackward({ ...inputs, gOut: operand(g4), gScores: gScores.storage.data as FloatArray, gq: gq && operand(gq), gk: gk && operand(gk), gv: gv && operand(gv) })
-        // gradients at the broadcast shape: the engine sums them back to each input's
-        return [gq?.reshape([...batch, L, E]), gk?.reshape([...batch, S, E]), gv?.reshape([...batch, S, Ev]), maskGrad ? gScores.reshape([...batch, L, S]) : null]
-      },
+  if (!needsGrad(q, k, v, maskGrad ? mask : null)) return out
+  const base = q.requiresGrad && k.requiresGrad && v.requiresGrad ? sharedBase([q, k, v], [q4, k4, v4]) : null
+  /** The kernel backward: gradients of q, k, v (or of their base) and dS, the mask's. */
+  const kernel = (g: Tensor): { gq: Tensor | null; gk: Tensor | null; gv: Tensor | null; gBase: Tensor | null; gScores: Tensor } => {
+    const g4 = as4d(g.dtype === dtype ? g : g.to(dtype), batch, L, Ev)
+    const gScores = Tensor.empty([B, H, L, S], dtype)
+    const common = { ...inputs, gOut: operand(g4), gScores: gScores.storage.data as FloatArray }
+    if (base !== null) {
+      // each view's gradient lands at the view's place in the base's gradient
+      const gBase = zeros(base.shape, { dtype })
+      const at = (t4: Tensor): AttentionOperand => ({ data: gBase.storage.data as FloatArray, offset: t4.offset - base.offset, strides: t4.strides })
+      getBackend().attentionBackward({ ...common, gq: at(q4), gk: at(k4), gv: at(v4), accumulate: true })
+      return { gq: null, gk: null, gv: null, gBase, gScores }
+    }
+    const gq = q.requiresGrad ? emptyLike4d(q4, L, E, dtype) : null
+    const gk = k.requiresGrad ? emptyLike4d(k4, S, E, dtype) : null
+    const gv = v.requiresGrad ? emptyLike4d(v4, S, Ev, dtype) : null
+    getBackend().attentionBackward({ ...common, gq: gq && operand(gq), gk: gk && operand(gk), gv: gv && operand(gv), accumulate: false })
+    return { gq, gk, gv, gBase: null, gScores }
+  }
+  /** The same rule with Tensor ops (differentiable again). */
+  const composed = (g: Tensor) => {
+    const P = composedWeights(c)
+    const dP = g.matmul(v.transpose(-2, -1))
+    const dS = P.mul(dP.sub(dP.mul(P).sum(-1, true)))
+    return {
+      gq: q.requiresGrad ? dS.matmul(k).mul(c.scale) : null,
+      gk: k.requiresGrad ? dS.transpose(-2, -1).matmul(q).mul(c.scale) : null,
+      gv: v.requiresGrad ? P.transpose(-2, -1).matmul(g) : null,
+      dS,
+    }
+  }
+  // P = softmax(S), S = scale q k^T + mask: dv = P^T g, dS = P (g v^T - rowsum(P g v^T)), dq = scale dS k, dk = scale dS^T q, dmask = dS
+  // (gradients at the broadcast shape: the engine sums them back to each input's)
+  const saved = [q, k, v, probs, ...(maskGrad ? [mask] : [])]
+  if (base !== null) {
+    recordFused(OP, out, [base, maskGrad ? mask : null], {
+      kernel: (g) => { const r = kernel(g); return [r.gBase, maskGrad ? r.gScores.reshape([...batch, L, S]) : null] },
       composed: (g) => {
-        const P = composedWeights(c)
-        const dP = g.matmul(v.transpose(-2, -1))
-        const dS = P.mul(dP.sub(dP.mul(P).sum(-1, true)))
-        return [
-          q.requiresGrad ? dS.matmul(k).mul(c.scale) : null,
-          k.requiresGrad ? dS.transpose(-2, -1).matmul(q).mul(c.scale) : null,
-          v.requiresGrad ? P.transpose(-2, -1).matmul(g) : null,
-          maskGrad ? dS : null,
-        ]
+        const r = composed(g)
+        return [throughViews(q, r.gq!, base).add(throughViews(k, r.gk!, base)).add(throughViews(v, r.gv!, base)), maskGrad ? r.dS : null]
       },
-    }, [q, k, v, probs, ...(maskGrad ? [mask] : [])])
+    }, saved)
+  } else {
+    recordFused(OP, out, [q, k, v, maskGrad ? mask : null], {
+      kernel: (g) => {
+        const r = kernel(g)
+        return [r.gq?.reshape([...batch, L, E]), r.gk?.reshape([...batch, S, E]), r.gv?.reshape([...batch, S, Ev]), maskGrad ? r.gScores.reshape([...batch, L, S]) : null]
+      },
+      composed: (g) => { const r = composed(g); return [r.gq, r.gk, r.gv, maskGrad ? r.dS : null] },
+    }, saved)
   }
   return out
 }

@@ -10,7 +10,7 @@ import { assertTensor, contiguousCopy } from './util.js'
 /** A differentiable view: same storage, new layout. */
 function makeView(op: string, x: Tensor, shape: readonly number[], strides: readonly number[], offset: number, backward: (g: Tensor) => Tensor): Tensor {
   const out = x.view_(shape, strides, offset)
-  if (needsGrad(x)) record(op, out, [x], (g) => [backward(g)])
+  if (needsGrad(x)) record(op, out, [x], (g) => [backward(g)]).gradFn!.viewOf = x
   return out
 }
 

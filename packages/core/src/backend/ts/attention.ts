@@ -14,12 +14,12 @@ const transposed = (m: Mat): Mat => ({ ...m, row: m.col, col: m.row })
 /** A contiguous [batch, heads, rows, cols] array. */
 const dense = (data: FloatArray, heads: number, rows: number, cols: number): Mat => ({ data, offset: 0, batch: heads * rows * cols, head: rows * cols, row: cols, col: 1 })
 
-/** C = alpha A B for every (batch, head); A is m x k, B is k x n. */
-function perHead(batch: number, heads: number, m: number, n: number, k: number, alpha: number, a: Mat, b: Mat, c: Mat): void {
+/** C = alpha A B (+ C with accumulate) for every (batch, head); A is m x k, B is k x n. */
+function perHead(batch: number, heads: number, m: number, n: number, k: number, alpha: number, a: Mat, b: Mat, c: Mat, accumulate = false): void {
   const gemm = getBackend().gemm
   for (let h = 0; h < heads; h++) {
     gemm({
-      batch, m, n, k, alpha, beta: 0,
+      batch, m, n, k, alpha, beta: accumulate ? 1 : 0,
       a: a.data, aOffset: a.offset + h * a.head, aBatchStride: a.batch, aRowStride: a.row, aColStride: a.col,
       b: b.data, bOffset: b.offset + h * b.head, bBatchStride: b.batch, bRowStride: b.row, bColStride: b.col,
       c: c.data, cOffset: c.offset + h * c.head, cBatchStride: c.batch, cRowStride: c.row,
@@ -55,7 +55,8 @@ export const attentionBackward: AttentionKernels['attentionBackward'] = (a) => {
   // dP = gOut v^T, then dS = P (dP - rowsum(dP P)) in place
   perHead(B, H, L, S, Ev, 1, mat(a.gOut), transposed(mat(a.v)), G)
   getBackend().softmaxBackward(a.probs, a.gScores, a.gScores, B * H * L, S)
-  if (a.gq) perHead(B, H, L, E, S, a.scale, G, mat(a.k), mat(a.gq)) //                gq = scale dS k
-  if (a.gk) perHead(B, H, S, E, L, a.scale, transposed(G), mat(a.q), mat(a.gk)) //    gk = scale dS^T q
-  if (a.gv) perHead(B, H, S, Ev, L, 1, transposed(P), mat(a.gOut), mat(a.gv)) //      gv = P^T gOut
+  const acc = a.accumulate
+  if (a.gq) perHead(B, H, L, E, S, a.scale, G, mat(a.k), mat(a.gq), acc) //                gq = scale dS k
+  if (a.gk) perHead(B, H, S, E, L, a.scale, transposed(G), mat(a.q), mat(a.gk), acc) //    gk = scale dS^T q
+  if (a.gv) perHead(B, H, S, Ev, L, 1, transposed(P), mat(a.gOut), mat(a.gv), acc) //      gv = P^T gOut
 }
