@@ -11,3 +11,11 @@ export class ConfigError extends ValueError {}
 export class DataError extends AdjointError {}
 /** A checkpoint that is missing, incomplete, or belongs to a different model. */
 export class CheckpointError extends AdjointError {}
+
+/** A mistake on the command line (a flag's value, a prompt the model cannot use): the CLI prints it with a hint to --help, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}

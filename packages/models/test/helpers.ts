@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadBrownText } from '../src/index.js'
-import type { TrainUI } from '../src/train/gpt-run.js'
+import type { TrainUI } from '../src/train/run.js'
 
 export function recordingUI(): TrainUI & { lines: string[]; updates: number } {
   const ui = {

@@ -8,12 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Tensor } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
-import { fillFromCheckpoint } from '../src/cli/fill.js'
 import { loadBrownText } from '../src/data/brown.js'
-import { finetuneRun } from '../src/finetune/run.js'
-import { bertObjective, t5Objective } from '../src/pretraining/objectives.js'
+import { bertObjective, t5Objective, finetuneRun, sampleCheckpoint } from '../src/index.js'
 import { openRun } from '../src/train/checkpoint.js'
-import { trainModel, type TrainUI } from '../src/train/gpt-run.js'
+import { trainModel, type TrainUI } from '../src/train/run.js'
 
 const quietUI = (): TrainUI & { lines: string[] } => {
   const lines: string[] = []
@@ -54,7 +52,7 @@ describe.each([['bert', bertObjective, SMALL.bert], ['t5', t5Objective, SMALL.t5
     expect(stateOf(resumed.model)).toEqual(stateOf(full.model))
     // sample fills the blanks of a prompt
     const written: string[] = []
-    const filled = fillFromCheckpoint(run, { temperature: 0, seed: 1, tokens: 8 }, (s) => written.push(s))
+    const filled = sampleCheckpoint(run, { temperature: 0, seed: 1, tokens: 8 }, (s) => written.push(s))
     expect(typeof filled).toBe('string')
     expect(written.join('')).toMatch(/filled: /)
   })

@@ -1,6 +1,7 @@
 // BertConfig: the fields of Hugging Face's BertConfig, camelCased, with its
 // defaults (bert-base-uncased), plus a `tiny` preset that trains on a CPU in minutes.
 import { ConfigError } from '../errors.js'
+import { configFieldsFromHF, configToHF, stripUndefined } from '../hf/config-fields.js'
 
 export type BertActivation = 'gelu' | 'gelu_new' | 'relu'
 
@@ -71,25 +72,13 @@ export function bertConfig(overrides: Partial<BertConfig> = {}, preset?: string)
   return c
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
-}
-
-const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
-const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
-
 /** The config as Hugging Face's config.json fields (vocab_size, hidden_size, ...). */
 export function bertConfigToHF(c: BertConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = { model_type: 'bert', architectures: ['BertForMaskedLM'] }
-  for (const [k, v] of Object.entries(c)) if (k !== 'numLabels') out[snake(k)] = v
-  out.num_labels = c.numLabels
-  return out
+  const { numLabels, ...rest } = c
+  return { ...configToHF(rest, { model_type: 'bert', architectures: ['BertForMaskedLM'] }), num_labels: numLabels }
 }
 
 /** Reads Hugging Face's config.json fields (unknown fields are ignored). */
 export function bertConfigFromHF(hf: Record<string, unknown>): BertConfig {
-  const known = new Set(Object.keys(BERT_DEFAULTS))
-  const o: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(hf)) if (known.has(camel(k))) o[camel(k)] = v
-  return bertConfig(o as Partial<BertConfig>)
+  return bertConfig(configFieldsFromHF(hf, BERT_DEFAULTS))
 }

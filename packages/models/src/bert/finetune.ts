@@ -2,9 +2,9 @@
 // sequence classifier, for `adjoint finetune --model bert`: the encoder's
 // weights are loaded, the pooler and the classifier are new, and each passage
 // is read as [CLS] passage [SEP] (the pooler reads the [CLS] state).
-import type { LabeledSet } from '../finetune/classify.js'
-import type { ClassifierBackbone } from '../finetune/run.js'
 import { loadRunWeights, type OpenedRun } from '../train/checkpoint.js'
+import type { LabeledSet } from '../train/classify.js'
+import type { ClassifierBackbone } from '../train/finetune.js'
 import { bertConfig, type BertConfig } from './config.js'
 import { BertForMaskedLM, BertForSequenceClassification } from './heads.js'
 

@@ -1,14 +1,9 @@
 // Argument parsing for the adjoint commands: node:util parseArgs (strict), then
 // typed getters that turn bad values into UsageErrors naming the flag.
 import { parseArgs } from 'node:util'
+import { UsageError } from '../errors.js'
 
-/** A mistake on the command line: printed with a hint to --help, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'UsageError'
-  }
-}
+export { UsageError }
 
 export interface FlagSpec {
   type: 'string' | 'boolean'

@@ -1,5 +1,5 @@
 // adjoint finetune: a trained GPT or BERT checkpoint -> a classifier for a task.
-import { finetuneRun } from '../finetune/run.js'
+import { FINETUNABLE_KINDS, finetuneRun } from '../registry.js'
 import { UsageError, bool, helpText, int, num, oneOf, parse, str, type Flags } from './args.js'
 import { applyThreads, backendLine } from './backend.js'
 import { onStopSignals } from './stop-signals.js'
@@ -7,7 +7,7 @@ import { terminalUI } from './ui.js'
 
 const flags: Flags = {
   ckpt: { type: 'string', help: 'DIR: the pretrained GPT or BERT run (runs/NAME)' },
-  model: { type: 'string', help: "KIND: gpt | bert (default: the checkpoint's)" },
+  model: { type: 'string', help: `KIND: ${FINETUNABLE_KINDS.join(' | ')} (default: the checkpoint's)` },
   task: { type: 'string', help: 'NAME: brown-genre (classify a passage\'s genre, 15 classes)' },
   steps: { type: 'string', help: 'N: optimizer steps (default 300)' },
   batch: { type: 'string', help: 'B: passages per step (default 32)' },
@@ -27,7 +27,7 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
   const task = oneOf(p, 'task', ['brown-genre'] as const)
   if (!task) throw new UsageError('--task is required (brown-genre)')
   const opts = {
-    ckpt, task, model: oneOf(p, 'model', ['gpt', 'bert'] as const), steps: int(p, 'steps'), batchSize: int(p, 'batch'), lr: num(p, 'lr', { min: 0, exclusiveMin: true }),
+    ckpt, task, model: oneOf(p, 'model', FINETUNABLE_KINDS), steps: int(p, 'steps'), batchSize: int(p, 'batch'), lr: num(p, 'lr', { min: 0, exclusiveMin: true }),
     block: int(p, 'block', { min: 1 }), probe: bool(p, 'probe'), seed: int(p, 'seed', { min: 0 }), out: str(p, 'out'),
   }
   process.stdout.write(backendLine() + '\n')

@@ -1,22 +1,22 @@
-// adjoint sample: text from a trained GPT checkpoint, streamed as it is generated
-// (a T5 checkpoint fills a prompt's <extra_id_N> spans, a BERT one its [MASK]s: ./fill.ts).
-import { generate } from '../generate.js'
-import { VocabularyError } from '../errors.js'
-import { GPT } from '../gpt/model.js'
-import type { GPTConfig } from '../gpt/config.js'
-import { expectKind, loadRunWeights, openRun } from '../train/checkpoint.js'
-import { defaultPrompt } from '../train/gpt-run.js'
-import { CharTokenizer } from '../tokenizers/index.js'
+// adjoint sample: text from a trained checkpoint, by its kind's sampler
+// (registry.ts): GPT streams text after a prompt, T5 fills a prompt's
+// <extra_id_N> spans, BERT its [MASK]s.
+import { MODEL_KINDS, MODEL_KIND_NAMES, modelKind } from '../registry.js'
+import { CheckpointError } from '../errors.js'
+import { expectKind, openRun } from '../train/checkpoint.js'
 import { UsageError, bool, helpText, int, num, oneOf, parse, str, type Flags } from './args.js'
 import { applyThreads, backendLine } from './backend.js'
-import { fillFromCheckpoint } from './fill.js'
+
+/** "default 300; bert 64, t5 64" from each kind's sample defaults. */
+const perKind = (pick: (d: (typeof MODEL_KINDS)[keyof typeof MODEL_KINDS]['sampleDefaults']) => string) =>
+  `default ${MODEL_KIND_NAMES.map((k, i) => `${i === 0 ? '' : `${k} `}${pick(MODEL_KINDS[k].sampleDefaults)}`).join('; ')}`
 
 const flags: Flags = {
   ckpt: { type: 'string', help: 'DIR: the run directory (runs/NAME) or its checkpoint/ folder' },
-  model: { type: 'string', help: "KIND: gpt | bert | t5 (default: the checkpoint's); t5 fills the prompt's <extra_id_N> spans, bert its [MASK]s" },
-  prompt: { type: 'string', help: 'TEXT: what the text starts with (default "The ")' },
-  tokens: { type: 'string', help: 'N: tokens to generate (default 300)' },
-  temperature: { type: 'string', help: 'T: softmax temperature, 0 = greedy (default 0.8)' },
+  model: { type: 'string', help: `KIND: ${MODEL_KIND_NAMES.join(' | ')} (default: the checkpoint's); t5 fills the prompt's <extra_id_N> spans, bert its [MASK]s` },
+  prompt: { type: 'string', help: `TEXT: what the text starts with (${perKind((d) => d.prompt)})` },
+  tokens: { type: 'string', help: `N: tokens to generate (${perKind((d) => String(d.tokens))})` },
+  temperature: { type: 'string', help: `T: softmax temperature, 0 = greedy (${perKind((d) => String(d.temperature))})` },
   'top-k': { type: 'string', help: 'K: sample among the K most likely tokens' },
   'top-p': { type: 'string', help: 'P: sample among the most likely tokens holding probability P' },
   seed: { type: 'string', help: 'N: random seed (default 1)' },
@@ -29,46 +29,21 @@ export async function sampleCommand(argv: string[]): Promise<number> {
   if (bool(p, 'help')) { process.stdout.write(helpText('sample', 'Generates text from a checkpoint written by adjoint train.', flags)); return 0 }
   const ckpt = str(p, 'ckpt')
   if (!ckpt) throw new UsageError('--ckpt DIR is required (e.g. --ckpt runs/tiny-brown)')
-  const tokens = int(p, 'tokens', { min: 0 }) ?? 300
-  const temperature = num(p, 'temperature', { min: 0 }) ?? 0.8
+  const tokensFlag = int(p, 'tokens', { min: 0 })
+  const temperature = num(p, 'temperature', { min: 0 })
   const topK = int(p, 'top-k')
   const topP = num(p, 'top-p', { min: 0, max: 1, exclusiveMin: true })
   const seed = int(p, 'seed', { min: 0 }) ?? 1
   const note = applyThreads(int(p, 'threads', { max: 256 }))
   const run = openRun(ckpt)
-  const kind = oneOf(p, 'model', ['gpt', 'bert', 't5'] as const)
+  const kind = oneOf(p, 'model', MODEL_KIND_NAMES)
   if (kind) expectKind(run, kind)
-  if (run.meta.kind === 't5' || run.meta.kind === 'bert') {
-    process.stderr.write(`${backendLine()}\n${note ? note + '\n' : ''}model: ${ckpt} (${run.meta.kind}, step ${run.meta.step})\n\n`)
-    fillFromCheckpoint(run, { prompt: str(p, 'prompt'), temperature: num(p, 'temperature', { min: 0 }) ?? 0, seed, tokens: int(p, 'tokens', { min: 1 }) ?? 64 }, (s) => process.stdout.write(s))
-    return 0
-  }
-  expectKind(run, 'gpt')
-  const model = new GPT(run.meta.model as Partial<GPTConfig>)
-  loadRunWeights(run, model)
-  const tok = run.tokenizer
-  const prompt = str(p, 'prompt') ?? defaultPrompt(tok, tok instanceof CharTokenizer ? tok.chars.join('') : 'a')
-  let ids: number[]
-  try {
-    ids = tok.encode(prompt)
-  } catch (e) {
-    if (e instanceof VocabularyError) throw new VocabularyError(`the prompt cannot be encoded with the vocabulary of ${ckpt}: ${e.message.replace(/^char tokenizer: /, '')}`)
-    throw e
-  }
-  if (ids.length === 0) throw new UsageError('--prompt encodes to no tokens: give some text')
-  process.stderr.write(`${backendLine()}\n${note ? note + '\n' : ''}model: ${ckpt} (step ${run.meta.step}, ${(model.numParams() / 1e6).toFixed(2)}M parameters)\n\n`)
-  process.stdout.write(prompt)
-  const out: number[] = [...ids]
-  let shown = tok.decode(out).length
-  generate(model, ids, tokens, {
-    temperature, topK, topP, seed, useCache: !bool(p, 'no-cache'),
-    onToken: (_row, id) => {
-      out.push(id)
-      const text = tok.decode(out)
-      if (!text.endsWith('\ufffd')) { process.stdout.write(text.slice(shown)); shown = text.length }
-    },
-  })
-  const text = tok.decode(out)
-  process.stdout.write(text.slice(shown) + '\n')
+  if (!Object.prototype.hasOwnProperty.call(MODEL_KINDS, run.meta.kind)) throw new CheckpointError(`${ckpt} holds a "${run.meta.kind}" model, not a model of adjoint train (${MODEL_KIND_NAMES.join(', ')})`)
+  const entry = modelKind(run.meta.kind)
+  const defaults = entry.sampleDefaults
+  entry.sample(run, {
+    ckpt, prompt: str(p, 'prompt'), tokens: tokensFlag ?? defaults.tokens, temperature: temperature ?? defaults.temperature,
+    topK, topP, seed, useCache: !bool(p, 'no-cache'),
+  }, (s) => process.stdout.write(s), (line) => process.stderr.write(`${backendLine()}\n${note ? note + '\n' : ''}${line}\n\n`))
   return 0
 }

@@ -1,21 +1,17 @@
 // adjoint train: the one-command tiny-LM run.
 import { existsSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
-import { bertObjective, t5Objective } from '../pretraining/objectives.js'
-import { PRESETS } from '../train/config.js'
-import { gptObjective, trainModel } from '../train/gpt-run.js'
-import type { Objective } from '../train/objective.js'
+import { MODEL_KINDS, MODEL_KIND_NAMES } from '../registry.js'
+import { trainModel } from '../train/run.js'
 import { UsageError, bool, helpText, int, num, oneOf, parse, str, type Flags } from './args.js'
 import { applyThreads, backendLine } from './backend.js'
 import { onStopSignals } from './stop-signals.js'
 import { terminalUI } from './ui.js'
 
-const OBJECTIVES: Record<string, Objective> = { gpt: gptObjective, bert: bertObjective, t5: t5Objective } as Record<string, Objective>
-
 const flags: Flags = {
-  model: { type: 'string', help: 'KIND: gpt | bert | t5 (default gpt): next-token, masked-LM or span-corruption pre-training' },
+  model: { type: 'string', help: `KIND: ${MODEL_KIND_NAMES.join(' | ')} (default gpt): next-token, masked-LM or span-corruption pre-training` },
   data: { type: 'string', help: 'FILE: train on this text file (default: the Brown corpus)' },
-  config: { type: 'string', help: `NAME: ${Object.keys(PRESETS).join(' | ')} (default tiny; bert: tiny | mini, t5: tiny | small)` },
+  config: { type: 'string', help: `NAME: ${MODEL_KIND_NAMES.map((k, i) => `${i === 0 ? '' : `${k}: `}${Object.keys(MODEL_KINDS[k].objective.presets).join(' | ')}`).join('; ')} (default tiny)` },
   steps: { type: 'string', help: "N: optimizer steps in all (default: the config's)" },
   batch: { type: 'string', help: 'B: sequences per step' },
   block: { type: 'string', help: 'T: tokens per sequence (a new model gets this block size)' },
@@ -31,13 +27,13 @@ const flags: Flags = {
 const SUMMARY = `Trains a GPT, BERT or T5 from scratch (or resumes one), showing a progress bar;
 evaluates, checkpoints (runs/NAME/checkpoint), logs (log.csv, loss.svg) and ends with a sample.
 Ctrl-C (or SIGTERM) saves a checkpoint first; a second Ctrl-C quits at once. Configs:
-${Object.entries(OBJECTIVES).flatMap(([m, o]) => Object.entries(o.presets).map(([k, p]) => `  ${(m === 'gpt' ? k : `${m} ${k}`).padEnd(10)} ${p.description}`)).join('\n')}`
+${Object.values(MODEL_KINDS).flatMap(({ kind: m, objective: o }) => Object.entries(o.presets).map(([k, p]) => `  ${(m === 'gpt' ? k : `${m} ${k}`).padEnd(10)} ${p.description}`)).join('\n')}`
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const p = parse('train', argv, flags)
   if (bool(p, 'help')) { process.stdout.write(helpText('train', SUMMARY, flags)); return 0 }
-  const kind = oneOf(p, 'model', ['gpt', 'bert', 't5'] as const) ?? 'gpt'
-  const objective = OBJECTIVES[kind]
+  const kind = oneOf(p, 'model', MODEL_KIND_NAMES) ?? 'gpt'
+  const objective = MODEL_KINDS[kind].objective
   const preset = oneOf(p, 'config', Object.keys(objective.presets))
   const data = str(p, 'data')
   const resume = bool(p, 'resume')

@@ -1,7 +1,7 @@
 // Terminal output for training: a cli-progress bar on a terminal, plain lines
 // (every ~5% of the run) otherwise, e.g. in CI logs or when piped.
 import cliProgress from 'cli-progress'
-import type { TrainUI } from '../train/gpt-run.js'
+import type { TrainUI } from '../train/run.js'
 
 const fmt = (v: number | null, d = 4) => (v === null || !Number.isFinite(v) ? '-' : v.toFixed(d))
 

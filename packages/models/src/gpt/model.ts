@@ -5,7 +5,7 @@
 import { Generator, ShapeError, Tensor, DTypeError, cat, linear, noGrad } from '@adjoint/core'
 import { Dropout, Embedding, F, LayerNorm, Linear, Module, ModuleList, init } from '@adjoint/nn'
 import { gptConfig, type GPTConfig } from './config.js'
-import { generate as generateTokens, type GenerateOptions } from '../generate.js'
+import { generate as generateTokens, type GenerateOptions } from '../generation/generate.js'
 import { fusedCausalAttention, fusedKernelsEnabled } from './fused.js'
 
 /** Per-layer keys and values [B, nHead, S, headDim] of the positions seen so far (for generation). */
@@ -196,7 +196,7 @@ export class GPT extends Module {
 
   /**
    * Appends maxNewTokens sampled tokens to idx ([B, T] int32, or one row of ids) using a
-   * key/value cache: {temperature, topK, topP, seed, ...}. See generate() in generate.ts.
+   * key/value cache: {temperature, topK, topP, seed, ...}. See generate() in generation/generate.ts.
    */
   generate(idx: Tensor | ArrayLike<number>, maxNewTokens: number, opts: GenerateOptions = {}): Tensor {
     return generateTokens(this, idx, maxNewTokens, opts)

@@ -1,6 +1,7 @@
 // T5Config: the fields of Hugging Face's T5Config, camelCased, with its
 // defaults (t5-small), plus a `tiny` preset that trains on a CPU in minutes.
 import { ConfigError } from '../errors.js'
+import { configFieldsFromHF, configToHF, stripUndefined } from '../hf/config-fields.js'
 
 export type T5FeedForward = 'relu' | 'gated-gelu'
 
@@ -76,24 +77,12 @@ export function t5Config(overrides: Partial<T5Config> = {}, preset?: string): T5
   return c
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
-}
-
-const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
-const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
-
 /** The config as Hugging Face's config.json fields (d_model, d_kv, feed_forward_proj, ...). */
 export function t5ConfigToHF(c: T5Config): Record<string, unknown> {
-  const out: Record<string, unknown> = { model_type: 't5', architectures: ['T5ForConditionalGeneration'] }
-  for (const [k, v] of Object.entries(c)) out[snake(k)] = v
-  return out
+  return configToHF(c, { model_type: 't5', architectures: ['T5ForConditionalGeneration'] })
 }
 
 /** Reads Hugging Face's config.json fields (unknown fields are ignored). */
 export function t5ConfigFromHF(hf: Record<string, unknown>): T5Config {
-  const known = new Set(Object.keys(T5_DEFAULTS))
-  const o: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(hf)) if (known.has(camel(k))) o[camel(k)] = v
-  return t5Config(o as Partial<T5Config>)
+  return t5Config(configFieldsFromHF(hf, T5_DEFAULTS))
 }

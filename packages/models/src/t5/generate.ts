@@ -4,8 +4,8 @@
 // cross-attention keys/values computed once) so each step costs one position.
 // Without the cache every step re-runs the decoder on the whole prefix; both
 // give the same tokens.
-import { Generator, Tensor, ValueError, defaultGenerator, noGrad } from '@adjoint/core'
-import { sampleLogits, type SampleOptions } from '../generate.js'
+import { Tensor, ValueError, noGrad } from '@adjoint/core'
+import { checkSampling, sampleLogits, samplingGenerator, type SampleOptions } from '../generation/sample.js'
 import type { T5ForConditionalGeneration } from './model.js'
 
 export interface T5GenerateOptions extends SampleOptions {
@@ -30,13 +30,12 @@ export function t5Generate(model: T5ForConditionalGeneration, inputIds: Tensor |
   const c = model.config
   const maxNew = opts.maxNewTokens ?? 32
   if (!Number.isInteger(maxNew) || maxNew < 1) throw new ValueError(`t5Generate: maxNewTokens must be a positive integer, got ${maxNew}`)
-  const t = opts.temperature ?? 1
-  if (!(t >= 0) || !Number.isFinite(t)) throw new ValueError(`t5Generate: temperature must be a finite number >= 0, got ${t}`)
+  checkSampling(opts, 't5Generate')
   const ids = inputIds instanceof Tensor ? inputIds : Tensor.fromArray(Int32Array.from(inputIds), [1, inputIds.length], 'int32')
   if (ids.dtype !== 'int32' || ids.ndim !== 2) throw new ValueError(`t5Generate: inputIds must be int32 [batch, seq], got ${ids.dtype} [${ids.shape.join(',')}]`)
   const B = ids.shape[0]
   const eos = opts.eosTokenId === undefined ? c.eosTokenId : opts.eosTokenId
-  const gen = opts.generator ?? (opts.seed !== undefined ? new Generator(opts.seed) : defaultGenerator)
+  const gen = samplingGenerator(opts)
   const useCache = opts.useCache ?? true
   const mask = opts.attentionMask ?? null
   const seqs: number[][] = Array.from({ length: B }, () => [c.decoderStartTokenId])

@@ -1,7 +1,7 @@
 // A pre-training objective: what differs between training a GPT (next-token
 // prediction), a BERT (masked-LM) and a T5 (span corruption). The run around
 // it (data, tokenizer, AdamW and its schedule, evaluation, checkpoints, the
-// log and plots, resume) is shared: see trainModel in ./gpt-run.ts.
+// log and plots, resume) is shared: see trainModel in ./run.ts.
 import type { Generator, Tensor } from '@adjoint/core'
 import type { Module } from '@adjoint/nn'
 import type { Tokenizer } from '../tokenizers/index.js'

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { trainGPT } from '../../src/train/gpt-run.js'
+import { trainGPT } from '../../src/gpt/objective.js'
 import { TEST_MODEL, brownFile, recordingUI, tempDir } from '../helpers.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')

@@ -1,6 +1,6 @@
 import { Generator, manualSeed } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
-import { GPT, generate, sampleLogits } from '../src/index.js'
+import { GPT, generate, sampleLogits } from '../../src/index.js'
 
 describe('sampleLogits', () => {
   const logits = [1, 3, 2, 0.5]

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { trainGPT } from '../../src/train/gpt-run.js'
+import { trainGPT } from '../../src/gpt/objective.js'
 import { CheckpointError, ConfigError, DataError } from '../../src/index.js'
 import { TEST_MODEL, brownFile, recordingUI, tempDir } from '../helpers.js'
 

@@ -2,24 +2,21 @@
 // loop, with evaluation, checkpoints, the CSV log, the SVG curve and a sample
 // at the end. Resuming restores weights, optimizer, schedule, step and random
 // states, so a resumed run continues exactly as if it had not stopped.
-// The model and its loss come from an Objective: GPT's (here), BERT's and T5's
-// (pretraining/objectives.ts).
+// The model and its loss come from an Objective (./objective.ts): GPT's, BERT's
+// and T5's live in their model folders (gpt/objective.ts, ...).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { Generator, defaultGenerator, manualSeed, noGrad } from '@adjoint/core'
-import { AdamW, WarmupCosineLR, getBatch, type Module } from '@adjoint/nn'
+import { AdamW, WarmupCosineLR, type Module } from '@adjoint/nn'
 import { loadBrownText } from '../data/brown.js'
 import { checkStream } from '../data/batches.js'
 import { loadTextFile, splitText } from '../data/text.js'
 import { CheckpointError, ConfigError, VocabularyError } from '../errors.js'
-import { generate } from '../generate.js'
-import { GPT } from '../gpt/model.js'
-import { type GPTConfig } from '../gpt/config.js'
 import { asciiChart } from '../plot/ascii.js'
 import { lineChartSvg } from '../plot/svg.js'
 import { BPETokenizer, CharTokenizer, type Tokenizer } from '../tokenizers/index.js'
 import { expectKind, loadTrainingState, openRun, saveRunCheckpoint, type RunMeta } from './checkpoint.js'
-import { PRESETS, checkTrainConfig, type PresetName, type TrainConfig } from './config.js'
+import { checkTrainConfig, type TrainConfig } from './config.js'
 import { RunLog, smooth } from './log.js'
 import { optimizerStep, runLoop } from './loop.js'
 import type { Objective } from './objective.js'
@@ -35,14 +32,15 @@ export interface TrainUI {
   stop(): void
 }
 
-export interface GPTRunOptions {
+export interface RunOptions {
   /** A text file to train on; default the Brown corpus. */
   data?: string | null
-  preset?: PresetName | (string & {})
+  /** The objective's preset name (--config). */
+  preset?: string
   /** Training settings given on the command line. */
   train?: Partial<Pick<TrainConfig, 'steps' | 'batchSize' | 'blockSize' | 'lr' | 'seed'>>
   /** Model settings over the preset's (tests use smaller models). */
-  model?: Partial<GPTConfig>
+  model?: Record<string, unknown>
   /** Evaluation/checkpoint cadence over the preset's. */
   schedule?: Partial<Pick<TrainConfig, 'evalInterval' | 'evalIters' | 'ckptInterval'>>
   tokenizer?: 'char' | 'bpe'
@@ -58,7 +56,7 @@ export interface GPTRunOptions {
   shouldStop?: () => boolean
 }
 
-export interface RunResult<M extends Module = GPT> {
+export interface RunResult<M extends Module = Module> {
   runDir: string
   step: number
   interrupted: boolean
@@ -68,8 +66,6 @@ export interface RunResult<M extends Module = GPT> {
   model: M
   tokenizer: Tokenizer
 }
-
-export type GPTRunResult = RunResult<GPT>
 
 interface Texts { train: string; val: string; source: Record<string, unknown> }
 
@@ -103,39 +99,10 @@ function estimateLoss<M extends Module>(obj: Objective<M>, model: M, data: Int32
   return total / train.evalIters
 }
 
-/** GPT's objective: next-token prediction on random windows of the stream (nanoGPT's get_batch). */
-export const gptObjective: Objective<GPT> = {
-  kind: 'gpt',
-  name: 'GPT',
-  presets: PRESETS,
-  specialTokens: [],
-  configure: (model, tokenizer) => ({ ...model, vocabSize: tokenizer.vocabSize }),
-  maxBlockSize: (model) => Number(model.blockSize),
-  withBlockSize: (model, blockSize) => ({ ...model, blockSize }),
-  build: (model) => new GPT(model as Partial<GPTConfig>),
-  batchLoss(model, data, train, gen) {
-    const [x, y] = getBatch(data, train.blockSize, train.batchSize, { generator: gen })
-    return { loss: model.forward(x, y).loss!, tokens: train.batchSize * train.blockSize }
-  },
-  describe: (model, preset) => {
-    const cfg = model.config
-    return `model: GPT ${cfg.nLayer} layers, ${cfg.nHead} heads, ${cfg.nEmbd} wide, block ${cfg.blockSize}, ${(model.numParams() / 1e6).toFixed(2)}M parameters (config ${preset})`
-  },
-  sample(model, tokenizer, text, { seed, tokens }) {
-    const prompt = defaultPrompt(tokenizer, text)
-    const ids = generate(model, tokenizer.encode(prompt), tokens, { temperature: 0.8, seed })
-    return { title: `sample (temperature 0.8, ${tokens} tokens after ${JSON.stringify(prompt)}):`, text: tokenizer.decode(ids.contiguousData()) }
-  },
-}
-
 const samePrefix = (a: Record<string, unknown>, b: Record<string, unknown>) => Object.keys(b).every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]))
 
-export async function trainGPT(o: GPTRunOptions): Promise<GPTRunResult> {
-  return trainModel(gptObjective, o)
-}
-
 /** A training run of any objective's model (GPT, BERT, T5); o.model overrides the preset's model config. */
-export async function trainModel<M extends Module>(obj: Objective<M>, o: Omit<GPTRunOptions, 'model'> & { model?: Record<string, unknown> }): Promise<RunResult<M>> {
+export async function trainModel<M extends Module>(obj: Objective<M>, o: RunOptions): Promise<RunResult<M>> {
   const ui = o.ui
   let tokenizer: Tokenizer
   let modelConfig: Record<string, unknown>
@@ -150,7 +117,7 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: Omit<GP
     const meta = resumeRun.meta
     presetName = String(meta.extra?.preset ?? 'custom')
     if (o.preset && o.preset !== presetName) throw new CheckpointError(`${o.out} was trained with --config ${presetName}; it cannot be resumed as --config ${o.preset} (a checkpoint of a different model)`)
-    if (o.model && !samePrefix(meta.model, o.model as Record<string, unknown>)) throw new CheckpointError(`${o.out} holds a model with ${JSON.stringify(meta.model)}, not ${JSON.stringify(o.model)} (a checkpoint of a different model)`)
+    if (o.model && !samePrefix(meta.model, o.model)) throw new CheckpointError(`${o.out} holds a model with ${JSON.stringify(meta.model)}, not ${JSON.stringify(o.model)} (a checkpoint of a different model)`)
     modelConfig = meta.model
     train = { ...(meta.train as unknown as TrainConfig) }
     const saved = meta.data
@@ -287,14 +254,4 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: Omit<GP
     ui.info(sample)
   }
   return { runDir, step: finalStep, interrupted, valLoss: ev.val, trainLoss: ev.train, sample, model, tokenizer }
-}
-
-/** "The " when the vocabulary has it, else the first character of the text. */
-export function defaultPrompt(tok: Tokenizer, text: string): string {
-  try {
-    tok.encode('The ')
-    return 'The '
-  } catch {
-    return [...text][0] ?? ''
-  }
 }

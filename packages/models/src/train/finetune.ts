@@ -1,21 +1,18 @@
-// `adjoint finetune --task brown-genre`: a pretrained GPT checkpoint becomes a
-// genre classifier (a new linear head on the last token's hidden state), trained
-// end to end or as a linear probe, evaluated on held-out passages against the
-// majority-class baseline, and saved as a 'gpt-classifier' checkpoint. A BERT
-// checkpoint goes the same way through its own backbone (bert/finetune.ts).
+// `adjoint finetune --task brown-genre`: a pretrained checkpoint becomes a
+// genre classifier through its model's backbone (gpt/finetune.ts: a new linear
+// head on the last token's hidden state; bert/finetune.ts: the pooled [CLS]),
+// trained end to end or as a linear probe, evaluated on held-out passages
+// against the majority-class baseline, and saved as a '<kind>-classifier'
+// checkpoint. registry.ts's finetuneRun picks the backbone by the checkpoint's kind.
 import { join } from 'node:path'
 import { Generator, manualSeed } from '@adjoint/core'
-import { bertBackbone } from '../bert/finetune.js'
+import { brownGenreTask } from '../data/brown-genre.js'
 import { ConfigError } from '../errors.js'
-import { GPTForSequenceClassification } from '../gpt/classifier.js'
-import type { GPTConfig } from '../gpt/config.js'
-import { GPT } from '../gpt/model.js'
-import { expectKind, loadRunWeights, openRun, saveRunCheckpoint, type OpenedRun } from '../train/checkpoint.js'
-import type { TrainUI } from '../train/gpt-run.js'
-import { brownGenreTask } from './brown-genre.js'
+import { saveRunCheckpoint, type OpenedRun } from './checkpoint.js'
 import { evaluateClassifier, finetuneClassifier, majorityBaseline, type Evaluation, type LabeledSet, type SequenceClassifier } from './classify.js'
+import type { TrainUI } from './run.js'
 
-/** How a pretrained checkpoint becomes a classifier: GPT's (below) or BERT's (bert/finetune.ts). */
+/** How a pretrained checkpoint becomes a classifier: GPT's (gpt/finetune.ts) or BERT's (bert/finetune.ts). */
 export interface ClassifierBackbone {
   /** The classifier checkpoint's kind, e.g. 'gpt-classifier'. */
   kind: string
@@ -34,30 +31,11 @@ export interface ClassifierBackbone {
   defaultLr?: number
 }
 
-export function gptBackbone(run: OpenedRun): ClassifierBackbone {
-  expectKind(run, 'gpt')
-  const cfg = run.meta.model as unknown as GPTConfig
-  return {
-    kind: 'gpt-classifier',
-    name: 'GPT',
-    maxBlock: cfg.blockSize,
-    frozenPart: 'decoder',
-    classifier(numLabels, probe) {
-      const gpt = new GPT(cfg)
-      loadRunWeights(run, gpt)
-      const clf = GPTForSequenceClassification.fromPretrained(gpt, numLabels)
-      if (probe) clf.freezeBackbone()
-      return clf
-    },
-    config: () => ({ ...cfg }),
-  }
-}
-
 export interface FinetuneRunOptions {
   ckpt: string
   task: 'brown-genre'
   /** The pretrained model's kind; checked against the checkpoint when given (default: the checkpoint's). */
-  model?: 'gpt' | 'bert'
+  model?: string
   steps?: number
   batchSize?: number
   lr?: number
@@ -82,10 +60,8 @@ export interface FinetuneRunResult {
   interrupted: boolean
 }
 
-export async function finetuneRun(o: FinetuneRunOptions): Promise<FinetuneRunResult> {
-  const run = openRun(o.ckpt)
-  if (o.model) expectKind(run, o.model)
-  const backbone = run.meta.kind === 'bert' ? bertBackbone(run) : gptBackbone(run)
+/** Fine-tunes the pretrained model of `run` through its backbone. */
+export async function finetuneBackbone(run: OpenedRun, backbone: ClassifierBackbone, o: FinetuneRunOptions): Promise<FinetuneRunResult> {
   const block = o.block ?? backbone.maxBlock
   if (block > backbone.maxBlock) throw new ConfigError(`--block ${block} exceeds the model's longest passage ${backbone.maxBlock} (from ${o.ckpt})`)
   const probe = o.probe ?? false

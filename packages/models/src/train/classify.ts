@@ -4,7 +4,7 @@
 import { Generator, Tensor, noGrad } from '@adjoint/core'
 import { AdamW, WarmupCosineLR, type Module } from '@adjoint/nn'
 import { ValueError } from '@adjoint/core'
-import { optimizerStep, runLoop, type StepResult } from '../train/loop.js'
+import { optimizerStep, runLoop, type StepResult } from './loop.js'
 
 /** What fine-tuning needs of a classifier (GPTForSequenceClassification, BertForSequenceClassification). */
 export interface SequenceClassifier extends Module {

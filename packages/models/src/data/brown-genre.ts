@@ -3,10 +3,10 @@
 // drawn at random from the training files, the held-out ones cut from the
 // validation files (documents the pretrained GPT never saw either).
 import { Generator } from '@adjoint/core'
-import { BROWN_GENRES, BROWN_GENRE_LETTERS, loadBrownDocuments, splitBrown, type BrownDocument } from '../data/brown.js'
+import { BROWN_GENRES, BROWN_GENRE_LETTERS, loadBrownDocuments, splitBrown, type BrownDocument } from './brown.js'
 import { DataError, VocabularyError } from '../errors.js'
 import type { Tokenizer } from '../tokenizers/index.js'
-import type { LabeledSet } from './classify.js'
+import type { LabeledSet } from '../train/classify.js'
 
 export interface GenreTask {
   /** Class names, index = label. */
