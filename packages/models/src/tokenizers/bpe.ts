@@ -15,31 +15,15 @@ import { decodeWtf8, encodeWtf8 } from './wtf8.js'
 import { bytesToByteLevel, byteLevelToBytesOrThrow } from './byte-alphabet.js'
 import { GPT2_PATTERN } from './pretokenize.js'
 import { parseTokenizerJson, parseVocabAndMerges, toHuggingFaceFiles, type HuggingFaceFiles, type HuggingFaceTokenizerFiles } from './huggingface.js'
+import type { BPEMerge, BPEOptions, BPEVocabulary } from './bpe-vocabulary.js'
 
-export interface BPEOptions {
-  specialTokens?: readonly string[]
-  /** Ids of the special tokens, one per token (default: right after the ordinary vocabulary). */
-  specialIds?: readonly number[]
-  /** Pre-tokenization regex source (compiled with the 'gu' flags); default GPT-2's. */
-  pattern?: string
-}
+export type { BPEMerge, BPEOptions, BPEVocabulary }
 
 export interface BPETrainOptions extends Omit<BPEOptions, 'specialIds'> {
   /** Total vocabulary, special tokens included: 256 bytes + merges + specials. */
   vocabSize: number
   /** Stop early when the best pair occurs fewer times than this (default 2). */
   minFrequency?: number
-}
-
-/** One merge of a general vocabulary: the ids of the left and right tokens and of the token they make. */
-export type BPEMerge = readonly [left: number, right: number, result: number]
-
-/** A byte-level BPE vocabulary in its general form. */
-export interface BPEVocabulary {
-  /** tokens[id]: the bytes of ordinary token `id` (undefined: no ordinary token has this id). */
-  tokens: readonly (readonly number[] | undefined)[]
-  /** The merges, the one applied first (rank 0) first. */
-  merges: readonly BPEMerge[]
 }
 
 const KEY = 1 << 20 // pair key = a * KEY + b (ids stay below 2^20)

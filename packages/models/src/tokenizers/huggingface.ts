@@ -6,7 +6,7 @@
 import { VocabularyError } from '../errors.js'
 import { bytesToByteLevel, byteLevelToBytes } from './byte-alphabet.js'
 import { GPT2_PATTERN, isGPT2Pattern, pythonPatternToJS } from './pretokenize.js'
-import type { BPEMerge, BPEOptions, BPEVocabulary } from './bpe.js'
+import type { BPEMerge, BPEOptions, BPEVocabulary } from './bpe-vocabulary.js'
 
 /** What BPETokenizer.fromHuggingFace reads: the texts (or parsed objects) of the files. */
 export type HuggingFaceTokenizerFiles =
