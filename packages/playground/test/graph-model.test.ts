@@ -1,5 +1,6 @@
 // buildModel / gradsAfter: the graph and the backward steps the page draws, checked in Node.
 import { describe, expect, it } from 'vitest'
+import { assertClose } from '@adjoint/core/testing'
 import { examples } from '../src/examples.js'
 import { buildModel, gradsAfter } from '../src/graph-model.js'
 import { runCode } from '../src/run.js'
@@ -16,10 +17,7 @@ describe('graph model', () => {
     const held = gradsAfter(m.steps, m.steps.length)
     const leaves = m.nodes.filter((n) => n.kind === 'leaf' && n.value?.grad)
     expect(leaves.length).toBeGreaterThan(0)
-    for (const n of leaves) {
-      const want = Array.from(n.value!.grad!.contiguousData(), Number), got = Array.from(held.get(n.id)!.contiguousData(), Number)
-      got.forEach((v, i) => expect(Math.abs(v - want[i]) <= 1e-6 * (1 + Math.abs(want[i])), `${id} ${n.label}[${i}]: ${v} vs ${want[i]}`).toBe(true))
-    }
+    for (const n of leaves) assertClose(held.get(n.id)!, n.value!.grad!, { rtol: 1e-6, atol: 1e-6, what: `${id} ${n.label}` })
   })
 
   it('labels nodes as the trace does and gives each op its rule', () => {

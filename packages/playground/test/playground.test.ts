@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { type Browser, type Page, chromium } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { assertClose } from '@adjoint/core/testing'
 import { examples } from '../src/examples.js'
 import { buildModel, gradsAfter } from '../src/graph-model.js'
 import { runCode } from '../src/run.js'
@@ -22,6 +23,8 @@ const SITE = join(OUT, 'site')
 const SHOTS = join(OUT, 'screenshots')
 const CHROMIUM = process.env.ADJOINT_CHROMIUM ?? '/usr/bin/chromium'
 const HAVE_BROWSER = existsSync(CHROMIUM)
+// the page runs core's TS kernels, this process may run the native ones: float32 rounding may differ
+const TOL = { rtol: 1e-5, atol: 1e-6 }
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 
 // In CI a missing browser is a failure; elsewhere the suite is skipped by name.
@@ -47,15 +50,6 @@ function serve(root: string): Promise<Server> {
 
 /** Replaces the editor's code and runs it (the page's window.playground hook). */
 const setCode = (page: Page, code: string) => page.evaluate(`window.playground.setCode(${JSON.stringify(code)})`)
-
-/** NaN-safe: a NaN on either side fails. */
-function expectClose(page: readonly number[], node: readonly number[], what: string): void {
-  expect(page.length, `${what}: length`).toBe(node.length)
-  page.forEach((v, i) => {
-    const ok = Math.abs(v - node[i]) <= 1e-6 + 1e-5 * Math.abs(node[i])
-    expect(ok, `${what}[${i}]: page ${v}, node ${node[i]}`).toBe(true)
-  })
-}
 
 describe.skipIf(!HAVE_BROWSER)(`playground in Chromium${HAVE_BROWSER ? '' : ` (skipped: no browser at ${CHROMIUM})`}`, () => {
   let server: Server
@@ -112,10 +106,10 @@ describe.skipIf(!HAVE_BROWSER)(`playground in Chromium${HAVE_BROWSER ? '' : ` (s
         if (n.kind === 'leaf' && n.value?.grad) {
           // a leaf's .grad, computed by the engine in Node, against what the page accumulated step by step
           expect(onPage!.grad, `leaf ${n.label} shows a gradient`).not.toBeNull()
-          expectClose(JSON.parse(onPage!.grad!), Array.from(n.value.grad.contiguousData(), Number), `${ex.id} ${n.label}.grad`)
+          assertClose(JSON.parse(onPage!.grad!), Array.from(n.value.grad.contiguousData(), Number), { ...TOL, what: `${ex.id} ${n.label}.grad` })
           leavesChecked++
         } else if (held.has(n.id)) {
-          expectClose(JSON.parse(onPage!.grad!), Array.from(held.get(n.id)!.contiguousData(), Number), `${ex.id} grad_${n.label}`)
+          assertClose(JSON.parse(onPage!.grad!), Array.from(held.get(n.id)!.contiguousData(), Number), { ...TOL, what: `${ex.id} grad_${n.label}` })
         }
       }
       expect(leavesChecked).toBeGreaterThan(0)
