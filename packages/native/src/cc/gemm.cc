@@ -98,6 +98,13 @@ void part_range(int64_t units, int64_t parts, int64_t p, int64_t unit, int64_t l
 template <class T>
 void builtin(const GemmCall<T>& g) {
   const GemmKernel<T>& K = kernel<T>();
+  // One row of A (decoding): unpacked and on this thread, where packing and
+  // waking the pool would cost more than the product.
+  if (g.m == 1 && K.gemv(g.n, g.k, g.alpha, g.a, g.csa, g.b, g.rsb, g.csb, g.c, g.beta1)) {
+    for (int64_t bi = 1; bi < g.batch; ++bi)
+      K.gemv(g.n, g.k, g.alpha, g.a + bi * g.sa, g.csa, g.b + bi * g.sb, g.rsb, g.csb, g.c + bi * g.sc, g.beta1);
+    return;
+  }
   const double item_flops = 2.0 * (double)g.m * (double)g.n * (double)g.k;
   const double flops = item_flops * (double)g.batch;
   const int want = (int)std::min<double>(num_threads(), std::max(1.0, flops / (double)gemm_tuning().min_flops_per_thread));

@@ -26,6 +26,10 @@ struct GemmKernel {
   void (*pack_b)(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* bp);
   void (*macro)(int64_t m, int64_t nc, int64_t kc, T alpha, const T* a, int64_t rsa, int64_t csa, const T* bp,
                 T* c, int64_t rsc, bool acc, T* ap);
+  // One row of A (m = 1), unpacked: c[0:n] = alpha * a @ B (+ c when beta1) for k >= 1;
+  // false (nothing done) unless B has unit column stride, or unit row stride and a unit column stride.
+  bool (*gemv)(int64_t n, int64_t k, T alpha, const T* a, int64_t csa, const T* b, int64_t rsb, int64_t csb, T* c,
+               bool beta1);
 };
 
 // Row-wise kernels over contiguous [rows, cols] (a row = the last dim), the

@@ -50,7 +50,7 @@ constexpr int kFmaProbeFlops = kFmaChains * 2 * (int)(ADJ_VBYTES / sizeof(float)
 #define ADJ_GEMM_ENTRY(T, MR, NV, MC, KC, NC)                                                     \
   {MR, Gemm<T, MR, NV, MC, KC, NC>::NR, MC, KC, NC, &Gemm<T, MR, NV, MC, KC, NC>::workspace,        \
    &Gemm<T, MR, NV, MC, KC, NC>::run, &Gemm<T, MR, NV, MC, KC, NC>::pack_b,                         \
-   &Gemm<T, MR, NV, MC, KC, NC>::macro}
+   &Gemm<T, MR, NV, MC, KC, NC>::macro, &Gemv<T>::run}
 
 #define ADJ_ISA_TABLE(NAME, SMR, SNV, SMC, SKC, SNC, DMR, DNV, DMC, DKC, DNC)                       \
   {                                                                                                \

@@ -163,3 +163,122 @@ struct Gemm {
     }
   }
 };
+
+// ---------------------------------------------------------------------------
+// One row of A (m = 1, decoding): c[0:n] = alpha * a[0:k] @ B (+ c when beta1),
+// straight from B's memory (packing would cost more than the product).
+template <class T>
+struct Gemv {
+  typedef typename Vec<T>::V V;
+  typedef typename Vec<T>::U U;
+  static constexpr int L = sizeof(V) / sizeof(T);
+
+  static T hsum(V v) {
+    T s = 0;
+    for (int i = 0; i < L; ++i) s += v[i];
+    return s;
+  }
+  static void put(T* c, T v, T alpha, bool beta1) { *c = beta1 ? alpha * v + *c : alpha * v; }
+
+  // B's rows contiguous (csb == 1): NV vectors of C at j, accumulated over the
+  // rows of B; S sets of accumulators (rows p mod S) so that even a narrow chunk
+  // has enough independent FMA chains to hide the FMA latency.
+  template <int NV, int S>
+  static void rows_chunk(int64_t j, int64_t k, T alpha, const T* a, int64_t csa, const T* b, int64_t rsb, T* c,
+                         bool beta1) {
+    V acc[S][NV];
+    for (int s = 0; s < S; ++s)
+      for (int v = 0; v < NV; ++v) acc[s][v] = V{};
+    const T* bp = b + j;
+    int64_t p = 0;
+    for (; p + S <= k; p += S, bp += S * rsb)
+      for (int s = 0; s < S; ++s) {
+        const T ap = a[(p + s) * csa];
+        for (int v = 0; v < NV; ++v) acc[s][v] += ap * *(const U*)(bp + s * rsb + v * L);
+      }
+    for (; p < k; ++p, bp += rsb)
+      for (int v = 0; v < NV; ++v) acc[0][v] += a[p * csa] * *(const U*)(bp + v * L);
+    for (int v = 0; v < NV; ++v) {
+      V t = acc[0][v];
+      for (int s = 1; s < S; ++s) t += acc[s][v];
+      U* cp = (U*)(c + j + v * L);
+      *cp = beta1 ? alpha * t + *cp : alpha * t;
+    }
+  }
+
+  // Columns [j0, j1) one at a time, 4 partial sums each.
+  static void rows_scalar(int64_t j0, int64_t j1, int64_t k, T alpha, const T* a, int64_t csa, const T* b,
+                          int64_t rsb, T* c, bool beta1) {
+    for (int64_t j = j0; j < j1; ++j) {
+      T s[4] = {0, 0, 0, 0};
+      int64_t p = 0;
+      for (; p + 4 <= k; p += 4)
+        for (int q = 0; q < 4; ++q) s[q] += a[(p + q) * csa] * b[(p + q) * rsb + j];
+      for (; p < k; ++p) s[0] += a[p * csa] * b[p * rsb + j];
+      put(c + j, (s[0] + s[1]) + (s[2] + s[3]), alpha, beta1);
+    }
+  }
+
+  static void rows(int64_t n, int64_t k, T alpha, const T* a, int64_t csa, const T* b, int64_t rsb, T* c,
+                   bool beta1) {
+    // When every row of B starts at the same offset in a cache line, the first
+    // columns up to a line boundary go one at a time: the vector loads then never
+    // straddle two lines (B streams from L2, where that would halve the bandwidth).
+    int64_t j = 0;
+    if ((rsb * (int64_t)sizeof(T)) % 64 == 0) {
+      const int64_t mis = (int64_t)((uintptr_t)b % 64);
+      if (mis % sizeof(T) == 0 && mis != 0) j = imin(n, (64 - mis) / (int64_t)sizeof(T));
+      rows_scalar(0, j, k, alpha, a, csa, b, rsb, c, beta1);
+    }
+    for (; j + 8 * L <= n; j += 8 * L) rows_chunk<8, 1>(j, k, alpha, a, csa, b, rsb, c, beta1);
+    if (j + 4 * L <= n) rows_chunk<4, 2>(j, k, alpha, a, csa, b, rsb, c, beta1), j += 4 * L;
+    if (j + 2 * L <= n) rows_chunk<2, 4>(j, k, alpha, a, csa, b, rsb, c, beta1), j += 2 * L;
+    if (j + L <= n) rows_chunk<1, 8>(j, k, alpha, a, csa, b, rsb, c, beta1), j += L;
+    rows_scalar(j, n, k, alpha, a, csa, b, rsb, c, beta1);
+  }
+
+  // B's columns contiguous (rsb == 1) and a contiguous: a dot product per column,
+  // NC columns at a time (NC independent chains).
+  static void cols(int64_t n, int64_t k, T alpha, const T* a, const T* b, int64_t csb, T* c, bool beta1) {
+    constexpr int NC = 8;
+    int64_t j = 0;
+    for (; j + NC <= n; j += NC) {
+      V acc[NC];
+      for (int q = 0; q < NC; ++q) acc[q] = V{};
+      const T* bj = b + j * csb;
+      int64_t p = 0;
+      for (; p + L <= k; p += L) {
+        const V av = *(const U*)(a + p);
+        for (int q = 0; q < NC; ++q) acc[q] += av * *(const U*)(bj + q * csb + p);
+      }
+      for (int q = 0; q < NC; ++q) {
+        T s = hsum(acc[q]);
+        for (int64_t r = p; r < k; ++r) s += a[r] * bj[q * csb + r];
+        put(c + j + q, s, alpha, beta1);
+      }
+    }
+    for (; j < n; ++j) {
+      const T* bj = b + j * csb;
+      V acc = V{};
+      int64_t p = 0;
+      for (; p + L <= k; p += L) acc += *(const U*)(a + p) * *(const U*)(bj + p);
+      T s = hsum(acc);
+      for (; p < k; ++p) s += a[p] * bj[p];
+      put(c + j, s, alpha, beta1);
+    }
+  }
+
+  // Returns false when B's layout suits neither form (the caller packs instead).
+  static bool run(int64_t n, int64_t k, T alpha, const T* a, int64_t csa, const T* b, int64_t rsb, int64_t csb,
+                  T* c, bool beta1) {
+    if (csb == 1) {
+      rows(n, k, alpha, a, csa, b, rsb, c, beta1);
+      return true;
+    }
+    if (rsb == 1 && csa == 1) {
+      cols(n, k, alpha, a, b, csb, c, beta1);
+      return true;
+    }
+    return false;
+  }
+};
