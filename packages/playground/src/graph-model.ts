@@ -91,7 +91,7 @@ export function buildModel(run: RunResult): GraphModel {
     idOfNode.set(node, n.id)
     const f = forward.get(node)
     const inputLabels = f?.inputs ?? node.inputs.map((t, i) => (t ? labelOf.get(t) ?? `input${i}` : `input${i}`))
-    const rules = f?.rules ?? (backwardRule(n.label) ?? []).map(String)
+    const rules = withCustomRule(n.label, f?.rules ?? (backwardRule(n.label) ?? []).map(String), run)
     return { id: n.id, kind: 'op', op: n.label, label: n.outputName ?? f?.output ?? n.label, shape: n.shape, dtype: n.dtype, value: f?.value ?? n.tensor, rules, inputLabels, root: n.root, node }
   })
   const idOf = (t: Tensor): string | null => (t.gradFn ? idOfNode.get(t.gradFn) : idOfLeaf.get(t)) ?? null
@@ -104,13 +104,19 @@ export function buildModel(run: RunResult): GraphModel {
       if (!inp || !sent) return
       const received = noGrad(() => sumToShape(sent, inp.shape))
       deliveries.push({
-        to: idOf(inp), toLabel: labelOf.get(inp) ?? inp.name ?? `input${i}`, input: i, rule: s.rules[i] ?? '',
+        to: idOf(inp), toLabel: labelOf.get(inp) ?? inp.name ?? `input${i}`, input: i, rule: withCustomRule(s.op, s.rules, run)[i] ?? '',
         sent, received, broadcast: received !== sent, accumulates: s.accumulates?.[i] ?? false,
       })
     })
     return { index, pass: s.pass ?? 0, passes, op: s.op, nodeId: idOfNode.get(s.node) ?? null, label: s.output, grad: s.grad!, deliveries, text: s.text }
   })
   return { nodes, edges: g.edges, steps }
+}
+
+/** An op without a written rule (a defineFunction op) shows the backward the code gave it. */
+function withCustomRule(op: string, rules: string[], run: RunResult): string[] {
+  const src = backwardRule(op) ? undefined : run.customBackwards.get(op)
+  return src ? rules.map((r) => (r ? `(custom) ${src}` : r)) : rules
 }
 
 /**

@@ -27,6 +27,8 @@ export interface RunResult {
   roots: Tensor[]
   trace: TraceResult<unknown> | null
   checks: CheckRequest[]
+  /** The backward source of each op the code defined with defineFunction, by op name: its "rule". */
+  customBackwards: Map<string, string>
   error: UserError | null
 }
 
@@ -79,19 +81,32 @@ const toRoots = (r: unknown): Tensor[] => {
 /** Runs `code` with a fixed random seed (0), so the page and a Node test see the same numbers. */
 export function runCode(code: string, seed = 0): RunResult {
   const checks: CheckRequest[] = []
+  const customBackwards = new Map<string, string>()
+  // defineFunction as given, but remembering each op's backward source, to show as its rule
+  const defineFunction: typeof core.defineFunction = (spec) => {
+    if (spec && typeof spec.name === 'string' && typeof spec.backward === 'function') customBackwards.set(spec.name, compactSource(spec.backward))
+    return core.defineFunction(spec)
+  }
+  const overrides: Record<string, unknown> = { defineFunction, autograd: { ...core.autograd, defineFunction } }
   const check = (fn: CheckRequest['fn'], inputs: Tensor[]) => { checks.push({ fn, inputs }) }
   let fn: (...args: unknown[]) => unknown
   try {
     fn = new Function(...scopeNames, 'check', `"use strict";\n${code}`) as typeof fn
   } catch (err) {
-    return { roots: [], trace: null, checks, error: describeError(err) }
+    return { roots: [], trace: null, checks, customBackwards, error: describeError(err) }
   }
-  const values = scopeNames.map((k) => (core as Record<string, unknown>)[k])
+  const values = scopeNames.map((k) => (k in overrides ? overrides[k] : (core as Record<string, unknown>)[k]))
   manualSeed(seed)
   try {
     const t = trace(() => fn(...values, check), { maxElements: 4 })
-    return { roots: toRoots(t.result), trace: t, checks, error: null }
+    return { roots: toRoots(t.result), trace: t, checks, customBackwards, error: null }
   } catch (err) {
-    return { roots: [], trace: null, checks, error: describeError(err) }
+    return { roots: [], trace: null, checks, customBackwards, error: describeError(err) }
   }
+}
+
+/** A function's source on one line (whitespace collapsed), at most 200 characters. */
+function compactSource(fn: (...args: never[]) => unknown): string {
+  const src = fn.toString().replace(/\s+/g, ' ').trim()
+  return src.length > 200 ? `${src.slice(0, 199)}…` : src
 }

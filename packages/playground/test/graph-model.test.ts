@@ -53,6 +53,13 @@ describe('graph model', () => {
     expect(gradsAfter(m.steps, 4).get(x.id)!.item()).toBe(12) // d²y/dx² = 6x
   })
 
+  it('shows a custom op\'s own backward as its rule', () => {
+    const m = model('custom-op')
+    const cube = m.nodes.find((n) => n.op === 'cube')!
+    expect(cube.rules).toEqual(['(custom) backward(ctx, g) { const [x] = ctx.savedTensors; return g.mul(x.square()) }'])
+    expect(m.steps.find((s) => s.op === 'cube')!.deliveries[0].rule).toBe(cube.rules[0])
+  })
+
   it('has no graph without returned tensors', () => {
     expect(buildModel(runCode('tensor([1])'))).toEqual({ nodes: [], edges: [], steps: [] })
   })

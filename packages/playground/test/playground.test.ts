@@ -128,6 +128,8 @@ describe.skipIf(!HAVE_BROWSER)(`playground in Chromium${HAVE_BROWSER ? '' : ` (s
 
   it('gradcheck flags the custom op with the wrong backward, worst element highlighted; passes a correct one', async () => {
     await page.selectOption('#example', 'custom-op')
+    await page.hover('#graph g.node[data-label="t1"]') // cube's node: its rule is the backward the code wrote
+    expect(await page.textContent('#tooltip')).toContain('grad_x = (custom) backward(ctx, g) { const [x] = ctx.savedTensors; return g.mul(x.square()) }')
     await page.click('#gradcheck')
     const box = page.locator('#gradcheck-panel .gradcheck')
     expect(await box.getAttribute('data-ok')).toBe('false')
