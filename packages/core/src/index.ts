@@ -6,6 +6,7 @@ import './methods.js'
 setReferenceBackend(tsBackend)
 
 export { Tensor, type Storage, type NestedArray } from './tensor.js'
+export { poolStats, setPoolOptions, clearPool, type PoolStats, type PoolOptions } from './memory/pool.js'
 export { type DType, type TypedArray, type FloatArray, isFloat, promoteTypes } from './dtype.js'
 export { AdjointError, ShapeError, DTypeError, IndexError, AutogradError, ValueError, fmtShape } from './errors.js'
 export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './random.js'

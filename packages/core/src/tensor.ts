@@ -5,6 +5,7 @@ import { getBackend } from './backend/backend.js'
 import { allocArray, type DType, type TypedArray } from './dtype.js'
 import { AdjointError, ValueError, fmtShape } from './errors.js'
 import { formatTensor } from './format.js'
+import { takeArray } from './memory/pool.js'
 import { contiguousStrides, isContiguous, numel } from './shape.js'
 
 /** The memory a tensor and its views share; `version` counts in-place writes. */
@@ -16,6 +17,17 @@ export interface Storage {
 export type NestedArray = number | boolean | NestedArray[]
 
 let nextId = 1
+
+/**
+ * Told about every storage Tensor.empty / Tensor.zeros create while it is set
+ * (the autograd engine sets it during backward, to know which buffers it made).
+ */
+let allocSink: ((s: Storage) => void) | null = null
+export function setAllocSink(sink: ((s: Storage) => void) | null): ((s: Storage) => void) | null {
+  const prev = allocSink
+  allocSink = sink
+  return prev
+}
 
 export class Tensor {
   readonly id = nextId++
@@ -45,9 +57,26 @@ export class Tensor {
     return new Tensor({ data, version: 0 }, shape, contiguousStrides(shape), 0, dtype)
   }
 
-  /** A fresh, zero-filled contiguous tensor. */
+  /**
+   * A contiguous tensor with unspecified contents (like torch.empty): the memory
+   * may be a pooled buffer that held other numbers. Write every element before
+   * reading; use Tensor.zeros when the code relies on zeros.
+   */
   static empty(shape: readonly number[], dtype: DType): Tensor {
-    return Tensor.fromArray(allocArray(dtype, numel(shape)), shape, dtype)
+    const n = numel(shape)
+    const t = Tensor.fromArray(takeArray(dtype, n) ?? allocArray(dtype, n), shape, dtype)
+    if (allocSink !== null) allocSink(t.storage)
+    return t
+  }
+
+  /** A zero-filled contiguous tensor (a pooled buffer cleared, or a fresh array). */
+  static zeros(shape: readonly number[], dtype: DType): Tensor {
+    const n = numel(shape)
+    const pooled = takeArray(dtype, n)
+    if (pooled !== null) pooled.fill(0)
+    const t = Tensor.fromArray(pooled ?? allocArray(dtype, n), shape, dtype)
+    if (allocSink !== null) allocSink(t.storage)
+    return t
   }
 
   /** A view sharing this tensor's storage (no copy, no autograd). */

@@ -8,7 +8,9 @@ import { shapesEqual } from '../shape.js'
 import { Tensor } from '../tensor.js'
 import { checkAnomaly } from './anomaly.js'
 import { anomaly } from './anomaly-state.js'
+import { poolEnabled } from '../memory/pool.js'
 import { enableGrad, noGrad } from './grad-mode.js'
+import { GradMemory } from './grad-memory.js'
 import type { Node } from './node.js'
 import { traceBackward } from './trace-state.js'
 
@@ -38,6 +40,8 @@ interface Run {
   createGraph: boolean
   /** autograd.grad: gradients wanted for these tensors (leaf .grad is left alone). */
   targets: Map<Tensor, Tensor | null> | null
+  /** Reuse of gradient buffers (null when off: createGraph, autograd.grad targets, anomaly mode, tracing). */
+  memory: GradMemory | null
 }
 
 /**
@@ -49,7 +53,10 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
     retainGraph: opts.retainGraph ?? opts.createGraph ?? false,
     createGraph: opts.createGraph ?? false,
     targets: opts.targets ? new Map(opts.targets.map((t) => [t, null])) : null,
+    memory: null,
   }
+  if (!run.createGraph && !run.targets && !anomaly.enabled && !traceBackward.sink && poolEnabled()) run.memory = new GradMemory()
+  const mem = run.memory
   // 1. Count, for each node, how many edges of this graph lead into it.
   const deps = new Map<Node, number>()
   const stack: Node[] = []
@@ -77,17 +84,23 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
       pending.delete(node)
       let results: readonly (Tensor | null | undefined)[] = []
       if (grad !== undefined) {
-        if (node.hooks) for (const h of node.hooks) grad = h(grad) ?? grad
-        if (node.retained) accumulateInto(node.retained, grad, run.createGraph)
+        if (mem && (node.hooks || node.opaque)) mem.escape(grad)
+        if (node.hooks) for (const h of node.hooks) { grad = h(grad) ?? grad; mem?.escape(grad) }
+        if (node.retained) accumulateInto(node.retained, grad, run.createGraph, null)
         if (run.targets) captureTarget(run, node, grad)
         results = node.apply(grad)
         if (traceBackward.sink) traceBackward.sink(node, grad, results, run)
         if (anomaly.enabled) checkAnomaly(node, grad, results)
         if (!run.retainGraph) node.release()
+        if (mem) {
+          // each result is handed on holding one reference; then the incoming gradient is let go
+          for (const g of results) if (g) { if (node.opaque) mem.escape(g); else mem.hold(g) }
+          mem.drop(grad)
+        }
       }
       node.inputs.forEach((inp, i) => {
-        if (inp === null) return
         const g = results[i]
+        if (inp === null) { if (g && mem) mem.drop(g); return }
         if (g) deliver(run, inp, g, pending)
         const next = inp.gradFn
         if (next) {
@@ -96,24 +109,47 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
           if (d === 0) ready.push(next)
         }
       })
+      // results beyond the inputs (none for core's ops) are released too
+      if (mem) for (let i = node.inputs.length; i < results.length; i++) { const g = results[i]; if (g) mem.drop(g) }
     }
   }
-  if (run.createGraph) enableGrad(body)
-  else noGrad(body)
+  mem?.begin()
+  try {
+    if (run.createGraph) enableGrad(body)
+    else noGrad(body)
+  } finally {
+    mem?.end()
+  }
   return run.targets
 }
 
-/** Hands gradient g (of some output shape) to tensor t: to its node, or into the leaf. */
+/**
+ * Hands gradient g (of some output shape) to tensor t: to its node, or into the leaf.
+ * With run.memory, g arrives holding one engine reference, which deliver passes on or drops.
+ */
 function deliver(run: Run, t: Tensor, g: Tensor, pending: Map<Node, Tensor>): void {
-  if (!t.requiresGrad) return
+  const mem = run.memory
+  if (!t.requiresGrad) { mem?.drop(g); return }
   let grad = sumToShape(g, t.shape)
   if (grad.dtype !== t.dtype) grad = grad.to(t.dtype)
+  if (mem && grad !== g) { mem.hold(grad); mem.drop(g) }
   if (t.gradFn) {
     const prev = pending.get(t.gradFn)
-    pending.set(t.gradFn, prev === undefined ? grad : prev.add(grad))
+    if (prev === undefined) pending.set(t.gradFn, grad)
+    else if (mem && mem.exclusive(prev) && prev.dtype === grad.dtype) {
+      prev.add_(grad) // sum the second contribution into the first's buffer
+      mem.drop(grad)
+    } else {
+      const sum = prev.add(grad)
+      pending.set(t.gradFn, sum)
+      if (mem) { mem.hold(sum); mem.drop(prev); mem.drop(grad) }
+    }
     return
   }
-  if (t.hooks) for (const h of t.hooks) grad = h(grad) ?? grad
+  if (t.hooks) {
+    mem?.escape(grad)
+    for (const h of t.hooks) { grad = h(grad) ?? grad; mem?.escape(grad) }
+  }
   if (run.targets) {
     if (run.targets.has(t)) {
       const prev = run.targets.get(t)
@@ -121,7 +157,8 @@ function deliver(run: Run, t: Tensor, g: Tensor, pending: Map<Node, Tensor>): vo
     }
     return
   }
-  accumulateInto(t, grad, run.createGraph)
+  accumulateInto(t, grad, run.createGraph, mem)
+  mem?.drop(grad)
   if (t.postAccumulateHooks) for (const h of t.postAccumulateHooks) h(t)
 }
 
@@ -129,14 +166,19 @@ function captureTarget(run: Run, node: Node, grad: Tensor): void {
   for (const t of run.targets!.keys()) if (t.gradFn === node) run.targets!.set(t, grad)
 }
 
-// .grad owns its memory (a fresh contiguous copy), so an optimizer may update it in place.
-function accumulateInto(t: Tensor, grad: Tensor, createGraph: boolean): void {
+// .grad owns its memory (a contiguous buffer of its own), so an optimizer may update it in place.
+// The first gradient is adopted when the engine made it and nothing else sees it; later ones are added in place.
+function accumulateInto(t: Tensor, grad: Tensor, createGraph: boolean, mem: GradMemory | null): void {
   if (createGraph) {
     t.grad = t.grad === null ? grad : t.grad.add(grad)
     return
   }
-  if (t.grad === null) t.grad = grad.detach().clone()
-  else if (t.grad.requiresGrad) t.grad = t.grad.detach().add(grad)
+  if (t.grad === null) {
+    if (mem && mem.exclusive(grad) && grad.dtype === t.dtype && !grad.requiresGrad && shapesEqual(grad.shape, t.shape)) {
+      mem.escape(grad)
+      t.grad = grad
+    } else t.grad = grad.detach().clone()
+  } else if (t.grad.requiresGrad) t.grad = t.grad.detach().add(grad)
   else t.grad.add_(grad)
 }
 

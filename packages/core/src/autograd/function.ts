@@ -78,7 +78,10 @@ export function defineFunction<I extends unknown[], O extends Outputs>(spec: Fun
     const saved = ctx.savedTensors
     // the node's inputs: tensors and numbers as given, anything else (options objects) as null
     const recorded = (inputs as unknown[]).map((x) => (x instanceof Tensor || typeof x === 'number' || typeof x === 'boolean' ? x : null))
-    if (single) return record(name, own[0], recorded, (g) => backward(g), saved) as O
+    if (single) {
+      record(name, own[0], recorded, (g) => backward(g), saved).gradFn!.opaque = true // user code: see Node.opaque
+      return own[0] as O
+    }
     return multiOutput(name, own, recorded, backward, saved) as unknown as O
   }
   Object.defineProperty(apply, 'name', { value: name })
@@ -104,8 +107,8 @@ function multiOutput(name: string, outs: Tensor[], inputs: readonly (Tensor | nu
     let start = 0
     const pieces = new Map<Tensor, Tensor>()
     diff.forEach((o, k) => { pieces.set(o, g.slice(0, start, start + sizes[k]).reshape(o.shape)); start += sizes[k] })
-    return backward(...outs.map((o) => pieces.get(o) ?? Tensor.empty(o.shape, dtype)))
-  }, saved)
+    return backward(...outs.map((o) => pieces.get(o) ?? Tensor.zeros(o.shape, dtype)))
+  }, saved).gradFn!.opaque = true // user code: see Node.opaque
   let start = 0
   return outs.map((o) => {
     if (!isFloat(o.dtype)) return o

@@ -55,7 +55,7 @@ function vjpOf(op: string, outs: readonly Tensor[], ins: readonly Tensor[], gos:
   })
 }
 
-const zerosLike = (x: Tensor) => Tensor.empty(x.shape, x.dtype)
+const zerosLike = (x: Tensor) => Tensor.zeros(x.shape, x.dtype)
 
 // ---------- grad / valueAndGrad (JAX style) ----------
 
@@ -85,7 +85,7 @@ function gradCore(op: string, f: (...args: any[]) => unknown, opts: GradFnOption
   if (!(value instanceof Tensor)) throw new ValueError(`${op}: f must return a Tensor${opts.hasAux ? ' as the first element of [value, aux]' : ''}, got ${value === null ? 'null' : typeof value}`)
   if (value.numel() !== 1) throw new ShapeError(`${op}: f must return a scalar (one-element tensor), got shape ${fmtShape(value.shape)}; use vjp or jacobian for non-scalar outputs`)
   const ins = nums.map((i) => call[i] as Tensor)
-  const gs = vjpOf(op, [value], ins, [Tensor.empty(value.shape, value.dtype).add(1)], createGraph)
+  const gs = vjpOf(op, [value], ins, [Tensor.zeros(value.shape, value.dtype).add(1)], createGraph)
   const grads = typeof (opts.argnums ?? 0) === 'number' ? gs[0] : gs
   return { value: createGraph ? value : value.detach(), grads, aux }
 }
@@ -141,7 +141,7 @@ function matchShapes(op: string, what: string, given: Outs | undefined, like: re
   if (given === undefined) {
     const bad = like.find((t) => t.numel() !== 1)
     if (bad) throw new ValueError(`${op}: ${what} can be omitted only when every output is a scalar; got shape ${fmtShape(bad.shape)}`)
-    return like.map((t) => Tensor.empty(t.shape, t.dtype).add(1))
+    return like.map((t) => Tensor.zeros(t.shape, t.dtype).add(1))
   }
   const list = listOf(given)
   if (list.length !== like.length) throw new ValueError(`${op}: got ${list.length} ${what} for ${like.length} tensor(s)`)
@@ -180,7 +180,7 @@ export function jvp<I extends In, O extends Outs>(f: (...xs: Tensor[]) => O, inp
   const { ins, outs, raw } = callWith('jvp', f, inputs, true)
   const ts = matchShapes('jvp', 'tangents', tangents as Outs, ins)
   // u: one dummy cotangent per output; its value does not matter (g is linear in u)
-  const us = outs.map((o) => Tensor.empty(o.shape, isFloat(o.dtype) ? o.dtype : 'float64').requiresGrad_(true))
+  const us = outs.map((o) => Tensor.zeros(o.shape, isFloat(o.dtype) ? o.dtype : 'float64').requiresGrad_(true))
   const g = vjpOf('jvp', outs, ins, us, true) // g_i = sum_k u_kᵀ J_ki, a function of u
   const live = g.map((gi, i) => [gi, ts[i]] as const).filter(([gi]) => gi.requiresGrad)
   let jv: Tensor[]
@@ -208,7 +208,7 @@ export function hvp<I extends In>(f: (...xs: Tensor[]) => Tensor, inputs: I, v: 
   const { ins, outs } = callWith('hvp', f, inputs, true)
   const y = scalarOut('hvp', outs)
   const vs = matchShapes('hvp', 'v', v as Outs, ins)
-  const g = vjpOf('hvp', [y], ins, [Tensor.empty(y.shape, y.dtype).add(1)], true)
+  const g = vjpOf('hvp', [y], ins, [Tensor.zeros(y.shape, y.dtype).add(1)], true)
   // H v = d (g · v) / d x: the vjp of g with cotangent v (H is symmetric)
   const hv = vjpOf('hvp', g, ins, vs, createGraph)
   return [createGraph ? y : y.detach(), shaped(inputs, hv)]
@@ -221,13 +221,13 @@ function jacobianCore(op: string, outs: readonly Tensor[], ins: readonly Tensor[
     const dtype = isFloat(o.dtype) ? o.dtype : 'float64'
     const rows: Tensor[][] = ins.map(() => [])
     for (let r = 0; r < n; r++) {
-      const onehot = Tensor.empty(o.shape, dtype)
+      const onehot = Tensor.zeros(o.shape, dtype)
       onehot.storage.data[r] = 1
       const gs = o.requiresGrad ? vjpOf(op, [o], ins, [onehot], createGraph) : ins.map((x) => zerosLike(x))
       gs.forEach((g, i) => rows[i].push(g))
     }
     return ins.map((x, i) => {
-      if (n === 0) return Tensor.empty([...o.shape, ...x.shape], x.dtype)
+      if (n === 0) return Tensor.zeros([...o.shape, ...x.shape], x.dtype)
       return stack(rows[i], 0).reshape([...o.shape, ...x.shape])
     })
   })
@@ -258,7 +258,7 @@ export function hessian<I extends In>(f: (...xs: Tensor[]) => Tensor, inputs: I,
   const createGraph = opts.createGraph ?? false
   const { ins, outs } = callWith('hessian', f, inputs, true)
   const y = scalarOut('hessian', outs)
-  const g = vjpOf('hessian', [y], ins, [Tensor.empty(y.shape, y.dtype).add(1)], true)
+  const g = vjpOf('hessian', [y], ins, [Tensor.zeros(y.shape, y.dtype).add(1)], true)
   const hess = jacobianCore('hessian', g, ins, createGraph)
   return (inputs instanceof Tensor ? hess[0][0] : hess) as HessOf<I>
 }

@@ -84,7 +84,7 @@ function analyticJacobians(fn: Fn, inputs: readonly Tensor[]): Float64Array[][] 
     if (!o.requiresGrad || (o.dtype !== 'float64' && o.dtype !== 'float32')) return
     const n = o.numel()
     for (let r = 0; r < n; r++) {
-      const onehot = Tensor.empty(o.shape, o.dtype)
+      const onehot = Tensor.zeros(o.shape, o.dtype)
       onehot.storage.data[r] = 1
       const grads = autogradGrad([o], diff.map((i) => inputs[i]), [onehot], { retainGraph: true, allowUnused: true })
       diff.forEach((i, k) => {

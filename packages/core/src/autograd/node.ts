@@ -21,6 +21,11 @@ export class Node {
   viewOf: Tensor | null = null
   /** The output tensor, when it asked to keep its gradient (retainGrad). */
   retained: Tensor | null = null
+  /**
+   * Its backward is user code (defineFunction) that might keep the gradients it
+   * sees: the engine never reuses the buffers going in or out of it.
+   */
+  opaque = false
   /** Where the node was created (only in anomaly mode). */
   readonly stack: string | undefined
   private saved: Saved[]
@@ -76,7 +81,9 @@ export function needsGrad(...inputs: (Tensor | number | boolean | null | undefin
  * gradients (same order as `inputs`), written with Tensor ops so it is itself
  * differentiable; it may return gradients of the broadcast shape, the engine sums
  * them back to each input's shape. `saved` lists tensors the closure reads, so
- * in-place changes to them are detected.
+ * in-place changes to them are detected. The closure must not keep its gradient
+ * argument or its results after returning: the engine reuses their buffers once
+ * it is done with them (set node.opaque to forbid that).
  */
 export function record(op: string, out: Tensor, inputs: readonly (Tensor | number | boolean | null | undefined)[], backward: BackwardFn, saved: readonly Tensor[] = []): Tensor {
   const ins = inputs.map((t) => (typeof t === 'object' && t !== null && t.requiresGrad ? t : null))

@@ -95,7 +95,7 @@ function checkCall(op: string, q: Tensor, k: Tensor, v: Tensor, opts: SdpaOption
 
 /** 0 where a bool "may attend" mask is true, -inf where it is false (a constant: no gradient). */
 function blockedToAdditive(keep: Tensor, dtype: DType): Tensor {
-  const out = Tensor.empty(keep.shape, dtype)
+  const out = Tensor.zeros(keep.shape, dtype)
   const src = keep.contiguousData(), d = out.storage.data
   for (let i = 0; i < d.length; i++) if (!src[i]) d[i] = -Infinity
   return out
@@ -103,7 +103,7 @@ function blockedToAdditive(keep: Tensor, dtype: DType): Tensor {
 
 /** The [L, S] additive causal mask: -inf where key j comes after query i + offset. */
 function causalAdditive(L: number, S: number, offset: number, dtype: DType): Tensor {
-  const out = Tensor.empty([L, S], dtype)
+  const out = Tensor.zeros([L, S], dtype)
   const d = out.storage.data
   for (let i = 0; i < L; i++) for (let j = Math.max(0, i + offset + 1); j < S; j++) d[i * S + j] = -Infinity
   return out

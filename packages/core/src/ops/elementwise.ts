@@ -219,7 +219,7 @@ function triangle(op: 'triu' | 'tril', x: Tensor, k: number): Tensor {
   assertTensor(op, x)
   if (x.ndim < 2) throw new ValueError(`${op}: expected a tensor with at least 2 dims, got ${x.ndim}`)
   const rows = x.shape[x.ndim - 2], cols = x.shape[x.ndim - 1]
-  const mask = Tensor.empty([rows, cols], 'bool')
+  const mask = Tensor.zeros([rows, cols], 'bool')
   const m = mask.storage.data
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) m[i * cols + j] = (op === 'triu' ? j - i >= k : j - i <= k) ? 1 : 0
   return where(mask, x, x.dtype === 'bool' ? false : 0) // a bool tensor stays bool (as in PyTorch)

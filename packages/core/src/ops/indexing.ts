@@ -28,7 +28,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   getBackend().gather(x.storage.data, x.offset, x.strides, idx, index.shape, d, out.storage.data)
   if (isFloat(x.dtype) && needsGrad(x)) {
     const shape = x.shape
-    record('gather', out, [x], (g) => [scatterAdd(Tensor.empty(shape, g.dtype), d, index, g)]) // d gather = scatter-add of g
+    record('gather', out, [x], (g) => [scatterAdd(Tensor.zeros(shape, g.dtype), d, index, g)]) // d gather = scatter-add of g
   }
   return out
 }
@@ -69,7 +69,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor, op = 'indexSe
   getBackend().indexSelect(x.contiguousData(), out.storage.data, outer, x.shape[d], inner, idx)
   if (isFloat(x.dtype) && needsGrad(x)) {
     const xs = x.shape
-    record(op, out, [x], (g) => [indexAdd(Tensor.empty(xs, g.dtype), d, index, g)]) // d indexSelect = index-add of g
+    record(op, out, [x], (g) => [indexAdd(Tensor.zeros(xs, g.dtype), d, index, g)]) // d indexSelect = index-add of g
   }
   return out
 }

@@ -35,5 +35,5 @@ export const mul_ = (x: Tensor, y: TensorLike) => inplace('mul_', x, () => x.mul
 export const div_ = (x: Tensor, y: TensorLike) => inplace('div_', x, () => x.div(y))
 export const clamp_ = (x: Tensor, min?: number | null, max?: number | null) => inplace('clamp_', x, () => x.clamp(min, max))
 export const copy_ = (x: Tensor, src: Tensor) => inplace('copy_', x, () => src)
-export const fill_ = (x: Tensor, value: number) => inplace('fill_', x, () => Tensor.empty([], x.dtype).add(value))
+export const fill_ = (x: Tensor, value: number) => inplace('fill_', x, () => Tensor.zeros([], x.dtype).add(value))
 export const zero_ = (x: Tensor) => fill_(x, 0)

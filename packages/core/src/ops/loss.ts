@@ -61,7 +61,7 @@ function checkTargets(op: string, t: Int32Array, classes: number, ignoreIndex: n
 
 /** Smoothed target distribution per row ((1 - s) onehot + s / C, zero rows for ignored targets) and the [rows, 1] bool valid-row mask. */
 function targetDistribution(t: Int32Array, rows: number, classes: number, ignoreIndex: number, s: number, dtype: Tensor['dtype']): { q: Tensor; valid: Tensor } {
-  const q = Tensor.empty([rows, classes], dtype), valid = Tensor.empty([rows, 1], 'bool')
+  const q = Tensor.zeros([rows, classes], dtype), valid = Tensor.zeros([rows, 1], 'bool')
   const qd = q.storage.data, vd = valid.storage.data
   for (let r = 0; r < rows; r++) {
     if (t[r] === ignoreIndex) continue
@@ -122,7 +122,7 @@ function checkClassWeight(op: string, weight: Tensor, classes: number): void {
 
 /** Targets as a [rows, 1] int32 index (ignored rows point at class 0) and a [rows] bool mask of valid rows. */
 function pickIndex(t: Int32Array, ignoreIndex: number): { index: Tensor; valid: Tensor } {
-  const index = Tensor.empty([t.length, 1], 'int32'), valid = Tensor.empty([t.length], 'bool')
+  const index = Tensor.zeros([t.length, 1], 'int32'), valid = Tensor.zeros([t.length], 'bool')
   for (let r = 0; r < t.length; r++) if (t[r] !== ignoreIndex) { index.storage.data[r] = t[r]; valid.storage.data[r] = 1 }
   return { index, valid }
 }

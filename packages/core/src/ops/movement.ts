@@ -150,7 +150,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
   assertTensor('unflatten', x)
   const d = normalizeDim('unflatten', dim, x.ndim)
-  const sub = inferShape('unflatten', Tensor.empty([x.shape[d]], 'bool'), sizes)
+  const sub = inferShape('unflatten', Tensor.zeros([x.shape[d]], 'bool'), sizes)
   return reshape(x, [...x.shape.slice(0, d), ...sub, ...x.shape.slice(d + 1)])
 }
 
@@ -172,7 +172,7 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
 
 /** The adjoint of slice: a zero tensor of `shape` with g written at the sliced positions. */
 export function sliceBackward(g: Tensor, shape: readonly number[], dim: number, start: number, step: number): Tensor {
-  const out = Tensor.empty(shape, g.dtype)
+  const out = Tensor.zeros(shape, g.dtype)
   const strides = contiguousStrides(shape)
   const dst = [...strides]
   dst[dim] *= step

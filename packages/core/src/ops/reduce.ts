@@ -88,7 +88,7 @@ function prodOfOthers(x: Tensor, dims: number[]): Tensor {
   const moved = x.permute(perm)
   const R = numel(dims.map((d) => x.shape[d]))
   const rows = moved.reshape([...rest.map((d) => x.shape[d]), R])
-  const eye = Tensor.empty([R, R], 'bool')
+  const eye = Tensor.zeros([R, R], 'bool')
   for (let i = 0; i < R; i++) eye.storage.data[i * R + i] = 1
   const others = where(eye, 1, rows.unsqueeze(-2).expand([...rows.shape.slice(0, -1), R, R])).prod(-1)
   const inverse = new Array<number>(perm.length)

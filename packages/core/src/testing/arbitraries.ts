@@ -95,7 +95,7 @@ function makeTensor(shape: number[], values: number[], dtype: DType, layout: 'co
     // every other element of a tensor twice as long in the last dim
     const wide = [...shape]
     wide[wide.length - 1] *= 2
-    const src = Tensor.empty(wide, dtype)
+    const src = Tensor.zeros(wide, dtype)
     const last = shape[shape.length - 1]
     values.forEach((v, i) => { src.storage.data[Math.floor(i / last) * last * 2 + (i % last) * 2] = v })
     t = src.slice(-1, 0, undefined, 2).detach()

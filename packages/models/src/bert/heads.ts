@@ -40,7 +40,7 @@ export class BertLMPredictionHead extends Module {
   constructor(config: BertConfig, wordEmbeddings: Embedding) {
     super()
     this.transform = new BertPredictionHeadTransform(config)
-    this.bias = new Parameter(Tensor.empty([config.vocabSize], 'float32'))
+    this.bias = new Parameter(Tensor.zeros([config.vocabSize], 'float32'))
     // not a field: the embedding's weight is owned (and listed) by bert.embeddings
     Object.defineProperty(this, 'tied', { value: wordEmbeddings, enumerable: false })
   }

@@ -12,7 +12,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
 
 /** A [L, S] bool mask, true where key j comes after query i + offset (the positions to block). */
 export function causalMask(L: number, S: number, offset = 0): Tensor {
-  const m = Tensor.empty([L, S], 'bool')
+  const m = Tensor.zeros([L, S], 'bool')
   const d = m.storage.data
   for (let i = 0; i < L; i++) for (let j = Math.max(0, i + offset + 1); j < S; j++) d[i * S + j] = 1
   return m

@@ -46,7 +46,7 @@ export function oneHot(t: Tensor, numClasses = -1): Tensor {
     c = 0
     for (let i = 0; i < ids.length; i++) c = Math.max(c, ids[i] + 1)
   } else if (!Number.isInteger(c) || c < 0) throw new ValueError(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`)
-  const out = Tensor.empty([...t.shape, c], 'int32')
+  const out = Tensor.zeros([...t.shape, c], 'int32')
   const o = out.storage.data
   for (let i = 0; i < ids.length; i++) {
     const v = ids[i]

@@ -65,11 +65,11 @@ export class MultiheadAttention extends Module {
     const dtype = opts.dtype ?? 'float32'
     const E = embedDim
     if (this.kdim === E && this.vdim === E) {
-      this.inProjWeight = new Parameter(Tensor.empty([3 * E, E], dtype))
+      this.inProjWeight = new Parameter(Tensor.zeros([3 * E, E], dtype))
     } else {
-      this.qProjWeight = new Parameter(Tensor.empty([E, E], dtype))
-      this.kProjWeight = new Parameter(Tensor.empty([E, this.kdim], dtype))
-      this.vProjWeight = new Parameter(Tensor.empty([E, this.vdim], dtype))
+      this.qProjWeight = new Parameter(Tensor.zeros([E, E], dtype))
+      this.kProjWeight = new Parameter(Tensor.zeros([E, this.kdim], dtype))
+      this.vProjWeight = new Parameter(Tensor.zeros([E, this.vdim], dtype))
     }
     if (opts.bias !== false) this.inProjBias = new Parameter(zeros([3 * E], { dtype }))
     this.outProj = new Linear(E, E, { bias: opts.bias !== false, dtype })

@@ -16,7 +16,7 @@ export class Embedding extends Module {
     checkSize('Embedding', 'numEmbeddings', numEmbeddings)
     checkSize('Embedding', 'embeddingDim', embeddingDim)
     this.paddingIdx = normalizePaddingIdx('Embedding', opts.paddingIdx, numEmbeddings)
-    this.weight = new Parameter(Tensor.empty([numEmbeddings, embeddingDim], opts.dtype ?? 'float32'))
+    this.weight = new Parameter(Tensor.zeros([numEmbeddings, embeddingDim], opts.dtype ?? 'float32'))
     this.resetParameters()
   }
 

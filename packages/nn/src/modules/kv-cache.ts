@@ -83,7 +83,7 @@ export class KVCache {
   private grow(k: Tensor, v: Tensor, need: number): void {
     const [N, H, , D] = k.shape
     const cap = Math.max(need, this.maxLength ?? 0, 2 * this.capacity)
-    const kb = Tensor.empty([N, H, cap, D], k.dtype), vb = Tensor.empty([N, H, cap, v.shape[3]], v.dtype)
+    const kb = Tensor.zeros([N, H, cap, D], k.dtype), vb = Tensor.zeros([N, H, cap, v.shape[3]], v.dtype)
     const len = this.length
     if (len > 0) {
       kb.narrow(2, 0, len).copy_(this.key!)

@@ -27,8 +27,8 @@ export class Linear extends Module {
     checkSize('Linear', 'inFeatures', inFeatures)
     checkSize('Linear', 'outFeatures', outFeatures)
     const dtype = opts.dtype ?? 'float32'
-    this.weight = new Parameter(Tensor.empty([outFeatures, inFeatures], dtype))
-    this.bias = opts.bias === false ? null : new Parameter(Tensor.empty([outFeatures], dtype))
+    this.weight = new Parameter(Tensor.zeros([outFeatures, inFeatures], dtype))
+    this.bias = opts.bias === false ? null : new Parameter(Tensor.zeros([outFeatures], dtype))
     this.resetParameters()
   }
 

@@ -32,8 +32,8 @@ export class LayerNorm extends Module {
     this.eps = opts.eps ?? 1e-5
     const affine = opts.elementwiseAffine ?? true
     const dtype = opts.dtype ?? 'float32'
-    this.weight = affine ? new Parameter(Tensor.empty(this.normalizedShape, dtype).fill_(1)) : null
-    this.bias = affine && opts.bias !== false ? new Parameter(Tensor.empty(this.normalizedShape, dtype)) : null
+    this.weight = affine ? new Parameter(Tensor.zeros(this.normalizedShape, dtype).fill_(1)) : null
+    this.bias = affine && opts.bias !== false ? new Parameter(Tensor.zeros(this.normalizedShape, dtype)) : null
   }
 
   override forward(x: Tensor): Tensor {
@@ -55,7 +55,7 @@ export class RMSNorm extends Module {
     super()
     this.normalizedShape = shapeOf('RMSNorm', normalizedShape)
     this.eps = opts.eps ?? null
-    this.weight = opts.elementwiseAffine === false ? null : new Parameter(Tensor.empty(this.normalizedShape, opts.dtype ?? 'float32').fill_(1))
+    this.weight = opts.elementwiseAffine === false ? null : new Parameter(Tensor.zeros(this.normalizedShape, opts.dtype ?? 'float32').fill_(1))
   }
 
   override forward(x: Tensor): Tensor {

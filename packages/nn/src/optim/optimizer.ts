@@ -84,7 +84,7 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
     if (!st) { st = {}; this.state.set(p, st) }
     let t = st[key]
     const fresh = !(t instanceof Tensor)
-    if (fresh) { t = Tensor.empty(p.shape, p.dtype); st[key] = t }
+    if (fresh) { t = Tensor.zeros(p.shape, p.dtype); st[key] = t }
     return { data: (t as Tensor).data as FloatArray, fresh }
   }
 
