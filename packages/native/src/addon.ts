@@ -7,6 +7,10 @@ export interface AddonInfo {
   isa: string
   /** Kernel sets this CPU can run, best first. */
   isas: string[]
+  /** Every kernel set built into the addon, whether or not this CPU runs it (tests report the others as skipped). */
+  compiledIsas: string[]
+  /** Tasks run by the pool's worker threads (not the caller) since load: tests check parallel regions used them. */
+  poolWorkerTasks: number
   /** What gemm runs now: 'openblas' or 'builtin' (gemmImpl, with 'auto' resolved). */
   blas: 'openblas' | 'builtin'
   /** What was asked for: 'auto' (the measured choice, setAutoGemmImpl), 'openblas' or 'builtin'. */

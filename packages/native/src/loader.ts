@@ -2,7 +2,9 @@
 // it is not built, fails to load, or ADJOINT_NATIVE=0 — callers then keep the
 // pure-TS kernels. ADJOINT_NATIVE_REQUIRED=1 (CI) turns a failure into a throw.
 // ADJOINT_NATIVE_PATH loads another build of the addon (e.g. one built with ADJOINT_BLAS=0).
+// ADJOINT_ISA picks a kernel set; one this CPU and build cannot run is an error.
 import { createRequire } from 'node:module'
+import { ValueError } from '@adjoint/core'
 import type { NativeAddon } from './addon.js'
 
 export interface LoadResult {
@@ -22,7 +24,18 @@ export function loadAddon(): LoadResult {
   if (!cached.addon && process.env.ADJOINT_NATIVE_REQUIRED === '1' && process.env.ADJOINT_NATIVE !== '0') {
     throw new Error(`@adjoint/native: ADJOINT_NATIVE_REQUIRED=1 but the addon is unavailable: ${cached.reason}`)
   }
+  if (cached.addon) checkRequestedIsa(cached.addon)
   return cached
+}
+
+/** The addon falls back to its best kernel set when ADJOINT_ISA names none it runs: refuse that instead. */
+function checkRequestedIsa(addon: NativeAddon): void {
+  const wanted = process.env.ADJOINT_ISA
+  if (!wanted) return
+  const info = addon.info()
+  if (info.isa === wanted) return
+  const why = info.compiledIsas.includes(wanted) ? 'is built in but this CPU cannot run it' : 'is not a kernel set of this build'
+  throw new ValueError(`@adjoint/native: ADJOINT_ISA=${JSON.stringify(wanted)} ${why} (this CPU runs: ${info.isas.join(', ')})`)
 }
 
 function tryLoad(): LoadResult {

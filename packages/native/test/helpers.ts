@@ -8,6 +8,33 @@ export const native: NativeAddon | null = loaded.addon
 export const skipReason = loaded.addon ? '' : `native addon not built: ${loaded.reason}`
 if (!native) console.warn(`[native tests] skipped: ${skipReason}`)
 
+/** Kernel sets this CPU runs; tests of each of them run. */
+export const isas: string[] = native ? native.info().isas : []
+/**
+ * Every kernel set built into the addon. Tests iterate over these and skip, by
+ * name, the ones this CPU cannot run, so an ISA path never vanishes silently
+ * from the closing lines of `pnpm test`.
+ */
+export const builtIsas: string[] = native ? native.info().compiledIsas : []
+export const isaSkipped = (isa: string): boolean => !isas.includes(isa)
+
+/**
+ * Runs fn (which must give the same result each time) until the pool's worker
+ * threads have run at least one of its tasks, and returns that result: a
+ * parallel test that never left the calling thread would prove nothing. A
+ * worker the OS wakes late finds no work left (the pool's design), so on a
+ * busy machine one try may not reach it; `attempts` tries that all stay on
+ * the caller mean the pool is broken.
+ */
+export function withPoolWorkers<T>(fn: () => T, attempts = 100): T {
+  for (let i = 0; i < attempts; i++) {
+    const before = native!.info().poolWorkerTasks
+    const out = fn()
+    if (native!.info().poolWorkerTasks > before) return out
+  }
+  throw new Error(`no pool worker thread ran a task in ${attempts} tries: the multi-threaded path was not exercised`)
+}
+
 export type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor
 export type FloatArray = Float32Array | Float64Array
 

@@ -34,6 +34,13 @@ describe('@adjoint/native registration', () => {
     expect(nativeUnavailableReason()).toBe('')
   })
 
+  it('ADJOINT_BLAS=1 (CI, which installs OpenBLAS): OpenBLAS is linked and its kernels run', (ctx) => {
+    if (process.env.ADJOINT_BLAS !== '1') ctx.skip('ADJOINT_BLAS is not 1: OpenBLAS optional')
+    expect(native, 'the addon').not.toBeNull()
+    expect(native!.info().openblasLinked).toBe(true)
+    expect(native!.info().openblasCore).not.toBe('')
+  })
+
   it.runIf(native)('nativeInfo() says what it runs on', () => {
     const i = nativeInfo()!
     expect(i.loaded).toBe(true)

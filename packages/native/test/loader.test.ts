@@ -13,7 +13,7 @@ function probe(env: Record<string, string>): { status: number | null, out: strin
   const code = `const n = await import(${JSON.stringify(index)}); const c = await import('@adjoint/core');
 console.log(JSON.stringify({ info: n.nativeInfo(), reason: n.nativeUnavailableReason(), backend: c.backendInfo().name }))`
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', env: { ...process.env, ADJOINT_NATIVE_REQUIRED: '', ADJOINT_NATIVE: '', ...env }, timeout: 60_000,
+    cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', env: { ...process.env, ADJOINT_NATIVE_REQUIRED: '', ADJOINT_NATIVE: '', ADJOINT_ISA: '', ...env }, timeout: 60_000,
   })
   return { status: r.status, out: r.stdout.trim(), err: r.stderr }
 }
@@ -38,6 +38,17 @@ describe('loader', () => {
     const strict = probe({ ...missing, ADJOINT_NATIVE_REQUIRED: '1' })
     expect(strict.status).not.toBe(0)
     expect(strict.err).toMatch(/ADJOINT_NATIVE_REQUIRED=1 but the addon is unavailable/)
+  })
+
+  it.runIf(native)('ADJOINT_ISA picks the kernel set; one the CPU or build lacks is an error, not a silent fallback', () => {
+    const ok = probe({ ADJOINT_ISA: 'portable' })
+    expect(ok.status, ok.err).toBe(0)
+    expect(JSON.parse(ok.out).info.isa).toBe('portable')
+    const bad = probe({ ADJOINT_ISA: 'avx1024' })
+    expect(bad.status).not.toBe(0)
+    expect(bad.err).toMatch(/ValueError: @adjoint\/native: ADJOINT_ISA="avx1024" is not a kernel set of this build \(this CPU runs: .*portable\)/)
+    const lacking = native!.info().compiledIsas.find((i) => !native!.info().isas.includes(i))
+    if (lacking) expect(probe({ ADJOINT_ISA: lacking }).err).toMatch(/is built in but this CPU cannot run it/)
   })
 
   it.runIf(native)('a fresh process loads the built addon and registers', () => {

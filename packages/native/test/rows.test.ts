@@ -6,10 +6,9 @@
 import { referenceBackend } from '@adjoint/core'
 import { compareClose } from '@adjoint/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type FloatArray, type FloatCtor, native, rng, withTuning } from './helpers.js'
+import { type FloatArray, type FloatCtor, builtIsas, isaSkipped, isas, native, rng, withPoolWorkers, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
-const isas = native ? native.info().isas : []
 const original = native?.info()
 afterAll(() => {
   if (!native || !original) return
@@ -33,7 +32,8 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rt
 
 const tol = (Ctor: FloatCtor) => (Ctor === Float32Array ? { atol: 3e-6, rtol: 3e-5 } : { atol: 1e-13, rtol: 1e-12 })
 
-describe.each(isas)('row kernels on isa %s', (isa) => {
+describe.each(builtIsas)('row kernels on isa %s', (isa) => {
+  if (isaSkipped(isa)) { it.skip(`${isa}: this CPU cannot run it`, () => {}); return }
   describe.each(dtypes)('%o', (Ctor) => {
     const { atol, rtol } = tol(Ctor)
 
@@ -204,7 +204,7 @@ describe('row kernels on threads', () => {
     native!.setNumThreads(1)
     const one = run()
     native!.setNumThreads(3)
-    const three = withTuning({ rowsParallelMinElements: 1000 }, run)
+    const three = withTuning({ rowsParallelMinElements: 1000 }, () => withPoolWorkers(run))
     native!.setNumThreads(original!.threads)
     for (let i = 0; i < one.length - 1; i++) expect([...three[i]!]).toEqual([...one[i]!])
     // gw: per-thread float64 partial sums, added in another order

@@ -26,13 +26,18 @@ GemmImpl parse_impl(const Args& A, const std::string& name, bool allow_auto) {
 
 napi_value Info(napi_env env, napi_callback_info) {
   return guard(env, [&]() -> napi_value {
-    napi_value o, isas;
+    napi_value o;
     napi_create_object(env, &o);
-    const std::vector<std::string> names = supported_isas();
-    napi_create_array_with_length(env, names.size(), &isas);
-    for (size_t i = 0; i < names.size(); ++i) napi_set_element(env, isas, (uint32_t)i, make_string(env, names[i]));
+    const auto string_array = [&](const std::vector<std::string>& names) {
+      napi_value arr;
+      napi_create_array_with_length(env, names.size(), &arr);
+      for (size_t i = 0; i < names.size(); ++i) napi_set_element(env, arr, (uint32_t)i, make_string(env, names[i]));
+      return arr;
+    };
     napi_set_named_property(env, o, "isa", make_string(env, isa().name));
-    napi_set_named_property(env, o, "isas", isas);
+    napi_set_named_property(env, o, "isas", string_array(supported_isas()));
+    napi_set_named_property(env, o, "compiledIsas", string_array(compiled_isas()));
+    napi_set_named_property(env, o, "poolWorkerTasks", make_number(env, (double)pool_worker_tasks()));
     napi_set_named_property(env, o, "blas", make_string(env, impl_name(resolved_gemm_impl())));
     napi_set_named_property(env, o, "gemmImpl", make_string(env, impl_name(gemm_impl())));
     napi_set_named_property(env, o, "openblasLinked", make_bool(env, blas_linked()));

@@ -49,6 +49,12 @@ std::atomic<const IsaTable*>& current() {
 
 const IsaTable& isa() { return *current().load(std::memory_order_acquire); }
 
+std::vector<std::string> compiled_isas() {
+  std::vector<std::string> out;
+  for (const Entry& e : kEntries) out.push_back(e.name);
+  return out;
+}
+
 std::vector<std::string> supported_isas() {
   std::vector<std::string> out;
   for (const Entry& e : kEntries)

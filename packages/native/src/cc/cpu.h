@@ -11,6 +11,8 @@ namespace adj {
 const IsaTable& isa();
 // Names of the tables this CPU can run, best first.
 std::vector<std::string> supported_isas();
+// Every kernel set built into the addon, whether or not this CPU runs it.
+std::vector<std::string> compiled_isas();
 // Selects a table by name; returns false if the CPU cannot run it or it was not compiled.
 bool set_isa(const std::string& name);
 // The table of a supported ISA by name (test-only ones included), or nullptr.

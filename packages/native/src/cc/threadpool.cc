@@ -163,10 +163,16 @@ int ParallelLock::reserve(int n) {
   return pool().start_workers(n - 1) + 1;
 }
 
+std::atomic<uint64_t> g_worker_tasks{0};
+
+uint64_t pool_worker_tasks() { return g_worker_tasks.load(std::memory_order_relaxed); }
+
 void run_tasks(int n, int64_t tasks, const std::function<void(int, int64_t)>& fn) {
   std::atomic<int64_t> next{0};
   const std::function<void(int)> body = [&](int slot) {
-    for (int64_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) fn(slot, t);
+    uint64_t ran = 0;
+    for (int64_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks; ++ran) fn(slot, t);
+    if (slot > 0 && ran > 0) g_worker_tasks.fetch_add(ran, std::memory_order_relaxed);
   };
   if (n <= 1 || tasks <= 1)
     body(0);

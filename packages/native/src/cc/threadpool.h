@@ -39,4 +39,8 @@ class ParallelLock {
 // The caller must hold a ParallelLock and n <= lock.reserve(n). fn must not throw.
 void run_tasks(int n, int64_t tasks, const std::function<void(int, int64_t)>& fn);
 
+// How many tasks pool workers (slots >= 1, not the caller) have run since load:
+// lets tests check that a parallel region really used other threads.
+uint64_t pool_worker_tasks();
+
 }  // namespace adj
