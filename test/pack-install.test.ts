@@ -96,21 +96,35 @@ describe('packed tarballs installed with npm in a fresh project', () => {
     }
   }, 120_000)
 
+  /** Compiles and runs fixtures/consumer/program.ts with plain node; its JSON result line. */
+  let compiled = false
+  function runProgram(runDir: string, extraEnv: NodeJS.ProcessEnv = {}): Record<string, unknown> {
+    if (!compiled) { sh(process.execPath, [tsc, '-p', 'tsconfig.node16.json'], dir); compiled = true }
+    const r = spawnSync('node', ['out/program.js', runDir], { cwd: dir, env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 120_000 })
+    if (r.status !== 0) throw new Error(`node out/program.js failed (${r.error?.message ?? `exit code ${r.status}`}):\n${r.stdout}\n${r.stderr}`)
+    const r2 = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>
+    expect(r2.step).toBe(5)
+    expect(r2.checkpointStep).toBe(5)
+    expect(r2.trainLoss).toBeGreaterThan(0)
+    expect(r2.reloadDiff).toBe(0)
+    expect(r2.gradcheck).toBe(true)
+    expect(r2.gradgradcheck).toBe(true)
+    expect(r2.nnLoss).toBeGreaterThan(0)
+    expect(r2.restoredKeys).toEqual(['fc.bias', 'fc.weight'])
+    return r2
+  }
+
   it('plain node runs the program: 5 GPT steps, checkpoint reloaded, gradcheck', () => {
-    sh(process.execPath, [tsc, '-p', 'tsconfig.node16.json'], dir)
-    const out = sh('node', ['out/program.js'], dir).stdout.trim().split('\n').at(-1) ?? ''
-    const r = JSON.parse(out) as Record<string, unknown>
-    expect(r.step).toBe(5)
-    expect(r.checkpointStep).toBe(5)
-    expect(r.trainLoss).toBeGreaterThan(0)
-    expect(r.reloadDiff).toBe(0)
-    expect(r.gradcheck).toBe(true)
-    expect(r.gradgradcheck).toBe(true)
-    expect(r.nnLoss).toBeGreaterThan(0)
-    expect(r.restoredKeys).toEqual(['fc.bias', 'fc.weight'])
+    const r = runProgram('run')
     // the monorepo's CI builds the addon (ADJOINT_NATIVE_REQUIRED=1): so must the installed package
     if (process.env.ADJOINT_NATIVE_REQUIRED === '1') expect(r.nativeReason).toBe('')
     if (r.native !== null) expect(['openblas', 'builtin']).toContain(r.native)
+  }, 120_000)
+
+  it('the same program runs on the TypeScript kernels when the addon cannot load', () => {
+    const r = runProgram('run-no-addon', { ADJOINT_NATIVE_PATH: join(dir, 'missing/adjoint_native.node'), ADJOINT_NATIVE_REQUIRED: '' })
+    expect(r.native).toBeNull()
+    expect(r.nativeReason).toMatch(/cannot load .*missing\/adjoint_native\.node/)
   }, 120_000)
 
   it('vitest runs a test file using toHaveCorrectGradients and the fast-check arbitraries', () => {
