@@ -95,6 +95,24 @@ void part_range(int64_t units, int64_t parts, int64_t p, int64_t unit, int64_t l
   hi = std::min(limit, units * (p + 1) / parts * unit);
 }
 
+// Packs a kc x nc block of B on up to nt threads (groups of whole strips each),
+// or on the caller alone when the block is small.
+template <class T>
+void pack_b_parallel(const GemmKernel<T>& K, int nt, int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb,
+                     T* bp) {
+  const int64_t strips = ceil_div(nc, K.nr);
+  const int64_t groups = std::min<int64_t>(strips, 4 * (int64_t)nt);
+  if (nt <= 1 || kc * nc < (1 << 15) || groups < 2) {
+    K.pack_b(kc, nc, b, rsb, csb, bp);
+    return;
+  }
+  run_tasks(nt, groups, [&](int, int64_t t) {
+    int64_t j0, j1;
+    part_range(strips, groups, t, K.nr, nc, j0, j1);
+    if (j1 > j0) K.pack_b(kc, j1 - j0, b + j0 * csb, rsb, csb, bp + j0 * kc);
+  });
+}
+
 template <class T>
 void builtin(const GemmCall<T>& g) {
   const GemmKernel<T>& K = kernel<T>();
@@ -161,7 +179,7 @@ void builtin(const GemmCall<T>& g) {
       const int64_t n_parts = m_parts >= target ? 1 : std::max<int64_t>(1, std::min(ceil_div(target, m_parts), ceil_div(nc, 4 * K.nr)));
       for (int64_t pc = 0; pc < g.k; pc += kcb) {
         const int64_t kc = std::min(kcb, g.k - pc);
-        K.pack_b(kc, nc, b + pc * g.rsb + jc * g.csb, g.rsb, g.csb, bp);
+        pack_b_parallel(K, nt, kc, nc, b + pc * g.rsb + jc * g.csb, g.rsb, g.csb, bp);
         const bool acc = g.beta1 || pc > 0;
         run_tasks(nt, m_parts * n_parts, [&](int slot, int64_t t) {
           int64_t i0, i1, j0, j1;

@@ -16,9 +16,21 @@ struct Tile {
   static constexpr int L = sizeof(V) / sizeof(T);
   static constexpr int NR = NV * L;
 
-  // C[0:mr, 0:nr] = alpha * Ap @ Bp (+ C when acc). Ap is kc x MR, Bp is kc x NR.
+  // A read in place (small A that stays in L1: packing it would cost more than
+  // it saves). Rows past mr repeat row mr - 1 (read, never stored).
+  struct DirectA {
+    const T* rows[MR];
+    int64_t csa;
+    DirectA(const T* a, int64_t rsa, int64_t csa_, int mr) : csa(csa_) {
+      for (int i = 0; i < MR; ++i) rows[i] = a + (i < mr ? i : mr - 1) * rsa;
+    }
+  };
+
+  // C[0:mr, 0:nr] = alpha * A @ Bp (+ C when acc); A packed (ap, kc x MR) or,
+  // with ap == nullptr, read in place through (a, rsa, csa). Bp is kc x NR.
   static void micro(int64_t kc, const T* __restrict ap, const T* __restrict bp, T* __restrict c,
-                    int64_t rsc, T alpha, bool acc, int mr, int nr) {
+                    int64_t rsc, T alpha, bool acc, int mr, int nr, const T* a = nullptr, int64_t rsa = 0,
+                    int64_t csa = 0) {
     // C's rows are far apart (and often not cached): start fetching them now,
     // so that the update at the end does not wait on memory.
     for (int i = 0; i < mr; ++i) {
@@ -28,16 +40,33 @@ struct Tile {
     V s[MR][NV];
     for (int i = 0; i < MR; ++i)
       for (int v = 0; v < NV; ++v) s[i][v] = V{};
-    for (int64_t p = 0; p < kc; ++p) {
-      V bv[NV];
-      for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
-      for (int i = 0; i < MR; ++i) {
-        const T a = ap[i];
-        for (int v = 0; v < NV; ++v) s[i][v] += a * bv[v];
+    if (ap) {
+      for (int64_t p = 0; p < kc; ++p) {
+        V bv[NV];
+        for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
+        for (int i = 0; i < MR; ++i) {
+          const T av = ap[i];
+          for (int v = 0; v < NV; ++v) s[i][v] += av * bv[v];
+        }
+        ap += MR;
+        bp += NR;
       }
-      ap += MR;
-      bp += NR;
+    } else {
+      const DirectA A(a, rsa, csa, mr);
+      for (int64_t p = 0; p < kc; ++p) {
+        V bv[NV];
+        for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
+        for (int i = 0; i < MR; ++i) {
+          const T av = A.rows[i][p * csa];
+          for (int v = 0; v < NV; ++v) s[i][v] += av * bv[v];
+        }
+        bp += NR;
+      }
     }
+    store(s, c, rsc, alpha, acc, mr, nr);
+  }
+
+  static void store(V (&s)[MR][NV], T* __restrict c, int64_t rsc, T alpha, bool acc, int mr, int nr) {
     if (mr == MR && nr == NR) {
       if (acc) {
         for (int i = 0; i < MR; ++i)
@@ -112,6 +141,15 @@ struct Gemm {
   static constexpr int64_t ALIGN = 64 / sizeof(T);
   static_assert(MC % MR == 0, "MC must be a multiple of MR");
   static_assert(NC % NR == 0, "NC must be a multiple of NR");
+  // Edge strips: a last strip of at most half a tile's rows (columns) is packed
+  // and computed with a half-height (half-width) tile, so that narrow edges (m = 64
+  // with MR 12, n = 65 with NR 32) do not pay for a whole tile of zeros.
+  static constexpr int MRH = MR >= 2 ? MR / 2 : MR;
+  static constexpr int NVH = NV >= 2 ? NV / 2 : NV;
+  static constexpr int NRH = NVH * TT::L;
+  typedef Tile<T, MRH, NV> TM;   // half height
+  typedef Tile<T, MR, NVH> TN;   // half width
+  typedef Tile<T, MRH, NVH> TMN;
 
   static size_t workspace(int64_t m, int64_t n, int64_t k) {
     if (m <= 0 || n <= 0 || k <= 0) return 0;
@@ -121,21 +159,57 @@ struct Gemm {
     return (size_t)(round_up(mc * kc, ALIGN) + nc * kc);
   }
 
+  // Full strips of NR columns, then the rest (a half-width strip when it fits).
   static void pack_b(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* bp) {
-    TT::pack_b(kc, nc, b, rsb, csb, bp);
+    const int64_t full = nc / NR * NR, rest = nc - full;
+    TT::pack_b(kc, full, b, rsb, csb, bp);
+    if (rest == 0) return;
+    if (rest <= NRH)
+      TN::pack_b(kc, rest, b + full * csb, rsb, csb, bp + full * kc);
+    else
+      TT::pack_b(kc, rest, b + full * csb, rsb, csb, bp + full * kc);
   }
+
+  static void pack_a(int64_t mc, int64_t kc, const T* a, int64_t rsa, int64_t csa, T* ap) {
+    const int64_t full = mc / MR * MR, rest = mc - full;
+    TT::pack_a(full, kc, a, rsa, csa, ap);
+    if (rest == 0) return;
+    if (rest <= MRH)
+      TM::pack_a(rest, kc, a + full * rsa, rsa, csa, ap + full * kc);
+    else
+      TT::pack_a(rest, kc, a + full * rsa, rsa, csa, ap + full * kc);
+  }
+
+  // ap == nullptr: A read in place through (a, rsa, csa).
+  static void micro(int64_t kc, const T* ap, const T* bp, T* c, int64_t rsc, T alpha, bool acc, int mr, int nr,
+                    const T* a, int64_t rsa, int64_t csa) {
+    const bool hm = mr <= MRH, hn = nr <= NRH;
+    if (hm && hn)
+      TMN::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa);
+    else if (hm)
+      TM::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa);
+    else if (hn)
+      TN::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa);
+    else
+      TT::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa);
+  }
+
+  // A block this small (bytes) is read in place rather than packed: it stays in L1.
+  static constexpr int64_t kDirectABytes = 16 * 1024;
 
   static void macro(int64_t m, int64_t nc, int64_t kc, T alpha, const T* a, int64_t rsa, int64_t csa, const T* bp,
                     T* c, int64_t rsc, bool acc, T* ap) {
     const int64_t MCb = balanced_block(m, MC, MR);
     for (int64_t ic = 0; ic < m; ic += MCb) {
       const int64_t mc = imin(MCb, m - ic);
-      TT::pack_a(mc, kc, a + ic * rsa, rsa, csa, ap);
+      const T* ai = a + ic * rsa;
+      const bool direct = mc * kc * (int64_t)sizeof(T) <= kDirectABytes;
+      if (!direct) pack_a(mc, kc, ai, rsa, csa, ap);
       for (int64_t jr = 0; jr < nc; jr += NR) {
         const int nr = (int)imin(NR, nc - jr);
         for (int64_t ir = 0; ir < mc; ir += MR) {
-          TT::micro(kc, ap + ir * kc, bp + jr * kc, c + (ic + ir) * rsc + jr, rsc, alpha, acc, (int)imin(MR, mc - ir),
-                    nr);
+          micro(kc, direct ? nullptr : ap + ir * kc, bp + jr * kc, c + (ic + ir) * rsc + jr, rsc, alpha, acc,
+                (int)imin(MR, mc - ir), nr, ai + ir * rsa, rsa, csa);
         }
       }
     }
@@ -157,7 +231,7 @@ struct Gemm {
       const int64_t nc = imin(NC, n - jc);
       for (int64_t pc = 0; pc < k; pc += KCb) {
         const int64_t kc = imin(KCb, k - pc);
-        TT::pack_b(kc, nc, b + pc * rsb + jc * csb, rsb, csb, bp);
+        pack_b(kc, nc, b + pc * rsb + jc * csb, rsb, csb, bp);
         macro(m, nc, kc, alpha, a + pc * csa, rsa, csa, bp, c + jc, rsc, beta1 || pc > 0, ap);
       }
     }
