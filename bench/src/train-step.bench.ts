@@ -14,9 +14,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Generator, getBackend, manualSeed, noGrad, randn, type Backend } from '@adjoint/core'
+import { Generator, getBackend, manualSeed, noGrad, randn, scaledDotProductAttention, type Backend, type Tensor } from '@adjoint/core'
 import { nativeInfo, setNumThreads } from '@adjoint/native'
-import { CharTokenizer, GPT, PRESETS, asciiChart, fusedCausalAttention, generate, lineChartSvg, loadBrownText } from '@adjoint/models'
+import { CharTokenizer, GPT, PRESETS, asciiChart, generate, lineChartSvg, loadBrownText } from '@adjoint/models'
 import { AdamW, WarmupCosineLR, clipGradNorm_, getBatch } from '@adjoint/nn'
 import { machine, writeSection } from './report.js'
 
@@ -135,7 +135,10 @@ const E = ref.model.nEmbd!, L = ref.model.nLayer!
 const hx = randn([T.batchSize, T.blockSize, 4 * E]).requiresGrad_(), hg = randn([T.batchSize, T.blockSize, 4 * E])
 const geluMs = L * micro(() => { hx.gelu().backward(hg) })
 const qkv = randn([T.batchSize, T.blockSize, 3 * E]).requiresGrad_(), ag = randn([T.batchSize, T.blockSize, E])
-const attnMs = L * micro(() => { fusedCausalAttention(qkv, ref.model.nHead!).backward(ag) })
+const nHead = ref.model.nHead!
+const heads = (i: number) => qkv.narrow(2, i * E, E).reshape([T.batchSize, T.blockSize, nHead, E / nHead]).transpose(1, 2)
+const attention = (): Tensor => scaledDotProductAttention(heads(0), heads(1), heads(2), { isCausal: true }).transpose(1, 2).reshape([T.batchSize, T.blockSize, E])
+const attnMs = L * micro(() => { attention().backward(ag) })
 
 // ---- the same at 1 thread (both sides), less exposed to a busy machine than 2 threads
 const ONE = Number(process.env.BENCH_ONE_THREAD_STEPS ?? 60)

@@ -27,11 +27,10 @@ export { finetuneBackbone, type ClassifierBackbone, type FinetuneRunOptions, typ
 
 export { gptConfig, countParameters, GPT2_DEFAULTS, type GPTConfig } from './gpt/config.js'
 export { PRESETS, isPresetName, type PresetName, type Preset } from './gpt/presets.js'
-export { GPT, GPTBackbone, Block, MLP, CausalSelfAttention, KVCache, initGPTWeights, type GPTOutput, type GPTForwardOptions, type GPTInitOptions } from './gpt/model.js'
+export { GPT, GPTBackbone, Block, MLP, CausalSelfAttention, initGPTWeights, type GPTOutput, type GPTForwardOptions, type GPTInitOptions } from './gpt/model.js'
 export { GPTForSequenceClassification, type ClassifierOptions, type ClassifierOutput } from './gpt/classifier.js'
 export { toHuggingFaceGPT2, fromHuggingFaceGPT2, inferGPTConfig, isConv1DWeight, gpt2ConfigToHF, gpt2ConfigFromHF } from './gpt/hf.js'
 export * from './hf/index.js'
-export { useFusedKernels, fusedKernelsEnabled, fusedCausalAttention } from './gpt/fused.js'
 export { gptObjective, trainGPT, defaultPrompt, GPT_SAMPLE_DEFAULTS, type GPTRunOptions, type GPTRunResult } from './gpt/objective.js'
 export { sampleGPT } from './gpt/sample.js'
 export { gptBackbone } from './gpt/finetune.js'

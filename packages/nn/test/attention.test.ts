@@ -22,10 +22,10 @@ describe('scaledDotProductAttention', () => {
     expectClose(F.scaledDotProductAttention(q, k, v), ref, 1e-12)
     // isCausal: top-left aligned tril
     const allowed = tensor([[true, false, false, false, false], [true, true, false, false, false], [true, true, true, false, false]])
-    expectClose(F.scaledDotProductAttention(q, k, v, { isCausal: true }), F.scaledDotProductAttention(q, k, v, { mask: allowed }), 1e-12)
+    expectClose(F.scaledDotProductAttention(q, k, v, { isCausal: true }), F.scaledDotProductAttention(q, k, v, { attnMask: allowed }), 1e-12)
     // a float mask of 0 / -inf is the same as the bool mask
     const additive = allowed.logicalNot().to('float64').mul(-1e300)
-    expectClose(F.scaledDotProductAttention(q, k, v, { mask: additive }), F.scaledDotProductAttention(q, k, v, { mask: allowed }), 1e-12)
+    expectClose(F.scaledDotProductAttention(q, k, v, { attnMask: additive }), F.scaledDotProductAttention(q, k, v, { attnMask: allowed }), 1e-12)
     expect(() => F.scaledDotProductAttention(q, randn([2, 5, 3], d64), v)).toThrow(ShapeError)
   })
 })

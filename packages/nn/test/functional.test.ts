@@ -54,9 +54,9 @@ describe('gradcheck of nn functions (float64)', () => {
     const bool = tensor([[true, true, false, true, true], [true, false, true, true, true], [true, true, true, true, false]])
     expect(gradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v), [q, k, v])).toBe(true)
     expect(gradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true }), [q, k, v])).toBe(true)
-    expect(gradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v, { mask: bool }), [q, k, v])).toBe(true)
+    expect(gradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v, { attnMask: bool }), [q, k, v])).toBe(true)
     const fm = randn([3, 5], { dtype: 'float64', generator: gen })
-    expect(gradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v, { mask: fm, scale: 0.3 }), [q, k, v])).toBe(true)
+    expect(gradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v, { attnMask: fm, scale: 0.3 }), [q, k, v])).toBe(true)
     expect(gradgradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true }), [q, k, v])).toBe(true)
   })
 

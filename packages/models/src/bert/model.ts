@@ -6,11 +6,10 @@
 // Field names are Hugging Face's (`embeddings.word_embeddings`,
 // `encoder.layer.0.attention.self.query`, `LayerNorm`, ...), so stateDict()
 // keys are HF's BertModel keys as they are, and `bert.` + key inside the heads.
-import { ShapeError, Tensor, ValueError, arange, zeros } from '@adjoint/core'
+import { ShapeError, Tensor, ValueError, arange, fmtShape, zeros } from '@adjoint/core'
 import { Dropout, Embedding, F, LayerNorm, Linear, Module, ModuleList, init } from '@adjoint/nn'
 import { bertConfig, type BertConfig } from './config.js'
 
-const fmt = (s: readonly number[]) => `[${s.join(',')}]`
 
 /** The activation by HF's name ('gelu_new' is GELU's tanh approximation). */
 export function activation(name: BertConfig['hiddenAct']): (x: Tensor) => Tensor {
@@ -85,7 +84,7 @@ export class BertSelfAttention extends Module {
     const [B, T, H] = x.shape
     const q = this.heads(this.query.forward(x)), k = this.heads(this.key.forward(x)), v = this.heads(this.value.forward(x))
     const p = this.training ? this.config.attentionProbsDropoutProb : 0
-    const ctx = F.scaledDotProductAttention(q, k, v, { mask: keep, dropoutP: p })
+    const ctx = F.scaledDotProductAttention(q, k, v, { attnMask: keep, dropoutP: p })
     return ctx.transpose(1, 2).reshape([B, T, H])
   }
 }
@@ -195,11 +194,11 @@ export interface BertOutput {
 /** Checks the inputs and turns attentionMask into the bool [B, 1, 1, T] "may attend" mask. */
 export function checkBertInputs(op: string, inputs: BertInputs, vocabSize: number): Tensor | null {
   const ids = inputs.inputIds
-  if (!(ids instanceof Tensor) || ids.dtype !== 'int32' || ids.ndim !== 2) throw new ShapeError(`${op}: inputIds must be an int32 tensor [batch, seq], got ${ids instanceof Tensor ? `${ids.dtype} ${fmt(ids.shape)}` : typeof ids}`)
+  if (!(ids instanceof Tensor) || ids.dtype !== 'int32' || ids.ndim !== 2) throw new ShapeError(`${op}: inputIds must be an int32 tensor [batch, seq], got ${ids instanceof Tensor ? `${ids.dtype} ${fmtShape(ids.shape)}` : typeof ids}`)
   const data = ids.contiguousData()
   for (let i = 0; i < data.length; i++) if (data[i] < 0 || data[i] >= vocabSize) throw new ValueError(`${op}: token id ${data[i]} is out of range for a vocabulary of ${vocabSize}`)
   for (const [name, t] of [['attentionMask', inputs.attentionMask], ['tokenTypeIds', inputs.tokenTypeIds], ['positionIds', inputs.positionIds]] as const) {
-    if (t && (t.ndim !== 2 || t.shape[0] !== ids.shape[0] || t.shape[1] !== ids.shape[1])) throw new ShapeError(`${op}: ${name} must have inputIds' shape ${fmt(ids.shape)}, got ${fmt(t.shape)}`)
+    if (t && (t.ndim !== 2 || t.shape[0] !== ids.shape[0] || t.shape[1] !== ids.shape[1])) throw new ShapeError(`${op}: ${name} must have inputIds' shape ${fmtShape(ids.shape)}, got ${fmtShape(t.shape)}`)
   }
   const m = inputs.attentionMask
   if (!m) return null

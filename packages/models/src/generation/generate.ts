@@ -4,20 +4,18 @@
 // is longer, the window slides, every position shifts, and the cache is rebuilt
 // from the window; cached and uncached generation give the same tokens either way.
 import { Tensor, ValueError, noGrad } from '@adjoint/core'
+import type { KVCache } from '@adjoint/nn'
 import { checkSampling, sampleLogits, samplingGenerator, type SampleOptions } from './sample.js'
 
-/** A key/value cache: how many positions it holds. */
-export interface PositionCache { readonly length: number }
-
-/** What generate() needs of a model (GPT has it): a causal LM with a key/value cache. */
-export interface CachedCausalLM<Cache extends PositionCache = PositionCache> {
+/** What generate() needs of a model (GPT has it): a causal LM with a key/value cache per layer. */
+export interface CachedCausalLM {
   readonly config: { blockSize: number; vocabSize: number }
   readonly training: boolean
   eval(): unknown
   train(mode?: boolean): unknown
-  newCache(): Cache
-  /** Logits of the last position ([B, 1, vocabSize]) of idx [B, T] with lastOnly, extending the cache when given. */
-  forward(idx: Tensor, targets: null, opts: { cache?: NoInfer<Cache> | null; lastOnly?: boolean }): { logits: Tensor }
+  newCache(): KVCache[]
+  /** Logits of the last position ([B, 1, vocabSize]) of idx [B, T] with lastOnly, extending the caches when given. */
+  forward(idx: Tensor, targets: null, opts: { cache?: readonly KVCache[] | null; lastOnly?: boolean }): { logits: Tensor }
 }
 
 export interface GenerateOptions extends SampleOptions {
@@ -33,7 +31,7 @@ export interface GenerateOptions extends SampleOptions {
  * Appends maxNewTokens sampled tokens to each row of idx ([B, T] int32, or one
  * row as an array of ids). Returns the whole sequences as [B, T + maxNewTokens] int32.
  */
-export function generate<Cache extends PositionCache>(model: CachedCausalLM<Cache>, idx: Tensor | ArrayLike<number>, maxNewTokens: number, opts: GenerateOptions = {}): Tensor {
+export function generate(model: CachedCausalLM, idx: Tensor | ArrayLike<number>, maxNewTokens: number, opts: GenerateOptions = {}): Tensor {
   checkSampling(opts)
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new ValueError(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`)
   const start = idx instanceof Tensor ? idx : Tensor.fromArray(Int32Array.from(idx), [1, idx.length], 'int32')
@@ -48,13 +46,13 @@ export function generate<Cache extends PositionCache>(model: CachedCausalLM<Cach
   const wasTraining = model.training
   model.eval()
   const useCache = opts.useCache ?? true
-  let cache: Cache | null = null
+  let cache: KVCache[] | null = null
   try {
     noGrad(() => {
       for (let step = 0; step < maxNewTokens; step++) {
         const len = seqs[0].length
         let input: number[][]
-        if (useCache && cache !== null && cache.length < blockSize && cache.length === len - 1) {
+        if (useCache && cache !== null && cache[0].length < blockSize && cache[0].length === len - 1) {
           input = seqs.map((s) => [s[len - 1]]) // one new position
         } else {
           // (re)start: the last blockSize tokens as context

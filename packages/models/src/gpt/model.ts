@@ -2,29 +2,10 @@
 // Field names are Hugging Face GPT-2's, so parameter names match theirs
 // (transformer.h.0.attn.c_attn.weight, ...); the weights of c_attn, c_proj and
 // c_fc are nn.Linear's [out, in], the transpose of HF's Conv1D [in, out]: see hf.ts.
-import { Generator, ShapeError, Tensor, DTypeError, cat, linear, noGrad } from '@adjoint/core'
-import { Dropout, Embedding, F, LayerNorm, Linear, Module, ModuleList, init } from '@adjoint/nn'
+import { Generator, ShapeError, Tensor, DTypeError, noGrad, scaledDotProductAttention } from '@adjoint/core'
+import { Dropout, Embedding, F, KVCache, LayerNorm, Linear, Module, ModuleList, init } from '@adjoint/nn'
 import { gptConfig, type GPTConfig } from './config.js'
 import { generate as generateTokens, type GenerateOptions } from '../generation/generate.js'
-import { fusedCausalAttention, fusedKernelsEnabled } from './fused.js'
-
-/** Per-layer keys and values [B, nHead, S, headDim] of the positions seen so far (for generation). */
-export class KVCache {
-  readonly layers: { k: Tensor | null; v: Tensor | null }[]
-
-  constructor(nLayer: number) {
-    this.layers = Array.from({ length: nLayer }, () => ({ k: null, v: null }))
-  }
-
-  /** Positions cached. */
-  get length(): number {
-    return this.layers[0]?.k?.shape[2] ?? 0
-  }
-
-  reset(): void {
-    for (const l of this.layers) { l.k = null; l.v = null }
-  }
-}
 
 /** Causal multi-head self-attention with one fused q/k/v projection (c_attn) and an output projection (c_proj). */
 export class CausalSelfAttention extends Module {
@@ -46,27 +27,18 @@ export class CausalSelfAttention extends Module {
   }
 
   /** x [B, T, E] -> [B, T, E]; with a layer cache, x holds the positions after the cached ones. */
-  override forward(x: Tensor, cache?: { k: Tensor | null; v: Tensor | null } | null): Tensor {
+  override forward(x: Tensor, cache?: KVCache | null): Tensor {
     const [B, T, E] = x.shape
     const H = this.nHead, D = E / H
-    const qkv = linear(x, this.c_attn.weight, this.c_attn.bias)
-    const dropoutP = this.training ? this.dropout : 0
-    if (!cache && dropoutP === 0 && qkv.dtype === 'float32' && fusedKernelsEnabled()) {
-      return this.resid_dropout.forward(linear(fusedCausalAttention(qkv, H), this.c_proj.weight, this.c_proj.bias))
-    }
-    const heads = (t: Tensor) => t.reshape([B, T, H, D]).transpose(1, 2)
-    const q = heads(qkv.narrow(2, 0, E))
-    let k = heads(qkv.narrow(2, E, E)), v = heads(qkv.narrow(2, 2 * E, E))
-    if (cache) {
-      if (cache.k !== null) { k = cat([cache.k, k], 2); v = cat([cache.v!, v], 2) }
-      cache.k = k; cache.v = v
-    }
+    const qkv = this.c_attn.forward(x)
+    // heads are views of the packed projection: core's attention reads them in place
+    const heads = (i: number) => qkv.narrow(2, i * E, E).reshape([B, T, H, D]).transpose(1, 2)
+    let k = heads(1), v = heads(2)
+    if (cache) [k, v] = cache.update(k, v)
     const S = k.shape[2]
-    // a query at position S - T + i sees keys 0 .. S - T + i; one new query sees them all
-    const y = S === T ? F.scaledDotProductAttention(q, k, v, { isCausal: true, dropoutP })
-      : T === 1 ? F.scaledDotProductAttention(q, k, v, { dropoutP })
-      : F.scaledDotProductAttention(q, k, v, { mask: F.causalMask(T, S, S - T).logicalNot(), dropoutP })
-    return this.resid_dropout.forward(linear(y.transpose(1, 2).reshape([B, T, E]), this.c_proj.weight, this.c_proj.bias))
+    // query i sits at position S - T + i and sees keys up to it
+    const y = scaledDotProductAttention(heads(0), k, v, { isCausal: true, queryOffset: S - T, dropoutP: this.training ? this.dropout : 0 })
+    return this.resid_dropout.forward(this.c_proj.forward(y.transpose(1, 2).reshape([B, T, E])))
   }
 }
 
@@ -86,8 +58,8 @@ export class MLP extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const h = linear(x, this.c_fc.weight, this.c_fc.bias).gelu({ approximate: this.activation === 'geluTanh' ? 'tanh' : 'none' })
-    return this.dropout.forward(linear(h, this.c_proj.weight, this.c_proj.bias))
+    const h = this.c_fc.forward(x).gelu({ approximate: this.activation === 'geluTanh' ? 'tanh' : 'none' })
+    return this.dropout.forward(this.c_proj.forward(h))
   }
 }
 
@@ -106,7 +78,7 @@ export class Block extends Module {
     this.mlp = new MLP(config)
   }
 
-  override forward(x: Tensor, cache?: { k: Tensor | null; v: Tensor | null } | null): Tensor {
+  override forward(x: Tensor, cache?: KVCache | null): Tensor {
     x = x.add(this.attn.forward(this.ln_1.forward(x), cache))
     return x.add(this.mlp.forward(this.ln_2.forward(x)))
   }
@@ -129,13 +101,14 @@ export class GPTBackbone extends Module {
     this.ln_f = new LayerNorm(config.nEmbd, { bias: config.bias })
   }
 
-  /** idx [B, T] int32 -> hidden states [B, T, E] after ln_f. With a cache, idx continues the cached positions. */
-  override forward(idx: Tensor, cache?: KVCache | null): Tensor {
+  /** idx [B, T] int32 -> hidden states [B, T, E] after ln_f. With caches (one per block), idx continues the cached positions. */
+  override forward(idx: Tensor, cache?: readonly KVCache[] | null): Tensor {
     const { blockSize, vocabSize } = this.config
     if (!(idx instanceof Tensor) || idx.dtype !== 'int32') throw new DTypeError(`GPT.forward: idx must be an int32 tensor of token ids, got ${idx instanceof Tensor ? idx.dtype : typeof idx}`)
     if (idx.ndim !== 2) throw new ShapeError(`GPT.forward: idx must be [batch, time], got [${idx.shape.join(',')}]`)
     const T = idx.shape[1]
-    const past = cache?.length ?? 0
+    if (cache && cache.length !== this.h.length) throw new ShapeError(`GPT.forward: the cache has ${cache.length} layers, the model ${this.h.length}`)
+    const past = cache?.[0].length ?? 0
     if (T === 0) throw new ShapeError('GPT.forward: idx has no positions')
     if (past + T > blockSize) throw new ShapeError(`GPT.forward: ${past > 0 ? `${past} cached + ` : ''}${T} positions exceed the block size ${blockSize}`)
     const ids = idx.contiguousData()
@@ -143,7 +116,7 @@ export class GPTBackbone extends Module {
     const pos = Tensor.empty([T], 'int32')
     for (let t = 0; t < T; t++) pos.storage.data[t] = past + t
     let x = this.drop.forward(this.wte.forward(idx).add(this.wpe.forward(pos)))
-    this.h.map((block, i) => { x = block.forward(x, cache ? cache.layers[i] : null) })
+    this.h.map((block, i) => { x = block.forward(x, cache ? cache[i] : null) })
     return this.ln_f.forward(x)
   }
 }
@@ -161,7 +134,8 @@ export interface GPTOutput {
 }
 
 export interface GPTForwardOptions {
-  cache?: KVCache | null
+  /** One KVCache per block (newCache()). */
+  cache?: readonly KVCache[] | null
   /** Compute logits for the last position only (generation). */
   lastOnly?: boolean
 }
@@ -185,7 +159,7 @@ export class GPT extends Module {
   override forward(idx: Tensor, targets?: Tensor | null, opts: GPTForwardOptions = {}): GPTOutput {
     let x = this.transformer.forward(idx, opts.cache)
     if (opts.lastOnly && !targets) x = x.narrow(1, x.shape[1] - 1, 1)
-    const logits = linear(x, this.lm_head.weight, null)
+    const logits = this.lm_head.forward(x)
     if (!targets) return { logits, loss: null }
     if (targets.dtype !== 'int32' || targets.ndim !== 2 || targets.shape[0] !== idx.shape[0] || targets.shape[1] !== idx.shape[1]) {
       throw new ShapeError(`GPT.forward: targets must be int32 of idx's shape [${idx.shape.join(',')}], got ${targets.dtype} [${targets.shape.join(',')}]`)
@@ -202,9 +176,9 @@ export class GPT extends Module {
     return generateTokens(this, idx, maxNewTokens, opts)
   }
 
-  /** A key/value cache for incremental decoding with this model. */
-  newCache(): KVCache {
-    return new KVCache(this.config.nLayer)
+  /** Key/value caches for incremental decoding with this model: one per block, preallocated to the block size. */
+  newCache(): KVCache[] {
+    return Array.from({ length: this.config.nLayer }, () => new KVCache({ maxLength: this.config.blockSize }))
   }
 
   /** Parameters, tied head counted once; without the position embeddings with nonEmbedding (nanoGPT's count). */

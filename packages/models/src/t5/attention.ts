@@ -5,8 +5,8 @@
 // maxDistance, the sign kept in the encoder (bidirectional) and only the past
 // in the decoder (causal). The first layer of a stack computes it; the others
 // reuse it (Raffel et al. 2020, section 2.1; HF's T5Attention).
-import { Tensor, ValueError } from '@adjoint/core'
-import { Embedding, F, KVCache, Linear, Module } from '@adjoint/nn'
+import { Tensor, ValueError, scaledDotProductAttention, zeros } from '@adjoint/core'
+import { Embedding, KVCache, Linear, Module } from '@adjoint/nn'
 import type { T5Config } from './config.js'
 
 const f = Math.fround
@@ -55,7 +55,7 @@ export interface T5AttentionOptions {
   kv?: Tensor | null
   /** [1 or B, heads, L, S] added to the scores; computed here when null and this layer has the bias table. */
   positionBias?: Tensor | null
-  /** bool, broadcastable to [B, heads, L, S]: true = this key may NOT be attended. */
+  /** bool, broadcastable to [B, heads, L, S]: true = this key may NOT be attended (padding; a decoder's self-attention is causal by itself). */
   blocked?: Tensor | null
   /** Self-attention: past keys/values, appended to. Cross-attention: a static cache, filled on the first call. */
   cache?: KVCache | null
@@ -111,19 +111,22 @@ export class T5Attention extends Module {
     } else {
       const src = opts.kv ?? x
       k = this.heads(this.k.forward(src)); v = this.heads(this.v.forward(src))
-      if (cache) {
-        if (!cache.static && cache.key !== null) { k = cache.key.cat([k], 2); v = cache.value!.cat([v], 2) }
-        cache.key = k; cache.value = v
-      }
+      if (cache?.static) { cache.key = k; cache.value = v }
+      else if (cache) [k, v] = cache.update(k, v)
     }
+    const S = k.shape[2]
     let positionBias = opts.positionBias ?? null
-    if (positionBias === null && this.relative_attention_bias) positionBias = this.computeBias(L, k.shape[2], past)
-    let scores = q.matmul(k.transpose(-2, -1))
-    if (positionBias) scores = scores.add(positionBias)
-    if (opts.blocked) scores = scores.maskedFill(opts.blocked, -Infinity)
-    let w = scores.softmax(-1)
-    if (this.training && this.dropoutRate > 0) w = F.dropout(w, this.dropoutRate, true)
-    const out = w.matmul(v).transpose(1, 2).reshape([B, L, this.numHeads * this.dKv])
+    if (positionBias === null && this.relative_attention_bias) positionBias = this.computeBias(L, S, past)
+    // the relative position bias is the additive mask; blocked keys add -inf
+    let mask = positionBias
+    if (opts.blocked) {
+      const blocked = zeros(opts.blocked.shape, { dtype: q.dtype }).maskedFill(opts.blocked, -Infinity)
+      mask = mask ? mask.add(blocked) : blocked
+    }
+    // decoder self-attention is causal; its queries continue the cached positions
+    const isCausal = this.opts.isDecoder && !opts.kv
+    const y = scaledDotProductAttention(q, k, v, { attnMask: mask, isCausal, queryOffset: S - L, scale: 1, dropoutP: this.training ? this.dropoutRate : 0 })
+    const out = y.transpose(1, 2).reshape([B, L, this.numHeads * this.dKv])
     return { output: this.o.forward(out), positionBias }
   }
 }

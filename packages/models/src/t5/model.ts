@@ -11,12 +11,11 @@
 // `decoder.embed_tokens.weight` (and `lm_head.weight` when tied), aliases of
 // `shared.weight`; here the stacks hold the shared embedding by reference, so
 // it is listed once. t5HfStateDictToAdjoint drops the aliases.
-import { ShapeError, Tensor, ValueError, linear } from '@adjoint/core'
+import { ShapeError, Tensor, ValueError, fmtShape, linear } from '@adjoint/core'
 import { Dropout, Embedding, F, KVCache, Linear, Module, ModuleList, RMSNorm, init, type StateDict } from '@adjoint/nn'
 import { T5Attention } from './attention.js'
 import { t5Config, type T5Config } from './config.js'
 
-const fmt = (s: readonly number[]) => `[${s.join(',')}]`
 
 /** wo(dropout(relu(wi x))) */
 export class T5DenseActDense extends Module {
@@ -193,15 +192,12 @@ export class T5Stack extends Module {
     if (cache && (!this.isDecoder || cache.length !== this.block.length)) throw new ValueError(`${what}: a cache needs a decoder and one entry per block (${this.block.length}), got ${cache.length}`)
     const past = cache ? cache[0].self.length : 0
     const S = past + L
-    let blocked = inputs.attentionMask ? paddingBlocked(what, 'attentionMask', inputs.attentionMask, B, S) : null
-    if (this.isDecoder) {
-      const causal = F.causalMask(L, S, past)
-      blocked = blocked ? blocked.logicalOr(causal) : causal
-    }
+    // padding only: the decoder's self-attention applies its causal mask itself
+    const blocked = inputs.attentionMask ? paddingBlocked(what, 'attentionMask', inputs.attentionMask, B, S) : null
     let memory: Tensor | null = null, memoryBlocked: Tensor | null = null
     if (this.isDecoder) {
       memory = inputs.encoderHiddenStates ?? null
-      if (!memory || memory.ndim !== 3 || memory.shape[0] !== B || memory.shape[2] !== this.config.dModel) throw new ShapeError(`${what}: encoderHiddenStates must be [${B}, S, ${this.config.dModel}], got ${memory ? fmt(memory.shape) : 'none'}`)
+      if (!memory || memory.ndim !== 3 || memory.shape[0] !== B || memory.shape[2] !== this.config.dModel) throw new ShapeError(`${what}: encoderHiddenStates must be [${B}, S, ${this.config.dModel}], got ${memory ? fmtShape(memory.shape) : 'none'}`)
       if (inputs.encoderAttentionMask) memoryBlocked = paddingBlocked(what, 'encoderAttentionMask', inputs.encoderAttentionMask, B, memory.shape[1])
     }
     let x = this.dropout.forward(this.embed_tokens.forward(ids))
@@ -218,7 +214,7 @@ export class T5Stack extends Module {
 }
 
 function checkIds(what: string, ids: Tensor, vocabSize: number): [number, number] {
-  if (!(ids instanceof Tensor) || ids.dtype !== 'int32' || ids.ndim !== 2 || ids.shape[1] === 0) throw new ShapeError(`${what}: input ids must be a non-empty int32 tensor [batch, seq], got ${ids instanceof Tensor ? `${ids.dtype} ${fmt(ids.shape)}` : typeof ids}`)
+  if (!(ids instanceof Tensor) || ids.dtype !== 'int32' || ids.ndim !== 2 || ids.shape[1] === 0) throw new ShapeError(`${what}: input ids must be a non-empty int32 tensor [batch, seq], got ${ids instanceof Tensor ? `${ids.dtype} ${fmtShape(ids.shape)}` : typeof ids}`)
   const d = ids.contiguousData()
   for (let i = 0; i < d.length; i++) if (d[i] < 0 || d[i] >= vocabSize) throw new ValueError(`${what}: token id ${d[i]} is out of range for a vocabulary of ${vocabSize}`)
   return [ids.shape[0], ids.shape[1]]
@@ -226,7 +222,7 @@ function checkIds(what: string, ids: Tensor, vocabSize: number): [number, number
 
 /** A [B, S] keep-mask (1/true = real token) as a bool [B, 1, 1, S] blocked-mask; every row needs a real token. */
 export function paddingBlocked(what: string, name: string, mask: Tensor, B: number, S: number): Tensor {
-  if (mask.ndim !== 2 || mask.shape[0] !== B || mask.shape[1] !== S) throw new ShapeError(`${what}: ${name} must be [${B}, ${S}], got ${fmt(mask.shape)}`)
+  if (mask.ndim !== 2 || mask.shape[0] !== B || mask.shape[1] !== S) throw new ShapeError(`${what}: ${name} must be [${B}, ${S}], got ${fmtShape(mask.shape)}`)
   const blocked = mask.dtype === 'bool' ? mask.logicalNot() : mask.eq(0)
   const d = blocked.contiguousData()
   for (let b = 0; b < B; b++) {
@@ -273,7 +269,7 @@ export function initT5Weights(root: Module, c: T5Config): void {
 
 /** labels -> decoder inputs: [decoderStartTokenId, labels[:-1]] with -100 replaced by the pad id. */
 export function shiftRight(labels: Tensor, decoderStartTokenId: number, padTokenId: number): Tensor {
-  if (labels.dtype !== 'int32' || labels.ndim !== 2) throw new ShapeError(`shiftRight: labels must be int32 [batch, seq], got ${labels.dtype} ${fmt(labels.shape)}`)
+  if (labels.dtype !== 'int32' || labels.ndim !== 2) throw new ShapeError(`shiftRight: labels must be int32 [batch, seq], got ${labels.dtype} ${fmtShape(labels.shape)}`)
   const [B, L] = labels.shape
   const src = labels.contiguousData()
   const out = new Int32Array(B * L)
@@ -383,7 +379,7 @@ export class T5ForConditionalGeneration extends Module {
     const logits = this.decode(decoderInputIds, enc, { attentionMask: inputs.attentionMask, decoderAttentionMask: inputs.decoderAttentionMask })
     let loss: Tensor | null = null
     if (labels) {
-      if (labels.shape[0] !== logits.shape[0] || labels.shape[1] !== logits.shape[1]) throw new ShapeError(`T5ForConditionalGeneration: labels ${fmt(labels.shape)} do not match the decoder inputs ${fmt(decoderInputIds.shape)}`)
+      if (labels.shape[0] !== logits.shape[0] || labels.shape[1] !== logits.shape[1]) throw new ShapeError(`T5ForConditionalGeneration: labels ${fmtShape(labels.shape)} do not match the decoder inputs ${fmtShape(decoderInputIds.shape)}`)
       loss = F.crossEntropy(logits.reshape([-1, c.vocabSize]), labels.reshape([-1]), { ignoreIndex: -100 })
     }
     return { logits, loss, encoderLastHiddenState: enc }

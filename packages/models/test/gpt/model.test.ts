@@ -94,7 +94,7 @@ describe('GPT', () => {
         for (let v = 0; v < 30; v++) expect(l[v]).toBeCloseTo(full[t * 30 + v], 5)
       }
     })
-    expect(cache.length).toBe(seq.length)
+    expect(cache[0].length).toBe(seq.length)
     expect(() => noGrad(() => m.forward(ids([Array(9).fill(1)]), null, { cache }))).toThrow(/8 cached \+ 9 positions exceed the block size 16/)
   })
 })
