@@ -8,6 +8,8 @@ export { UsageError }
 export interface FlagSpec {
   type: 'string' | 'boolean'
   short?: string
+  /** The flag may be given several times (its value is then a string[]). */
+  multiple?: boolean
   /** Shown by --help, e.g. "N: optimizer steps (default: the config's)". */
   help: string
 }
@@ -15,13 +17,13 @@ export interface FlagSpec {
 export type Flags = Record<string, FlagSpec>
 
 export interface Parsed {
-  values: Record<string, string | boolean | undefined>
+  values: Record<string, string | string[] | boolean | undefined>
   positionals: string[]
 }
 
 export function parse(command: string, argv: string[], flags: Flags): Parsed {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } }
-  for (const [k, f] of Object.entries(flags)) options[k] = f.short ? { type: f.type, short: f.short } : { type: f.type }
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } }
+  for (const [k, f] of Object.entries(flags)) options[k] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) }
   try {
     const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: false })
     return { values: values as Parsed['values'], positionals }

@@ -3,18 +3,20 @@
 // message and a non-zero exit code, never a stack trace.
 import { AdjointError } from '@adjoint/core'
 import { UsageError } from './args.js'
+import { classifyCommand } from './classify.js'
 import { finetuneCommand } from './finetune.js'
 import { sampleCommand } from './sample.js'
 import { trainCommand } from './train.js'
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { train: trainCommand, sample: sampleCommand, finetune: finetuneCommand }
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { train: trainCommand, sample: sampleCommand, finetune: finetuneCommand, classify: classifyCommand }
 
 const USAGE = `usage: adjoint <command> [options]
 
 commands:
   train       train a GPT, BERT or T5 (--model; default: the tiny GPT on the Brown corpus)
   sample      generate text from a checkpoint (T5: fill <extra_id_N> spans, BERT: fill [MASK]s)
-  finetune    fine-tune a trained GPT or BERT as a classifier (--task brown-genre)
+  finetune    fine-tune a trained GPT or BERT as a classifier (--task brown-3, or --data FILE.csv/.jsonl)
+  classify    label texts with a classifier from finetune (--ckpt DIR --text "...", or lines on stdin)
 
 Run 'adjoint <command> --help' for a command's options.
 `

@@ -1,9 +1,9 @@
-// The fine-tuning demo: which of the Brown corpus's 15 genres does a passage
-// come from? Passages are windows of `block` tokens. Training passages are
+// The fine-tuning demo: which of the Brown corpus's 15 genres (or of a few of
+// them) does a passage come from? Passages are windows of `block` tokens. Training passages are
 // drawn at random from the training files, the held-out ones cut from the
 // validation files (documents the pretrained GPT never saw either).
 import { Generator } from '@adjoint/core'
-import { BROWN_GENRES, BROWN_GENRE_LETTERS, loadBrownDocuments, splitBrown, type BrownDocument } from './brown.js'
+import { BROWN_GENRES, BROWN_GENRE_LETTERS, loadBrownDocuments, splitBrown, type BrownDocument, type BrownGenre } from './brown.js'
 import { DataError, VocabularyError } from '../errors.js'
 import type { Tokenizer } from '../tokenizers/index.js'
 import type { LabeledSet } from '../train/classify.js'
@@ -25,8 +25,8 @@ export interface GenreTask {
 
 interface EncodedDoc { ids: Int32Array; label: number }
 
-function encodeDocs(docs: BrownDocument[], tok: Tokenizer, block: number): EncodedDoc[] {
-  return docs.map((d) => {
+function encodeDocs(docs: BrownDocument[], tok: Tokenizer, block: number, genres: readonly BrownGenre[]): EncodedDoc[] {
+  return docs.filter((d) => genres.includes(d.genre)).map((d) => {
     let ids: number[]
     try {
       ids = tok.encode(d.text, { allowSpecial: false })
@@ -35,14 +35,19 @@ function encodeDocs(docs: BrownDocument[], tok: Tokenizer, block: number): Encod
       throw e
     }
     if (ids.length < block) throw new DataError(`Brown file ${d.id} has ${ids.length} tokens, fewer than the passage length ${block}`)
-    return { ids: Int32Array.from(ids), label: BROWN_GENRE_LETTERS.indexOf(d.genre) }
+    return { ids: Int32Array.from(ids), label: genres.indexOf(d.genre) }
   })
 }
 
-export function brownGenreTask(tok: Tokenizer, block: number, opts: { perDoc?: number } = {}): GenreTask {
+/** The genres of the quick task `brown-3`: three that differ clearly in vocabulary and style. */
+export const BROWN_3_GENRES: readonly BrownGenre[] = ['a', 'j', 'p']
+
+/** Passages of the given genres (default all 15), labelled by genre. */
+export function brownGenreTask(tok: Tokenizer, block: number, opts: { perDoc?: number; genres?: readonly BrownGenre[] } = {}): GenreTask {
+  const genres = opts.genres ?? BROWN_GENRE_LETTERS
   const { train, val } = splitBrown(loadBrownDocuments())
-  const trainDocs = encodeDocs(train, tok, block)
-  const valDocs = encodeDocs(val, tok, block)
+  const trainDocs = encodeDocs(train, tok, block, genres)
+  const valDocs = encodeDocs(val, tok, block, genres)
   // a random passage: a document with probability proportional to its windows, then a window
   const cum: number[] = []
   let total = 0
@@ -55,7 +60,7 @@ export function brownGenreTask(tok: Tokenizer, block: number, opts: { perDoc?: n
     return { ...d, start: gen.int(0, d.ids.length - block + 1) }
   }
   const draw = (gen: Generator) => pick(gen, trainDocs, cum)
-  const byGenre = BROWN_GENRE_LETTERS.map((_, label) => {
+  const byGenre = genres.map((_, label) => {
     const docs = trainDocs.filter((d) => d.label === label)
     let t = 0
     return { docs, cum: docs.map((d) => (t += d.ids.length - block + 1)) }
@@ -71,7 +76,7 @@ export function brownGenreTask(tok: Tokenizer, block: number, opts: { perDoc?: n
     for (let k = 0; k < n; k++) { heldIds.push(d.ids.slice(k * block, (k + 1) * block)); heldLabels.push(d.label) }
   }
   return {
-    labels: BROWN_GENRE_LETTERS.map((g) => BROWN_GENRES[g]),
+    labels: genres.map((g) => BROWN_GENRES[g]),
     sample(gen, batchSize, opts = {}) {
       const ids: Int32Array[] = [], labels = new Int32Array(batchSize)
       for (let b = 0; b < batchSize; b++) {

@@ -61,11 +61,16 @@ export class GPTForSequenceClassification extends Module {
     return out
   }
 
-  /** idx [B, T] int32 (right-padded with padTokenId), labels [B] int32 -> logits [B, numLabels] and loss. */
-  override forward(idx: Tensor, labels?: Tensor | null): ClassifierOutput {
+  /**
+   * idx [B, T] int32 (right-padded), labels [B] int32 -> logits [B, numLabels] and loss. The head reads
+   * position lengths[b] - 1 of row b when lengths are given, else the last token before padTokenId.
+   */
+  override forward(idx: Tensor, labels?: Tensor | null, lengths?: readonly number[]): ClassifierOutput {
     const hidden = this.transformer.forward(idx)
     const [B, T, E] = hidden.shape
-    const rows = Tensor.fromArray(Int32Array.from(this.lastTokenIndex(idx), (t, b) => b * T + t), [B], 'int32')
+    if (lengths && (lengths.length !== B || lengths.some((n) => !Number.isInteger(n) || n < 1 || n > T))) throw new ShapeError(`GPTForSequenceClassification: lengths must be ${B} integers in [1, ${T}], got [${lengths.join(', ')}]`)
+    const last = lengths ? lengths.map((n) => n - 1) : this.lastTokenIndex(idx)
+    const rows = Tensor.fromArray(Int32Array.from(last, (t, b) => b * T + t), [B], 'int32')
     const logits = this.score.forward(hidden.reshape([B * T, E]).indexSelect(0, rows))
     if (!labels) return { logits, loss: null }
     if (labels.dtype !== 'int32' || labels.ndim !== 1 || labels.shape[0] !== B) throw new ShapeError(`GPTForSequenceClassification: labels must be int32 [${B}], got ${labels.dtype} [${labels.shape.join(',')}]`)

@@ -11,14 +11,30 @@ export interface SequenceClassifier extends Module {
   readonly numLabels: number
   /** Right-padding id of the input rows (null: rows are never padded). */
   readonly padTokenId: number | null
-  /** idx [B, T] int32, labels [B] int32 -> logits [B, numLabels] and the loss. */
-  forward(idx: Tensor, labels?: Tensor | null): { logits: Tensor; loss: Tensor | null }
+  /**
+   * idx [B, T] int32 (right-padded), labels [B] int32 -> logits [B, numLabels] and the loss;
+   * lengths: each row's real tokens (a decoder reads the hidden state at lengths[b] - 1).
+   */
+  forward(idx: Tensor, labels?: Tensor | null, lengths?: readonly number[]): { logits: Tensor; loss: Tensor | null }
 }
 
 export interface LabeledSet {
   /** One token sequence per example (right-padded to a batch's longest with padId). */
   ids: Int32Array[]
   labels: Int32Array
+}
+
+/** What fine-tuning reads: class names, training batches, the held-out set. */
+export interface ClassificationTask {
+  /** Shown to the user, e.g. "Brown genres" or "reviews.csv". */
+  name: string
+  /** Class names, index = label. */
+  labels: string[]
+  /** Draws a batch of training examples. */
+  sample(gen: Generator, batchSize: number): LabeledSet
+  /** Labels of the training examples (or of a large draw of them), for the majority baseline. */
+  trainLabels: ArrayLike<number>
+  heldOut: LabeledSet
 }
 
 /** [B, maxLen] int32, right-padded with padId. */
@@ -46,7 +62,7 @@ export function evaluateClassifier(clf: SequenceClassifier, set: LabeledSet, bat
   noGrad(() => {
     for (let i = 0; i < n; i += batchSize) {
       const chunk = set.ids.slice(i, i + batchSize)
-      const logits = clf.forward(padBatch(chunk, clf.padTokenId ?? 0)).logits.contiguousData()
+      const logits = clf.forward(padBatch(chunk, clf.padTokenId ?? 0), null, chunk.map((c) => c.length)).logits.contiguousData()
       const C = clf.numLabels
       for (let b = 0; b < chunk.length; b++) {
         let best = 0
@@ -108,7 +124,7 @@ export async function finetuneClassifier(clf: SequenceClassifier, o: FinetuneOpt
     step: () => optimizerStep(clf, optimizer, scheduler, () => {
       const b = o.batch(gen, o.batchSize)
       const labels = Tensor.fromArray(b.labels, [b.labels.length], 'int32')
-      return { loss: clf.forward(padBatch(b.ids, clf.padTokenId ?? 0), labels).loss!, tokens: b.labels.length }
+      return { loss: clf.forward(padBatch(b.ids, clf.padTokenId ?? 0), labels, b.ids.map((c) => c.length)).loss!, tokens: b.ids.reduce((a, c) => a + c.length, 0) }
     }, o.gradClip ?? 1),
     onStep: o.onStep,
     shouldStop: o.shouldStop,

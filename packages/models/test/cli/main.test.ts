@@ -1,33 +1,10 @@
 // The CLI as a user runs it: spawned through tsx, checked by exit code and message.
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { trainGPT } from '../../src/gpt/objective.js'
 import { TEST_MODEL, brownFile, recordingUI, tempDir } from '../helpers.js'
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
-const cli = join(root, 'packages/models/src/cli/main.ts')
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function runCli(args: string[], opts: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: { ...process.env, ADJOINT_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = '', stderr = ''
-    child.stdout.on('data', (d) => { stdout += d; opts.onStdout?.(stdout, child) })
-    child.stderr.on('data', (d) => { stderr += d })
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }))
-  })
-}
-
-/** A one-line error: the message, no stack frames. */
-function expectCleanError(r: Run, code: number, message: RegExp) {
-  expect(r.code).toBe(code)
-  expect(r.stderr).toMatch(message)
-  expect(r.stderr).not.toMatch(/^\s+at /m)
-}
+import { expectCleanError, runCli } from './run-cli.js'
 
 describe('adjoint CLI', () => {
   const dir = tempDir('adjoint-cli-')
@@ -84,6 +61,6 @@ describe('adjoint CLI', () => {
     expectCleanError(foreign, 1, /does not fit the model described by its config\.json \(a checkpoint of a different model\?\)/)
     expectCleanError(prompt, 1, /the prompt cannot be encoded .*2 characters are not in the vocabulary: "ï", "é"/)
     expectCleanError(noSuchRun, 1, /checkpoint not found: .*no-such-run does not exist/)
-    expectCleanError(kind, 2, /--task must be one of brown-genre, got "sentiment"/)
+    expectCleanError(kind, 2, /--task must be one of brown-genre, brown-3, got "sentiment"/)
   }, 120_000)
 })

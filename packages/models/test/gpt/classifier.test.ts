@@ -21,6 +21,15 @@ describe('GPTForSequenceClassification', () => {
     ;(a as number[][])[0].forEach((v, i) => expect(b[0][i]).toBeCloseTo(v, 5))
   })
 
+  it('with lengths, the head reads position lengths[b] - 1 whatever the padding value (a real token id included)', () => {
+    manualSeed(0)
+    const clf = new GPTForSequenceClassification(cfg, 3).eval()
+    const alone = clf.forward(ids([[5, 6, 7]])).logits.toArray() as number[][]
+    const batch = clf.forward(ids([[5, 6, 7, 7, 7], [9, 8, 7, 6, 5]]), null, [3, 5]).logits.toArray() as number[][]
+    alone[0].forEach((v, i) => expect(batch[0][i]).toBeCloseTo(v, 5))
+    expect(() => clf.forward(ids([[5, 6]]), null, [3])).toThrow(/lengths must be 1 integers in \[1, 2\], got \[3\]/)
+  })
+
   it('starts from a pretrained GPT, and trains everything or only the head (linear probe)', () => {
     manualSeed(1)
     const gpt = new GPT(cfg)
