@@ -17,6 +17,8 @@
         "src/cc/bind_gelu.cc",
         "src/cc/bind_settings.cc",
         "src/cc/bind_probes.cc",
+        "src/cc/bind_optim.cc",
+        "src/cc/optim.cc",
         "src/cc/napi_args.cc",
         "src/cc/gemm.cc",
         "src/cc/rows.cc",

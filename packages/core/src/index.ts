@@ -15,7 +15,7 @@ export { broadcastShapes, numel, contiguousStrides } from './shape.js'
 export { erf as erfScalar } from './backend/ts/erf.js'
 export {
   getBackend, registerKernels, resetKernels, referenceBackend, backendInfo,
-  type Backend, type FusedKernels, type GeluKernels, type AttentionKernels, type AttentionInputs, type AttentionOperand, type GemmArgs, type UnaryOp, type BinaryOp, type ReduceOp, type KernelName,
+  type Backend, type OptimizerKernels, type AdamHyper, type SgdHyper, type FusedKernels, type GeluKernels, type AttentionKernels, type AttentionInputs, type AttentionOperand, type GemmArgs, type UnaryOp, type BinaryOp, type ReduceOp, type KernelName,
 } from './backend/backend.js'
 
 export * from './ops/creation.js'

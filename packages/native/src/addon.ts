@@ -43,6 +43,11 @@ export interface NativeAddon {
   /** Same contracts as core's Backend.gelu / geluBackward, float32 only (TypeError otherwise). */
   gelu(x: Float32Array, y: Float32Array, n: number, approximate: boolean): void
   geluBackward(x: Float32Array, gy: Float32Array, gx: Float32Array, n: number, approximate: boolean): void
+  /** Same contracts as core's OptimizerKernels (float32 or float64, one type per call); consts: 3 numbers per parameter. */
+  adamStep(params: FloatArray[], grads: FloatArray[], expAvg: FloatArray[], expAvgSq: FloatArray[], maxExpAvgSq: FloatArray[] | null, consts: Float64Array, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, maximize: boolean): void
+  sgdStep(params: FloatArray[], grads: FloatArray[], momentumBuffers: FloatArray[] | null, fresh: Int32Array, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean): void
+  sumSquares(arrays: FloatArray[]): number
+  scaleAll(arrays: FloatArray[], c: number): void
   info(): AddonInfo
   /** Threads for the addon's pool and OpenBLAS's (process-wide), 1..256. */
   setNumThreads(n: number): void

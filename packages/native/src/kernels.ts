@@ -5,6 +5,7 @@
 // kernel: never a silently different result.
 import type { Backend, FloatArray, GemmArgs } from '@adjoint/core'
 import type { NativeAddon } from './addon.js'
+import { optimizerKernels } from './optim-kernels.js'
 
 /**
  * gemm with batch * m * n * k below this stays in TS: a native call costs
@@ -86,5 +87,6 @@ export function nativeKernels(addon: NativeAddon, reference: () => Backend, befo
       if (!sameFloat(x, lse, gLoss, gx)) return reference().crossEntropyBackward(x, target, lse, gLoss, gx, rows, cols, ignoreIndex, labelSmoothing)
       addon.crossEntropyBackward(x, target, lse, gLoss, gx, rows, cols, ignoreIndex, labelSmoothing)
     },
+    ...optimizerKernels(addon, reference),
   }
 }

@@ -154,7 +154,51 @@ export interface AttentionKernels {
   attentionBackward(a: AttentionInputs & { gOut: AttentionOperand; gScores: FloatArray; gq: AttentionOperand | null; gk: AttentionOperand | null; gv: AttentionOperand | null; accumulate: boolean }): void
 }
 
-export interface Backend extends RowwiseKernels, FusedKernels, GeluKernels, AttentionKernels {
+/** Adam / AdamW hyper-parameters shared by a parameter group. */
+export interface AdamHyper {
+  beta1: number
+  beta2: number
+  eps: number
+  weightDecay: number
+  /** AdamW: p *= 1 - lr wd before the update; else Adam's L2 term g += wd p. */
+  decoupled: boolean
+  maximize: boolean
+}
+
+export interface SgdHyper {
+  lr: number
+  momentum: number
+  dampening: number
+  weightDecay: number
+  nesterov: boolean
+  maximize: boolean
+}
+
+/**
+ * Optimizer updates and gradient-norm helpers over lists of arrays, one entry per
+ * parameter (the i-th entries of the lists have one length; all one float type).
+ * One call updates a whole parameter group, so a native backend can vectorise and
+ * thread it; parameter, gradient and state arrays are distinct (no overlap).
+ */
+export interface OptimizerKernels {
+  /**
+   * Adam(W), per element with c = consts[3i..3i+2] = (stepSize = lr / (1 - b1^t), sqrt(1 - b2^t), lr):
+   * g' = +-g (+ wd p for Adam); p *= 1 - lr wd (AdamW); m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
+   * s = v, or vmax = max(vmax, v) and s = vmax (amsgrad); p -= stepSize m / (sqrt(s) / c[1] + eps).
+   */
+  adamStep(params: FloatArray[], grads: FloatArray[], expAvg: FloatArray[], expAvgSq: FloatArray[], maxExpAvgSq: FloatArray[] | null, consts: Float64Array, h: AdamHyper): void
+  /**
+   * SGD: d = +-g + wd p; with momentum buffers b: b = d (fresh[i] != 0) or mu b + (1 - dampening) d,
+   * d = nesterov ? d + mu b : b; p -= lr d.
+   */
+  sgdStep(params: FloatArray[], grads: FloatArray[], momentumBuffers: FloatArray[] | null, fresh: Int32Array, h: SgdHyper): void
+  /** sum over every element of every array of x^2 (accumulated in float64). */
+  sumSquares(arrays: FloatArray[]): number
+  /** x *= c for every element of every array. */
+  scaleAll(arrays: FloatArray[], c: number): void
+}
+
+export interface Backend extends RowwiseKernels, FusedKernels, GeluKernels, AttentionKernels, OptimizerKernels {
   /**
    * Strided copy of `src` (shape, strides, offset) into `dst` from dstOffset, contiguous
    * unless dstStrides is given (dtype converts on store; bool stores 0/1).

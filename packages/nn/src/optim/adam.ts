@@ -1,5 +1,5 @@
 // Adam and AdamW (PyTorch's exact update rules, amsgrad optional).
-import { ValueError } from '@adjoint/core'
+import { ValueError, getBackend, type FloatArray } from '@adjoint/core'
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js'
 
 export interface AdamOptions {
@@ -29,34 +29,29 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
   }
 
   protected updateGroup(group: ParamGroup & AdamOptions): void {
-    const { lr, eps, weightDecay: wd, amsgrad, maximize } = group
+    const { lr, eps, weightDecay, amsgrad, maximize } = group
     const [b1, b2] = group.betas
-    const decoupled = this.decoupled
-    for (const p of group.params) {
-      const a = this.arrays(p)
-      if (!a) continue
-      const { param, grad } = a
-      const st = this.paramState(p)
-      const step = ((st.step as number | undefined) ?? 0) + 1
-      st.step = step
-      const m = this.stateBuffer(p, 'expAvg').data
-      const v = this.stateBuffer(p, 'expAvgSq').data
-      const vmax = amsgrad ? this.stateBuffer(p, 'maxExpAvgSq').data : null
-      const stepSize = lr / (1 - b1 ** step)
-      const bc2Sqrt = Math.sqrt(1 - b2 ** step)
-      const decay = 1 - lr * wd
-      const n = param.length
-      for (let i = 0; i < n; i++) {
-        let g = maximize ? -grad[i] : grad[i]
-        if (decoupled) param[i] *= decay
-        else if (wd !== 0) g += wd * param[i]
-        m[i] = b1 * m[i] + (1 - b1) * g
-        v[i] = b2 * v[i] + (1 - b2) * g * g
-        let s = v[i]
-        if (vmax !== null) { if (s > vmax[i]) vmax[i] = s; else s = vmax[i] }
-        param[i] -= stepSize * (m[i] / (Math.sqrt(s) / bc2Sqrt + eps))
-      }
-      this.touched(p)
+    // one backend call per dtype in the group (one native call for a float32 model)
+    for (const part of this.paramsWithGrad(group)) {
+      const params: FloatArray[] = [], grads: FloatArray[] = [], m: FloatArray[] = [], v: FloatArray[] = []
+      const vmax: FloatArray[] | null = amsgrad ? [] : null
+      const consts = new Float64Array(3 * part.length)
+      part.forEach((p, k) => {
+        const { param, grad } = this.arrays(p)!
+        const st = this.paramState(p)
+        const step = ((st.step as number | undefined) ?? 0) + 1
+        st.step = step
+        params.push(param)
+        grads.push(grad)
+        m.push(this.stateBuffer(p, 'expAvg').data)
+        v.push(this.stateBuffer(p, 'expAvgSq').data)
+        vmax?.push(this.stateBuffer(p, 'maxExpAvgSq').data)
+        consts[3 * k] = lr / (1 - b1 ** step)
+        consts[3 * k + 1] = Math.sqrt(1 - b2 ** step)
+        consts[3 * k + 2] = lr
+      })
+      getBackend().adamStep(params, grads, m, v, vmax, consts, { beta1: b1, beta2: b2, eps, weightDecay, decoupled: this.decoupled, maximize })
+      for (const p of part) this.touched(p)
     }
   }
 }

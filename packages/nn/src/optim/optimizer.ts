@@ -94,6 +94,18 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
     return st
   }
 
+  /** The group's parameters that have a gradient, split by dtype (each part can go to one backend call). */
+  protected paramsWithGrad(group: ParamGroup): Tensor[][] {
+    const parts = new Map<string, Tensor[]>()
+    for (const p of group.params) {
+      if (p.grad === null) continue
+      const list = parts.get(p.dtype)
+      if (list) list.push(p)
+      else parts.set(p.dtype, [p])
+    }
+    return [...parts.values()]
+  }
+
   /** Flat views of a parameter and its gradient (null when it has no gradient). */
   protected arrays(p: Tensor): { param: FloatArray; grad: FloatArray } | null {
     if (p.grad === null) return null

@@ -1,5 +1,5 @@
 // Stochastic gradient descent with momentum (PyTorch's exact update rule).
-import { ValueError } from '@adjoint/core'
+import { ValueError, getBackend, type FloatArray } from '@adjoint/core'
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js'
 
 export interface SGDOptions {
@@ -29,29 +29,23 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected updateGroup(group: ParamGroup & SGDOptions): void {
-    const { lr, momentum: mu, dampening, weightDecay: wd, nesterov, maximize } = group
-    for (const p of group.params) {
-      const a = this.arrays(p)
-      if (!a) continue
-      const { param, grad } = a
-      const n = param.length
-      if (mu === 0) {
-        for (let i = 0; i < n; i++) {
-          let d = maximize ? -grad[i] : grad[i]
-          if (wd !== 0) d += wd * param[i]
-          param[i] -= lr * d
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group
+    for (const part of this.paramsWithGrad(group)) {
+      const params: FloatArray[] = [], grads: FloatArray[] = []
+      const bufs: FloatArray[] | null = momentum === 0 ? null : []
+      const fresh = new Int32Array(part.length)
+      part.forEach((p, k) => {
+        const { param, grad } = this.arrays(p)!
+        params.push(param)
+        grads.push(grad)
+        if (bufs !== null) {
+          const b = this.stateBuffer(p, 'momentumBuffer')
+          bufs.push(b.data)
+          fresh[k] = b.fresh ? 1 : 0
         }
-      } else {
-        const { data: buf, fresh } = this.stateBuffer(p, 'momentumBuffer')
-        for (let i = 0; i < n; i++) {
-          let d = maximize ? -grad[i] : grad[i]
-          if (wd !== 0) d += wd * param[i]
-          buf[i] = fresh ? d : mu * buf[i] + (1 - dampening) * d
-          d = nesterov ? d + mu * buf[i] : buf[i]
-          param[i] -= lr * d
-        }
-      }
-      this.touched(p)
+      })
+      getBackend().sgdStep(params, grads, bufs, fresh, { lr, momentum, dampening, weightDecay, nesterov, maximize })
+      for (const p of part) this.touched(p)
     }
   }
 }

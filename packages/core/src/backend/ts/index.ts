@@ -9,6 +9,7 @@ import { gather, indexAdd, indexSelect, scatterAdd, where } from './indexing.js'
 import { reduce } from './reduce.js'
 import { crossEntropy, crossEntropyBackward } from './loss.js'
 import { layerNorm, layerNormBackward } from './norm.js'
+import { adamStep, scaleAll, sgdStep, sumSquares } from './optim.js'
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './rowwise.js'
 
-export const tsBackend: Backend = { copy, unary, binary, reduce, gemm, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward, where, indexSelect, indexAdd, gather, scatterAdd, layerNorm, layerNormBackward, crossEntropy, crossEntropyBackward, gelu, geluBackward, attention, attentionBackward }
+export const tsBackend: Backend = { copy, unary, binary, reduce, gemm, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward, where, indexSelect, indexAdd, gather, scatterAdd, layerNorm, layerNormBackward, crossEntropy, crossEntropyBackward, gelu, geluBackward, attention, attentionBackward, adamStep, sgdStep, sumSquares, scaleAll }

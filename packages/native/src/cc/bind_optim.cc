@@ -1,0 +1,169 @@
+// Fused optimizer steps and gradient clipping over lists of parameters (optim.h):
+//   adamStep(params, grads, expAvg, expAvgSq, maxExpAvgSq | null, consts, beta1, beta2, eps, weightDecay, decoupled, maximize)
+//     consts: Float64Array of [stepSize, sqrt(1 - beta2^t), lr] per parameter
+//   sgdStep(params, grads, momentumBuffers | null, fresh: Int32Array, lr, momentum, dampening, weightDecay, nesterov, maximize)
+//   sumSquares(arrays) -> number;  scaleAll(arrays, c)
+// Every list holds one Float32Array or Float64Array per parameter, all of one
+// type; the i-th entries of the lists have one length and must not overlap.
+#include <vector>
+
+#include "binding.h"
+#include "optim.h"
+
+namespace adj {
+namespace {
+
+struct Entry {
+  void* data;
+  size_t length;
+  ArrayKind kind;
+};
+
+// The typed arrays of the JS array argument i (Float32Array or Float64Array each).
+std::vector<Entry> entries(const Args& A, size_t i, const char* name) {
+  napi_env env = A.env();
+  bool is_array = false;
+  if (napi_is_array(env, A.at(i), &is_array) != napi_ok || !is_array) A.type_error(std::string(name) + " must be an Array of Float32Array or Float64Array");
+  uint32_t n = 0;
+  napi_get_array_length(env, A.at(i), &n);
+  std::vector<Entry> out(n);
+  for (uint32_t k = 0; k < n; ++k) {
+    napi_value e;
+    napi_get_element(env, A.at(i), k, &e);
+    napi_typedarray_type tt;
+    Entry& en = out[k];
+    if (napi_get_typedarray_info(env, e, &tt, &en.length, &en.data, nullptr, nullptr) != napi_ok || (tt != napi_float32_array && tt != napi_float64_array))
+      A.type_error(std::string(name) + "[" + std::to_string(k) + "] must be a Float32Array or Float64Array");
+    en.kind = tt == napi_float32_array ? kF32 : kF64;
+    if (!en.data) en.length = 0;
+  }
+  return out;
+}
+
+// Checks that list b matches list a entry by entry (count, type, length).
+void check_like(const Args& A, const std::vector<Entry>& a, const char* an, const std::vector<Entry>& b, const char* bn) {
+  if (a.size() != b.size()) A.range_error(std::string(bn) + " has " + std::to_string(b.size()) + " arrays, " + an + " has " + std::to_string(a.size()));
+  for (size_t k = 0; k < a.size(); ++k) {
+    if (b[k].kind != a[0].kind) A.type_error(std::string(bn) + "[" + std::to_string(k) + "] has another element type than " + an + "[0]");
+    if (b[k].length != a[k].length) A.range_error(std::string(bn) + "[" + std::to_string(k) + "] has length " + std::to_string(b[k].length) + ", " + an + "[" + std::to_string(k) + "] has " + std::to_string(a[k].length));
+  }
+}
+
+void check_types(const Args& A, const std::vector<Entry>& a, const char* an) {
+  for (size_t k = 1; k < a.size(); ++k)
+    if (a[k].kind != a[0].kind) A.type_error(std::string(an) + "[" + std::to_string(k) + "] has another element type than " + an + "[0]");
+}
+
+// No two lists may share bytes at the same parameter (an output read as another input).
+void check_disjoint(const Args& A, const std::vector<const std::vector<Entry>*>& lists) {
+  const size_t n = lists[0]->size();
+  for (size_t k = 0; k < n; ++k)
+    for (size_t a = 0; a < lists.size(); ++a)
+      for (size_t b = a + 1; b < lists.size(); ++b) {
+        const Entry& x = (*lists[a])[k];
+        const Entry& y = (*lists[b])[k];
+        const size_t es = x.kind == kF32 ? 4 : 8;
+        const char *x0 = (const char*)x.data, *y0 = (const char*)y.data;
+        if (x.length && y.length && x0 < y0 + y.length * es && y0 < x0 + x.length * es)
+          A.range_error("the arrays of parameter " + std::to_string(k) + " overlap");
+      }
+}
+
+template <class T>
+std::vector<Slice<T>> slices(const std::vector<Entry>& es) {
+  std::vector<Slice<T>> out;
+  out.reserve(es.size());
+  for (const Entry& e : es) out.push_back({static_cast<T*>(e.data), (int64_t)e.length});
+  return out;
+}
+
+napi_value AdamStep(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "adamStep", 12, 12);
+    const auto p = entries(A, 0, "params");
+    check_types(A, p, "params");
+    const auto g = entries(A, 1, "grads");
+    const auto m = entries(A, 2, "expAvg");
+    const auto v = entries(A, 3, "expAvgSq");
+    check_like(A, p, "params", g, "grads");
+    check_like(A, p, "params", m, "expAvg");
+    check_like(A, p, "params", v, "expAvgSq");
+    const bool ams = !A.is_nullish(4);
+    std::vector<Entry> vm;
+    if (ams) { vm = entries(A, 4, "maxExpAvgSq"); check_like(A, p, "params", vm, "maxExpAvgSq"); }
+    std::vector<const std::vector<Entry>*> lists{&p, &g, &m, &v};
+    if (ams) lists.push_back(&vm);
+    check_disjoint(A, lists);
+    const ArrayView consts = A.array(5, "consts", kF64);
+    A.check_span(consts, flat(3 * (int64_t)p.size()), [&] { return "3 numbers per parameter"; });
+    std::vector<AdamParamConst> c(p.size());
+    const double* cd = consts.as<const double>();
+    for (size_t k = 0; k < p.size(); ++k) c[k] = {cd[3 * k], cd[3 * k + 1], cd[3 * k + 2]};
+    const AdamHyper h{A.number(6, "beta1"), A.number(7, "beta2"), A.number(8, "eps"), A.number(9, "weightDecay"), get_bool(A, 10, "decoupled"), get_bool(A, 11, "maximize")};
+    if (p.empty()) return undefined(env);
+    if (p[0].kind == kF32) {
+      auto vms = slices<float>(vm);
+      adam_step<float>(slices<float>(p), slices<const float>(g), slices<float>(m), slices<float>(v), ams ? &vms : nullptr, c, h);
+    } else {
+      auto vms = slices<double>(vm);
+      adam_step<double>(slices<double>(p), slices<const double>(g), slices<double>(m), slices<double>(v), ams ? &vms : nullptr, c, h);
+    }
+    return undefined(env);
+  });
+}
+
+napi_value SgdStep(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "sgdStep", 10, 10);
+    const auto p = entries(A, 0, "params");
+    check_types(A, p, "params");
+    const auto g = entries(A, 1, "grads");
+    check_like(A, p, "params", g, "grads");
+    const bool mom = !A.is_nullish(2);
+    std::vector<Entry> b;
+    if (mom) { b = entries(A, 2, "momentumBuffers"); check_like(A, p, "params", b, "momentumBuffers"); }
+    std::vector<const std::vector<Entry>*> lists{&p, &g};
+    if (mom) lists.push_back(&b);
+    check_disjoint(A, lists);
+    const ArrayView fr = A.array(3, "fresh", kI32);
+    A.check_span(fr, flat((int64_t)p.size()), [&] { return "one flag per parameter"; });
+    std::vector<uint8_t> fresh(p.size());
+    for (size_t k = 0; k < p.size(); ++k) fresh[k] = fr.as<const int32_t>()[k] != 0;
+    const SgdHyper h{A.number(4, "lr"), A.number(5, "momentum"), A.number(6, "dampening"), A.number(7, "weightDecay"), get_bool(A, 8, "nesterov"), get_bool(A, 9, "maximize")};
+    if (p.empty()) return undefined(env);
+    if (p[0].kind == kF32) sgd_step<float>(slices<float>(p), slices<const float>(g), slices<float>(b), fresh, h);
+    else sgd_step<double>(slices<double>(p), slices<const double>(g), slices<double>(b), fresh, h);
+    return undefined(env);
+  });
+}
+
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "sumSquares", 1, 1);
+    const auto xs = entries(A, 0, "arrays");
+    check_types(A, xs, "arrays");
+    if (xs.empty()) return make_number(env, 0);
+    return make_number(env, xs[0].kind == kF32 ? sum_squares<float>(slices<const float>(xs)) : sum_squares<double>(slices<const double>(xs)));
+  });
+}
+
+napi_value ScaleAll(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "scaleAll", 2, 2);
+    const auto xs = entries(A, 0, "arrays");
+    check_types(A, xs, "arrays");
+    const double c = A.number(1, "c");
+    if (xs.empty()) return undefined(env);
+    if (xs[0].kind == kF32) scale_all<float>(slices<float>(xs), c);
+    else scale_all<double>(slices<double>(xs), c);
+    return undefined(env);
+  });
+}
+
+ADJ_EXPORT("adamStep", AdamStep);
+ADJ_EXPORT("sgdStep", SgdStep);
+ADJ_EXPORT("sumSquares", SumSquares);
+ADJ_EXPORT("scaleAll", ScaleAll);
+
+}  // namespace
+}  // namespace adj
