@@ -17,17 +17,19 @@ export interface OpInfo {
 const f64 = (shape: readonly number[], min = -2, max = 2, nonContiguous = true, shift = 0) =>
   tensorArb({ dtype: 'float64', shape, min, max, requiresGrad: true, nonContiguous, avoidKinks: { shift } })
 const anyShape = shapeArb({ maxDims: 3, maxSize: 4 })
+/** Elementwise ops: up to 4-D, sometimes empty, at most 48 elements (gradcheck is quadratic in them). */
+const elementwiseShape = shapeArb({ maxDims: 4, maxSize: 4, allowEmpty: true, maxElements: 48 })
 const atLeast1d = shapeArb({ minDims: 1, maxDims: 3, maxSize: 4 })
 const atLeast2d = shapeArb({ minDims: 2, maxDims: 3, maxSize: 4 })
 
 function unary(name: string, fn: (x: Tensor) => Tensor, min = -2, max = 2): OpInfo {
-  return { name, inputs: anyShape.chain((s) => f64(s, min, max)).map((x) => [x]), fn }
+  return { name, inputs: elementwiseShape.chain((s) => f64(s, min, max)).map((x) => [x]), fn }
 }
 
 function binary(name: string, fn: (a: Tensor, b: Tensor) => Tensor, minB = -2, maxB = 2, minA = -2): OpInfo {
   return {
     name,
-    inputs: broadcastShapesArb({ maxDims: 3, maxSize: 3 }).chain(([a, b]) => fc.tuple(f64(a, minA, 2), f64(b, minB, maxB, true, 0.0217))),
+    inputs: broadcastShapesArb({ maxDims: 4, maxSize: 3, allowEmpty: true, maxElements: 36 }).chain(([a, b]) => fc.tuple(f64(a, minA, 2), f64(b, minB, maxB, true, 0.0217))),
     fn,
   }
 }

@@ -11,12 +11,38 @@ export interface ShapeOptions {
   maxDims?: number
   minSize?: number
   maxSize?: number
+  /** Sometimes (about 1 in 16 dims) make a dim 0, giving empty tensors. Default false. */
+  allowEmpty?: boolean
+  /** Shrink the largest dims until the shape has at most this many elements (keeps gradient checks fast). */
+  maxElements?: number
 }
 
-/** A shape: `minDims..maxDims` dims, each `minSize..maxSize` (defaults 0..4 dims of 1..5). */
+/**
+ * A shape: `minDims..maxDims` dims, each `minSize..maxSize` (defaults 0..4 dims
+ * of 1..5). Each dim count above 0 is 3 times as likely as a scalar shape, so
+ * property tests mostly see real tensors (up to 4-D by default).
+ */
 export function shapeArb(opts: ShapeOptions = {}): fc.Arbitrary<number[]> {
-  const { minDims = 0, maxDims = 4, minSize = 1, maxSize = 5 } = opts
-  return fc.array(fc.integer({ min: minSize, max: maxSize }), { minLength: minDims, maxLength: maxDims })
+  const { minDims = 0, maxDims = 4, minSize = 1, maxSize = 5, allowEmpty = false, maxElements } = opts
+  // uniform sizes (fc.integer is biased towards its minimum, which makes all-1 shapes common)
+  const size = fc.constantFrom(...Array.from({ length: maxSize - minSize + 1 }, (_, i) => minSize + i))
+  const dim = allowEmpty ? fc.oneof({ arbitrary: fc.constant(0), weight: 1 }, { arbitrary: size, weight: 15 }) : size
+  const counts: { arbitrary: fc.Arbitrary<number>, weight: number }[] = []
+  for (let d = minDims; d <= maxDims; d++) counts.push({ arbitrary: fc.constant(d), weight: d === 0 ? 1 : 3 })
+  return fc.oneof(...counts)
+    .chain((n) => fc.array(dim, { minLength: n, maxLength: n }))
+    .map((shape) => (maxElements === undefined ? shape : capElements(shape, maxElements, minSize)))
+}
+
+function capElements(shape: number[], maxElements: number, minSize: number): number[] {
+  const s = [...shape]
+  for (;;) {
+    if (numel(s) <= maxElements) return s
+    let big = 0
+    for (let i = 1; i < s.length; i++) if (s[i] > s[big]) big = i
+    if (s[big] <= Math.max(1, minSize)) return s
+    s[big]--
+  }
 }
 
 /**
@@ -44,7 +70,11 @@ export interface TensorArbOptions extends ShapeOptions {
   min?: number
   max?: number
   requiresGrad?: boolean
-  /** Also produce non-contiguous views (a transposed copy transposed back, or a strided slice). */
+  /**
+   * Also produce views that are not plain contiguous tensors: the last two dims
+   * transposed, all dims permuted (reversed strides), every other element
+   * (stride 2), or a contiguous view that starts at a storage offset.
+   */
   nonContiguous?: boolean
   /**
    * Keep values away from the kinks of piecewise ops, for gradient checks: every
@@ -61,7 +91,7 @@ export function tensorArb(opts: TensorArbOptions = {}): fc.Arbitrary<Tensor> {
   return shapes.chain((shape) =>
     fc.tuple(
       fc.array(valueArb(dtype, min, max), { minLength: numel(shape), maxLength: numel(shape) }),
-      opts.nonContiguous ? fc.constantFrom<'contiguous' | 'transposed' | 'strided'>('contiguous', 'transposed', 'strided') : fc.constant('contiguous' as const),
+      opts.nonContiguous ? fc.constantFrom<Layout>('contiguous', 'transposed', 'permuted', 'strided', 'offset') : fc.constant<Layout>('contiguous'),
     ).map(([values, layout]) => makeTensor(shape, opts.avoidKinks ? separate(values, opts.avoidKinks) : values, dtype, layout, opts.requiresGrad ?? false)),
   )
 }
@@ -82,9 +112,23 @@ function valueArb(dtype: DType, min: number, max: number): fc.Arbitrary<number> 
   return fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
 }
 
-function makeTensor(shape: number[], values: number[], dtype: DType, layout: 'contiguous' | 'transposed' | 'strided', requiresGrad: boolean): Tensor {
+type Layout = 'contiguous' | 'transposed' | 'permuted' | 'strided' | 'offset'
+
+function makeTensor(shape: number[], values: number[], dtype: DType, layout: Layout, requiresGrad: boolean): Tensor {
   let t: Tensor
-  if (layout === 'transposed' && shape.length >= 2) {
+  if (layout === 'permuted' && shape.length >= 2) {
+    // stored with the dims reversed (column-major), viewed back in order: strides increase left to right
+    const rev = shape.map((_, i) => shape.length - 1 - i)
+    const src = Tensor.empty(shape, dtype)
+    src.storage.data.set(values)
+    t = src.permute(rev).contiguous().permute(rev).detach()
+  } else if (layout === 'offset') {
+    // a contiguous view 3 elements into a longer storage
+    const n = values.length
+    const src = Tensor.zeros([n + 3], dtype)
+    src.storage.data.set(values, 3)
+    t = src.narrow(0, 3, n).view(shape).detach()
+  } else if (layout === 'transposed' && shape.length >= 2) {
     // store the transpose contiguously, view it transposed back: same values, swapped strides
     const n = shape.length
     const src = Tensor.empty(shape, dtype)

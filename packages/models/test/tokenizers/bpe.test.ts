@@ -28,10 +28,10 @@ describe('BPETokenizer', () => {
   it('round-trips any string, lone surrogates included (fast-check)', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (s) => {
       expect(tok.decode(tok.encode(s))).toBe(s)
-    }), { numRuns: 300 })
+    }), { numRuns: 300, seed: 29 })
     fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), (s) => {
       expect(tok.decode(tok.encode(s))).toBe(s)
-    }), { numRuns: 300 })
+    }), { numRuns: 300, seed: 32 })
   })
 
   it('saves and loads as JSON, giving the same ids', () => {

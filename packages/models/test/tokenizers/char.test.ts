@@ -16,7 +16,7 @@ describe('CharTokenizer', () => {
   it('round-trips any string over its vocabulary', () => {
     fc.assert(fc.property(fc.array(fc.constantFrom(...tok.chars)).map((a) => a.join('')), (s) => {
       expect(tok.decode(tok.encode(s))).toBe(s)
-    }))
+    }), { seed: 17 })
   })
 
   it('encodes straight into an Int32Array, with the same ids and errors', () => {
@@ -40,7 +40,7 @@ describe('CharTokenizer', () => {
     fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (s) => {
       const t = CharTokenizer.fromText(s + 'x')
       expect(t.decode(t.encode(s))).toBe(s)
-    }), { numRuns: 50 })
+    }), { numRuns: 50, seed: 40 })
   })
 
   it('saves and loads as JSON', () => {

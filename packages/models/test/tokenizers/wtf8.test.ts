@@ -7,6 +7,6 @@ describe('wtf8', () => {
     fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (s) => {
       expect(encodeWtf8(s)).toEqual([...new TextEncoder().encode(s)])
       expect(decodeWtf8(encodeWtf8(s))).toBe(s)
-    }))
+    }), { seed: 7 })
   })
 })
