@@ -59,8 +59,12 @@ export interface NativeAddon {
   setAutoGemmImpl(impl: 'openblas' | 'builtin'): void
   /** Benchmark/test knobs (see src/cc/gemm.h and rows.h); returns the previous four values. */
   setTuning(minFlopsPerThread: number, blasMinFlops: number, rowsParallelMinElements: number, streamMinBytes: number): number[]
-  /** [wall, thread CPU] seconds per float32 C = A @ B timed inside C++ ('cblas': cblas_sgemm directly, one thread; 'own': the built-in kernel, one thread; 'driver': the addon's dispatch and threads). */
-  timeGemm(m: number, n: number, k: number, iters: number, how: 'cblas' | 'own' | 'driver'): [number, number]
+  /**
+   * [wall, calling thread's CPU] seconds per float32 C = op(A) @ op(B) timed inside C++ (no N-API per call):
+   * 'cblas' = cblas_sgemm directly, 'own' = the built-in kernel, both on `threads` threads (default 1);
+   * 'driver' = the addon's dispatch and thread setting. layout 'nt' = A @ B^T (nn.Linear), 'tn' = A^T @ B.
+   */
+  timeGemm(m: number, n: number, k: number, iters: number, how: 'cblas' | 'own' | 'driver', layout?: 'nn' | 'nt' | 'tn', threads?: number): [number, number]
   /** [wall, thread CPU] GFLOP/s of independent vector FMAs with the ISA's vectors on this thread: the measured FMA peak. */
   fmaPeak(isa: string, iters: number): [number, number]
   /** The core clock in GHz from a timed chain of dependent adds (0 where not measured): for benchmarks. */

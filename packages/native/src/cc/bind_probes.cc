@@ -1,5 +1,5 @@
 // Benchmark probes, measured inside C++ (no N-API call per iteration):
-//   timeGemm(m, n, k, iters, how) -> [wall, thread CPU] seconds per call
+//   timeGemm(m, n, k, iters, how, layout, threads) -> [wall, thread CPU] seconds per call
 //   fmaPeak(isa, iters) -> [wall, thread CPU] GFLOP/s of independent vector FMAs
 //   cpuClockGHz() -> the core clock
 #include <time.h>
@@ -51,30 +51,39 @@ struct ThreadsFor {
   }
 };
 
-// timeGemm(m, n, k, iters, how): [wall, thread CPU] seconds per C = A @ B (float32,
-// row-major, beta 0): how = "cblas" calls cblas_sgemm directly on one thread, "own"
-// runs the built-in kernel on one thread, "driver" goes through the same dispatch
-// (and threads) as gemm().
+// timeGemm(m, n, k, iters, how, layout = "nn", threads = 1): [wall, thread CPU]
+// seconds per float32 C = op(A) @ op(B) (beta 0), op = transpose where layout
+// says "t" ("nt": A @ B^T, as nn.Linear's forward; "tn": A^T @ B, as a weight
+// gradient). how = "cblas" calls cblas_sgemm directly, "own" runs the built-in
+// kernel, both on `threads` threads; "driver" goes through gemm()'s dispatch and
+// threads as they are set.
 napi_value TimeGemm(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "timeGemm", 5, 5);
+    Args A(env, info, "timeGemm", 5, 7);
     const int64_t m = A.integer(0, "m", 1, 8192), n = A.integer(1, "n", 1, 8192), k = A.integer(2, "k", 1, 8192);
     const int64_t iters = A.integer(3, "iters", 1, 1000000);
     const std::string how = A.string(4, "how");
+    const std::string layout = A.count() > 5 ? A.string(5, "layout") : "nn";
+    const int threads = A.count() > 6 ? (int)A.integer(6, "threads", 1, 256) : 1;
     if (how != "cblas" && how != "driver" && how != "own")
       A.range_error("how must be \"cblas\", \"own\" or \"driver\", got \"" + how + "\"");
+    if (layout != "nn" && layout != "nt" && layout != "tn")
+      A.range_error("layout must be \"nn\", \"nt\" or \"tn\", got \"" + layout + "\"");
     if (how == "cblas" && !blas_linked()) A.range_error("OpenBLAS is not linked into this build");
+    const bool ta = layout[0] == 't', tb = layout[1] == 't';
     std::vector<float> a(m * k), b(k * n), c(m * n);
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> u(-1, 1);
     for (float& v : a) v = u(rng);
     for (float& v : b) v = u(rng);
-    const GemmCall<float> call{1, m, n, k, 1.0f, false, a.data(), 0, k, 1, b.data(), 0, n, 1, c.data(), 0, n};
+    // row-major storage of A (m x k, or k x m when transposed) and B (k x n, or n x k)
+    const int64_t rsa = ta ? 1 : k, csa = ta ? m : 1, rsb = tb ? 1 : n, csb = tb ? k : 1;
+    const GemmCall<float> call{1, m, n, k, 1.0f, false, a.data(), 0, rsa, csa, b.data(), 0, rsb, csb, c.data(), 0, n};
     if (how == "driver") {
       gemm(call);
       return to_js(env, time_calls(iters, [&] { gemm(call); }));
     }
-    ThreadsFor one(1);
+    ThreadsFor use(threads);
     if (how == "own") {
       const GemmImpl before = gemm_impl();
       set_gemm_impl(GemmImpl::Builtin);
@@ -84,7 +93,8 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
       return to_js(env, r);
     }
     auto once = [&] {
-      blas_gemm(false, false, (int)m, (int)n, (int)k, 1.0f, a.data(), (int)k, b.data(), (int)n, 0.0f, c.data(), (int)n);
+      blas_gemm(ta, tb, (int)m, (int)n, (int)k, 1.0f, a.data(), (int)(ta ? m : k), b.data(), (int)(tb ? k : n), 0.0f,
+                c.data(), (int)n);
     };
     once();
     return to_js(env, time_calls(iters, once));

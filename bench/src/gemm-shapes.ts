@@ -1,0 +1,86 @@
+// The gemm shapes bench:native measures (GPT reference config: 12 x 64 tokens,
+// 128 wide, 4 heads of 32, MLP 512, vocabulary 65) and how one is timed: inside
+// C++ (addon.timeGemm, no N-API per call), best of several samples, by the
+// calling thread's CPU time for one thread (what the neighbours on a shared
+// machine disturb least) and by wall time for two.
+import type { NativeAddon } from '@adjoint/native'
+
+export type Layout = 'nn' | 'nt' | 'tn'
+export interface GemmShape { name: string, m: number, k: number, n: number, layout: Layout }
+
+const s = (name: string, m: number, k: number, n: number, layout: Layout): GemmShape => ({ name, m, k, n, layout })
+export const GEMM_SHAPES: GemmShape[] = [
+  s('512 (square)', 512, 512, 512, 'nn'),
+  s('1024 (square)', 1024, 1024, 1024, 'nn'),
+  s('qkv projection x @ W^T', 768, 128, 384, 'nt'),
+  s('attention output x @ W^T', 768, 128, 128, 'nt'),
+  s('MLP up x @ W^T', 768, 128, 512, 'nt'),
+  s('MLP down x @ W^T', 768, 512, 128, 'nt'),
+  s('LM head x @ wte^T', 768, 128, 65, 'nt'),
+  s('qkv dX = dY @ W', 768, 384, 128, 'nn'),
+  s('MLP up dX = dY @ W', 768, 512, 128, 'nn'),
+  s('MLP down dX = dY @ W', 768, 128, 512, 'nn'),
+  s('qkv dW = dY^T @ X', 384, 768, 128, 'tn'),
+  s('MLP down dW = dY^T @ X', 128, 768, 512, 'tn'),
+  s('LM head dW = dY^T @ X', 65, 768, 128, 'tn'),
+  s('attention scores q @ k^T (per head)', 64, 32, 64, 'nt'),
+  s('attention att @ v (per head)', 64, 64, 32, 'nn'),
+  s('attention dV = att^T @ dY (per head)', 64, 64, 32, 'tn'),
+]
+
+/** Decoding: one query row. */
+export const DECODE_SHAPES: GemmShape[] = [
+  s('qkv x @ W^T', 1, 128, 384, 'nt'),
+  s('LM head x @ wte^T', 1, 128, 65, 'nt'),
+  s('MLP down x @ W^T', 1, 512, 128, 'nt'),
+  s('attention att @ v', 1, 64, 32, 'nn'),
+]
+
+export interface Timing { cpu: number, wall: number }
+
+/**
+ * GFLOP/s of one shape for each of `hows` (e.g. own and cblas), their samples
+ * interleaved (so that both see the same neighbours), best of `samples` samples
+ * of ~10 ms each (cpu: calling thread's CPU time; wall: wall time).
+ */
+export function timeShape(addon: NativeAddon, g: GemmShape, hows: ('own' | 'cblas')[], threads: number, samples = 7): Timing[] {
+  const flops = 2 * g.m * g.n * g.k
+  const iters = Math.max(1, Math.round(10e-3 * 100e9 / flops))
+  const best = hows.map(() => ({ cpu: Infinity, wall: Infinity }))
+  for (const how of hows) addon.timeGemm(g.m, g.n, g.k, 1, how, g.layout, threads) // warm up
+  for (let i = 0; i < samples; i++) {
+    hows.forEach((how, h) => {
+      const [w, c] = addon.timeGemm(g.m, g.n, g.k, iters, how, g.layout, threads)
+      best[h]!.wall = Math.min(best[h]!.wall, w)
+      best[h]!.cpu = Math.min(best[h]!.cpu, c)
+    })
+  }
+  return best.map((b) => ({ cpu: flops / b.cpu / 1e9, wall: flops / b.wall / 1e9 }))
+}
+
+/** µs per call of addon.gemm on one decode shape (N-API call included): best of 20 runs of 2000 calls, wall and process CPU. */
+export function timeDecodeCall(addon: NativeAddon, g: GemmShape): Timing {
+  const { m, k, n, layout } = g
+  const a = new Float32Array(m * k).map(() => Math.random() - 0.5), b = new Float32Array(k * n).map(() => Math.random() - 0.5), c = new Float32Array(m * n)
+  const [rsb, csb] = layout === 'nt' ? [1, k] : [n, 1]
+  const call = () => addon.gemm(a, 0, 0, k, 1, b, 0, 0, rsb, csb, c, 0, 0, n, 1, m, n, k, 1, 0)
+  for (let i = 0; i < 2000; i++) call()
+  let wall = Infinity, cpu = Infinity
+  for (let r = 0; r < 20; r++) {
+    const c0 = process.cpuUsage(), t0 = performance.now()
+    for (let i = 0; i < 2000; i++) call()
+    wall = Math.min(wall, (performance.now() - t0) * 1e3 / 2000)
+    const d = process.cpuUsage(c0)
+    cpu = Math.min(cpu, (d.user + d.system) / 2000)
+  }
+  return { cpu, wall }
+}
+
+/** What the OpenBLAS child prints (one JSON line after this marker). */
+export const CHILD_MARKER = 'OPENBLAS-RESULT '
+export interface ChildResult {
+  core: string
+  /** Per shape: the own kernel and OpenBLAS, measured interleaved in the same process. */
+  shapes: { name: string, own1: Timing, blas1: Timing, own2: Timing | null, blas2: Timing | null }[]
+  decode: { name: string, us: Timing }[]
+}
