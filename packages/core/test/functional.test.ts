@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
-  type NestedArray, type Tensor, AutogradError, ShapeError, ValueError, autograd, grad, hessian, hvp, jacobian, jvp, tensor, valueAndGrad, vjp, zeros,
+  type NestedArray, type Tensor, AdjointError, AutogradError, ShapeError, ValueError, autograd, grad, hessian, hvp, jacobian, jvp, tensor, valueAndGrad, vjp, zeros,
 } from '../src/index.js'
 import { assertClose } from '../src/testing/index.js'
 
@@ -282,10 +282,20 @@ describe('vjp / jvp / hvp / jacobian / hessian', () => {
   })
 
   it('explains its errors', () => {
-    expect(() => jacobian((a) => a, [] as Tensor[])).toThrow(/no inputs/)
-    expect(() => jvp((a) => a, f64([1]), [f64([1]), f64([1])] as unknown as Tensor)).toThrow(/2 tangents for 1 tensor/)
-    expect(() => jacobian((_a) => 3 as unknown as Tensor, f64([1]))).toThrow(/must return a Tensor/)
-    expect(AutogradError).toBeDefined()
+    // bad arguments are ValueErrors (AdjointErrors), not AutogradErrors: nothing was differentiated yet
+    const thrown = (f: () => unknown): unknown => { try { f() } catch (e) { return e } return null }
+    const cases: [() => unknown, RegExp][] = [
+      [() => jacobian((a) => a, [] as Tensor[]), /no inputs/],
+      [() => jvp((a) => a, f64([1]), [f64([1]), f64([1])] as unknown as Tensor), /2 tangents for 1 tensor/],
+      [() => jacobian((_a) => 3 as unknown as Tensor, f64([1])), /must return a Tensor/],
+    ]
+    for (const [f, message] of cases) {
+      const e = thrown(f)
+      expect(e).toBeInstanceOf(ValueError)
+      expect(e).toBeInstanceOf(AdjointError)
+      expect(e).not.toBeInstanceOf(AutogradError)
+      expect((e as Error).message).toMatch(message)
+    }
   })
 
   it('zeros for inputs of int dtype are refused', () => {

@@ -1,5 +1,6 @@
 // GELU's backend kernels (gelu, geluBackward) against the composed Tensor-op
 // rule and the float64 formulas, and the op's two backward paths.
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { Generator, Tensor, autogradGrad, referenceBackend, registerKernels, resetKernels } from '../src/index.js'
 import { assertClose } from '../src/testing/index.js'
@@ -30,6 +31,34 @@ describe('geluBackward kernel vs the composed rule', () => {
         expectWithin(gx.contiguousData(), ref, dtype === 'float64' ? 1e-14 : 1e-6)
       })
     }
+  }
+})
+
+// PyTorch 1.13's float64 GELU and derivative (fixtures/generate_gelu_fixtures.py):
+// a reference independent of adjoint's formulas.
+const torchGelu = JSON.parse(readFileSync(new URL('./fixtures/torch-gelu.json', import.meta.url), 'utf8')) as { x: number[], none: { y: number[], dydx: number[] }, tanh: { y: number[], dydx: number[] } }
+
+describe('gelu kernels against PyTorch', () => {
+  for (const approximate of [false, true]) {
+    const want = torchGelu[approximate ? 'tanh' : 'none']
+    const n = torchGelu.x.length
+    it(`${approximate ? 'tanh' : 'exact'}: float64 forward and backward`, () => {
+      // (1e-14 absolute: PyTorch's tanh saturates to exactly -1 sooner; x Phi(x) cancels for x < -4)
+      const x = Float64Array.from(torchGelu.x), y = new Float64Array(n), gx = new Float64Array(n)
+      referenceBackend().gelu(x, y, n, approximate)
+      referenceBackend().geluBackward(x, new Float64Array(n).fill(1), gx, n, approximate)
+      assertClose(y, want.y, { rtol: 1e-12, atol: 1e-14, what: 'gelu' })
+      assertClose(gx, want.dydx, { rtol: 1e-12, atol: 1e-14, what: 'geluBackward' })
+    })
+    it(`${approximate ? 'tanh' : 'exact'}: float32 forward and backward`, () => {
+      // PyTorch's values at the float32-rounded inputs are not in the fixture: stay on exact float32 inputs
+      const exact = torchGelu.x.map((v, i) => [v, i] as const).filter(([v]) => Math.fround(v) === v)
+      const x = Float32Array.from(exact, ([v]) => v), y = new Float32Array(x.length), gx = new Float32Array(x.length)
+      referenceBackend().gelu(x, y, x.length, approximate)
+      referenceBackend().geluBackward(x, new Float32Array(x.length).fill(1), gx, x.length, approximate)
+      assertClose(y, exact.map(([, i]) => want.y[i]), { rtol: 1e-6, atol: 1e-6, what: 'gelu float32' })
+      assertClose(gx, exact.map(([, i]) => want.dydx[i]), { rtol: 1e-6, atol: 1e-6, what: 'geluBackward float32' })
+    })
   }
 })
 

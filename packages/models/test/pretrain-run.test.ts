@@ -36,7 +36,8 @@ describe.each([['bert', bertObjective, SMALL.bert], ['t5', t5Objective, SMALL.t5
     const out = join(dir, `${kind}-run`)
     const ui = quietUI()
     const full = await trainModel(objective as never, { data, model, train, schedule, tokenizer: 'char', out: join(dir, `${kind}-full`), ui })
-    expect(Number.isFinite(full.trainLoss!)).toBe(true)
+    // 4 steps from random weights: the loss of near-uniform guessing, ln(vocab) (not NaN, 0 or exploding)
+    expect(Math.abs(full.trainLoss! - Math.log(full.tokenizer.vocabSize))).toBeLessThan(0.5)
     expect(ui.lines.some((l) => l.startsWith(`model: ${kind === 'bert' ? 'BERT' : 'T5'}`))).toBe(true)
     expect(full.sample).toMatch(/^input: /)
     const run = openRun(join(dir, `${kind}-full`))
@@ -53,7 +54,10 @@ describe.each([['bert', bertObjective, SMALL.bert], ['t5', t5Objective, SMALL.t5
     // sample fills the blanks of a prompt
     const written: string[] = []
     const filled = sampleCheckpoint(run, { temperature: 0, seed: 1, tokens: 8 }, (s) => written.push(s))
-    expect(typeof filled).toBe('string')
+    // the prompt with its blanks filled in (whatever a 4-step model puts there), and that is what was printed
+    expect(filled).toMatch(/^The jury said it did not /)
+    expect(filled).not.toMatch(/\[MASK\]|<extra_id_/)
+    expect(written.join('')).toContain(`filled:  ${filled}\n`)
     expect(written.join('')).toMatch(/filled: /)
   })
 })
@@ -75,7 +79,11 @@ describe('adjoint finetune --model bert', () => {
     const r = await finetuneRun({ ckpt: out, model: 'bert', task: 'brown-genre', steps: 2, batchSize: 4, block: 30, perDoc: 1, out: join(dir, 'bert-genre'), ui: quietUI() })
     expect(r.labels).toHaveLength(15)
     expect(r.heldOut).toBeGreaterThan(0)
-    expect(r.evaluation.accuracy).toBeGreaterThanOrEqual(0)
+    const { accuracy, perClass, predictions } = r.evaluation
+    expect(predictions).toHaveLength(r.heldOut)
+    expect(perClass.reduce((n, c) => n + c.total, 0)).toBe(r.heldOut)
+    expect(accuracy).toBe(perClass.reduce((n, c) => n + c.correct, 0) / r.heldOut)
+    expect(predictions.every((p) => Number.isInteger(p) && p >= 0 && p < 15)).toBe(true)
     const saved = openRun(join(dir, 'bert-genre'))
     expect(saved.meta.kind).toBe('bert-classifier')
     expect(saved.meta.model.numLabels).toBe(15)
