@@ -26,7 +26,9 @@ export function onStopSignals(notice: string): StopRequest {
   function handler(sig: StopSignal): void {
     got = sig
     dispose()
-    process.stderr.write(`\n${sig}: ${notice} (Ctrl-C again to quit without it)\n`)
+    // show the cursor again (the progress bar hides it): a second Ctrl-C leaves no time to
+    const showCursor = process.stderr.isTTY ? '\x1b[?25h' : ''
+    process.stderr.write(`${showCursor}\n${sig}: ${notice} (Ctrl-C again to quit without it)\n`)
   }
   for (const s of SIGNALS) process.on(s, handler)
   return {
