@@ -30,6 +30,12 @@ export const bertObjective: Objective<BertForMaskedLM> = {
   maxBlockSize: (model) => bertConfig(model as Partial<BertConfig>).maxPositionEmbeddings,
   withBlockSize: (model, blockSize) => ({ ...model, maxPositionEmbeddings: blockSize }),
   build: (model) => new BertForMaskedLM(model as Partial<BertConfig> & { vocabSize: number }),
+  shape: (model, train) => {
+    const c = bertConfig(model as Partial<BertConfig>)
+    const E = c.hiddenSize, layer = 4 * E * E + 2 * E * c.intermediateSize + 9 * E + c.intermediateSize
+    const parameters = (c.vocabSize + c.maxPositionEmbeddings + c.typeVocabSize) * E + c.numHiddenLayers * layer + E * E + 4 * E + c.vocabSize
+    return { parameters, layers: c.numHiddenLayers, width: E, heads: c.numAttentionHeads, vocab: c.vocabSize, seq: train.blockSize, batch: train.batchSize }
+  },
   batchLoss(model, data, train, gen, tok) {
     const s = bertSpecialIds(tok)
     const { inputIds, labels } = mlmBatch(data, {

@@ -21,15 +21,30 @@ export interface Parsed {
   positionals: string[]
 }
 
+/**
+ * `--flag -5` as `--flag=-5` for the flags that take a value, so a negative
+ * number reaches the flag's own check (parseArgs would call it ambiguous).
+ */
+function joinNegativeValues(argv: readonly string[], flags: Flags): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i])?.[1]
+    if (name !== undefined && flags[name]?.type === 'string' && i + 1 < argv.length && /^-(\d|\.\d|Infinity)/.test(argv[i + 1])) {
+      out.push(`${argv[i]}=${argv[++i]}`)
+    } else out.push(argv[i])
+  }
+  return out
+}
+
 export function parse(command: string, argv: string[], flags: Flags): Parsed {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } }
   for (const [k, f] of Object.entries(flags)) options[k] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) }
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: false })
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, flags), options, strict: true, allowPositionals: false })
     return { values: values as Parsed['values'], positionals }
   } catch (e) {
     const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown option')
-    throw new UsageError(msg)
+    throw new UsageError(msg.split('\n')[0])
   }
 }
 

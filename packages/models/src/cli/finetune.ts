@@ -39,8 +39,8 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
     columns: { textCol: str(p, 'text-col'), labelCol: str(p, 'label-col') }, compareScratch: bool(p, 'compare-scratch'), model: oneOf(p, 'model', FINETUNABLE_KINDS), steps: int(p, 'steps'), batchSize: int(p, 'batch'), lr: num(p, 'lr', { min: 0, exclusiveMin: true }),
     block: int(p, 'block', { min: 1 }), probe: bool(p, 'probe'), seed: int(p, 'seed', { min: 0 }), out: str(p, 'out'),
   }
-  process.stdout.write(backendLine() + '\n')
   const note = applyThreads(int(p, 'threads', { max: 256 }))
+  process.stdout.write(backendLine() + '\n')
   if (note) process.stdout.write(note + '\n')
   const stop = onStopSignals('stopping after this step: evaluating and saving the classifier')
   try {

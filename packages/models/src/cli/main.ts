@@ -10,6 +10,16 @@ import { trainCommand } from './train.js'
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { train: trainCommand, sample: sampleCommand, finetune: finetuneCommand, classify: classifyCommand }
 
+/**
+ * How the user can ask for help: \`pnpm train --help\` when the CLI was started by
+ * one of the repository's scripts (pnpm sets npm_lifecycle_event), else \`adjoint train --help\`.
+ */
+export function helpCommand(cmd: string): string {
+  const script = process.env.npm_lifecycle_event
+  if (script === 'train' || script === 'sample' || script === 'finetune') return `pnpm ${cmd === '<command>' ? '<command>' : cmd} --help`
+  return `adjoint ${cmd} --help`
+}
+
 const USAGE = `usage: adjoint <command> [options]
 
 commands:
@@ -18,7 +28,7 @@ commands:
   finetune    fine-tune a trained GPT or BERT as a classifier (--task brown-3, or --data FILE.csv/.jsonl)
   classify    label texts with a classifier from finetune (--ckpt DIR --text "...", or lines on stdin)
 
-Run 'adjoint <command> --help' for a command's options.
+Run '${helpCommand('<command>')}' for a command's options.
 `
 
 export async function main(argv: string[]): Promise<number> {
@@ -36,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     return await run(rest)
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`adjoint ${cmd}: ${e.message}\nRun 'adjoint ${cmd} --help' for the options.\n`)
+      process.stderr.write(`adjoint ${cmd}: ${e.message}\nRun '${helpCommand(cmd)}' for the options.\n`)
       return 2
     }
     if (e instanceof AdjointError) {

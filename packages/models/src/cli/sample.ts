@@ -40,6 +40,7 @@ export async function sampleCommand(argv: string[]): Promise<number> {
   if (kind) expectKind(run, kind)
   if (!Object.prototype.hasOwnProperty.call(MODEL_KINDS, run.meta.kind)) throw new CheckpointError(`${ckpt} holds a "${run.meta.kind}" model, not a model of adjoint train (${MODEL_KIND_NAMES.join(', ')})`)
   const entry = modelKind(run.meta.kind)
+  if (run.recovered) process.stderr.write(`note: ${run.recovered}\n`)
   const defaults = entry.sampleDefaults
   entry.sample(run, {
     ckpt, prompt: str(p, 'prompt'), tokens: tokensFlag ?? defaults.tokens, temperature: temperature ?? defaults.temperature,

@@ -17,6 +17,9 @@ const flags: Flags = {
   block: { type: 'string', help: 'T: tokens per sequence (a new model gets this block size)' },
   lr: { type: 'string', help: 'LR: peak learning rate' },
   seed: { type: 'string', help: 'N: random seed' },
+  'eval-every': { type: 'string', help: "N: evaluate the validation loss every N steps (default: the config's)" },
+  'eval-iters': { type: 'string', help: "N: batches averaged per evaluation (default: the config's)" },
+  'ckpt-every': { type: 'string', help: "N: save a checkpoint every N steps (default: the config's; also at the end and on Ctrl-C)" },
   threads: { type: 'string', help: 'N: threads for the native kernels' },
   tokenizer: { type: 'string', help: 'KIND: char | bpe (default char; bert: bpe)' },
   vocab: { type: 'string', help: 'N: BPE vocabulary size (default 512; bert: 2048)' },
@@ -44,6 +47,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     steps: int(p, 'steps'), batchSize: int(p, 'batch'), blockSize: int(p, 'block', { min: 2 }),
     lr: num(p, 'lr', { min: 0, exclusiveMin: true }), seed: int(p, 'seed', { min: 0 }),
   }
+  const schedule = { evalInterval: int(p, 'eval-every'), evalIters: int(p, 'eval-iters'), ckptInterval: int(p, 'ckpt-every') }
   const threads = int(p, 'threads', { max: 256 })
   let out = str(p, 'out')
   if (resume && !out) throw new UsageError('--resume needs --out DIR (the run directory to continue)')
@@ -52,16 +56,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const base = join('runs', `${kind === 'gpt' ? '' : `${kind}-`}${preset ?? 'tiny'}-${data ? basename(data, extname(data)) : 'brown'}`)
     out = base
     for (let i = 2; existsSync(join(out, 'checkpoint')); i++) out = `${base}-${i}`
-  } else if (!resume && existsSync(join(out, 'checkpoint'))) {
+  } else if (!resume && (existsSync(join(out, 'checkpoint')) || existsSync(join(out, '.checkpoint.old')))) {
     throw new UsageError(`${out} already holds a checkpoint: add --resume to continue it, or choose another --out`)
   }
 
-  process.stdout.write(backendLine() + '\n')
   const note = applyThreads(threads)
+  process.stdout.write(backendLine() + '\n')
   if (note) process.stdout.write(note + '\n')
   const stop = onStopSignals('stopping: saving a checkpoint after this step')
   try {
-    const r = await trainModel(objective, { data, preset, train, tokenizer, vocabSize: vocab, out, resume, ui: terminalUI(), shouldStop: stop.requested })
+    const r = await trainModel(objective, { data, preset, train, schedule, tokenizer, vocabSize: vocab, out, resume, ui: terminalUI(), shouldStop: stop.requested })
     return r.interrupted ? stop.exitCode() : 0
   } finally {
     stop.dispose()

@@ -1,13 +1,34 @@
 // A plain text file as training data: the first 90% trains, the last 10%
-// validates (nanoGPT's split).
+// validates (nanoGPT's split). Binary files are refused: the text must be
+// valid UTF-8 and mostly printable.
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { DataError } from '../errors.js'
+
+/** Control characters other than tab, newline, carriage return and form feed (U+0000-U+001F, U+007F-U+009F). */
+const CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f]/g
+
+/** Most control characters a text may hold, as a fraction of its characters. */
+export const MAX_CONTROL_FRACTION = 0.05
 
 export function loadTextFile(path: string): string {
   if (!existsSync(path)) throw new DataError(`data file not found: ${path}`)
   if (!statSync(path).isFile()) throw new DataError(`data path is not a file: ${path}`)
-  const text = readFileSync(path, 'utf8')
+  return checkText(readFileSync(path), path)
+}
+
+/** The bytes as text; a DataError when they are not valid UTF-8, hold mostly control characters, or are empty. */
+export function checkText(bytes: Uint8Array, path: string): string {
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw new DataError(`${path} is not UTF-8 text (it holds byte sequences that are not UTF-8; a binary file?): give a plain text file`)
+  }
   if (text.trim().length === 0) throw new DataError(`data file is empty: ${path}`)
+  const controls = text.match(CONTROL)?.length ?? 0
+  if (controls > MAX_CONTROL_FRACTION * text.length) {
+    throw new DataError(`${path} looks binary, not text: ${(100 * controls / text.length).toFixed(1)}% of its characters are control characters (at most ${100 * MAX_CONTROL_FRACTION}% allowed)`)
+  }
   return text
 }
 

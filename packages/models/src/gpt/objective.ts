@@ -7,7 +7,7 @@ import { generate } from '../generation/generate.js'
 import type { Tokenizer } from '../tokenizers/index.js'
 import type { Objective } from '../train/objective.js'
 import { trainModel, type RunOptions, type RunResult } from '../train/run.js'
-import type { GPTConfig } from './config.js'
+import { countParameters, gptConfig, type GPTConfig } from './config.js'
 import { GPT } from './model.js'
 import { PRESETS } from './presets.js'
 
@@ -31,6 +31,10 @@ export const gptObjective: Objective<GPT> = {
   maxBlockSize: (model) => Number(model.blockSize),
   withBlockSize: (model, blockSize) => ({ ...model, blockSize }),
   build: (model) => new GPT(model as Partial<GPTConfig>),
+  shape: (model, train) => {
+    const c = gptConfig(model as Partial<GPTConfig>)
+    return { parameters: countParameters(c), layers: c.nLayer, width: c.nEmbd, heads: c.nHead, vocab: c.vocabSize, seq: train.blockSize, batch: train.batchSize }
+  },
   batchLoss(model, data, train, gen) {
     const [x, y] = getBatch(data, train.blockSize, train.batchSize, { generator: gen })
     return { loss: model.forward(x, y).loss!, tokens: train.batchSize * train.blockSize }

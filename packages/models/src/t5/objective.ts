@@ -45,6 +45,12 @@ export const t5Objective: Objective<T5ForConditionalGeneration> = {
   maxBlockSize: () => longestFor(T5_NUM_SENTINELS),
   withBlockSize: (model) => model,
   build: (model) => new T5ForConditionalGeneration(model as Partial<T5Config> & { vocabSize: number }),
+  shape: (model, train) => {
+    const c = t5Config(model as Partial<T5Config> & { vocabSize: number })
+    const attn = 4 * c.dModel * c.numHeads * c.dKv, ff = (c.feedForwardProj === 'gated-gelu' ? 3 : 2) * c.dModel * c.dFf
+    const parameters = c.vocabSize * c.dModel * (c.tieWordEmbeddings ? 1 : 2) + c.numLayers * (attn + ff) + c.numDecoderLayers * (2 * attn + ff)
+    return { parameters, layers: c.numLayers + c.numDecoderLayers, width: c.dModel, heads: c.numHeads, vocab: c.vocabSize, seq: train.blockSize, batch: train.batchSize }
+  },
   batchLoss(model, data, train, gen, tok) {
     const s = t5SpecialIds(tok)
     const { inputIds, labels } = spanCorruptionBatch(data, { batchSize: train.batchSize, length: train.blockSize, sentinelIds: s.sentinels, eosId: s.eos }, gen)

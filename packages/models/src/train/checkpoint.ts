@@ -9,10 +9,12 @@
 //     log.csv                        one row per step
 //     loss.svg                       the loss curves
 //
-// The checkpoint folder is written next to the old one and swapped in with two
-// renames, so a crash leaves either the old or the new checkpoint, never a mix;
-// if it happens between the renames, openRun finds the old one (.checkpoint.old).
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
+// The checkpoint folder is written next to the old one (.checkpoint.tmp-PID) and
+// swapped in with two renames, so a crash leaves either the old or the new
+// checkpoint, never a mix; if it happens between the renames, openRun finds the
+// old one (.checkpoint.old, its checksums verified) and says so, and the next
+// training start puts it back (tidyRunDir), removing unfinished folders.
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type Generator } from '@adjoint/core'
 import { type LRScheduler, type Module, type Optimizer, loadCheckpoint, loadWithMetadata, save, saveCheckpoint, writeFileAtomic } from '@adjoint/nn'
@@ -82,6 +84,63 @@ export interface OpenedRun {
   dir: string
   meta: RunMeta
   tokenizer: Tokenizer
+  /** Set when checkpoint/ was missing and the previous one (.checkpoint.old, verified whole) was used: a line for the user. */
+  recovered?: string
+}
+
+const TMP_PREFIX = '.checkpoint.tmp-'
+
+/** Unfinished checkpoint folders in runDir (.checkpoint.tmp-PID) whose process is gone. */
+function abandonedTmpDirs(runDir: string): string[] {
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) return []
+  return readdirSync(runDir).filter((n) => n.startsWith(TMP_PREFIX) && !processAlive(Number(n.slice(TMP_PREFIX.length))))
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Throws a CheckpointError unless dir holds a whole checkpoint: every file there, each safetensors file's checksum right. */
+function verifyCheckpoint(dir: string): void {
+  for (const f of ['config.json', 'tokenizer.json', 'model.safetensors']) if (!existsSync(join(dir, f))) throw new CheckpointError(`incomplete checkpoint ${dir}: ${f} is missing`)
+  for (const f of ['model.safetensors', 'train_state.safetensors']) {
+    if (!existsSync(join(dir, f))) continue
+    try {
+      loadWithMetadata(join(dir, f))
+    } catch (e) {
+      throw new CheckpointError(`damaged checkpoint ${dir}: ${f}: ${(e as Error).message}`)
+    }
+  }
+}
+
+/**
+ * Tidies a run directory before training writes to it: puts back a whole
+ * .checkpoint.old when checkpoint/ is missing (a stop between the two renames
+ * of a save), then removes the unfinished folders earlier runs left
+ * (.checkpoint.tmp-PID of processes that are gone, a .checkpoint.old next to a
+ * checkpoint/). Returns a line per thing done, for the user.
+ */
+export function tidyRunDir(runDir: string): string[] {
+  const notes: string[] = []
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) return notes
+  const dst = join(runDir, CKPT), old = join(runDir, OLD)
+  if (!existsSync(dst) && existsSync(old)) {
+    verifyCheckpoint(old)
+    renameSync(old, dst)
+    notes.push(`restored ${dst} from ${old} (the last save stopped between its two renames; the previous checkpoint is whole: its checksums match)`)
+  }
+  const removed = abandonedTmpDirs(runDir)
+  if (existsSync(old)) removed.push(OLD)
+  for (const n of removed) rmSync(join(runDir, n), { recursive: true, force: true })
+  if (removed.length > 0) notes.push(`removed ${removed.length} unfinished checkpoint folder${removed.length > 1 ? 's' : ''} left by an interrupted save in ${runDir}: ${removed.join(', ')}`)
+  return notes
 }
 
 /**
@@ -92,11 +151,15 @@ export function openRun(path: string): OpenedRun {
   const p = resolve(path)
   if (!existsSync(p)) throw new CheckpointError(`checkpoint not found: ${path} does not exist`)
   if (!statSync(p).isDirectory()) throw new CheckpointError(`checkpoint not found: ${path} is a file; pass the run directory (e.g. runs/tiny-brown)`)
-  let dir: string, runDir: string
+  let dir: string, runDir: string, fallback = false
   if (existsSync(join(p, 'config.json')) && existsSync(join(p, 'model.safetensors'))) { dir = p; runDir = resolve(p, '..') }
   else if (existsSync(join(p, CKPT))) { dir = join(p, CKPT); runDir = p }
-  else if (existsSync(join(p, OLD))) { dir = join(p, OLD); runDir = p }
-  else throw new CheckpointError(`no checkpoint in ${path}: expected ${join(path, CKPT)}/ (written by adjoint train)`)
+  else if (existsSync(join(p, OLD))) {
+    dir = join(p, OLD); runDir = p; fallback = true
+    verifyCheckpoint(dir)
+  } else if (abandonedTmpDirs(p).length > 0) {
+    throw new CheckpointError(`no checkpoint was completed in ${path} yet: the first save was interrupted (${abandonedTmpDirs(p).join(', ')} is unfinished); start the run again without --resume, with --out ${path}`)
+  } else throw new CheckpointError(`no checkpoint in ${path}: expected ${join(path, CKPT)}/ (written by adjoint train)`)
   const read = (f: string) => {
     const file = join(dir, f)
     if (!existsSync(file)) throw new CheckpointError(`incomplete checkpoint ${dir}: ${f} is missing`)
@@ -118,7 +181,8 @@ export function openRun(path: string): OpenedRun {
     if (e instanceof CheckpointError) throw e
     throw new CheckpointError(`${join(dir, 'tokenizer.json')}: ${(e as Error).message}`)
   }
-  return { runDir, dir, meta, tokenizer }
+  const recovered = fallback ? `${join(runDir, CKPT)} is missing: using ${dir}, the checkpoint before an interrupted save (its checksums match)` : undefined
+  return { runDir, dir, meta, tokenizer, ...(recovered ? { recovered } : {}) }
 }
 
 /** Checks the checkpoint holds `kind` weights (e.g. refuses a classifier where a GPT is expected). */
@@ -129,17 +193,50 @@ export function expectKind(run: OpenedRun, kind: string): void {
 /** Loads model.safetensors into a model built from the checkpoint's config; shape or name mismatches become CheckpointErrors. */
 export function loadRunWeights(run: OpenedRun, model: Module): void {
   const file = join(run.dir, 'model.safetensors')
-  let tensors
+  let decoded
   try {
-    tensors = loadWithMetadata(file).tensors
+    decoded = loadWithMetadata(file)
   } catch (e) {
     throw new CheckpointError(`cannot read ${file}: ${(e as Error).message}`)
   }
   try {
-    model.loadStateDict(tensors)
+    model.loadStateDict(decoded.tensors)
   } catch (e) {
-    throw new CheckpointError(`${file} does not fit the model described by its config.json (a checkpoint of a different model?): ${(e as Error).message}`)
+    const saved = parseConfig(decoded.metadata?.['adjoint.config'])
+    throw new CheckpointError(`${file} does not fit the model described by its config.json (a checkpoint of a different model?): ${mismatchSummary(e as Error, saved, run.meta.model)}`)
   }
+}
+
+function parseConfig(json: string | undefined): Record<string, unknown> | null {
+  try {
+    return json ? JSON.parse(json) as Record<string, unknown> : null
+  } catch {
+    return null
+  }
+}
+
+/** How many tensors a load error lists before "and N more". */
+const SHOWN_PROBLEMS = 3
+
+/**
+ * A load error in a few lines: which config values differ between the weights
+ * (`saved`, from their metadata) and the model (`expected`), then the first few
+ * of the tensors that do not fit and how many more.
+ */
+export function mismatchSummary(err: Error, saved: Record<string, unknown> | null, expected: Record<string, unknown> | null): string {
+  const lines = err.message.split('\n').map((l) => l.trim()).filter(Boolean)
+  const problems = lines[0]?.startsWith('loadStateDict:') ? lines.slice(1) : lines
+  const parts: string[] = []
+  if (saved && expected) {
+    const differ = [...new Set([...Object.keys(saved), ...Object.keys(expected)])]
+      .filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(expected[k]))
+      .map((k) => `${k} ${JSON.stringify(expected[k])} (config) vs ${JSON.stringify(saved[k])} (weights)`)
+    if (differ.length > 0) parts.push(`the config differs from the one the weights were saved with: ${differ.join(', ')}`)
+  }
+  const shown = problems.slice(0, SHOWN_PROBLEMS).map((p) => p.length > 200 ? p.slice(0, 200) + '...' : p)
+  const more = problems.length - shown.length
+  parts.push(`${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`)
+  return parts.join('\n')
 }
 
 /** Restores weights, optimizer, scheduler and generators from train_state.safetensors; returns the step. */
@@ -149,6 +246,6 @@ export function loadTrainingState(run: OpenedRun, objs: TrainingObjects): number
   try {
     return loadCheckpoint(file, { model: objs.model, optimizer: objs.optimizer ?? null, scheduler: objs.scheduler ?? null, generators: objs.generators }).step
   } catch (e) {
-    throw new CheckpointError(`cannot resume from ${file}: ${(e as Error).message}`)
+    throw new CheckpointError(`cannot resume from ${file}: ${mismatchSummary(e as Error, null, null)}`)
   }
 }

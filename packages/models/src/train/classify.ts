@@ -104,6 +104,9 @@ export interface FinetuneOptions {
   batch(gen: Generator, size: number): LabeledSet
   seed: number
   onStep?(done: number, r: StepResult, ms: number): void
+  /** Evaluate (e.g. held-out accuracy) before the first step, every evalInterval steps and at the end. */
+  evalInterval?: number
+  evaluate?(done: number): void
   shouldStop?(): boolean
 }
 
@@ -127,6 +130,8 @@ export async function finetuneClassifier(clf: SequenceClassifier, o: FinetuneOpt
       return { loss: clf.forward(padBatch(b.ids, clf.padTokenId ?? 0), labels, b.ids.map((c) => c.length)).loss!, tokens: b.ids.reduce((a, c) => a + c.length, 0) }
     }, o.gradClip ?? 1),
     onStep: o.onStep,
+    evalInterval: o.evalInterval,
+    evaluate: o.evaluate,
     shouldStop: o.shouldStop,
   })
 }

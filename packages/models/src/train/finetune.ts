@@ -119,6 +119,9 @@ function openTask(o: FinetuneRunOptions, tok: Tokenizer, block: number, truncate
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`
 
+/** Held-out evaluations during a fine-tuning run (the progress shows the latest accuracy), besides the one before the first step. */
+const EVALUATIONS = 5
+
 /** Fine-tunes the pretrained model of `run` through its backbone (and, with compareScratch, the same model from scratch). */
 export async function finetuneBackbone(run: OpenedRun, backbone: ClassifierBackbone, o: FinetuneRunOptions): Promise<FinetuneRunResult> {
   const block = o.block ?? backbone.maxBlock
@@ -135,23 +138,31 @@ export async function finetuneBackbone(run: OpenedRun, backbone: ClassifierBackb
     manualSeed(seed)
     const clf = backbone.classifier(task.labels.length, { probe, pretrained })
     const losses: [number, number][] = []
+    const latest: { step: number; evaluation: Evaluation | null } = { step: -1, evaluation: null }
     ui.start(steps, 0)
     let res
     try {
       let tps = 0
       res = await finetuneClassifier(clf, {
         steps, batchSize, lr, seed, batch: (gen, n) => prepare(task.sample(gen, n)), shouldStop: o.shouldStop,
+        evalInterval: Math.max(1, Math.ceil(steps / EVALUATIONS)),
+        evaluate: (done) => {
+          const evaluation = evaluateClassifier(clf, heldOut)
+          Object.assign(latest, { step: done, evaluation })
+          ui.evaluated?.(done, { valAccuracy: evaluation.accuracy })
+        },
         onStep: (done, r, ms) => {
           losses.push([done, r.loss])
           const now = r.tokens / (ms / 1000)
           tps = tps === 0 ? now : 0.9 * tps + 0.1 * now
-          ui.update(done, { loss: r.loss, valLoss: null, tokensPerSec: tps })
+          ui.update(done, { loss: r.loss, tokensPerSec: tps })
         },
       })
     } finally {
       ui.stop()
     }
-    return { clf, losses, evaluation: evaluateClassifier(clf, heldOut), step: res.step, interrupted: res.interrupted }
+    const evaluation = latest.step === res.step && latest.evaluation ? latest.evaluation : evaluateClassifier(clf, heldOut)
+    return { clf, losses, evaluation, step: res.step, interrupted: res.interrupted }
   }
 
   const main = await train(true)

@@ -64,12 +64,13 @@ export class RunLog {
     this.pending = null
   }
 
-  /** (step, loss) series for the plots. */
-  series(): { train: [number, number][]; val: [number, number][] } {
+  /** (step, loss) and (step, learning rate) series for the plots. */
+  series(): { train: [number, number][]; val: [number, number][]; lr: [number, number][] } {
     const all = this.pending ? [...this.rows, this.pending] : this.rows
     return {
       train: all.filter((r) => r.trainLoss !== null).map((r) => [r.step, r.trainLoss!]),
       val: all.filter((r) => r.valLoss !== null).map((r) => [r.step, r.valLoss!]),
+      lr: all.filter((r) => r.lr !== null).map((r) => [r.step, r.lr!]),
     }
   }
 }

@@ -6,6 +6,7 @@ import type { Generator, Tensor } from '@adjoint/core'
 import type { Module } from '@adjoint/nn'
 import type { Tokenizer } from '../tokenizers/index.js'
 import type { TrainConfig } from './config.js'
+import type { TransformerShape } from './memory.js'
 
 export interface ObjectivePreset {
   description: string
@@ -32,6 +33,8 @@ export interface Objective<M extends Module = Module> {
   /** The config for a model trained on sequences of blockSize tokens (--block on a new run). */
   withBlockSize(model: Record<string, unknown>, blockSize: number): Record<string, unknown>
   build(model: Record<string, unknown>): M
+  /** The sizes that decide the memory of training this config on batches of train.batchSize x train.blockSize (checked before building). */
+  shape(model: Record<string, unknown>, train: TrainConfig): TransformerShape
   /** Loss of one batch drawn from a token stream with gen (the caller sets train/eval mode and grad mode), and the tokens it covered. */
   batchLoss(model: M, data: Int32Array, train: TrainConfig, gen: Generator, tokenizer: Tokenizer): { loss: Tensor; tokens: number }
   /** One line describing the model. */

@@ -12,14 +12,32 @@ import { loadBrownText } from '../data/brown.js'
 import { checkStream } from '../data/batches.js'
 import { loadTextFile, splitText } from '../data/text.js'
 import { CheckpointError, ConfigError, VocabularyError } from '../errors.js'
+import { stripUndefined } from '../hf/config-fields.js'
 import { asciiChart } from '../plot/ascii.js'
 import { lineChartSvg } from '../plot/svg.js'
 import { BPETokenizer, CharTokenizer, type Tokenizer } from '../tokenizers/index.js'
-import { expectKind, loadTrainingState, openRun, saveRunCheckpoint, type RunMeta } from './checkpoint.js'
+import { expectKind, loadTrainingState, openRun, saveRunCheckpoint, tidyRunDir, type RunMeta } from './checkpoint.js'
 import { checkTrainConfig, type TrainConfig } from './config.js'
 import { RunLog, smooth } from './log.js'
+import { checkFootprint, transformerFootprint } from './memory.js'
 import { optimizerStep, runLoop } from './loop.js'
 import type { Objective } from './objective.js'
+
+/** What the UI shows after a step: that batch's loss and the throughput. */
+export interface StepUpdate {
+  loss: number
+  /** The latest validation loss (null: none yet; omitted: unchanged). */
+  valLoss?: number | null
+  tokensPerSec: number
+}
+
+/** What an evaluation found: the validation loss (or accuracy), and the evaluated train loss. */
+export interface EvaluationUpdate {
+  valLoss?: number | null
+  /** Held-out accuracy in [0, 1] (fine-tuning). */
+  valAccuracy?: number
+  trainLoss?: number
+}
 
 export interface TrainUI {
   /** A line of text for the user. */
@@ -27,7 +45,9 @@ export interface TrainUI {
   /** Training begins (or resumes at startStep). */
   start(totalSteps: number, startStep: number): void
   /** After each step. */
-  update(done: number, f: { loss: number; valLoss: number | null; tokensPerSec: number }): void
+  update(done: number, f: StepUpdate): void
+  /** After an evaluation at `done` steps (the last one holds the run's final values). */
+  evaluated?(done: number, e: EvaluationUpdate): void
   /** Training ends or stops (before the summary lines). */
   stop(): void
 }
@@ -110,6 +130,8 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: RunOpti
   let startStep = 0
   let texts: Texts
   let presetName: string
+  if (o.resume) openRun(o.out) // a run that cannot be resumed is refused with its reason before anything is tidied away
+  for (const note of tidyRunDir(o.out)) ui.info(note)
   const resumeRun = o.resume ? openRun(o.out) : null
 
   if (resumeRun) {
@@ -129,12 +151,13 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: RunOpti
       if (o.train?.[k] !== undefined && o.train[k] !== train[k]) throw new ConfigError(`cannot change ${k} when resuming: ${o.out} uses ${train[k]}, got ${o.train[k]} (start a new run with another --out instead)`)
     }
     if (o.train?.steps !== undefined) train.steps = o.train.steps
+    Object.assign(train, stripUndefined(o.schedule ?? {})) // evaluation and checkpoint cadence may change: they do not alter training
     startStep = meta.step
   } else {
     presetName = o.preset ?? Object.keys(obj.presets)[0]
     if (!Object.prototype.hasOwnProperty.call(obj.presets, presetName)) throw new ConfigError(`unknown ${obj.name} config ${JSON.stringify(presetName)} (expected one of ${Object.keys(obj.presets).join(', ')})`)
     const preset = obj.presets[presetName]
-    train = { ...preset.train, ...o.schedule }
+    train = { ...preset.train, ...stripUndefined(o.schedule ?? {}) }
     for (const [k, v] of Object.entries(o.train ?? {})) if (v !== undefined) (train as unknown as Record<string, number>)[k] = v
     if (o.train?.steps !== undefined) {
       train.lrDecaySteps = o.train.steps
@@ -153,6 +176,7 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: RunOpti
     modelConfig = obj.configure(modelConfig, tokenizer)
   }
   checkTrainConfig(train, obj.maxBlockSize(modelConfig))
+  checkFootprint(transformerFootprint(obj.shape(modelConfig, train)), `a ${obj.name} with ${train.batchSize} x ${train.blockSize}-token batches (--batch ${train.batchSize} --block ${train.blockSize})`)
 
   const trainIds = encodeAll(tokenizer, texts.train, 'training')
   const valIds = encodeAll(tokenizer, texts.val, 'validation')
@@ -191,9 +215,12 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: RunOpti
     extra: { preset: presetName },
   })
   const writePlots = () => {
-    const { train: tr, val } = log.series()
+    const { train: tr, val, lr } = log.series()
     const window = Math.max(1, Math.round(tr.length / 200))
-    writeFileSync(join(runDir, 'loss.svg'), lineChartSvg([{ name: `train (mean of ${window})`, points: smooth(tr, window) }, { name: 'validation', points: val }], { title: `${obj.name} on ${dataName}: cross-entropy loss`, xLabel: 'step', yLabel: 'loss (nats per token)' }))
+    writeFileSync(join(runDir, 'loss.svg'), lineChartSvg([{ name: `train (mean of ${window})`, points: smooth(tr, window) }, { name: 'validation', points: val }], {
+      title: `${obj.name} on ${dataName}: cross-entropy loss`, xLabel: 'step', yLabel: 'loss (nats per token)',
+      right: { series: [{ name: 'learning rate', points: lr }], label: 'learning rate' },
+    }))
   }
 
   if (startStep >= train.steps) ui.info(`${runDir} is already at step ${startStep} of ${train.steps}: nothing to train (raise --steps to continue)`)
@@ -215,6 +242,7 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: RunOpti
         ev.val = estimateLoss(obj, model, valIds, train, tokenizer, train.seed + 1)
         ev.train = estimateLoss(obj, model, trainIds, train, tokenizer, train.seed + 2)
         log.evaluation(done, ev.val, ev.train, elapsed())
+        ui.evaluated?.(done, { valLoss: ev.val, trainLoss: ev.train })
       },
       ckptInterval: train.ckptInterval,
       checkpoint: (done) => {

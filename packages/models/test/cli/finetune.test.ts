@@ -56,3 +56,22 @@ describe('adjoint finetune --data, adjoint classify', () => {
     expectCleanError(badText, 1, /error: text 1: the classifier's tokenizer cannot encode it/)
   }, 120_000)
 })
+
+// the held-out accuracy in the progress lines as it is evaluated (#14)
+describe('adjoint finetune progress', () => {
+  const dir = tempDir('adjoint-cli-ft-progress-')
+  const pre = join(dir, 'pretrained')
+  beforeAll(async () => {
+    await trainGPT({ model: TEST_MODEL, train: { steps: 1, batchSize: 2, blockSize: 16 }, schedule: { evalIters: 1 }, out: pre, ui: recordingUI(), sampleTokens: 0 })
+  }, 120_000)
+
+  it('progress lines show val accuracy, the last one the final accuracy', async () => {
+    const r = await runCli(['finetune', '--ckpt', pre, '--task', 'brown-genre', '--steps', '5', '--batch', '4', '--block', '16', '--out', join(dir, 'genre')])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    const shown = [...r.stdout.matchAll(/^step (\d+)\/5 \| loss \d\.\d{4} \| val (\d+\.\d)% acc \|/gm)].map((m) => [Number(m[1]), m[2]])
+    expect(shown.length).toBeGreaterThanOrEqual(2)
+    const final = /accuracy on \d+ held-out examples: (\d+\.\d)%/.exec(r.stdout)
+    expect(shown[shown.length - 1]).toEqual([5, final![1]])
+  }, 180_000)
+})

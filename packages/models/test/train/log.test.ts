@@ -24,7 +24,7 @@ describe('RunLog', () => {
       '2,4,3.90000,3.80000,0.00100000,1,100,2',
       '3,3.70000,,,0.00100000,1,100,3',
     ])
-    expect(log.series()).toEqual({ train: [[1, 4.2], [2, 4], [3, 3.7]], val: [[0, 4.5], [2, 3.9]] })
+    expect(log.series()).toEqual({ train: [[1, 4.2], [2, 4], [3, 3.7]], val: [[0, 4.5], [2, 3.9]], lr: [[1, 0.001], [2, 0.001], [3, 0.001]] })
     const resumed = new RunLog(file, 2)
     expect(resumed.rows.map((r) => r.step)).toEqual([0, 1, 2])
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(4)
