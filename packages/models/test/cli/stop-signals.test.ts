@@ -2,12 +2,13 @@
 // no tsx CLI wrapper that would kill it early); the test waits for output markers,
 // then signals, and checks the checkpoint is complete and resumable.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { onStopSignals } from '../../src/cli/stop-signals.js'
-import { brownFile, tempDir } from '../helpers.js'
+import { trainGPT } from '../../src/gpt/objective.js'
+import { TEST_MODEL, brownFile, recordingUI, tempDir } from '../helpers.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 const cli = join(root, 'packages/models/src/cli/main.ts')
@@ -97,4 +98,23 @@ describe('adjoint train stopped by a signal', () => {
       expect(existsSync(join(out, 'log.csv'))).toBe(true)
     }, 120_000)
   }
+})
+
+describe('adjoint finetune stopped by a signal', () => {
+  it('SIGTERM stops after the current step, evaluates, saves the classifier and exits with 143', async () => {
+    const dir = tempDir('adjoint-signals-ft-')
+    const pretrained = join(dir, 'pretrained')
+    await trainGPT({ data: brownFile(dir, 60_000), model: TEST_MODEL, train: { steps: 1, batchSize: 2, blockSize: 16 }, out: pretrained, ui: recordingUI(), sampleTokens: 0 })
+    const rows = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? `the jury said the city was fine ${i},news` : `she loved him and wept ${i},romance`))
+    writeFileSync(join(dir, 'texts.csv'), ['text,label', ...rows].join('\n') + '\n')
+    const out = join(dir, 'classifier')
+    const r = await run(cli, ['finetune', '--ckpt', pretrained, '--data', join(dir, 'texts.csv'), '--steps', '100000', '--batch', '2', '--block', '16', '--out', out], onMarker('fine-tuning ', 'SIGTERM'))
+    expect(r.signal).toBeNull()
+    expect(r.code).toBe(143)
+    expect(r.stderr).toMatch(/SIGTERM: stopping after this step: evaluating and saving the classifier/)
+    expect(r.stdout).toMatch(/accuracy on \d+ held-out examples/)
+    expect(r.stdout).toMatch(/classifier saved in /)
+    expect(readdirSync(join(out, 'checkpoint'))).toContain('model.safetensors')
+    expect(JSON.parse(readFileSync(join(out, 'checkpoint/config.json'), 'utf8')).step).toBeGreaterThanOrEqual(1)
+  }, 120_000)
 })
