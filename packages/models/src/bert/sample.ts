@@ -17,7 +17,10 @@ export const sampleBert: CheckpointSampler = (run, o, write, header) => {
   const prompt = o.prompt ?? DEFAULT_BERT_PROMPT
   const model = new BertForMaskedLM(run.meta.model as Partial<BertConfig> & { vocabSize: number })
   loadRunWeights(run, model)
+  const t0 = performance.now()
   const r = fillMasks(model, run.tokenizer, prompt, { seed: o.seed })
+  // one encoder pass over the prompt; nothing is generated token by token
+  if (o.stats) Object.assign(o.stats, { promptTokens: run.tokenizer.encode(prompt).length + 2, promptMs: performance.now() - t0, generatedTokens: 0, generateMs: 0 })
   write(`prompt:  ${oneLine(r.masked)}\nfilled:  ${oneLine(r.filled)}\n`)
   return r.filled
 }

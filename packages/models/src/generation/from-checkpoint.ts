@@ -14,6 +14,24 @@ export interface SampleRequest {
   seed: number
   /** Key/value cache (default true). */
   useCache?: boolean
+  /** Filled by the sampler: what `adjoint sample`'s closing timing line reports. */
+  stats?: SampleStats
+}
+
+/** Tokens and wall time of the prompt (prefill: up to the first new token) and of the generated tokens after it. */
+export interface SampleStats {
+  promptTokens: number
+  promptMs: number
+  generatedTokens: number
+  generateMs: number
+}
+
+/** llama.cpp-style timing: prompt tokens and time, generated tokens, ms per token, tokens/s. */
+export function formatSampleStats(s: SampleStats): string {
+  const rate = (n: number, ms: number) => (ms > 0 ? `${(n / (ms / 1000)).toFixed(1)} tokens/s` : '- tokens/s')
+  const per = (n: number, ms: number) => (n > 0 ? `${(ms / n).toFixed(2)} ms/token` : '- ms/token')
+  return `timing: prompt ${s.promptTokens} tokens and the first new one in ${s.promptMs.toFixed(1)} ms (${per(s.promptTokens, s.promptMs)}, ${rate(s.promptTokens, s.promptMs)}); ` +
+    `then ${s.generatedTokens} generated tokens in ${s.generateMs.toFixed(1)} ms (${per(s.generatedTokens, s.generateMs)}, ${rate(s.generatedTokens, s.generateMs)})`
 }
 
 export interface SampleDefaults {

@@ -1,8 +1,16 @@
-// Autoregressive sampling from a decoder-only language model (GPT): a
-// key/value cache so each new token costs one position of attention. The
-// context is the last blockSize tokens (as nanoGPT crops it): once the sequence
-// is longer, the window slides, every position shifts, and the cache is rebuilt
-// from the window; cached and uncached generation give the same tokens either way.
+// Autoregressive sampling from a decoder-only language model (GPT).
+//
+// With the key/value cache (default) the prompt is run once (prefill), then
+// each new token is one row of attention against the cached keys/values
+// (written in place into buffers preallocated to the block size) and logits
+// for that position only. Positions are absolute, so the cache cannot slide:
+// when it is full, it is refilled once from the last half window (as
+// nanoGPT-style KV decoding does) and decoding goes on one row at a time; the
+// context then holds between blockSize/2 and blockSize tokens.
+//
+// Without the cache every token re-runs the last blockSize tokens (nanoGPT's
+// crop). Both give the same tokens as long as the sequence fits in the block;
+// past it, each sees a different window.
 import { Tensor, ValueError, noGrad } from '@adjoint/core'
 import type { KVCache } from '@adjoint/nn'
 import { checkSampling, sampleLogits, samplingGenerator, type SampleOptions } from './sample.js'
@@ -46,21 +54,25 @@ export function generate(model: CachedCausalLM, idx: Tensor | ArrayLike<number>,
   const wasTraining = model.training
   model.eval()
   const useCache = opts.useCache ?? true
+  // once the cache is full, it restarts from this many tokens
+  const refill = Math.max(1, Math.floor(blockSize / 2))
   let cache: KVCache[] | null = null
   try {
     noGrad(() => {
       for (let step = 0; step < maxNewTokens; step++) {
         const len = seqs[0].length
-        let input: number[][]
-        if (useCache && cache !== null && cache[0].length < blockSize && cache[0].length === len - 1) {
-          input = seqs.map((s) => [s[len - 1]]) // one new position
-        } else {
-          // (re)start: the last blockSize tokens as context
-          if (useCache) cache = model.newCache()
-          input = seqs.map((s) => s.slice(Math.max(0, len - blockSize)))
+        let keep: number // positions fed this step
+        if (!useCache) keep = Math.min(len, blockSize)
+        else if (cache !== null && cache[0].length === len - 1 && cache[0].length < blockSize) keep = 1 // one new position
+        else {
+          // prefill: the prompt (its last blockSize tokens), or the last half window when the cache is full
+          keep = Math.min(len, cache === null ? blockSize : refill)
+          if (cache === null) cache = model.newCache()
+          for (const c of cache) c.reset()
         }
-        const t = input[0].length
-        const x = Tensor.fromArray(Int32Array.from(input.flat()), [B, t], 'int32')
+        const x = Tensor.empty([B, keep], 'int32')
+        const xd = x.storage.data
+        for (let b = 0; b < B; b++) for (let t = 0; t < keep; t++) xd[b * keep + t] = seqs[b][len - keep + t]
         const { logits } = model.forward(x, null, { cache: useCache ? cache : null, lastOnly: true })
         const l = logits.contiguousData()
         for (let b = 0; b < B; b++) {

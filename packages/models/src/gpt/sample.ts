@@ -28,14 +28,20 @@ export const sampleGPT: CheckpointSampler = (run, o, write, header) => {
   write(prompt)
   const out: number[] = [...ids]
   let shown = tok.decode(out).length
+  // the prompt's time runs to the first new token (prefill and one sample); the rest is per generated token
+  const t0 = performance.now()
+  let first = NaN
   generate(model, ids, o.tokens, {
     temperature: o.temperature, topK: o.topK, topP: o.topP, seed: o.seed, useCache: o.useCache ?? true,
     onToken: (_row, id) => {
+      if (Number.isNaN(first)) first = performance.now()
       out.push(id)
       const text = tok.decode(out)
       if (!text.endsWith('\ufffd')) { write(text.slice(shown)); shown = text.length }
     },
   })
+  const end = performance.now()
+  if (o.stats) Object.assign(o.stats, { promptTokens: ids.length, promptMs: (Number.isNaN(first) ? end : first) - t0, generatedTokens: Math.max(0, o.tokens - 1), generateMs: Number.isNaN(first) ? 0 : end - first })
   const text = tok.decode(out)
   write(text.slice(shown) + '\n')
   return text

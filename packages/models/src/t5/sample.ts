@@ -23,7 +23,9 @@ export const sampleT5: CheckpointSampler = (run, o, write, header) => {
   if (!ids.some((t) => sentinels.includes(t))) throw new UsageError('--prompt has no sentinel: mark the spans to fill with <extra_id_0>, <extra_id_1>, ...')
   const model = new T5ForConditionalGeneration(run.meta.model as Partial<T5Config> & { vocabSize: number })
   loadRunWeights(run, model)
+  const t0 = performance.now()
   const r = fillSentinels(model, tok, ids, { temperature: o.temperature, seed: o.seed, maxNewTokens: o.tokens })
+  if (o.stats) Object.assign(o.stats, { promptTokens: ids.length, promptMs: 0, generatedTokens: tok.encode(r.target).length, generateMs: performance.now() - t0 })
   write(`prompt:  ${prompt}\nspans:   ${oneLine(r.target)}\nfilled:  ${oneLine(r.filled)}\n`)
   return r.filled
 }

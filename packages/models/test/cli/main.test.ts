@@ -17,7 +17,7 @@ describe('adjoint CLI', () => {
   })
 
   it('trains, checkpoints and prints a sample (pnpm train with a data file and a few steps)', async () => {
-    const out = join(dir, 'cli-run')
+    const out = join(dir, 'runs', 'cli-run')
     const r = await runCli(['train', '--data', data, '--steps', '4', '--batch', '2', '--block', '16', '--out', out])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
@@ -30,6 +30,11 @@ describe('adjoint CLI', () => {
     expect(s.code).toBe(0)
     expect(s.stdout.startsWith('The jury')).toBe(true)
     expect(s.stdout.replace(/\n$/, '').length).toBe(28) // 20 one-character tokens after the prompt
+    expect(s.stderr).toMatch(/\ntiming: prompt 8 tokens and the first new one in [\d.]+ ms \([\d.]+ ms\/token, [\d.]+ tokens\/s\); then 19 generated tokens in [\d.]+ ms \([\d.]+ ms\/token, [\d.]+ tokens\/s\)\n$/)
+    // without --ckpt: the most recent run under runs/
+    const latest = await runCli(['sample', '--prompt', 'The jury', '--tokens', '20', '--temperature', '0'], { cwd: dir })
+    expect(latest.code).toBe(0)
+    expect(latest.stdout).toBe(s.stdout)
   })
 
   it('bad input gets a clear message and a non-zero exit, never a stack trace', async () => {
@@ -43,7 +48,7 @@ describe('adjoint CLI', () => {
       runCli(['train', '--data', join(dir, 'empty.txt'), '--out', join(dir, 'e')]),
       runCli(['train', '--steps', 'ten']),
       runCli(['train', '--bogus']),
-      runCli(['sample']),
+      runCli(['sample'], { cwd: tempDir('adjoint-cli-no-runs-') }),
       runCli(['train', '--out', run, '--resume', '--block', '64']),
       runCli(['train', '--out', run, '--resume', '--config', 'small']),
       runCli(['sample', '--ckpt', tampered]),
@@ -55,7 +60,7 @@ describe('adjoint CLI', () => {
     expectCleanError(empty, 1, /data file is empty/)
     expectCleanError(badNum, 2, /--steps must be an integer >= 1, got "ten"/)
     expectCleanError(unknown, 2, /unknown option '--bogus'/)
-    expectCleanError(noCkpt, 2, /--ckpt DIR is required/)
+    expectCleanError(noCkpt, 2, /--ckpt DIR is needed: no run with a checkpoint under runs\//)
     expectCleanError(block, 1, /--block 64 exceeds the model's longest sequence 16/)
     expectCleanError(config, 1, /was trained with --config tiny; it cannot be resumed as --config small/)
     expectCleanError(foreign, 1, /does not fit the model described by its config\.json \(a checkpoint of a different model\?\)/)

@@ -10,10 +10,13 @@ const cli = join(root, 'packages/models/src/cli/main.ts')
 
 export interface Run { code: number | null; stdout: string; stderr: string }
 
-/** Runs `adjoint ARGS`; `input` is piped to its stdin; `env` adds to the environment (npm_lifecycle_event is cleared: the CLI is not started by a pnpm script). */
-export function runCli(args: string[], opts: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; input?: string; env?: Record<string, string> } = {}): Promise<Run> {
+// tsx by absolute URL, so the CLI can run from any directory (cwd)
+const tsx = import.meta.resolve('tsx')
+
+/** Runs `adjoint ARGS` (from the repository root unless `cwd`); `input` is piped to its stdin; `env` adds to the environment (npm_lifecycle_event is cleared: the CLI is not started by a pnpm script). */
+export function runCli(args: string[], opts: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; input?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: { ...process.env, ADJOINT_DEBUG: '', npm_lifecycle_event: '', ...opts.env }, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', tsx, cli, ...args], { cwd: opts.cwd ?? root, env: { ...process.env, ADJOINT_DEBUG: '', npm_lifecycle_event: '', ...opts.env }, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
     if (opts.input !== undefined) child.stdin!.end(opts.input)
     let stdout = '', stderr = ''
     child.stdout!.on('data', (d) => { stdout += d; opts.onStdout?.(stdout, child) })

@@ -1,4 +1,4 @@
-import { Generator, manualSeed } from '@adjoint/core'
+import { Generator, manualSeed, noGrad, tensor } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
 import { GPT, generate, sampleLogits } from '../../src/index.js'
 
@@ -25,15 +25,31 @@ describe('sampleLogits', () => {
 describe('generate', () => {
   const cfg = { vocabSize: 25, blockSize: 12, nLayer: 2, nHead: 2, nEmbd: 16 }
 
-  it('gives the same tokens with and without the KV cache, past the block size too', () => {
+  it('gives the same tokens with and without the KV cache while the sequence fits in the block', () => {
     manualSeed(0)
     const model = new GPT(cfg)
     for (const opts of [{ seed: 7 }, { seed: 8, temperature: 0.8, topK: 5 }, { temperature: 0 }, { seed: 3, topP: 0.9 }]) {
-      const a = generate(model, [1, 2, 3], 30, { ...opts, useCache: true })
-      const b = generate(model, [1, 2, 3], 30, { ...opts, useCache: false })
-      expect(a.shape).toEqual([1, 33])
+      const a = generate(model, [1, 2, 3], 9, { ...opts, useCache: true })
+      const b = generate(model, [1, 2, 3], 9, { ...opts, useCache: false })
+      expect(a.shape).toEqual([1, 12])
       expect(a.toArray()).toEqual(b.toArray())
     }
+  })
+
+  it('past the block size, the cache restarts from the last half window: each token is the uncached greedy token of that context', () => {
+    manualSeed(3)
+    const model = new GPT(cfg).eval()
+    const prompt = [1, 2, 3, 4, 5]
+    const seq = (generate(model, prompt, 40, { temperature: 0 }).toArray() as number[][])[0]
+    let start = 0 // the cached context is seq[start .. len)
+    for (let len = prompt.length; len < seq.length; len++) {
+      if (len - start > cfg.blockSize) start = len - cfg.blockSize / 2
+      const logits = noGrad(() => model.forward(tensor([seq.slice(start, len)], { dtype: 'int32' }), null, { lastOnly: true }).logits)
+      expect(logits.argmax().item()).toBe(seq[len])
+    }
+    // without the cache, the context is the last blockSize tokens: same tokens until the block is full
+    const uncached = (generate(model, prompt, 40, { temperature: 0, useCache: false }).toArray() as number[][])[0]
+    expect(uncached.slice(0, cfg.blockSize + 1)).toEqual(seq.slice(0, cfg.blockSize + 1))
   })
 
   it('is reproducible from a seed, samples batches row by row, and streams tokens', () => {
