@@ -11,12 +11,12 @@ import { trainCommand } from './train.js'
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { train: trainCommand, sample: sampleCommand, finetune: finetuneCommand, classify: classifyCommand }
 
 /**
- * How the user can ask for help: \`pnpm train --help\` when the CLI was started by
- * one of the repository's scripts (pnpm sets npm_lifecycle_event), else \`adjoint train --help\`.
+ * How the user can ask for help: `pnpm train --help` when the CLI was started by
+ * the repository's script of that name (pnpm sets npm_lifecycle_event), else `adjoint train --help`.
  */
 export function helpCommand(cmd: string): string {
   const script = process.env.npm_lifecycle_event
-  if (script === 'train' || script === 'sample' || script === 'finetune') return `pnpm ${cmd === '<command>' ? '<command>' : cmd} --help`
+  if (script && Object.prototype.hasOwnProperty.call(COMMANDS, script) && (cmd === script || cmd === '<command>')) return `pnpm ${cmd} --help`
   return `adjoint ${cmd} --help`
 }
 
