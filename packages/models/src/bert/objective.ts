@@ -70,13 +70,20 @@ export function fillMasks(model: BertForMaskedLM, tok: Tokenizer, text: string, 
   const input = Tensor.fromArray(Int32Array.from([s.cls, ...ids, s.sep]), [1, ids.length + 2], 'int32')
   const wasTraining = model.training
   model.eval()
-  const logits = noGrad(() => model.forward({ inputIds: input }).logits)
+  // the encoder over the whole input, the MLM head only at the [MASK] positions
+  const at = ids.flatMap((id, i) => (id === s.mask ? [i + 1] : []))
+  const logits = noGrad(() => {
+    const hidden = model.bert.forward({ inputIds: input }).lastHiddenState
+    return model.cls.forward(hidden.reshape([-1, hidden.shape[2]]).indexSelect(0, Tensor.fromArray(Int32Array.from(at), [at.length], 'int32')))
+  })
   model.train(wasTraining)
   const V = model.config.vocabSize
   const l = logits.contiguousData()
-  const out = ids.map((id, i) => {
+  let k = 0
+  const out = ids.map((id) => {
     if (id !== s.mask) return id
-    const row = l.subarray((i + 1) * V, (i + 2) * V)
+    const row = l.subarray(k * V, (k + 1) * V)
+    k++
     let best = -1
     for (let v = 0; v < tok.baseVocabSize; v++) if (best < 0 || row[v] > row[best]) best = v
     return best

@@ -5,7 +5,7 @@
 // maxDistance, the sign kept in the encoder (bidirectional) and only the past
 // in the decoder (causal). The first layer of a stack computes it; the others
 // reuse it (Raffel et al. 2020, section 2.1; HF's T5Attention).
-import { Tensor, ValueError, scaledDotProductAttention, zeros } from '@adjoint/core'
+import { Tensor, ValueError, scaledDotProductAttention } from '@adjoint/core'
 import { Embedding, KVCache, Linear, Module } from '@adjoint/nn'
 import type { T5Config } from './config.js'
 
@@ -53,10 +53,10 @@ export function relativePositionBuckets(queryLength: number, keyLength: number, 
 export interface T5AttentionOptions {
   /** Keys and values come from this tensor [B, S, dModel] (cross-attention); default: x itself. */
   kv?: Tensor | null
-  /** [1 or B, heads, L, S] added to the scores; computed here when null and this layer has the bias table. */
+  /** [1 or B, heads, L, S] added to the scores (padding included); computed here when null and this layer has the bias table. */
   positionBias?: Tensor | null
-  /** bool, broadcastable to [B, heads, L, S]: true = this key may NOT be attended (padding; a decoder's self-attention is causal by itself). */
-  blocked?: Tensor | null
+  /** Added to the scores, broadcastable to [B, heads, L, S]: 0, or -inf for padding keys (paddingMask). A decoder's self-attention is causal by itself. */
+  padding?: Tensor | null
   /** Self-attention: past keys/values, appended to. Cross-attention: a static cache, filled on the first call. */
   cache?: KVCache | null
 }
@@ -115,14 +115,14 @@ export class T5Attention extends Module {
       else if (cache) [k, v] = cache.update(k, v)
     }
     const S = k.shape[2]
+    // the additive mask: the relative position bias plus the padding's -inf, combined once by the
+    // layer that computes the bias and handed on to the next layers (as HF's position_bias)
     let positionBias = opts.positionBias ?? null
-    if (positionBias === null && this.relative_attention_bias) positionBias = this.computeBias(L, S, past)
-    // the relative position bias is the additive mask; blocked keys add -inf
-    let mask = positionBias
-    if (opts.blocked) {
-      const blocked = zeros(opts.blocked.shape, { dtype: q.dtype }).maskedFill(opts.blocked, -Infinity)
-      mask = mask ? mask.add(blocked) : blocked
+    if (positionBias === null && this.relative_attention_bias) {
+      positionBias = this.computeBias(L, S, past)
+      if (opts.padding) positionBias = positionBias.add(opts.padding)
     }
+    const mask = positionBias ?? opts.padding ?? null
     // decoder self-attention is causal; its queries continue the cached positions
     const isCausal = this.opts.isDecoder && !opts.kv
     const y = scaledDotProductAttention(q, k, v, { attnMask: mask, isCausal, queryOffset: S - L, scale: 1, dropoutP: this.training ? this.dropoutRate : 0 })

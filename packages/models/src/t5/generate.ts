@@ -50,9 +50,8 @@ export function t5Generate(model: T5ForConditionalGeneration, inputIds: Tensor |
         const len = seqs[0].length
         const input = useCache ? seqs.map((s) => s[len - 1]) : seqs.flat()
         const x = Tensor.fromArray(Int32Array.from(input), [B, useCache ? 1 : len], 'int32')
-        const logits = model.decode(x, enc, { attentionMask: mask, cache })
-        const V = c.vocabSize, L = logits.shape[1]
-        const last = logits.narrow(1, L - 1, 1).contiguousData()
+        const last = model.decode(x, enc, { attentionMask: mask, cache, lastOnly: true }).contiguousData()
+        const V = c.vocabSize
         for (let b = 0; b < B; b++) {
           let id = c.padTokenId
           if (!done[b]) {

@@ -86,8 +86,8 @@ export class T5LayerSelfAttention extends Module {
     this.dropout = new Dropout(c.dropoutRate)
   }
 
-  override forward(x: Tensor, positionBias: Tensor | null, blocked: Tensor | null, cache: KVCache | null): { x: Tensor; positionBias: Tensor | null } {
-    const r = this.SelfAttention.forward(this.layer_norm.forward(x), { positionBias, blocked, cache })
+  override forward(x: Tensor, positionBias: Tensor | null, padding: Tensor | null, cache: KVCache | null): { x: Tensor; positionBias: Tensor | null } {
+    const r = this.SelfAttention.forward(this.layer_norm.forward(x), { positionBias, padding, cache })
     return { x: x.add(this.dropout.forward(r.output)), positionBias: r.positionBias }
   }
 }
@@ -105,8 +105,8 @@ export class T5LayerCrossAttention extends Module {
     this.dropout = new Dropout(c.dropoutRate)
   }
 
-  override forward(x: Tensor, memory: Tensor, blocked: Tensor | null, cache: KVCache | null): Tensor {
-    const r = this.EncDecAttention.forward(this.layer_norm.forward(x), { kv: memory, blocked, cache })
+  override forward(x: Tensor, memory: Tensor, padding: Tensor | null, cache: KVCache | null): Tensor {
+    const r = this.EncDecAttention.forward(this.layer_norm.forward(x), { kv: memory, padding, cache })
     return x.add(this.dropout.forward(r.output))
   }
 }
@@ -126,11 +126,11 @@ export class T5Block extends Module {
   }
 
   override forward(x: Tensor, o: BlockInputs): { x: Tensor; positionBias: Tensor | null } {
-    const sa = (this.layer.get(0) as T5LayerSelfAttention).forward(x, o.positionBias, o.blocked, o.cache?.self ?? null)
+    const sa = (this.layer.get(0) as T5LayerSelfAttention).forward(x, o.positionBias, o.padding, o.cache?.self ?? null)
     x = sa.x
     if (this.isDecoder) {
       if (!o.memory) throw new ValueError('T5Block: a decoder block needs the encoder output')
-      x = (this.layer.get(1) as T5LayerCrossAttention).forward(x, o.memory, o.memoryBlocked ?? null, o.cache?.cross ?? null)
+      x = (this.layer.get(1) as T5LayerCrossAttention).forward(x, o.memory, o.memoryPadding ?? null, o.cache?.cross ?? null)
     }
     x = (this.layer.get(-1) as T5LayerFF).forward(x)
     return { x, positionBias: sa.positionBias }
@@ -139,9 +139,10 @@ export class T5Block extends Module {
 
 interface BlockInputs {
   positionBias: Tensor | null
-  blocked: Tensor | null
+  /** Additive padding mask of the self-attention keys (paddingMask). */
+  padding: Tensor | null
   memory?: Tensor | null
-  memoryBlocked?: Tensor | null
+  memoryPadding?: Tensor | null
   cache?: T5LayerCache | null
 }
 
@@ -193,18 +194,18 @@ export class T5Stack extends Module {
     const past = cache ? cache[0].self.length : 0
     const S = past + L
     // padding only: the decoder's self-attention applies its causal mask itself
-    const blocked = inputs.attentionMask ? paddingBlocked(what, 'attentionMask', inputs.attentionMask, B, S) : null
-    let memory: Tensor | null = null, memoryBlocked: Tensor | null = null
+    const padding = inputs.attentionMask ? paddingMask(what, 'attentionMask', inputs.attentionMask, B, S) : null
+    let memory: Tensor | null = null, memoryPadding: Tensor | null = null
     if (this.isDecoder) {
       memory = inputs.encoderHiddenStates ?? null
       if (!memory || memory.ndim !== 3 || memory.shape[0] !== B || memory.shape[2] !== this.config.dModel) throw new ShapeError(`${what}: encoderHiddenStates must be [${B}, S, ${this.config.dModel}], got ${memory ? fmtShape(memory.shape) : 'none'}`)
-      if (inputs.encoderAttentionMask) memoryBlocked = paddingBlocked(what, 'encoderAttentionMask', inputs.encoderAttentionMask, B, memory.shape[1])
+      if (inputs.encoderAttentionMask) memoryPadding = paddingMask(what, 'encoderAttentionMask', inputs.encoderAttentionMask, B, memory.shape[1])
     }
     let x = this.dropout.forward(this.embed_tokens.forward(ids))
     let positionBias: Tensor | null = null
     let i = 0
     for (const b of this.block) {
-      const r = b.forward(x, { positionBias, blocked, memory, memoryBlocked, cache: cache ? cache[i] : null })
+      const r = b.forward(x, { positionBias, padding, memory, memoryPadding, cache: cache ? cache[i] : null })
       x = r.x
       positionBias = r.positionBias
       i++
@@ -220,17 +221,27 @@ function checkIds(what: string, ids: Tensor, vocabSize: number): [number, number
   return [ids.shape[0], ids.shape[1]]
 }
 
-/** A [B, S] keep-mask (1/true = real token) as a bool [B, 1, 1, S] blocked-mask; every row needs a real token. */
-export function paddingBlocked(what: string, name: string, mask: Tensor, B: number, S: number): Tensor {
+const paddingMasks = new WeakMap<Tensor, { version: number; mask: Tensor }>()
+
+/**
+ * A [B, S] keep-mask (1/true = real token) as the additive float32 mask [B, 1, 1, S] (0, or -inf
+ * at padding); every row needs a real token. Made once per mask tensor (a decoding loop passes
+ * the same encoder mask at every step).
+ */
+export function paddingMask(what: string, name: string, mask: Tensor, B: number, S: number): Tensor {
   if (mask.ndim !== 2 || mask.shape[0] !== B || mask.shape[1] !== S) throw new ShapeError(`${what}: ${name} must be [${B}, ${S}], got ${fmtShape(mask.shape)}`)
-  const blocked = mask.dtype === 'bool' ? mask.logicalNot() : mask.eq(0)
-  const d = blocked.contiguousData()
+  const known = paddingMasks.get(mask)
+  if (known && known.version === mask.storage.version) return known.mask
+  const keep = mask.contiguousData()
+  const out = Tensor.zeros([B, 1, 1, S], 'float32')
+  const d = out.storage.data
   for (let b = 0; b < B; b++) {
-    let all = true
-    for (let s = 0; s < S && all; s++) all = d[b * S + s] !== 0
-    if (all) throw new ValueError(`${what}: row ${b} of ${name} has no real token (all padding)`)
+    let any = false
+    for (let s = 0; s < S; s++) if (keep[b * S + s] !== 0) any = true; else d[b * S + s] = -Infinity
+    if (!any) throw new ValueError(`${what}: row ${b} of ${name} has no real token (all padding)`)
   }
-  return blocked.reshape([B, 1, 1, S])
+  paddingMasks.set(mask, { version: mask.storage.version, mask: out })
+  return out
 }
 
 export interface T5Inputs {
@@ -359,10 +370,10 @@ export class T5ForConditionalGeneration extends Module {
     return linear(hidden.mul(this.config.dModel ** -0.5), this.shared.weight)
   }
 
-  /** One decoder pass over decoderInputIds (with caches for incremental decoding): logits [B, L, vocab]. */
-  decode(decoderInputIds: Tensor, encoderOutputs: Tensor, opts: { attentionMask?: Tensor | null; decoderAttentionMask?: Tensor | null; cache?: T5LayerCache[] | null } = {}): Tensor {
+  /** One decoder pass over decoderInputIds (with caches for incremental decoding): logits [B, L, vocab], or [B, 1, vocab] of the last position with lastOnly. */
+  decode(decoderInputIds: Tensor, encoderOutputs: Tensor, opts: { attentionMask?: Tensor | null; decoderAttentionMask?: Tensor | null; cache?: T5LayerCache[] | null; lastOnly?: boolean } = {}): Tensor {
     const h = this.decoder.forward({ inputIds: decoderInputIds, attentionMask: opts.decoderAttentionMask, encoderHiddenStates: encoderOutputs, encoderAttentionMask: opts.attentionMask, cache: opts.cache })
-    return this.lmLogits(h)
+    return this.lmLogits(opts.lastOnly ? h.narrow(1, h.shape[1] - 1, 1) : h)
   }
 
   newCache(): T5LayerCache[] {
