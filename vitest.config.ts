@@ -17,5 +17,18 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     reporters: ['default', './vitest.summary-reporter.ts'],
+    // `pnpm coverage` (not part of `pnpm test`): line coverage of the TS sources,
+    // with the floors the project holds itself to.
+    coverage: {
+      provider: 'v8',
+      include: ['packages/core/src/**/*.ts', 'packages/nn/src/**/*.ts', 'packages/models/src/**/*.ts'],
+      reporter: ['text-summary', 'json-summary', 'text'],
+      reportsDirectory: 'coverage',
+      thresholds: {
+        'packages/core/src/**': { lines: 90 },
+        'packages/nn/src/**': { lines: 90 },
+        'packages/models/src/**': { lines: 80 },
+      },
+    },
   },
 })

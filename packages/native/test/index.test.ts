@@ -4,7 +4,7 @@
 import { backendInfo, getBackend, manualSeed, randn, referenceBackend, registerKernels, resetKernels, type Tensor } from '@adjoint/core'
 import { assertClose } from '@adjoint/core/testing'
 import { describe, expect, it } from 'vitest'
-import { nativeAddon, nativeInfo, nativeUnavailableReason, setGemmImpl, setNumThreads } from '../src/index.js'
+import { nativeAddon, nativeInfo, nativeUnavailableReason, setGemmImpl, setNumThreads, setSmallGemmThreshold } from '../src/index.js'
 import { nativeKernels } from '../src/kernels.js'
 import { native } from './helpers.js'
 
@@ -39,6 +39,29 @@ describe('@adjoint/native registration', () => {
     expect(native, 'the addon').not.toBeNull()
     expect(native!.info().openblasLinked).toBe(true)
     expect(native!.info().openblasCore).not.toBe('')
+  })
+
+  it.runIf(native)('setSmallGemmThreshold: products below it stay on the TS kernel, others go to the addon', () => {
+    const addon = nativeAddon()!
+    let calls = 0
+    // the addon with a counting gemm in front (its own properties are read-only)
+    const spy = Object.create(addon, { gemm: { value: (...args: Parameters<typeof addon.gemm>) => { calls++; return addon.gemm(...args) } } }) as typeof addon
+    registerKernels('native', nativeKernels(spy, referenceBackend))
+    try {
+      const a = randn([4, 4]), b = randn([4, 4]) // 64 multiply-adds
+      setSmallGemmThreshold(65)
+      const small = a.matmul(b)
+      expect(calls).toBe(0)
+      setSmallGemmThreshold(64)
+      const big = a.matmul(b)
+      expect(calls).toBe(1)
+      assertClose(big, small, { rtol: 1e-6, atol: 1e-6 })
+      expect(() => setSmallGemmThreshold(-1)).toThrow(RangeError)
+      expect(() => setSmallGemmThreshold(1.5)).toThrow(/expected an integer >= 0, got 1.5/)
+    } finally {
+      registerKernels('native', nativeKernels(addon, referenceBackend))
+      setSmallGemmThreshold(512)
+    }
   })
 
   it.runIf(native)('nativeInfo() says what it runs on', () => {

@@ -1,7 +1,7 @@
 // KVCache: positions appended in place into preallocated buffers, growth, keepLast, the differentiable path.
 import { describe, expect, it } from 'vitest'
 import { Generator, ShapeError, ValueError, cat, randn } from '@adjoint/core'
-import { KVCache } from '../src/index.js'
+import { KVCache, decoderLayerCache } from '../src/index.js'
 
 const gen = new Generator(1)
 const kv = (T: number) => [randn([2, 3, T, 4], { generator: gen }), randn([2, 3, T, 5], { generator: gen })] as const
@@ -63,5 +63,15 @@ describe('KVCache', () => {
     expect(() => new KVCache({ static: true }).update(...kv(1))).toThrow(ValueError)
     expect(() => new KVCache({ maxLength: 0 })).toThrow(ValueError)
     expect(() => cache.keepLast(-1)).toThrow(ValueError)
+  })
+})
+
+describe('decoderLayerCache', () => {
+  it('a growing self-attention cache and a static cross-attention one, both empty', () => {
+    const c = decoderLayerCache()
+    expect(c.self).toBeInstanceOf(KVCache)
+    expect(c.cross).toBeInstanceOf(KVCache)
+    expect([c.self.static, c.cross.static]).toEqual([false, true])
+    expect(c.self).not.toBe(decoderLayerCache().self)
   })
 })
