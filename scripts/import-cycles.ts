@@ -119,13 +119,14 @@ export interface CycleReport {
   runtime: string[][]
 }
 
-/** The repository's cycles: runtime ones in every package, type ones too under `strictDirs`. */
+/** Folders besides the packages whose TypeScript is checked for runtime cycles too. */
+export const OTHER_DIRS = ['bench', 'docs', 'scripts']
+
+/** The repository's cycles: runtime ones in every package (and OTHER_DIRS), type ones too under `strictDirs`. */
 export function checkRepository(root: string, strictDirs: readonly string[]): CycleReport {
   const packagesDir = join(root, 'packages')
-  const files = readdirSync(packagesDir).flatMap((p) => {
-    const dir = join(packagesDir, p)
-    return statSync(dir).isDirectory() ? sourceFiles(dir) : []
-  })
+  const dirs = [...readdirSync(packagesDir).map((p) => join(packagesDir, p)), ...OTHER_DIRS.map((d) => join(root, d))]
+  const files = dirs.flatMap((dir) => (existsSync(dir) && statSync(dir).isDirectory() ? sourceFiles(dir) : []))
   const edges = importGraph(files, packagesDir)
   const inStrict = (f: string) => strictDirs.some((d) => f.startsWith(join(root, d) + '/'))
   return {
