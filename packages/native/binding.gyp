@@ -19,6 +19,8 @@
         "src/cc/bind_probes.cc",
         "src/cc/bind_optim.cc",
         "src/cc/optim.cc",
+        "src/cc/bind_elementwise.cc",
+        "src/cc/elementwise.cc",
         "src/cc/napi_args.cc",
         "src/cc/gemm.cc",
         "src/cc/rows.cc",

@@ -11,6 +11,8 @@ export { type DType, type TypedArray, type FloatArray, isFloat, promoteTypes } f
 export { AdjointError, ShapeError, DTypeError, IndexError, AutogradError, ValueError, fmtShape } from './errors.js'
 export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './random.js'
 export { broadcastShapes, numel, contiguousStrides } from './shape.js'
+/** Merges dims that are contiguous with each other in every operand (for backends' strided kernels). */
+export { coalesce as coalesceDims } from './backend/ts/iterate.js'
 /** erf of one number, accurate to float64 (the scalar behind Tensor.erf and exact GELU). */
 export { erf as erfScalar } from './backend/ts/erf.js'
 export {

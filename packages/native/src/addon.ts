@@ -48,6 +48,11 @@ export interface NativeAddon {
   sgdStep(params: FloatArray[], grads: FloatArray[], momentumBuffers: FloatArray[] | null, fresh: Int32Array, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean): void
   sumSquares(arrays: FloatArray[]): number
   scaleAll(arrays: FloatArray[], c: number): void
+  /**
+   * out[r * cols + c] = a[aOffset + r aRowStride + c aColStride] op b[...] (column strides 0 or 1; one float type;
+   * out may be a itself laid out contiguously, else no overlap).
+   */
+  binary2d(op: 'add' | 'sub' | 'mul' | 'div', a: FloatArray, aOffset: number, aRowStride: number, aColStride: number, b: FloatArray, bOffset: number, bRowStride: number, bColStride: number, out: FloatArray, rows: number, cols: number): void
   info(): AddonInfo
   /** Threads for the addon's pool and OpenBLAS's (process-wide), 1..256. */
   setNumThreads(n: number): void

@@ -5,6 +5,7 @@
 // kernel: never a silently different result.
 import type { Backend, FloatArray, GemmArgs } from '@adjoint/core'
 import type { NativeAddon } from './addon.js'
+import { elementwiseKernels } from './elementwise-kernels.js'
 import { optimizerKernels } from './optim-kernels.js'
 
 /**
@@ -88,5 +89,6 @@ export function nativeKernels(addon: NativeAddon, reference: () => Backend, befo
       addon.crossEntropyBackward(x, target, lse, gLoss, gx, rows, cols, ignoreIndex, labelSmoothing)
     },
     ...optimizerKernels(addon, reference),
+    ...elementwiseKernels(addon, reference),
   }
 }

@@ -3,9 +3,12 @@
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js'
 import { getBackend } from '../backend/backend.js'
 import { AutogradError, ShapeError, fmtShape } from '../errors.js'
-import { broadcastShapes } from '../shape.js'
+import { broadcastShapes, broadcastStrides } from '../shape.js'
 import { Tensor } from '../tensor.js'
-import { assertTensor, type TensorLike } from './util.js'
+import type { BinaryOp } from '../backend/backend.js'
+import { isFloat } from '../dtype.js'
+import { binaryOp } from './elementwise.js'
+import { assertTensor, scalar, type TensorLike } from './util.js'
 
 function checkWritable(op: string, x: Tensor): void {
   if (isGradEnabled() && x.requiresGrad) {
@@ -29,10 +32,36 @@ function inplace(op: string, x: Tensor, compute: () => Tensor): Tensor {
   return writeInto(op, x, noGrad(compute))
 }
 
-export const add_ = (x: Tensor, y: TensorLike, alpha = 1) => inplace('add_', x, () => x.add(alpha === 1 ? y : typeof y === 'object' ? y.mul(alpha) : Number(y) * alpha))
-export const sub_ = (x: Tensor, y: TensorLike) => inplace('sub_', x, () => x.sub(y))
-export const mul_ = (x: Tensor, y: TensorLike) => inplace('mul_', x, () => x.mul(y))
-export const div_ = (x: Tensor, y: TensorLike) => inplace('div_', x, () => x.div(y))
+/**
+ * x = x op y computed straight into x's memory, when that gives the same result as
+ * computing out of place and copying back: x a contiguous float tensor, y a number
+ * or a tensor of x's dtype that broadcasts to x's shape and does not share x's memory.
+ * Returns false (nothing done) otherwise.
+ */
+function binaryInto(op: BinaryOp, x: Tensor, y: TensorLike): boolean {
+  if (!isFloat(x.dtype) || !x.isContiguous()) return false
+  let t: Tensor
+  if (typeof y === 'number') t = scalar(y, x.dtype)
+  else if (y instanceof Tensor && y.dtype === x.dtype && y.storage !== x.storage) t = y
+  else return false
+  if (t.ndim > x.ndim || t.shape.some((s, i) => s !== 1 && s !== x.shape[x.ndim - t.ndim + i])) return false
+  const xd = x.data
+  getBackend().binary(op, xd, 0, x.strides, t.storage.data, t.offset, broadcastStrides(t.shape, t.strides, x.shape), xd, x.shape)
+  x.storage.version++
+  return true
+}
+
+function binaryInplace(name: string, op: BinaryOp, x: Tensor, y: TensorLike): Tensor {
+  assertTensor(name, x)
+  checkWritable(name, x)
+  if (binaryInto(op, x, y)) return x
+  return writeInto(name, x, noGrad(() => binaryOp(op, x, y)))
+}
+
+export const add_ = (x: Tensor, y: TensorLike, alpha = 1) => binaryInplace('add_', 'add', x, alpha === 1 ? y : typeof y === 'object' ? noGrad(() => y.mul(alpha)) : Number(y) * alpha)
+export const sub_ = (x: Tensor, y: TensorLike) => binaryInplace('sub_', 'sub', x, y)
+export const mul_ = (x: Tensor, y: TensorLike) => binaryInplace('mul_', 'mul', x, y)
+export const div_ = (x: Tensor, y: TensorLike) => binaryInplace('div_', 'div', x, y)
 export const clamp_ = (x: Tensor, min?: number | null, max?: number | null) => inplace('clamp_', x, () => x.clamp(min, max))
 export const copy_ = (x: Tensor, src: Tensor) => inplace('copy_', x, () => src)
 export const fill_ = (x: Tensor, value: number) => inplace('fill_', x, () => Tensor.zeros([], x.dtype).add(value))
