@@ -51,6 +51,17 @@ struct Tile {
         ap += MR;
         bp += NR;
       }
+    } else if (rsa == 1 && mr == MR) {  // A's rows adjacent (a transposed view): one pointer
+      for (int64_t p = 0; p < kc; ++p) {
+        V bv[NV];
+        for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
+        const T* ap_p = a + p * csa;
+        for (int i = 0; i < MR; ++i) {
+          const T av = ap_p[i];
+          for (int v = 0; v < NV; ++v) s[i][v] += av * bv[v];
+        }
+        bp += NR;
+      }
     } else {
       const DirectA A(a, rsa, csa, mr);
       for (int64_t p = 0; p < kc; ++p) {
