@@ -6,7 +6,9 @@ import '@tensorflow/tfjs-backend-cpu'
 import '@tensorflow/tfjs' // registers every gradient (tfjs-core alone does not)
 import { backendInfo, ones, randn, type Tensor } from '@adjoint/core'
 import { loadavg } from 'node:os'
-import { machine, timeIt, writeSection } from './report.js'
+import { benchArgs, machine, timeIt, writeSection } from './report.js'
+
+benchArgs(`pnpm bench:core: the pure-TS core against TensorFlow.js's cpu backend (matmul GFLOP/s, per-op overhead of a tiny add forward + backward).`)
 
 await tf.setBackend('cpu')
 const load0 = loadavg()[0]

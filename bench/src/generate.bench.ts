@@ -15,7 +15,9 @@ import { fileURLToPath } from 'node:url'
 import { manualSeed } from '@adjoint/core'
 import { nativeInfo, setNumThreads } from '@adjoint/native'
 import { GPT, PRESETS, generate } from '@adjoint/models'
-import { machine, writeSection } from './report.js'
+import { benchArgs, machine, writeSection } from './report.js'
+
+benchArgs(`pnpm bench:generate: greedy decoding with the GPT reference config, adjoint against PyTorch in the same run (with and without the KV cache), and the cached time per token by context length.\nBENCH_GEN_TOKENS sets the number of tokens (default 500).`)
 
 const here = dirname(fileURLToPath(import.meta.url))
 const TOKENS = Number(process.env.BENCH_GEN_TOKENS ?? 500)

@@ -18,7 +18,9 @@ import { getBackend, referenceBackend, type FloatArray, type GemmArgs } from '@a
 import { nativeAddon, nativeInfo, nativeUnavailableReason, setGemmImpl, setNumThreads } from '@adjoint/native'
 import Benchmark from 'benchmark'
 import { type ChildResult, CHILD_MARKER, DECODE_SHAPES, GEMM_SHAPES, type Timing, timeDecodeCall, timeShape } from './gemm-shapes.js'
-import { writeSection } from './report.js'
+import { benchArgs, writeSection } from './report.js'
+
+benchArgs(`pnpm bench:native: @adjoint/native's gemm (own kernel and OpenBLAS, both core types, 1 and 2 threads), FMA peak per ISA, per-call cost, softmax against tfjs.`)
 
 const addon = nativeAddon()
 if (!addon) {

@@ -12,7 +12,31 @@ export function machine(): string {
   return `${c[0]?.model ?? 'unknown CPU'}, ${c.length} logical cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`
 }
 
+/**
+ * Every bench's command line: `--help` prints `usage` and exits; `--write` lets
+ * the bench update docs/benchmarks.md (and its figures), which it otherwise
+ * leaves alone, printing its results only. Returns the other arguments.
+ */
+export function benchArgs(usage: string): string[] {
+  const args = process.argv.slice(2)
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(`${usage.trim()}\n\n  --write  update docs/benchmarks.md with the results (default: print them only)\n  --help   this text`)
+    process.exit(0)
+  }
+  return args.filter((a) => a !== '--write')
+}
+
+/** Did the command line ask to update the tracked docs (--write)? */
+export function writeRequested(): boolean {
+  return process.argv.slice(2).includes('--write')
+}
+
+/** Replaces this bench's section of docs/benchmarks.md, only with --write (else says how). */
 export function writeSection(name: string, markdown: string): void {
+  if (!writeRequested()) {
+    console.log(`(docs/benchmarks.md left unchanged: pass --write to record section "${name}")`)
+    return
+  }
   const begin = `<!-- begin:${name} -->`, end = `<!-- end:${name} -->`
   let doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n\nEvery figure here is printed by a file in `bench/src` and written by it into this page, with the machine it ran on.\n'
   const block = `${begin}\n${markdown.trim()}\n${end}`

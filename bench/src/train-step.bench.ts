@@ -6,9 +6,11 @@
 // - a profile of the step by phase and by kernel family (wrapped backend
 //   kernels; what is left is JS: autograd, allocation, GC, the fused GELU loop);
 // - PyTorch (Debian's /usr/bin/python3 with torch, if it imports) runs the same
-//   model and step (bench/src/train-step.py) with the same thread count.
-// Writes docs/benchmarks.md section "GPT training step" and docs/gpt-train-loss.svg.
-// BENCH_THREADS sets the threads (default: the addon's default, i.e. the CPUs).
+//   model and step (bench/src/train-step.py) with the same thread count, and
+//   both sides again on 1 thread. PyTorch gets OpenBLAS's right kernels for this
+//   CPU (OPENBLAS_CORETYPE=SkylakeX on AVX-512, Haswell on AVX2, on its side only);
+// - the share of the step spent in V8's garbage collector (perf_hooks 'gc' entries).
+// With --write: docs/benchmarks.md section "GPT training step" and docs/gpt-train-loss.svg.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -18,10 +20,19 @@ import { Generator, getBackend, manualSeed, noGrad, randn, scaledDotProductAtten
 import { nativeInfo, setNumThreads } from '@adjoint/native'
 import { CharTokenizer, GPT, PRESETS, asciiChart, generate, lineChartSvg, loadBrownText } from '@adjoint/models'
 import { AdamW, WarmupCosineLR, clipGradNorm_, getBatch } from '@adjoint/nn'
-import { machine, writeSection } from './report.js'
+import { PerformanceObserver } from 'node:perf_hooks'
+import { poolStats } from '@adjoint/core'
+import { benchArgs, machine, writeRequested, writeSection } from './report.js'
+
+const args = benchArgs(`pnpm bench:train [--steps N] [--write]: the GPT reference training step, adjoint against PyTorch in the same run
+(2 threads and 1 thread on both sides), with a profile of adjoint's step, its GC share, peak RSS and the loss curve.
+  --steps N  adjoint's reference run length (default 2000, or BENCH_STEPS); BENCH_TORCH_STEPS (200),
+             BENCH_ONE_THREAD_STEPS (60) and BENCH_THREADS (the CPUs) set the rest`)
+const argSteps = args.indexOf('--steps') >= 0 ? Number(args[args.indexOf('--steps') + 1]) : NaN
+if (args.includes('--steps') && !(Number.isInteger(argSteps) && argSteps > 0)) throw new Error(`bench:train: --steps needs a positive integer, got ${args[args.indexOf('--steps') + 1]}`)
 
 const here = dirname(fileURLToPath(import.meta.url))
-const STEPS = Number(process.env.BENCH_STEPS ?? 2000)
+const STEPS = Number.isNaN(argSteps) ? Number(process.env.BENCH_STEPS ?? 2000) : argSteps
 const TORCH_STEPS = Number(process.env.BENCH_TORCH_STEPS ?? 200)
 const info = nativeInfo()
 const THREADS = Number(process.env.BENCH_THREADS ?? info?.threads ?? 1)
@@ -74,6 +85,12 @@ function evalLoss(data: Int32Array): number {
 console.log(`adjoint: ${STEPS} steps of the reference config on ${THREADS} thread(s), backend ${info ? `native (${info.blas}, ${info.isa})` : 'pure TS'}`)
 const times: number[] = [], losses: [number, number][] = [], vals: [number, number][] = [[0, evalLoss(valIds)]]
 let rss200 = 0
+// V8's collections, timed by perf_hooks (entries arrive asynchronously: flushed before they are read)
+let gcMs = 0, gcOn = false
+new PerformanceObserver((list) => { if (gcOn) for (const e of list.getEntries()) gcMs += e.duration }).observe({ entryTypes: ['gc'] })
+const flushGc = () => new Promise((r) => setTimeout(r, 20))
+gcOn = true
+const pool0 = poolStats()
 const t0 = performance.now()
 for (let i = 0; i < STEPS; i++) {
   const s0 = performance.now()
@@ -87,6 +104,11 @@ for (let i = 0; i < STEPS; i++) {
   }
 }
 const wall = (performance.now() - t0) / 1000
+await flushGc()
+gcOn = false
+const gcShare = gcMs / (wall * 1000)
+const pool1 = poolStats()
+const poolHitRate = (pool1.hits - pool0.hits) / Math.max(1, pool1.hits - pool0.hits + pool1.misses - pool0.misses)
 const rssEnd = mb()
 const peak = process.resourceUsage().maxRSS / 1024
 const adjMedian = median(times.slice(10))
@@ -142,11 +164,17 @@ const attnMs = L * micro(() => { attention().backward(ag) })
 
 // ---- the same at 1 thread (both sides), less exposed to a busy machine than 2 threads
 const ONE = Number(process.env.BENCH_ONE_THREAD_STEPS ?? 60)
-let adjOne = NaN
+let adjOne = NaN, gcShareOne = NaN
 if (info && ONE > 0) {
   setNumThreads(1)
   const t1: number[] = []
-  for (let i = 0; i < ONE + 5; i++) { const s0 = performance.now(); step(); if (i >= 5) t1.push(performance.now() - s0) }
+  for (let i = 0; i < 5; i++) step()
+  gcMs = 0
+  gcOn = true
+  for (let i = 0; i < ONE; i++) { const s0 = performance.now(); step(); t1.push(performance.now() - s0) }
+  await flushGc()
+  gcOn = false
+  gcShareOne = gcMs / t1.reduce((a, b) => a + b, 0)
   adjOne = median(t1)
   setNumThreads(THREADS)
 }
@@ -154,16 +182,20 @@ if (info && ONE > 0) {
 // ---- PyTorch
 const tokFile = join(mkdtempSync(join(tmpdir(), 'adjoint-bench-')), 'tokens.bin')
 writeFileSync(tokFile, new Uint8Array(trainIds.buffer, trainIds.byteOffset, trainIds.byteLength))
-let torch: { torch: string; median_ms: number; min_ms: number; peak_rss_mb: number; threads: number; steps: number } | null = null
+let torch: { torch: string; median_ms: number; min_ms: number; peak_rss_mb: number; threads: number; steps: number; blas_core: string } | null = null
+// OpenBLAS's kernels for this CPU on PyTorch's side (Debian's 0.3.21 falls back to Prescott on recent Xeons)
+const coreType = info?.details.isas.includes('avx512') ? 'SkylakeX' : info?.details.isas.includes('avx2') ? 'Haswell' : ''
+const torchEnv = { ...process.env, ...(coreType ? { OPENBLAS_CORETYPE: coreType } : {}) }
 let torchNote = ''
 let torchOne = NaN
 const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' })
 if (probe.status === 0) {
   console.log(`PyTorch: ${TORCH_STEPS} steps on ${THREADS} thread(s)...`)
-  const out = execFileSync('/usr/bin/python3', [join(here, 'train-step.py'), '--tokens', tokFile, '--vocab', String(tok.vocabSize), '--threads', String(THREADS), '--steps', String(TORCH_STEPS)], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  const out = execFileSync('/usr/bin/python3', [join(here, 'train-step.py'), '--tokens', tokFile, '--vocab', String(tok.vocabSize), '--threads', String(THREADS), '--steps', String(TORCH_STEPS)], { encoding: 'utf8', maxBuffer: 1 << 20, env: torchEnv })
   torch = JSON.parse(out.trim().split('\n').pop()!)
+  console.log(`PyTorch ${torch!.torch}: OpenBLAS core ${torch!.blas_core} (OPENBLAS_CORETYPE=${coreType || 'unset'})`)
   if (!Number.isNaN(adjOne)) {
-    const one = execFileSync('/usr/bin/python3', [join(here, 'train-step.py'), '--tokens', tokFile, '--vocab', String(tok.vocabSize), '--threads', '1', '--steps', String(ONE)], { encoding: 'utf8', maxBuffer: 1 << 20 })
+    const one = execFileSync('/usr/bin/python3', [join(here, 'train-step.py'), '--tokens', tokFile, '--vocab', String(tok.vocabSize), '--threads', '1', '--steps', String(ONE)], { encoding: 'utf8', maxBuffer: 1 << 20, env: torchEnv })
     torchOne = JSON.parse(one.trim().split('\n').pop()!).median_ms
   }
 } else torchNote = `PyTorch comparison skipped: /usr/bin/python3 cannot import torch (${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()})`
@@ -175,7 +207,7 @@ const f1 = (v: number) => v.toFixed(1)
 const ratio = torch ? adjMedian / torch.median_ms : NaN
 const trainPts = losses.filter((_, i) => i % 20 === 19).map(([s], i) => [s, losses.slice(i * 20, i * 20 + 20).reduce((a, p) => a + p[1], 0) / 20] as [number, number])
 const svgName = 'gpt-train-loss.svg'
-writeFileSync(join(here, '../../docs', svgName), lineChartSvg([{ name: 'train (mean of 20 steps)', points: trainPts }, { name: 'validation', points: vals }], { title: 'adjoint: reference GPT on the Brown corpus (char-level)', xLabel: 'step', yLabel: 'loss (nats per character)' }))
+if (writeRequested()) writeFileSync(join(here, '../../docs', svgName), lineChartSvg([{ name: 'train (mean of 20 steps)', points: trainPts }, { name: 'validation', points: vals }], { title: 'adjoint: reference GPT on the Brown corpus (char-level)', xLabel: 'step', yLabel: 'loss (nats per character)' }))
 const kernelTotal = [...kernelMs.values()].reduce((a, e) => a + e.ms, 0) / P
 const phaseRows = Object.entries(phaseMs).map(([k, ms]) => `| ${k} | ${f1(ms / P)} |`).join('\n')
 const kernelRows = [...kernelMs].sort((a, b) => b[1].ms - a[1].ms).filter(([, e]) => e.ms / P >= 0.05)
@@ -184,7 +216,7 @@ const md = `## GPT training step
 
 \`pnpm bench:train\` (bench/src/train-step.bench.ts). Machine: ${machine()}; load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end (the machine is shared: figures are noisy).
 Model: nanoGPT's CPU config (4 layers, 4 heads, 128 wide, block 64, batch 12, ${(model.numParams() / 1e6).toFixed(2)}M parameters, char-level vocabulary ${tok.vocabSize}), AdamW (lr 1e-3, beta2 0.99, weight decay 0.1 on 2-D weights), warmup 100 then cosine to 1e-4 at 2000, grad clip 1.0. Step = batch + forward + backward + clip + AdamW.
-Backend: ${info ? `native addon, gemm on ${info.blas}, ${info.isa} kernels` : 'pure TypeScript'}, ${THREADS} thread(s).
+Backend: ${info ? `native addon, gemm on ${info.blas}, ${info.isa} kernels` : 'pure TypeScript'}, ${THREADS} thread(s). PyTorch: ${torch ? `${torch.torch} with OpenBLAS core ${torch.blas_core} (OPENBLAS_CORETYPE=${coreType || 'unset'} on its side only)` : 'not run'}.
 
 | | median step (ms) | tokens/s | ratio to PyTorch |
 | --- | --- | --- | --- |
@@ -196,6 +228,8 @@ ${!Number.isNaN(torchOne) ? `| PyTorch, 1 thread (${ONE} steps) | ${f1(torchOne)
 The 1-thread pair is the one to trust on a busy machine: there PyTorch's OpenMP threads lose more than the addon's task pool when the cores are oversubscribed.
 
 Memory (adjoint, RSS): ${f1(rss200)} MB at step 200, ${f1(rssEnd)} MB at step ${STEPS}, peak ${f1(peak)} MB${torch ? ` (PyTorch's peak: ${f1(torch.peak_rss_mb)} MB)` : ''}. The whole run took ${wall.toFixed(0)} s.
+
+Garbage collection (V8, perf_hooks): ${(100 * gcShare).toFixed(1)}% of the reference run's wall time${Number.isNaN(gcShareOne) ? '' : `, ${(100 * gcShareOne).toFixed(1)}% of the 1-thread steps`}. Buffer pool: ${(100 * poolHitRate).toFixed(0)}% of Tensor.empty calls of pooled size reused a buffer the backward pass gave back.
 
 Where a step's time goes (adjoint, ${P} steps with every backend kernel timed; ${f1(profStep)} ms per step while profiling):
 

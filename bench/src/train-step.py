@@ -112,6 +112,19 @@ def lr_at(it, warmup=100, decay=2000, lr=1e-3, min_lr=1e-4):
     return min_lr + 0.5 * (1 + math.cos(math.pi * (it - warmup) / (decay - warmup))) * (lr - min_lr)
 
 
+def blas_core():
+    """OpenBLAS's kernel family in this process (after OPENBLAS_CORETYPE), or 'unknown'."""
+    import ctypes
+    for name in ("libopenblas.so.0", "libopenblasp.so.0", "libblas.so.3"):
+        try:
+            f = ctypes.CDLL(name).openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        f.restype = ctypes.c_char_p
+        return f().decode()
+    return "unknown"
+
+
 g = torch.Generator().manual_seed(1337)
 times, losses = [], []
 for it in range(a.warmup + a.steps):
@@ -141,4 +154,5 @@ print(json.dumps({
     "first_loss": losses[0],
     "last_loss": sum(losses[-10:]) / 10,
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "blas_core": blas_core(),
 }))
