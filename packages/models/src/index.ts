@@ -45,6 +45,8 @@ export { maskTokens, maskTokensTensor, mlmBatch, type MlmMaskingOptions, type Ml
 export { bertObjective, fillMasks } from './bert/objective.js'
 export { sampleBert, BERT_SAMPLE_DEFAULTS, DEFAULT_BERT_PROMPT } from './bert/sample.js'
 export { bertBackbone, savedBertClassifier } from './bert/finetune.js'
+export { t5Backbone, savedT5Classifier } from './t5/finetune.js'
+export { T5TextClassifier } from './t5/classifier.js'
 
 export { t5Config, t5ConfigToHF, t5ConfigFromHF, T5_DEFAULTS, T5_PRESETS, type T5Config, type T5FeedForward } from './t5/config.js'
 export { T5Attention, relativePositionBucket, relativePositionBuckets, type T5AttentionOptions } from './t5/attention.js'

@@ -10,6 +10,7 @@ import type { CheckpointSampler, SampleDefaults, SampleRequest } from './generat
 import { gptBackbone, savedGptClassifier } from './gpt/finetune.js'
 import { GPT_SAMPLE_DEFAULTS, gptObjective } from './gpt/objective.js'
 import { sampleGPT } from './gpt/sample.js'
+import { savedT5Classifier, t5Backbone } from './t5/finetune.js'
 import { t5Objective } from './t5/objective.js'
 import { T5_SAMPLE_DEFAULTS, sampleT5 } from './t5/sample.js'
 import { expectKind, openRun, type OpenedRun } from './train/checkpoint.js'
@@ -33,7 +34,7 @@ export interface ModelKind {
 export const MODEL_KINDS = {
   gpt: { kind: 'gpt', objective: gptObjective as unknown as Objective, sample: sampleGPT, sampleDefaults: GPT_SAMPLE_DEFAULTS, backbone: gptBackbone, savedClassifier: savedGptClassifier },
   bert: { kind: 'bert', objective: bertObjective as unknown as Objective, sample: sampleBert, sampleDefaults: BERT_SAMPLE_DEFAULTS, backbone: bertBackbone, savedClassifier: savedBertClassifier },
-  t5: { kind: 't5', objective: t5Objective as unknown as Objective, sample: sampleT5, sampleDefaults: T5_SAMPLE_DEFAULTS },
+  t5: { kind: 't5', objective: t5Objective as unknown as Objective, sample: sampleT5, sampleDefaults: T5_SAMPLE_DEFAULTS, backbone: t5Backbone, savedClassifier: savedT5Classifier },
 } as const satisfies Record<string, ModelKind>
 
 export type ModelKindName = keyof typeof MODEL_KINDS
@@ -56,7 +57,7 @@ export async function finetuneRun(o: FinetuneRunOptions): Promise<FinetuneRunRes
   const run = openRun(o.ckpt)
   if (o.model) expectKind(run, o.model)
   const backbone = modelKind(run.meta.kind).backbone
-  if (!backbone) throw new CheckpointError(`${run.dir} holds a "${run.meta.kind}" model, which cannot be fine-tuned as a classifier (only ${FINETUNABLE_KINDS.join(' and ')} can)`)
+  if (!backbone) throw new CheckpointError(`${run.dir} holds a "${run.meta.kind}" model, which cannot be fine-tuned as a classifier (only ${FINETUNABLE_KINDS.join(', ')} can)`)
   return finetuneBackbone(run, backbone(run), o)
 }
 

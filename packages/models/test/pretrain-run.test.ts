@@ -1,4 +1,4 @@
-// `adjoint train --model bert|t5`, `finetune --model bert` and `sample` on
+// `adjoint train --model bert|t5`, `finetune --model bert|t5`, `classify` and `sample` on
 // those checkpoints, end to end on a small cut of the Brown corpus with small
 // models: checkpoints of the right kind, resume continuing exactly, the
 // fill-in demos.
@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { Tensor } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
 import { loadBrownText } from '../src/data/brown.js'
-import { bertObjective, t5Objective, finetuneRun, sampleCheckpoint } from '../src/index.js'
+import { bertObjective, t5Objective, classifyTexts, finetuneRun, openClassifier, sampleCheckpoint } from '../src/index.js'
 import { openRun } from '../src/train/checkpoint.js'
 import { trainModel, type TrainUI } from '../src/train/run.js'
 
@@ -87,7 +87,27 @@ describe('adjoint finetune --model bert', () => {
     const saved = openRun(join(dir, 'bert-genre'))
     expect(saved.meta.kind).toBe('bert-classifier')
     expect(saved.meta.model.numLabels).toBe(15)
+    const preds = classifyTexts(openClassifier(join(dir, 'bert-genre')), ['The jury said', 'she loved him'])
+    preds.forEach((p) => { expect(r.labels).toContain(p.label); expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5) })
     await expect(finetuneRun({ ckpt: out, model: 'gpt', task: 'brown-genre', steps: 1, ui: quietUI() })).rejects.toThrow(/"bert" model, not a "gpt"/)
     await expect(finetuneRun({ ckpt: out, task: 'brown-genre', block: 100, steps: 1, ui: quietUI() })).rejects.toThrow(/longest passage 30/)
+  })
+})
+
+describe('adjoint finetune --model t5', () => {
+  it('turns a T5 checkpoint into a text-to-text classifier (the label written as text) that adjoint classify reads back', async () => {
+    const out = join(dir, 't5-pre')
+    await trainModel(t5Objective as never, { data, model: SMALL.t5, train: { ...train, steps: 2 }, schedule, tokenizer: 'char', out, ui: quietUI(), sampleTokens: 0 })
+    const clfDir = join(dir, 't5-labels')
+    const lines = loadBrownText().train.slice(0, 60_000).split('\n').filter((l) => l.trim().length > 20).slice(0, 12)
+    writeFileSync(join(dir, 'labelled.jsonl'), lines.map((text, i) => JSON.stringify({ text, label: i % 2 ? 'even' : 'odd' })).join('\n'))
+    const r = await finetuneRun({ ckpt: out, data: join(dir, 'labelled.jsonl'), steps: 2, batchSize: 4, block: 30, compareScratch: true, out: clfDir, ui: quietUI() })
+    expect(r.labels).toEqual(['even', 'odd'])
+    expect(r.scratch!.evaluation.predictions.length).toBe(r.heldOut)
+    const saved = openRun(clfDir)
+    expect(saved.meta.kind).toBe('t5-classifier')
+    expect(saved.meta.labels).toEqual(r.labels)
+    const preds = classifyTexts(openClassifier(clfDir), r.labels.map(() => 'The jury said'))
+    preds.forEach((p) => { expect(r.labels).toContain(p.label); expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5) })
   })
 })

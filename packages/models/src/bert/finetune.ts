@@ -20,8 +20,8 @@ export function bertBackbone(run: OpenedRun): ClassifierBackbone {
     // a tiny BERT pre-trained for minutes is far from converged: its [CLS] states differ little between
     // passages, and the new head needs a larger step than GPT's 5e-4 to pull them apart in 300 steps
     defaultLr: 2e-3,
-    classifier(numLabels, { probe, pretrained }) {
-      const clf = new BertForSequenceClassification({ ...cfg, numLabels })
+    classifier(labels, { probe, pretrained }) {
+      const clf = new BertForSequenceClassification({ ...cfg, numLabels: labels.length })
       if (pretrained) {
         const mlm = new BertForMaskedLM(cfg)
         loadRunWeights(run, mlm)

@@ -25,7 +25,7 @@ const USAGE = `usage: adjoint <command> [options]
 commands:
   train       train a GPT, BERT or T5 (--model; default: the tiny GPT on the Brown corpus)
   sample      generate text from a checkpoint (T5: fill <extra_id_N> spans, BERT: fill [MASK]s)
-  finetune    fine-tune a trained GPT or BERT as a classifier (--task brown-3, or --data FILE.csv/.jsonl)
+  finetune    fine-tune a trained GPT, BERT or T5 as a classifier (--task brown-3, or --data FILE.csv/.jsonl)
   classify    label texts with a classifier from finetune (--ckpt DIR --text "...", or lines on stdin)
 
 Run '${helpCommand('<command>')}' for a command's options.

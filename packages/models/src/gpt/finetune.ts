@@ -17,7 +17,8 @@ export function gptBackbone(run: OpenedRun): ClassifierBackbone {
     maxBlock: cfg.blockSize,
     truncate: 'last',
     frozenPart: 'decoder',
-    classifier(numLabels, { probe, pretrained }) {
+    classifier(labels, { probe, pretrained }) {
+      const numLabels = labels.length
       let clf: GPTForSequenceClassification
       if (pretrained) {
         const gpt = new GPT(cfg)

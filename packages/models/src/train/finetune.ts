@@ -1,6 +1,7 @@
 // `adjoint finetune`: a pretrained checkpoint becomes a classifier through its
 // model's backbone (gpt/finetune.ts: a new linear head on the last real token's
-// hidden state; bert/finetune.ts: the pooled [CLS]), trained end to end or as a
+// hidden state; bert/finetune.ts: the pooled [CLS]; t5/finetune.ts: the label
+// written as text), trained end to end or as a
 // linear probe on a built-in Brown task or the user's labelled file, evaluated
 // on held-out examples against the majority-class baseline, and saved as a
 // '<kind>-classifier' checkpoint with its class names. With compareScratch the
@@ -20,7 +21,7 @@ import { evaluateClassifier, finetuneClassifier, majorityBaseline, type Classifi
 import { smooth } from './log.js'
 import type { TrainUI } from './run.js'
 
-/** How a pretrained checkpoint becomes a classifier: GPT's (gpt/finetune.ts) or BERT's (bert/finetune.ts). */
+/** How a pretrained checkpoint becomes a classifier: GPT's, BERT's or T5's (<kind>/finetune.ts). */
 export interface ClassifierBackbone {
   /** The classifier checkpoint's kind, e.g. 'gpt-classifier'. */
   kind: string
@@ -35,7 +36,7 @@ export interface ClassifierBackbone {
    * A classifier with a new head on the pretrained weights, or (pretrained false) on the same
    * architecture randomly initialised; with probe, only the head trains.
    */
-  classifier(numLabels: number, o: { probe: boolean; pretrained: boolean }): SequenceClassifier
+  classifier(labels: readonly string[], o: { probe: boolean; pretrained: boolean }): SequenceClassifier
   /** The classifier's constructor config (saved in its checkpoint). */
   config(clf: SequenceClassifier): Record<string, unknown>
   /** Passages as the classifier reads them (BERT: [CLS] passage [SEP]). */
@@ -136,7 +137,7 @@ export async function finetuneBackbone(run: OpenedRun, backbone: ClassifierBackb
 
   const train = async (pretrained: boolean): Promise<FinetuneOutcome & { clf: SequenceClassifier; step: number; interrupted: boolean }> => {
     manualSeed(seed)
-    const clf = backbone.classifier(task.labels.length, { probe, pretrained })
+    const clf = backbone.classifier(task.labels, { probe, pretrained })
     const losses: [number, number][] = []
     const latest: { step: number; evaluation: Evaluation | null } = { step: -1, evaluation: null }
     ui.start(steps, 0)
