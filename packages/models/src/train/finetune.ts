@@ -115,7 +115,13 @@ function openTask(o: FinetuneRunOptions, tok: Tokenizer, block: number, truncate
   if (o.val || o.valFraction !== undefined) throw new UsageError('--val and --val-fraction go with --data (the built-in tasks have their own held-out passages)')
   const task = o.task ?? 'brown-3'
   const t = brownGenreTask(tok, block, { perDoc: o.perDoc, genres: task === 'brown-3' ? BROWN_3_GENRES : undefined })
-  return { ...t, name: task === 'brown-3' ? 'three Brown genres' : 'Brown genres', trainLabels: t.trainLabelSample(new Generator(seed + 7), 20_000), passages: `${block}-token passages` }
+  // brown-3 draws its three genres equally often (learned has twice the text of the others), so a
+  // classifier cannot score by always answering the most common genre
+  const balanced = task === 'brown-3'
+  return {
+    ...t, name: task === 'brown-3' ? 'three Brown genres' : 'Brown genres', sample: (gen, n) => t.sample(gen, n, { balanced }),
+    trainLabels: t.trainLabelSample(new Generator(seed + 7), 20_000), passages: `${block}-token passages${balanced ? ' (genres drawn equally often)' : ''}`,
+  }
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`
