@@ -3,9 +3,9 @@ read from a raw float32 file described by a JSON list of [name, shape]) and the
 same greedy decoding loop, with a key/value cache (prefill, then one row per
 token; when the cache is full it restarts from the last half window) or without
 (each token re-runs the last block_size tokens). Prints one JSON line:
-{"cached": {"ms": ..., "tokens": [...]}, "uncached": {...}}.
+{"cached": {"ms": CPU ms, "tokens": [...]}, "uncached": {...}}.
 
-usage: /usr/bin/python3 generate.py --weights FILE --index FILE --config JSON --prompt IDS --tokens N --threads T
+usage: /usr/bin/python3 generate.py --weights FILE --index FILE --config JSON --prompt IDS --tokens N --threads T [--runs R]
 """
 import argparse
 import json
@@ -22,6 +22,7 @@ p.add_argument("--config", required=True)
 p.add_argument("--prompt", required=True)
 p.add_argument("--tokens", type=int, required=True)
 p.add_argument("--threads", type=int, default=1)
+p.add_argument("--runs", type=int, default=3)
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 cfg = json.loads(a.config)
@@ -94,8 +95,11 @@ out = {}
 with torch.no_grad():
     generate(prompt, 20, True)  # warm-up
     for mode in ("cached", "uncached"):
-        t0 = time.perf_counter()
-        toks = generate(prompt, a.tokens, mode == "cached")
-        out[mode] = {"ms": (time.perf_counter() - t0) * 1000, "tokens": toks}
+        best = float("inf")
+        for _ in range(a.runs):  # best of `runs`, as adjoint's side
+            t0 = time.process_time()  # CPU time: the machine is shared
+            toks = generate(prompt, a.tokens, mode == "cached")
+            best = min(best, (time.process_time() - t0) * 1000)
+        out[mode] = {"ms": best, "tokens": toks}
 out["torch"] = torch.__version__
 print(json.dumps(out))

@@ -57,13 +57,14 @@ export function generate(model: CachedCausalLM, idx: Tensor | ArrayLike<number>,
   // once the cache is full, it restarts from this many tokens
   const refill = Math.max(1, Math.floor(blockSize / 2))
   let cache: KVCache[] | null = null
+  let cachedEnd = 0 // the cache holds the positions just before this sequence length
   try {
     noGrad(() => {
       for (let step = 0; step < maxNewTokens; step++) {
         const len = seqs[0].length
         let keep: number // positions fed this step
         if (!useCache) keep = Math.min(len, blockSize)
-        else if (cache !== null && cache[0].length === len - 1 && cache[0].length < blockSize) keep = 1 // one new position
+        else if (cache !== null && cachedEnd === len - 1 && cache[0].length < blockSize) keep = 1 // one new position
         else {
           // prefill: the prompt (its last blockSize tokens), or the last half window when the cache is full
           keep = Math.min(len, cache === null ? blockSize : refill)
@@ -74,6 +75,7 @@ export function generate(model: CachedCausalLM, idx: Tensor | ArrayLike<number>,
         const xd = x.storage.data
         for (let b = 0; b < B; b++) for (let t = 0; t < keep; t++) xd[b * keep + t] = seqs[b][len - keep + t]
         const { logits } = model.forward(x, null, { cache: useCache ? cache : null, lastOnly: true })
+        cachedEnd = len
         const l = logits.contiguousData()
         for (let b = 0; b < B; b++) {
           let id: number

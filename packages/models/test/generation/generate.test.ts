@@ -40,13 +40,20 @@ describe('generate', () => {
     manualSeed(3)
     const model = new GPT(cfg).eval()
     const prompt = [1, 2, 3, 4, 5]
+    // count the forward passes over more than one position (prefills)
+    let prefills = 0
+    const forward = model.forward.bind(model)
+    model.forward = (idx, targets, opts) => { if (idx.shape[1] > 1) prefills++; return forward(idx, targets, opts) }
     const seq = (generate(model, prompt, 40, { temperature: 0 }).toArray() as number[][])[0]
-    let start = 0 // the cached context is seq[start .. len)
+    model.forward = forward
+    let start = 0, refills = 0 // the cached context is seq[start .. len)
     for (let len = prompt.length; len < seq.length; len++) {
-      if (len - start > cfg.blockSize) start = len - cfg.blockSize / 2
+      if (len - start > cfg.blockSize) { start = len - cfg.blockSize / 2; refills++ }
       const logits = noGrad(() => model.forward(tensor([seq.slice(start, len)], { dtype: 'int32' }), null, { lastOnly: true }).logits)
       expect(logits.argmax().item()).toBe(seq[len])
     }
+    expect(refills).toBe(5) // 45 tokens: refills at lengths 13, 20, 27, 34 and 41
+    expect(prefills).toBe(1 + refills) // the prompt, then once per refill: every other token is one row
     // without the cache, the context is the last blockSize tokens: same tokens until the block is full
     const uncached = (generate(model, prompt, 40, { temperature: 0, useCache: false }).toArray() as number[][])[0]
     expect(uncached.slice(0, cfg.blockSize + 1)).toEqual(seq.slice(0, cfg.blockSize + 1))
