@@ -47,6 +47,7 @@ describe('safetensors encode/decode', () => {
     for (const k of Object.keys(t)) expect(bitsEqual(tensors[k], t[k]), k).toBe(true)
     expect(metadata.epoch).toBe('3')
     expect(metadata['adjoint.crc32']).toMatch(/^[0-9a-f]{8}$/)
+    expect(metadata.format).toBe('pt') // transformers' from_pretrained refuses a file without it
     // non-contiguous input is written in row-major order
     const v = randn([3, 2]).transpose(0, 1)
     expect(decodeSafetensors(encodeSafetensors({ v })).tensors.v.toList()).toEqual(v.toList())

@@ -92,7 +92,7 @@ function canonicalHeader(entries: Record<string, Entry>, metadata: Record<string
 }
 
 export interface EncodeOptions {
-  /** String key/values stored as "__metadata__". */
+  /** String key/values stored as "__metadata__"; "format" is "pt" unless given (transformers' loader checks it). */
   metadata?: Record<string, string>
   /** Add adjoint's CRC-32 checksum to the metadata (default true), so any corruption is detected on load. */
   checksum?: boolean
@@ -102,7 +102,7 @@ export interface EncodeOptions {
 export function encodeSafetensors(tensors: Record<string, Tensor>, opts: EncodeOptions = {}): Uint8Array {
   if (tensors === null || typeof tensors !== 'object') throw new ValueError(`encodeSafetensors: expected an object of name -> Tensor, got ${String(tensors)}`)
   const metadata: Record<string, string> = {}
-  for (const [k, v] of Object.entries(opts.metadata ?? {})) {
+  for (const [k, v] of Object.entries({ format: 'pt', ...opts.metadata })) {
     if (typeof v !== 'string') throw new ValueError(`encodeSafetensors: metadata values must be strings, "${k}" is ${typeof v}`)
     metadata[k] = v
   }
