@@ -5,7 +5,8 @@
 // options, node16 and bundler resolution, along with a program naming every
 // public export); a vitest file using toHaveCorrectGradients and the fast-check
 // arbitraries; `npx adjoint --help`. @adjoint/native builds from the sources in
-// its tarball during the npm install.
+// its tarball during the npm install; rebuilt without a compiler, it fails without
+// failing the install, and the program runs on core's TypeScript kernels.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -122,12 +123,6 @@ describe('packed tarballs installed with npm in a fresh project', () => {
     if (r.native !== null) expect(['openblas', 'builtin']).toContain(r.native)
   }, 120_000)
 
-  it('the same program runs on the TypeScript kernels when the addon cannot load', () => {
-    const r = runProgram('run-no-addon', { ADJOINT_NATIVE_PATH: join(dir, 'missing/adjoint_native.node'), ADJOINT_NATIVE_REQUIRED: '' })
-    expect(r.native).toBeNull()
-    expect(r.nativeReason).toMatch(/cannot load .*missing\/adjoint_native\.node/)
-  }, 120_000)
-
   it('vitest runs a test file using toHaveCorrectGradients and the fast-check arbitraries', () => {
     const r = sh('npx', ['vitest', 'run', 'gradients.test.ts'], dir, 120_000)
     expect(r.stdout).toMatch(/Tests\s+3 passed \(3\)/)
@@ -140,4 +135,16 @@ describe('packed tarballs installed with npm in a fresh project', () => {
     const train = sh('npx', ['adjoint', 'train', '--help'], dir)
     expect(train.stdout).toMatch(/--resume/)
   })
+
+  // last: it breaks the installed addon
+  it('without a C++ compiler the native build fails but the install does not, and the program runs on the TypeScript kernels', () => {
+    const rebuild = spawnSync('npm', ['rebuild', '@adjoint/native', '--foreground-scripts'], {
+      cwd: dir, encoding: 'utf8', timeout: 300_000, env: { ...env, CXX: '/nonexistent/g++', CC: '/nonexistent/gcc', ADJOINT_NATIVE_REQUIRED: '' },
+    })
+    expect(rebuild.status, `${rebuild.stdout}\n${rebuild.stderr}`).toBe(0)
+    expect(rebuild.stdout + rebuild.stderr).toMatch(/\[native\] WARNING: native build failed .*falling back to the pure-TS kernels/)
+    const r = runProgram('run-no-addon', { ADJOINT_NATIVE_REQUIRED: '' })
+    expect(r.native).toBeNull()
+    expect(r.nativeReason).toMatch(/cannot load/)
+  }, 300_000)
 })
