@@ -24,6 +24,7 @@ export default defineConfig({
       include: ['packages/core/src/**/*.ts', 'packages/nn/src/**/*.ts', 'packages/models/src/**/*.ts'],
       reporter: ['text-summary', 'json-summary', 'text'],
       reportsDirectory: 'coverage',
+      reportOnFailure: true,
       thresholds: {
         'packages/core/src/**': { lines: 90 },
         'packages/nn/src/**': { lines: 90 },

@@ -69,8 +69,8 @@ async function backendHeader(): Promise<string> {
   const native = await import('./packages/native/src/index.js')
   const info = native.nativeInfo()
   if (!info) return `backend: pure-TS kernels (native addon not loaded: ${native.nativeUnavailableReason()})`
-  const blas = info.blas === 'openblas' ? `OpenBLAS ${info.details.openblasCore}` : `builtin gemm${info.details.openblasLinked ? ' (OpenBLAS linked, off)' : ' (OpenBLAS not linked)'}`
-  return `backend: native kernels, ISA ${info.isa} (CPU runs ${info.details.isas.join(', ')}), BLAS ${blas}, ${info.threads} threads`
+  const blas = info.details.openblasLinked ? `OpenBLAS linked (core ${info.details.openblasCore})` : 'OpenBLAS not linked'
+  return `backend: native kernels, ISA ${info.isa} (CPU runs ${info.details.isas.join(', ')}), ${blas}, gemm: ${info.gemm.reason}, ${info.threads} threads`
 }
 
 export default class SummaryReporter implements Reporter {
