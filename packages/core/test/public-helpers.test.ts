@@ -2,7 +2,7 @@
 // dtype rules, argument checks, grad mode, the *Like creators, le/ne, erf.
 import { describe, expect, it } from 'vitest'
 import {
-  DTypeError, Generator, ValueError, assertFloat, assertTensor, binaryOp, checkReduction, erfScalar, fmtShape, fullLike,
+  DTypeError, Generator, ValueError, assertFloat, assertTensor, binaryOp, checkReduction, coalesceDims, erfScalar, fmtShape, fullLike,
   isFloat, isGradEnabled, le, ne, needsGrad, noGrad, promoteTypes, randLike, reduceLoss, setGradEnabled, tensor,
 } from '../src/index.js'
 
@@ -95,5 +95,17 @@ describe('creation and comparison', () => {
     expect(erfScalar(0.5)).toBeCloseTo(0.5204998778130465, 14)
     expect(erfScalar(2)).toBeCloseTo(0.9953222650189527, 14)
     expect(erfScalar(Infinity)).toBe(1)
+  })
+})
+
+describe('coalesceDims', () => {
+  it('merges dims contiguous in every operand, drops size-1 dims, keeps the rest', () => {
+    // contiguous [2,3,4] in both: one dim of 24
+    expect(coalesceDims([2, 3, 4], [[12, 4, 1], [12, 4, 1]])).toEqual({ shape: [24], strides: [[1], [1]] })
+    // the second operand transposed in the last two dims: only the first dim cannot merge with them
+    expect(coalesceDims([2, 3, 4], [[12, 4, 1], [12, 1, 3]])).toEqual({ shape: [2, 3, 4], strides: [[12, 4, 1], [12, 1, 3]] })
+    // a broadcast (stride 0) leading dim stays apart; size-1 dims vanish
+    expect(coalesceDims([5, 1, 3, 2], [[0, 9, 2, 1], [6, 6, 2, 1]])).toEqual({ shape: [5, 6], strides: [[0, 1], [6, 1]] })
+    expect(coalesceDims([], [[]])).toEqual({ shape: [], strides: [[]] })
   })
 })

@@ -5,13 +5,14 @@ import { describe, expect, it } from 'vitest'
 import {
   BERT_SAMPLE_DEFAULTS, BROWN_3_GENRES, BROWN_GENRES, BertForMaskedLM, DEFAULT_BERT_PROMPT, DEFAULT_T5_PROMPT, END_OF_TEXT,
   FINETUNABLE_KINDS, GPT, GPT_SAMPLE_DEFAULTS, HUGGING_FACE_KINDS, MODEL_KINDS, MODEL_KIND_NAMES, T5ForConditionalGeneration,
-  T5_NUM_SENTINELS, T5_SAMPLE_DEFAULTS, T5_SPECIAL_TOKENS, isPresetName, kindOfModel, modelKind,
+  T5_NUM_SENTINELS, T5_SAMPLE_DEFAULTS, T5_SPECIAL_TOKENS, isPresetName, kindOfModel, modelKind, savedT5Classifier, t5Backbone,
 } from '../src/index.js'
 
 describe('model kinds', () => {
-  it('gpt, bert and t5; gpt and bert can be fine-tuned', () => {
+  it('gpt, bert and t5, each of which can be fine-tuned', () => {
     expect(MODEL_KIND_NAMES).toEqual(['gpt', 'bert', 't5'])
-    expect(FINETUNABLE_KINDS).toEqual(['gpt', 'bert'])
+    expect(FINETUNABLE_KINDS).toEqual(['gpt', 'bert', 't5'])
+    expect(MODEL_KINDS.t5).toMatchObject({ backbone: t5Backbone, savedClassifier: savedT5Classifier })
     for (const k of MODEL_KIND_NAMES) expect(modelKind(k)).toBe(MODEL_KINDS[k])
     expect(modelKind('bert').kind).toBe('bert')
   })
