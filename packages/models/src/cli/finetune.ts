@@ -8,7 +8,7 @@ import { onStopSignals } from './stop-signals.js'
 import { terminalUI } from './ui.js'
 
 const flags: Flags = {
-  ckpt: { type: 'string', help: 'DIR: the pretrained GPT, BERT or T5 run (runs/NAME)' },
+  ckpt: { type: 'string', help: 'DIR: the pretrained GPT, BERT or T5 run (runs/NAME), or a Hugging Face gpt2 / bert / t5 folder' },
   model: { type: 'string', help: `KIND: ${FINETUNABLE_KINDS.join(' | ')} (default: the checkpoint's)` },
   task: { type: 'string', help: "NAME: brown-3 (a passage's genre: news, learned or romance; quick) | brown-genre (all 15 genres)" },
   data: { type: 'string', help: 'FILE: your labelled texts: CSV with a header row (columns text, label) or JSONL ({"text": ..., "label": ...}); labels are any strings' },

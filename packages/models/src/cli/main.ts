@@ -1,14 +1,15 @@
-// The adjoint CLI: `adjoint train | sample | finetune`. Every expected failure
+// The adjoint CLI: `adjoint train | sample | finetune | export`. Every expected failure
 // (bad flags, missing data, a checkpoint that does not fit) ends with a one-line
 // message and a non-zero exit code, never a stack trace.
 import { AdjointError } from '@adjoint/core'
 import { UsageError } from './args.js'
 import { classifyCommand } from './classify.js'
+import { exportCommand } from './export.js'
 import { finetuneCommand } from './finetune.js'
 import { sampleCommand } from './sample.js'
 import { trainCommand } from './train.js'
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { train: trainCommand, sample: sampleCommand, finetune: finetuneCommand, classify: classifyCommand }
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { train: trainCommand, sample: sampleCommand, finetune: finetuneCommand, classify: classifyCommand, export: exportCommand }
 
 /**
  * How the user can ask for help: `pnpm train --help` when the CLI was started by
@@ -27,6 +28,9 @@ commands:
   sample      generate text from a checkpoint (T5: fill <extra_id_N> spans, BERT: fill [MASK]s)
   finetune    fine-tune a trained GPT, BERT or T5 as a classifier (--task brown-3, or --data FILE.csv/.jsonl)
   classify    label texts with a classifier from finetune (--ckpt DIR --text "...", or lines on stdin)
+  export      write a checkpoint as a Hugging Face model folder (--format hf --out DIR)
+
+--ckpt takes a run directory or a Hugging Face folder (docs/huggingface.md).
 
 Run '${helpCommand('<command>')}' for a command's options.
 `

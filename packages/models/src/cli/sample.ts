@@ -15,7 +15,7 @@ const perKind = (pick: (d: (typeof MODEL_KINDS)[keyof typeof MODEL_KINDS]['sampl
   `default ${MODEL_KIND_NAMES.map((k, i) => `${i === 0 ? '' : `${k} `}${pick(MODEL_KINDS[k].sampleDefaults)}`).join('; ')}`
 
 const flags: Flags = {
-  ckpt: { type: 'string', help: 'DIR: the run directory (runs/NAME) or its checkpoint/ folder (default: the most recent run under runs/)' },
+  ckpt: { type: 'string', help: 'DIR: the run directory (runs/NAME), its checkpoint/ folder, or a Hugging Face model folder (default: the most recent run under runs/)' },
   model: { type: 'string', help: `KIND: ${MODEL_KIND_NAMES.join(' | ')} (default: the checkpoint's); t5 fills the prompt's <extra_id_N> spans, bert its [MASK]s` },
   prompt: { type: 'string', help: `TEXT: what the text starts with (${perKind((d) => d.prompt)})` },
   tokens: { type: 'string', help: `N: tokens to generate (${perKind((d) => String(d.tokens))})` },

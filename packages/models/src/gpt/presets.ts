@@ -18,7 +18,7 @@ export interface Preset {
  */
 const reference: Preset = {
   description: "nanoGPT's CPU config: 4 layers, 4 heads, 128 wide, block 64, batch 12, 2000 steps",
-  model: { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64, dropout: 0, bias: true },
+  model: { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64, dropout: 0, bias: true, activation: 'gelu' }, // nanoGPT's nn.GELU(): exact
   train: {
     steps: 2000, batchSize: 12, blockSize: 64, lr: 1e-3, minLr: 1e-4, warmupSteps: 100, lrDecaySteps: 2000,
     beta1: 0.9, beta2: 0.99, weightDecay: 0.1, gradClip: 1, evalInterval: 250, evalIters: 20, ckptInterval: 250, seed: 1337,
@@ -34,7 +34,7 @@ export const PRESETS: Record<PresetName, Preset> = {
   reference,
   small: {
     description: '6 layers, 6 heads, 192 wide, block 128, batch 16, dropout 0.1, 5000 steps (an hour or more on a laptop)',
-    model: { nLayer: 6, nHead: 6, nEmbd: 192, blockSize: 128, dropout: 0.1, bias: true },
+    model: { nLayer: 6, nHead: 6, nEmbd: 192, blockSize: 128, dropout: 0.1, bias: true, activation: 'gelu' },
     train: { ...reference.train, steps: 5000, batchSize: 16, blockSize: 128, lrDecaySteps: 5000, warmupSteps: 200, evalInterval: 500, evalIters: 20, ckptInterval: 500 },
   },
 }

@@ -17,8 +17,10 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type Generator } from '@adjoint/core'
-import { type LRScheduler, type Module, type Optimizer, loadCheckpoint, loadWithMetadata, save, saveCheckpoint, writeFileAtomic } from '@adjoint/nn'
+import { type LRScheduler, type Module, type Optimizer, type StateDict, loadCheckpoint, loadWithMetadata, save, saveCheckpoint, writeFileAtomic } from '@adjoint/nn'
 import { CheckpointError } from '../errors.js'
+import { isHuggingFaceFolder } from '../hf/pretrained.js'
+import { openHuggingFaceRun } from '../hf/run.js'
 import { tokenizerFromJSON, type Tokenizer } from '../tokenizers/index.js'
 
 export const RUN_FORMAT = 'adjoint-run'
@@ -86,6 +88,8 @@ export interface OpenedRun {
   tokenizer: Tokenizer
   /** Set when checkpoint/ was missing and the previous one (.checkpoint.old, verified whole) was used: a line for the user. */
   recovered?: string
+  /** A Hugging Face folder's weights, mapped to adjoint's names (instead of dir/model.safetensors). */
+  weights?: () => StateDict
 }
 
 const TMP_PREFIX = '.checkpoint.tmp-'
@@ -151,6 +155,7 @@ export function openRun(path: string): OpenedRun {
   const p = resolve(path)
   if (!existsSync(p)) throw new CheckpointError(`checkpoint not found: ${path} does not exist`)
   if (!statSync(p).isDirectory()) throw new CheckpointError(`checkpoint not found: ${path} is a file; pass the run directory (e.g. runs/tiny-brown)`)
+  if (isHuggingFaceFolder(p)) return openHuggingFaceRun(p)
   let dir: string, runDir: string, fallback = false
   if (existsSync(join(p, 'config.json')) && existsSync(join(p, 'model.safetensors'))) { dir = p; runDir = resolve(p, '..') }
   else if (existsSync(join(p, CKPT))) { dir = join(p, CKPT); runDir = p }
@@ -195,8 +200,9 @@ export function loadRunWeights(run: OpenedRun, model: Module): void {
   const file = join(run.dir, 'model.safetensors')
   let decoded
   try {
-    decoded = loadWithMetadata(file)
+    decoded = run.weights ? { tensors: run.weights(), metadata: {} as Record<string, string> } : loadWithMetadata(file)
   } catch (e) {
+    if (e instanceof CheckpointError) throw e
     throw new CheckpointError(`cannot read ${file}: ${(e as Error).message}`)
   }
   try {
