@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { Tensor, manualSeed, noGrad } from '@adjoint/core'
 import { loadWithMetadata, type Module } from '@adjoint/nn'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BPETokenizer, BertForMaskedLM, CharTokenizer, GPT, T5ForConditionalGeneration, fromPretrained, saveHuggingFace } from '../../src/index.js'
+import { BPETokenizer, BertForMaskedLM, CharTokenizer, GPT, T5ForConditionalGeneration, fromHuggingFaceGPT2, fromPretrained, saveHuggingFace } from '../../src/index.js'
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/hf')
 interface Case { kind: string; input_ids: number[][]; labels?: number[][]; logits: number[] }
@@ -50,6 +50,11 @@ describe('fromPretrained', () => {
     const tied = fromPretrained(join(FIXTURES, 'gpt2')).model as GPT
     expect(tied.lm_head.weight).toBe(tied.transformer.wte.weight)
     expect(tied.config.activation).toBe('geluTanh')
+    // a file that holds lm_head.weight with tie_word_embeddings true stays tied (transformers ties after loading)
+    const sd = { ...loadWithMetadata(join(FIXTURES, 'gpt2', 'model.safetensors')).tensors }
+    sd['lm_head.weight'] = sd['transformer.wte.weight'].mul(2)
+    const mapped = fromHuggingFaceGPT2(sd, { tieWeights: true })
+    expect(mapped['lm_head.weight']).toBe(mapped['transformer.wte.weight'])
     const untied = fromPretrained(join(FIXTURES, 'gpt2-untied-bf16')).model as GPT
     expect(untied.config.tieWeights).toBe(false)
     expect(untied.lm_head.weight).not.toBe(untied.transformer.wte.weight)
