@@ -5,6 +5,7 @@
 // ops-gradcheck / ops-gradgrad (opinfo.ts).
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { assertClose } from '../src/testing/index.js'
 import {
   DTypeError, Generator, ShapeError, Tensor, ValueError, backendInfo, ones, randn, scaledDotProductAttention, scaledDotProductAttentionMath, tensor, type DType,
 } from '../src/index.js'
@@ -23,18 +24,12 @@ interface Case {
 }
 const fixtures = JSON.parse(readFileSync(new URL('./fixtures/torch-attention.json', import.meta.url), 'utf8')) as { cases: Case[] }
 
-/** Largest |a - b| / (1 + |b|); Infinity on NaN or a shape mismatch, so a comparison with it fails on NaN. */
-function maxRelErr(a: Tensor, b: { shape: readonly number[]; data: ArrayLike<number> }): number {
-  if (a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape[i])) return Infinity
-  const x = a.contiguousData()
-  let err = 0
-  for (let i = 0; i < x.length; i++) {
-    const e = Math.abs(x[i] - b.data[i]) / (1 + Math.abs(b.data[i]))
-    if (!(e <= err)) err = Number.isNaN(e) ? Infinity : e
-  }
-  return err
+/** actual equals expected (a tensor, or fixture data with its shape) within tol, NaN-safe (core/testing's assertClose). */
+function expectClose(actual: Tensor, expected: Tensor | Arr, tol: number): void {
+  expect(actual.shape).toEqual([...expected.shape])
+  assertClose(actual, expected instanceof Tensor ? expected : expected.data, { rtol: tol, atol: tol })
 }
-const asArr = (t: Tensor) => ({ shape: t.shape, data: t.contiguousData() })
+
 
 function run(c: Case): { out: Tensor; leaves: Tensor[]; mask: Tensor | null } {
   const leaves = c.inputs.map((a) => tensor(a.data, { dtype: c.dtype, shape: a.shape, requiresGrad: true }))
@@ -56,10 +51,10 @@ describe(`scaledDotProductAttention against PyTorch (${backendInfo().name})`, ()
     it(c.name, () => {
       const tol = c.dtype === 'float64' ? 1e-10 : 2e-5
       const { out, leaves, mask } = run(c)
-      expect(maxRelErr(out, c.output)).toBeLessThan(tol)
+      expectClose(out, c.output, tol)
       const got = [...leaves, ...(mask?.requiresGrad ? [mask] : [])].map((t) => t.grad!)
       expect(got.length).toBe(c.grads.length)
-      got.forEach((g, i) => expect(maxRelErr(g, c.grads[i])).toBeLessThan(tol))
+      got.forEach((g, i) => expectClose(g, c.grads[i], tol))
     })
   }
 })
@@ -81,7 +76,7 @@ describe('scaledDotProductAttention: fused kernels against the composed form', (
         return [out.detach(), qkv.grad!, mask.grad!]
       }
       const a = grads(true), b = grads(false)
-      a.forEach((t, i) => expect(maxRelErr(t, asArr(b[i]))).toBeLessThan(tol))
+      a.forEach((t, i) => expectClose(t, b[i], tol))
     })
   }
 
@@ -104,9 +99,9 @@ describe('scaledDotProductAttention: fused kernels against the composed form', (
       return { gx: x.grad!, gq: q.grad }
     }
     const direct = run(false), retained = run(true)
-    expect(maxRelErr(direct.gx, asArr(retained.gx))).toBeLessThan(1e-6)
+    expectClose(direct.gx, retained.gx, 1e-6)
     expect(retained.gq?.shape).toEqual([2, 2, 3, 2])
-    expect(maxRelErr(retained.gq!, asArr(direct.gx.narrow(2, 0, 4).reshape([2, 3, 2, 2]).transpose(1, 2)))).toBeLessThan(1e-6)
+    expectClose(retained.gq!, direct.gx.narrow(2, 0, 4).reshape([2, 3, 2, 2]).transpose(1, 2), 1e-6)
   })
 
   it('a bool mask equals the additive mask 0 / -inf; dropoutP 1 zeroes the output', () => {
@@ -115,7 +110,7 @@ describe('scaledDotProductAttention: fused kernels against the composed form', (
     const keep = tensor(bits.map(Boolean), { dtype: 'bool', shape: [3, 5] })
     const additive = tensor(bits.map((b) => (b ? 0 : -Infinity)), { shape: [3, 5] })
     const a = scaledDotProductAttention(q, k, v, { attnMask: keep }), b = scaledDotProductAttention(q, k, v, { attnMask: additive })
-    expect(maxRelErr(a, asArr(b))).toBe(0)
+    expectClose(a, b, 0)
     const d = scaledDotProductAttention(q, k, v, { dropoutP: 1 }).contiguousData()
     expect(Array.from(d).every((x) => x === 0)).toBe(true)
   })
@@ -131,7 +126,7 @@ describe('scaledDotProductAttention: the KV-cache form', () => {
     kBuf.narrow(2, 0, 9).copy_(k); vBuf.narrow(2, 0, 9).copy_(v)
     for (const rows of [1, 3]) {
       const part = scaledDotProductAttention(q.narrow(2, 9 - rows, rows), kBuf.narrow(2, 0, 9), vBuf.narrow(2, 0, 9), { isCausal: true, queryOffset: 9 - rows })
-      expect(maxRelErr(part, asArr(full.narrow(2, 9 - rows, rows)))).toBeLessThan(1e-6)
+      expectClose(part, full.narrow(2, 9 - rows, rows), 1e-6)
     }
   })
 })
