@@ -45,7 +45,7 @@ export function t5Generate(model: T5ForConditionalGeneration, inputIds: Tensor |
   try {
     noGrad(() => {
       const enc = model.encode(ids, mask)
-      const cache = useCache ? model.newCache() : null
+      const cache = useCache ? model.newCache(maxNew + 1) : null // the start token and maxNew more, preallocated
       for (let step = 0; step < maxNew && !done.every(Boolean); step++) {
         const len = seqs[0].length
         const input = useCache ? seqs.map((s) => s[len - 1]) : seqs.flat()

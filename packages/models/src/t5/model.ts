@@ -152,8 +152,8 @@ export interface T5LayerCache {
   cross: KVCache
 }
 
-export function newT5Cache(numLayers: number): T5LayerCache[] {
-  return Array.from({ length: numLayers }, () => ({ self: new KVCache(), cross: new KVCache({ static: true }) }))
+export function newT5Cache(numLayers: number, maxLength?: number): T5LayerCache[] {
+  return Array.from({ length: numLayers }, () => ({ self: new KVCache({ maxLength }), cross: new KVCache({ static: true }) }))
 }
 
 export interface T5StackInputs {
@@ -376,8 +376,9 @@ export class T5ForConditionalGeneration extends Module {
     return this.lmLogits(opts.lastOnly ? h.narrow(1, h.shape[1] - 1, 1) : h)
   }
 
-  newCache(): T5LayerCache[] {
-    return newT5Cache(this.config.numDecoderLayers)
+  /** Decoder caches, one per block; maxLength preallocates room for that many decoder positions. */
+  newCache(maxLength?: number): T5LayerCache[] {
+    return newT5Cache(this.config.numDecoderLayers, maxLength)
   }
 
   /** labels: int32 [B, L] target ids, -100 where no loss is wanted; the decoder inputs default to shiftRight(labels). */
