@@ -1,10 +1,13 @@
 // The data of a byte-level BPE tokenizer, shared by bpe.ts (encoding,
 // training) and huggingface.ts (Hugging Face's files), which import it, not each other.
+import type { SpecialStrip } from './special.js'
 
 export interface BPEOptions {
   specialTokens?: readonly string[]
   /** Ids of the special tokens, one per token (default: right after the ordinary vocabulary). */
   specialIds?: readonly number[]
+  /** Whitespace special tokens absorb (Hugging Face's lstrip / rstrip of added tokens). */
+  specialStrip?: Readonly<Record<string, SpecialStrip>>
   /** Pre-tokenization regex source (compiled with the 'gu' flags); default GPT-2's. */
   pattern?: string
 }

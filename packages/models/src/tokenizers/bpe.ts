@@ -16,6 +16,7 @@ import { bytesToByteLevel, byteLevelToBytesOrThrow } from './byte-alphabet.js'
 import { GPT2_PATTERN } from './pretokenize.js'
 import { parseTokenizerJson, parseVocabAndMerges, toHuggingFaceFiles, type HuggingFaceFiles, type HuggingFaceTokenizerFiles } from './huggingface.js'
 import type { BPEMerge, BPEOptions, BPEVocabulary } from './bpe-vocabulary.js'
+import type { SpecialStrip } from './special.js'
 
 export type { BPEMerge, BPEOptions, BPEVocabulary }
 
@@ -46,7 +47,7 @@ export class BPETokenizer extends Tokenizer {
   /** merges: adjoint's own numbering (merge i = [a, b] makes 256 + i); or a general BPEVocabulary. */
   constructor(model: readonly (readonly [number, number])[] | BPEVocabulary, opts: BPEOptions = {}) {
     const vocab = Array.isArray(model) ? adjointVocabulary(model as readonly (readonly [number, number])[]) : model as BPEVocabulary
-    super(vocab.tokens.length, opts.specialTokens ?? [], opts.specialIds)
+    super(vocab.tokens.length, opts.specialTokens ?? [], opts.specialIds, opts.specialStrip)
     if (vocab.tokens.length >= KEY) throw new VocabularyError(`bpe tokenizer: ids must stay below ${KEY}, got a vocabulary of ${vocab.tokens.length}`)
     this.pattern = opts.pattern ?? GPT2_PATTERN
     try {
@@ -100,7 +101,7 @@ export class BPETokenizer extends Tokenizer {
 
   /** vocab.json, merges.txt and tokenizer.json (texts) in Hugging Face's formats. */
   toHuggingFace(): HuggingFaceFiles {
-    return toHuggingFaceFiles(this.vocabulary(), { specialTokens: this.special.tokens, specialIds: this.special.idList, pattern: this.pattern })
+    return toHuggingFaceFiles(this.vocabulary(), { specialTokens: this.special.tokens, specialIds: this.special.idList, specialStrip: this.special.strip, pattern: this.pattern })
   }
 
   /** The general form of this tokenizer's vocabulary. */
@@ -114,7 +115,7 @@ export class BPETokenizer extends Tokenizer {
     if (json.version === 2) {
       if (!Array.isArray(json.tokens)) throw new VocabularyError('bpe tokenizer: version 2 needs "tokens" (the byte-level string of each id)')
       const tokens = (json.tokens as (string | null)[]).map((t, id) => t === null ? undefined : byteLevelToBytesOrThrow(t, `bpe tokenizer: token ${id}`))
-      return new BPETokenizer({ tokens, merges: json.merges as BPEMerge[] }, { specialTokens: json.specialTokens ?? [], specialIds: json.specialIds as number[] | undefined, pattern })
+      return new BPETokenizer({ tokens, merges: json.merges as BPEMerge[] }, { specialTokens: json.specialTokens ?? [], specialIds: json.specialIds as number[] | undefined, specialStrip: json.specialStrip as Record<string, SpecialStrip> | undefined, pattern })
     }
     return new BPETokenizer(json.merges as [number, number][], { specialTokens: json.specialTokens ?? [], pattern })
   }
@@ -180,7 +181,7 @@ export class BPETokenizer extends Tokenizer {
     if (this.bytesOf.length !== 256 + n) return false
     for (let b = 0; b < 256; b++) if (this.byteIds[b] !== b) return false
     for (let i = 0; i < n; i++) if (this.results[i] !== 256 + i) return false
-    return this.special.idList.every((id, i) => id === 256 + n + i)
+    return this.special.idList.every((id, i) => id === 256 + n + i) && Object.keys(this.special.strip).length === 0
   }
 
   toJSON(): TokenizerJSON {
@@ -190,6 +191,7 @@ export class BPETokenizer extends Tokenizer {
       tokens: this.bytesOf.map((t) => t === undefined ? null : bytesToByteLevel(t)),
       merges: this.merges.map(([a, b], i) => [a, b, this.results[i]]),
       specialTokens: [...this.special.tokens], specialIds: this.special.idList,
+      ...(Object.keys(this.special.strip).length > 0 ? { specialStrip: this.special.strip } : {}),
     }
   }
 }

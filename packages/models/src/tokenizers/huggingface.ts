@@ -154,7 +154,7 @@ export function parseTokenizerJson(json: string | Record<string, unknown>): Pars
   if (model.vocab === null || typeof model.vocab !== 'object' || Array.isArray(model.vocab)) fail(`${where} model`, 'vocab must be an object of token -> id')
   if (!Array.isArray(model.merges)) fail(`${where} model`, 'merges must be a list')
   const vocab = checkVocab(model.vocab as Record<string, unknown>, `${where} model.vocab`)
-  const added = (o.added_tokens ?? []) as { id: unknown; content: unknown }[]
+  const added = (o.added_tokens ?? []) as { id: unknown; content: unknown; lstrip?: unknown; rstrip?: unknown }[]
   if (!Array.isArray(added)) fail(where, 'added_tokens must be a list')
   for (const a of added) {
     if (typeof a?.content !== 'string' || !Number.isInteger(a.id)) fail(where, `added token ${JSON.stringify(a)} needs a string content and an integer id`)
@@ -164,6 +164,8 @@ export function parseTokenizerJson(json: string | Record<string, unknown>): Pars
   }
   const parsed = buildVocabulary(vocab, mergeLines(model.merges as string[], `${where} model.merges`), added.map((a) => a.content as string), where)
   parsed.options.pattern = pattern
+  const strip = Object.fromEntries(added.filter((a) => a.lstrip === true || a.rstrip === true).map((a) => [a.content as string, { lstrip: a.lstrip === true, rstrip: a.rstrip === true }]))
+  if (Object.keys(strip).length > 0) parsed.options.specialStrip = strip
   return parsed
 }
 
@@ -193,7 +195,7 @@ export function toHuggingFaceFiles(vocab: BPEVocabulary, opts: BPEOptions): Hugg
   const pre = isGPT2Pattern(pattern) ? byteLevel(true) : { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false }, byteLevel(false)] }
   const tokenizer = {
     version: '1.0', truncation: null, padding: null,
-    added_tokens: (opts.specialTokens ?? []).map((content, i) => ({ id: opts.specialIds![i], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    added_tokens: (opts.specialTokens ?? []).map((content, i) => ({ id: opts.specialIds![i], content, single_word: false, lstrip: opts.specialStrip?.[content]?.lstrip ?? false, rstrip: opts.specialStrip?.[content]?.rstrip ?? false, normalized: false, special: true })),
     normalizer: null, pre_tokenizer: pre,
     post_processor: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true },
     decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },

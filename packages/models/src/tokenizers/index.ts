@@ -10,7 +10,7 @@ export { BPETokenizer, type BPEOptions, type BPETrainOptions, type BPEMerge, typ
 export { GPT2_PATTERN, pythonPatternToJS } from './pretokenize.js'
 export { BYTE_CHARS, bytesToByteLevel, byteLevelToBytes } from './byte-alphabet.js'
 export type { HuggingFaceFiles, HuggingFaceTokenizerFiles } from './huggingface.js'
-export { SpecialTokens, BERT_SPECIAL_TOKENS, END_OF_TEXT, t5Sentinels, type Piece } from './special.js'
+export { SpecialTokens, BERT_SPECIAL_TOKENS, END_OF_TEXT, t5Sentinels, type Piece, type SpecialStrip } from './special.js'
 export { encodeWtf8, decodeWtf8 } from './wtf8.js'
 
 /** Rebuilds a tokenizer from its toJSON() / tokenizer.json form (an object or its JSON text). */

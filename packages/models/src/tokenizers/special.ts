@@ -14,6 +14,14 @@ export function t5Sentinels(n = 100): string[] {
   return Array.from({ length: n }, (_, i) => `<extra_id_${i}>`)
 }
 
+/** Whitespace a special token absorbs on its left (lstrip) or right (rstrip), as Hugging Face's added tokens can (RoBERTa's <mask>). */
+export interface SpecialStrip {
+  lstrip?: boolean
+  rstrip?: boolean
+}
+
+const WHITE = /\p{White_Space}/u
+
 /** One piece of text after splitting out special tokens: plain text, or a special token's id. */
 export type Piece = string | number
 
@@ -25,7 +33,7 @@ export class SpecialTokens {
   private readonly byId = new Map<number, string>()
 
   /** tokens get ids base, base + 1, ... in order, or the ids given one per token (a Hugging Face vocabulary puts them anywhere). */
-  constructor(readonly tokens: readonly string[], base: number | readonly number[]) {
+  constructor(readonly tokens: readonly string[], base: number | readonly number[], readonly strip: Readonly<Record<string, SpecialStrip>> = {}) {
     if (typeof base !== 'number' && base.length !== tokens.length) throw new VocabularyError(`special tokens: ${tokens.length} tokens but ${base.length} ids`)
     tokens.forEach((t, i) => {
       if (typeof t !== 'string' || t.length === 0) throw new VocabularyError(`special tokens must be non-empty strings, got ${JSON.stringify(t)}`)
@@ -75,9 +83,12 @@ export class SpecialTokens {
     while (i < text.length) {
       const match = this.firstChars.has(text[i]) ? this.byLength.find((t) => text.startsWith(t, i)) : undefined
       if (match === undefined) { i++; continue }
-      if (i > plainStart) out.push(text.slice(plainStart, i))
+      let end = i
+      if (this.strip[match]?.lstrip) while (end > plainStart && WHITE.test(text[end - 1])) end--
+      if (end > plainStart) out.push(text.slice(plainStart, end))
       out.push(this.ids.get(match)!)
       i += match.length
+      if (this.strip[match]?.rstrip) while (i < text.length && WHITE.test(text[i])) i++
       plainStart = i
     }
     if (plainStart < text.length) out.push(text.slice(plainStart))

@@ -1,7 +1,7 @@
 // What every tokenizer offers, and the part they share: special tokens are
 // split out of the text first, the rest goes to the tokenizer's own encoder.
 import { VocabularyError } from '../errors.js'
-import { SpecialTokens } from './special.js'
+import { SpecialTokens, type SpecialStrip } from './special.js'
 
 export interface EncodeOptions {
   /** Recognize special tokens written in the text, like "[CLS]" (default true); false encodes them as plain text. */
@@ -24,8 +24,8 @@ export abstract class Tokenizer {
    * follow it, unless specialIds places them (a Hugging Face vocabulary may put
    * them anywhere, e.g. RoBERTa's <s> is 0).
    */
-  protected constructor(readonly baseVocabSize: number, specialTokens: readonly string[], specialIds?: readonly number[]) {
-    this.special = new SpecialTokens(specialTokens, specialIds ?? baseVocabSize)
+  protected constructor(readonly baseVocabSize: number, specialTokens: readonly string[], specialIds?: readonly number[], specialStrip?: Readonly<Record<string, SpecialStrip>>) {
+    this.special = new SpecialTokens(specialTokens, specialIds ?? baseVocabSize, specialStrip)
   }
 
   /** Ids of the text without special tokens. */

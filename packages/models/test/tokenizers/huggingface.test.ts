@@ -128,6 +128,17 @@ describe('Hugging Face numberings and formats', () => {
     expect(tok.encode('the<mask>')).toEqual([...trained.encode('the'), 400])
   })
 
+  it('applies lstrip / rstrip of added tokens (RoBERTa\'s <mask> takes the space before it) and writes them back', () => {
+    const tj = JSON.parse(trained.toHuggingFace()['tokenizer.json'])
+    tj.added_tokens.push({ id: 400, content: '<mask>', lstrip: true, rstrip: false, special: true }, { id: 401, content: '<sep>', lstrip: false, rstrip: true, special: true })
+    const tok = BPETokenizer.fromHuggingFace({ tokenizerJson: tj })
+    expect(tok.encode('the jury  <mask>.')).toEqual([...trained.encode('the jury'), 400, ...trained.encode('.')])
+    expect(tok.encode('the<sep> \t jury')).toEqual([...trained.encode('the'), 401, ...trained.encode('jury')])
+    const written = JSON.parse(tok.toHuggingFace()['tokenizer.json']).added_tokens.find((a: { content: string }) => a.content === '<mask>')
+    expect(written).toMatchObject({ lstrip: true, rstrip: false })
+    expect(tokenizerFromJSON(tok.serialize()).encode('a <mask>')).toEqual(tok.encode('a <mask>'))
+  })
+
   it('rejects what it does not support, naming the field', () => {
     const tj = () => JSON.parse(trained.toHuggingFace()['tokenizer.json'])
     const bad = (edit: (o: Record<string, any>) => void) => { const o = tj(); edit(o); return () => BPETokenizer.fromHuggingFace({ tokenizerJson: o }) }
