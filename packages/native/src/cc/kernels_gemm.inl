@@ -62,6 +62,22 @@ struct Tile {
         }
         bp += NR;
       }
+    } else if (csa == 1 && mr == MR) {
+      // Row-major A: rows in groups of 3 from one pointer each (rows g, g + 1,
+      // g + 2 at q, q + rsa, q + 2 rsa: base + index * scale addressing), so that
+      // the 12 row addresses need 4 registers, not 12 (which spill).
+      constexpr int G = (MR + 2) / 3;
+      const T* q[G];
+      for (int g = 0; g < G; ++g) q[g] = a + 3 * g * rsa;
+      for (int64_t p = 0; p < kc; ++p) {
+        V bv[NV];
+        for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
+        for (int i = 0; i < MR; ++i) {
+          const T av = q[i / 3][(i % 3) * rsa + p];
+          for (int v = 0; v < NV; ++v) s[i][v] += av * bv[v];
+        }
+        bp += NR;
+      }
     } else {
       const DirectA A(a, rsa, csa, mr);
       for (int64_t p = 0; p < kc; ++p) {
