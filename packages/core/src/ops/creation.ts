@@ -61,9 +61,9 @@ export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], 
 export function full(shape: readonly number[], value: number | boolean, opts: TensorOptions = {}): Tensor {
   const s = checkShape('full', shape)
   const dtype = opts.dtype ? checkDType('full', opts.dtype) : typeof value === 'boolean' ? 'bool' : 'float32'
-  const arr = allocArray(dtype, numel(s))
-  arr.fill(typeof value === 'boolean' ? (value ? 1 : 0) : value)
-  return finish(Tensor.fromArray(arr, s, dtype), opts)
+  const t = Tensor.empty(s, dtype) // a pooled buffer when one fits: every element is written next
+  t.storage.data.fill(typeof value === 'boolean' ? (value ? 1 : 0) : value)
+  return finish(t, opts)
 }
 
 export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {

@@ -137,13 +137,21 @@ napi_value SgdStep(napi_env env, napi_callback_info info) {
   });
 }
 
+// Calls f(float{}) or f(double{}) for a non-empty list of arrays of one type.
+template <class F>
+void with_list_type(const std::vector<Entry>& xs, F&& f) {
+  if (xs[0].kind == kF32) f(float{});
+  else f(double{});
+}
+
 napi_value SumSquares(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
     Args A(env, info, "sumSquares", 1, 1);
     const auto xs = entries(A, 0, "arrays");
     check_types(A, xs, "arrays");
-    if (xs.empty()) return make_number(env, 0);
-    return make_number(env, xs[0].kind == kF32 ? sum_squares<float>(slices<const float>(xs)) : sum_squares<double>(slices<const double>(xs)));
+    double s = 0;
+    if (!xs.empty()) with_list_type(xs, [&](auto t) { using T = decltype(t); s = sum_squares<T>(slices<const T>(xs)); });
+    return make_number(env, s);
   });
 }
 
@@ -153,9 +161,7 @@ napi_value ScaleAll(napi_env env, napi_callback_info info) {
     const auto xs = entries(A, 0, "arrays");
     check_types(A, xs, "arrays");
     const double c = A.number(1, "c");
-    if (xs.empty()) return undefined(env);
-    if (xs[0].kind == kF32) scale_all<float>(slices<float>(xs), c);
-    else scale_all<double>(slices<double>(xs), c);
+    if (!xs.empty()) with_list_type(xs, [&](auto t) { using T = decltype(t); scale_all<T>(slices<T>(xs), c); });
     return undefined(env);
   });
 }

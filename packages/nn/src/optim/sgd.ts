@@ -1,15 +1,9 @@
 // Stochastic gradient descent with momentum (PyTorch's exact update rule).
-import { ValueError, getBackend, type FloatArray } from '@adjoint/core'
+import { ValueError, getBackend, type FloatArray, type SgdHyper } from '@adjoint/core'
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js'
 
-export interface SGDOptions {
-  lr: number
-  momentum: number
-  dampening: number
-  weightDecay: number
-  nesterov: boolean
-  maximize: boolean
-}
+/** lr, momentum, dampening, weightDecay, nesterov, maximize: the backend's sgdStep takes them as they are. */
+export type SGDOptions = SgdHyper
 
 /**
  * d = g + wd p;  with momentum: b = d (first step) or mu b + (1 - dampening) d,
