@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { AutogradError, ValueError, enableGrad, isGradEnabled, noGrad, ones, randn, tensor, zeros, arange } from '../src/index.js'
+import { sumToShape } from '../src/autograd/engine.js'
 
 describe('backward', () => {
   it('accumulates gradients of a tensor used twice (micrograd\'s +=)', () => {
@@ -139,5 +140,64 @@ describe('backward', () => {
     x.t().slice(0, 1).sum().backward()
     expect(x.grad!.toArray()).toEqual([[0, 1, 1], [0, 1, 1]])
     expect(zeros([1]).isLeaf).toBe(true)
+  })
+})
+
+// Found by mutation testing (docs/testing.md): behaviours of the engine that the
+// tests above did not pin down.
+describe('engine details', () => {
+  const f64 = (v: number[], requiresGrad = true) => tensor(v, { dtype: 'float64', requiresGrad })
+
+  it('sumToShape sums broadcast dims back, returns an equal-shaped gradient as is, and names bad shapes', () => {
+    const g = tensor(Array.from({ length: 24 }, (_, i) => i), { dtype: 'float64', shape: [2, 3, 4] })
+    const s = sumToShape(g, [3, 1])
+    expect(s.shape).toEqual([3, 1])
+    expect(s.toList()).toEqual([0, 1, 2].map((j) => [0, 1].reduce((a, i) => a + [0, 1, 2, 3].reduce((b, k) => b + g.toList()[i * 12 + j * 4 + k], 0), 0)))
+    expect(sumToShape(g, [2, 3, 4])).toBe(g)
+    expect(sumToShape(g, [1, 3, 1]).toList()).toEqual(s.toList())
+    expect(() => sumToShape(g, [1, 2, 3, 4])).toThrow(/backward: gradient of shape \[2,3,4\] cannot be reduced to input shape \[1,2,3,4\]/)
+    expect(() => sumToShape(g, [3, 2])).toThrow(/cannot be reduced to input shape \[3,2\]/)
+    expect(() => sumToShape(g, [2, 1])).toThrow(/cannot be reduced/)
+  })
+
+  it('a diamond waits for both branches before going on (d/dx [exp(2x) + sin(2x)])', () => {
+    const x = f64([0.3, -0.7])
+    const y = x.mul(2)
+    y.exp().add(y.sin()).sum().backward()
+    expect(x.grad!.toList()).toEqual([0.3, -0.7].map((v) => 2 * (Math.exp(2 * v) + Math.cos(2 * v))))
+  })
+
+  it('retainGrad keeps a non-leaf gradient; without it a non-leaf gets none', () => {
+    const x = f64([1, 2])
+    const y = x.mul(3).retainGrad()
+    const w = x.mul(4)
+    y.mul(w).sum().backward()
+    expect(y.grad!.toList()).toEqual([4, 8]) // d/dy sum(y * w) = w
+    expect(w.grad).toBeNull()
+  })
+
+  it('the graph is freed after backward unless retainGraph', () => {
+    const x = f64([1, 2])
+    const z = x.exp().sum()
+    z.backward(undefined, { retainGraph: true })
+    z.backward()
+    expect(x.grad!.toList()).toEqual([2 * Math.E, 2 * Math.exp(2)])
+    expect(() => z.backward()).toThrow(AutogradError)
+  })
+
+  it('a gradient of another dtype is cast to the leaf dtype', () => {
+    const x = tensor([1, 2], { dtype: 'float32', requiresGrad: true })
+    x.mul(f64([0.5, 0.25], false)).sum().backward() // float64 result
+    expect(x.grad!.dtype).toBe('float32')
+    expect(x.grad!.toList()).toEqual([0.5, 0.25])
+  })
+
+  it('leaves sharing one incoming gradient get .grad buffers of their own', () => {
+    const a = f64([1, 2]), b = f64([3, 4])
+    a.add(b).sum().backward()
+    expect(a.grad!.toList()).toEqual([1, 1])
+    a.grad!.mul_(5)
+    expect(b.grad!.toList()).toEqual([1, 1])
+    expect(a.grad!.requiresGrad).toBe(false)
   })
 })
