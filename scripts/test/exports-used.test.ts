@@ -33,7 +33,7 @@ const notYetTested: Record<string, string[]> = {
     'BertAttention', 'BertEmbeddings', 'BertEncoder', 'BertLMPredictionHead', 'BertLayer',
     'BertPooler', 'BertSelfAttention', 'CausalSelfAttention',
     'FINETUNE_TASKS', 'GPT2_DEFAULTS', 'GPT2_PATTERN',
-    'RUN_FORMAT', 'SpecialTokens',
+    'RUN_FORMAT',
     'T5Block', 'T5Stack', 'T5_DEFAULTS',
     'TINY_PRETRAIN', 'Tokenizer', 'bertBackbone', 'brownDir', 'brownGenreTask',
     'checkpointDir', 'configFieldsFromHF', 'configToHF', 'defaultPrompt',
