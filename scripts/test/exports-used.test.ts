@@ -36,7 +36,7 @@ const notYetTested: Record<string, string[]> = {
     'RUN_FORMAT',
     'T5Block', 'T5Stack', 'T5_DEFAULTS',
     'TINY_PRETRAIN', 'Tokenizer', 'bertBackbone', 'brownDir', 'brownGenreTask',
-    'checkpointDir', 'configFieldsFromHF', 'configToHF', 'defaultPrompt',
+    'checkpointDir', 'configFieldsFromHF', 'configToHF',
     'evaluateClassifier', 'finetuneBackbone', 'finetuneClassifier', 'gpt2ConfigFromHF', 'gpt2ConfigToHF',
     'gptBackbone', 'initBertWeights', 'initGPTWeights', 'initT5Weights', 'isHuggingFaceFolder',
     'loadHuggingFaceWeights', 'loadTrainingState', 'newT5Cache',
