@@ -7,8 +7,14 @@
 // pretrained embeddings and LM head.
 import { F, Module } from '@adjoint/nn'
 import { ShapeError, Tensor } from '@adjoint/core'
-import type { ClassifierOutput } from '../gpt/classifier.js'
 import { T5ForConditionalGeneration, shiftRight } from './model.js'
+
+/** What the T5 classifier returns (the shape of every classifier head's output). */
+export interface T5ClassifierOutput {
+  /** [B, numLabels]: each class's score (the log-likelihood of its label text) */
+  logits: Tensor
+  loss: Tensor | null
+}
 
 export class T5TextClassifier extends Module {
   t5: T5ForConditionalGeneration
@@ -40,7 +46,7 @@ export class T5TextClassifier extends Module {
    * summed log-probability of a label's text; with labels [B], loss = mean cross-entropy over the
    * true labels' target tokens (T5's text-to-text loss).
    */
-  override forward(idx: Tensor, labels?: Tensor | null, lengths?: readonly number[]): ClassifierOutput {
+  override forward(idx: Tensor, labels?: Tensor | null, lengths?: readonly number[]): T5ClassifierOutput {
     const [B, S] = idx.shape
     const C = this.numLabels, L = this.targetLen, c = this.t5.config
     const mask = lengths ? Tensor.fromArray(Int32Array.from({ length: B * S }, (_, i) => (i % S < lengths[Math.floor(i / S)] ? 1 : 0)), [B, S], 'int32') : idx.ne(c.padTokenId)
