@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Tensor, manualSeed, noGrad } from '@adjoint/core'
 import { assertClose } from '@adjoint/core/testing'
 import { describe, expect, it } from 'vitest'
-import { GPT, fromHuggingFaceGPT2, inferGPTConfig, isConv1DWeight, toHuggingFaceGPT2 } from '../../src/index.js'
+import { ConfigError, GPT, GPT2_DEFAULTS, fromHuggingFaceGPT2, gpt2ConfigFromHF, gpt2ConfigToHF, gptConfig, inferGPTConfig, isConv1DWeight, toHuggingFaceGPT2 } from '../../src/index.js'
 
 interface Fixture {
   config: { vocabSize: number; blockSize: number; nLayer: number; nHead: number; nEmbd: number }
@@ -55,5 +55,41 @@ describe('Hugging Face GPT-2 weights', () => {
     const copy = new GPT({ vocabSize: 20, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 8 })
     copy.loadStateDict(sd)
     for (const [k, t] of Object.entries(model.stateDict())) expect(copy.stateDict()[k].toArray()).toEqual(t.toArray())
+  })
+})
+
+describe('GPT-2 config.json', () => {
+  const hfJson = () => JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../fixtures/hf/gpt2/config.json'), 'utf8')) as Record<string, unknown>
+
+  it('reads the config transformers wrote', () => {
+    expect(gpt2ConfigFromHF(hfJson())).toEqual({ vocabSize: 64, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0.1, bias: true, tieWeights: true, activation: 'geluTanh' })
+  })
+
+  it('writes every field transformers writes, and reads it back to the same config', () => {
+    const c = gptConfig({ vocabSize: 64, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0.1 })
+    const hf = gpt2ConfigToHF(c, { eosTokenId: 63 })
+    const want = hfJson()
+    delete want.transformers_version
+    expect(hf).toEqual(want)
+    expect(gpt2ConfigFromHF(hf)).toEqual(c)
+    const exact = gpt2ConfigToHF({ ...c, activation: 'gelu', tieWeights: false })
+    expect([exact.activation_function, exact.tie_word_embeddings, exact.eos_token_id]).toEqual(['gelu', false, null])
+    expect(gpt2ConfigFromHF(exact)).toMatchObject({ activation: 'gelu', tieWeights: false })
+  })
+
+  it('fills missing fields with GPT-2 small', () => {
+    expect(gpt2ConfigFromHF({ model_type: 'gpt2' })).toEqual({ ...GPT2_DEFAULTS, dropout: 0.1 })
+    expect(GPT2_DEFAULTS).toMatchObject({ vocabSize: 50257, blockSize: 1024, nLayer: 12, nHead: 12, nEmbd: 768 })
+  })
+
+  it('refuses what adjoint cannot reproduce, naming the field', () => {
+    const bad = (o: Record<string, unknown>) => () => gpt2ConfigFromHF({ ...hfJson(), ...o })
+    expect(bad({ activation_function: 'relu' })).toThrow(ConfigError)
+    expect(bad({ activation_function: 'relu' })).toThrow(/activation_function = "relu" is not supported/)
+    expect(bad({ n_inner: 32 })).toThrow(/n_inner = 32/)
+    expect(bad({ layer_norm_epsilon: 1e-6 })).toThrow(/layer_norm_epsilon/)
+    expect(bad({ scale_attn_by_inverse_layer_idx: true })).toThrow(/scale_attn_by_inverse_layer_idx/)
+    expect(bad({ attn_pdrop: 0.2 })).toThrow(/got 0.1, 0.1, 0.2/)
+    expect(gpt2ConfigFromHF({ ...hfJson(), n_inner: 64 }).nEmbd).toBe(16)
   })
 })

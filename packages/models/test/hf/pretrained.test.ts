@@ -1,14 +1,14 @@
 // Hugging Face folders both ways. fixtures/hf/ was written by
 // fixtures/generate_hf_folders.py (plain PyTorch after transformers' GPT-2,
 // BERT and T5, save_pretrained's file layout) with the logits PyTorch computed.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, cpSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, cpSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Tensor, manualSeed, noGrad } from '@adjoint/core'
 import { loadWithMetadata, type Module } from '@adjoint/nn'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BPETokenizer, BertForMaskedLM, CharTokenizer, GPT, T5ForConditionalGeneration, fromHuggingFaceGPT2, fromPretrained, saveHuggingFace } from '../../src/index.js'
+import { BPETokenizer, BertForMaskedLM, CharTokenizer, GPT, T5ForConditionalGeneration, fromHuggingFaceGPT2, fromPretrained, isHuggingFaceFolder, loadHuggingFaceWeights, openHuggingFaceFolder, saveHuggingFace } from '../../src/index.js'
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/hf')
 interface Case { kind: string; input_ids: number[][]; labels?: number[][]; logits: number[] }
@@ -141,5 +141,40 @@ describe('saveHuggingFace', () => {
     saveHuggingFace(model, null, out, { overwrite: true })
     expect(existsSync(join(out, 'stale.txt'))).toBe(false)
     expect(readdirSync(tmp).filter((f) => f.startsWith('.'))).toEqual([])
+  })
+})
+
+describe('opening a Hugging Face folder step by step', () => {
+  it('tells a Hugging Face folder from an adjoint run or a plain folder', () => {
+    expect(isHuggingFaceFolder(join(FIXTURES, 'gpt2'))).toBe(true)
+    expect(isHuggingFaceFolder(FIXTURES)).toBe(false)
+    const run = join(tmp, 'run-like')
+    mkdirSync(run)
+    writeFileSync(join(run, 'config.json'), JSON.stringify({ model_type: 'gpt2', format: 'adjoint-run' }))
+    expect(isHuggingFaceFolder(run)).toBe(false)
+    const broken = join(tmp, 'broken-json')
+    mkdirSync(broken)
+    writeFileSync(join(broken, 'config.json'), '{nope')
+    expect(isHuggingFaceFolder(broken)).toBe(false)
+    expect(() => openHuggingFaceFolder(broken)).toThrow(/config\.json is not valid JSON/)
+    expect(() => openHuggingFaceFolder(join(tmp, 'missing'))).toThrow(/is not a folder/)
+    expect(() => openHuggingFaceFolder(FIXTURES)).toThrow(/has no config\.json/)
+  })
+
+  it('reads the kind and config first, and the weights into a model on demand', () => {
+    const f = openHuggingFaceFolder(join(FIXTURES, 'gpt2'))
+    expect(f.kind.kind).toBe('gpt')
+    expect(f.hfConfig.model_type).toBe('gpt2')
+    expect(f.config).toMatchObject({ vocabSize: 64, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 16 })
+    const model = f.kind.build(f.config) as GPT
+    loadHuggingFaceWeights(f, model)
+    model.eval()
+    expect(worstDiff(logits(model, cases.gpt2), cases.gpt2.logits)).toBeLessThan(1e-4)
+  })
+
+  it('names the folder when the weights do not fit the model', () => {
+    const f = openHuggingFaceFolder(join(FIXTURES, 'gpt2'))
+    const wrong = new GPT({ vocabSize: 64, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 16 })
+    expect(() => loadHuggingFaceWeights(f, wrong)).toThrow(/model\.safetensors does not fit the model its config\.json describes/)
   })
 })
