@@ -1,7 +1,7 @@
 // checkSampling (generation/sample.ts): sampling options are checked before any work.
-import { ValueError } from '@adjoint/core'
+import { Generator, ValueError, defaultGenerator } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
-import { checkSampling } from '../../src/index.js'
+import { checkSampling, samplingGenerator } from '../../src/index.js'
 
 describe('checkSampling', () => {
   it('accepts what sampling can use', () => {
@@ -16,5 +16,21 @@ describe('checkSampling', () => {
     expect(() => checkSampling({ topK: 2.5 })).toThrow(/topK/)
     expect(() => checkSampling({ topP: 0 })).toThrow(/topP must be in \(0, 1\], got 0/)
     expect(() => checkSampling({ topP: 1.01 })).toThrow(/topP/)
+  })
+})
+
+describe('samplingGenerator', () => {
+  it('uses the generator given, else a private one seeded by seed, else the global one', () => {
+    const g = new Generator(5)
+    expect(samplingGenerator({ generator: g, seed: 1 })).toBe(g)
+    expect(samplingGenerator({})).toBe(defaultGenerator)
+    const a = samplingGenerator({ seed: 42 }), b = samplingGenerator({ seed: 42 })
+    expect(a).not.toBe(b)
+    expect(a).not.toBe(defaultGenerator)
+    const draws = (x: Generator) => Array.from({ length: 5 }, () => x.nextUint32())
+    const ref = draws(new Generator(42))
+    expect(draws(a)).toEqual(ref)
+    expect(draws(b)).toEqual(ref)
+    expect(draws(samplingGenerator({ seed: 43 }))).not.toEqual(ref)
   })
 })

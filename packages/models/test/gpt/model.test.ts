@@ -1,6 +1,6 @@
-import { Generator, Tensor, manualSeed, noGrad } from '@adjoint/core'
+import { Generator, Tensor, manualSeed, noGrad, randn } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
-import { GPT } from '../../src/index.js'
+import { CausalSelfAttention, GPT, gptConfig, initGPTWeights } from '../../src/index.js'
 
 const cfg = { vocabSize: 30, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 16 }
 const ids = (rows: number[][]) => Tensor.fromArray(Int32Array.from(rows.flat()), [rows.length, rows[0].length], 'int32')
@@ -96,5 +96,74 @@ describe('GPT', () => {
     })
     expect(cache[0].length).toBe(seq.length)
     expect(() => noGrad(() => m.forward(ids([Array(9).fill(1)]), null, { cache }))).toThrow(/8 cached \+ 9 positions exceed the block size 16/)
+  })
+})
+
+describe('CausalSelfAttention', () => {
+  it('maps [B, T, E] to [B, T, E], and position t sees only positions up to t', () => {
+    manualSeed(0)
+    const attn = new CausalSelfAttention(gptConfig({ ...cfg, dropout: 0 }))
+    const x = randn([2, 5, 16])
+    const y = noGrad(() => attn.forward(x))
+    expect(y.shape).toEqual([2, 5, 16])
+    const data = Float32Array.from(x.contiguousData())
+    for (let i = 4 * 16; i < 5 * 16; i++) data[i] += 1 // change the last position of the first row
+    const y2 = noGrad(() => attn.forward(Tensor.fromArray(data, [2, 5, 16], 'float32')))
+    const a = y.contiguousData(), b = y2.contiguousData()
+    let earlier = 0, last = 0
+    for (let i = 0; i < 4 * 16; i++) earlier = Math.max(earlier, Math.abs(a[i] - b[i]))
+    for (let i = 4 * 16; i < 5 * 16; i++) last = Math.max(last, Math.abs(a[i] - b[i]))
+    expect(earlier).toBe(0)
+    expect(last).toBeGreaterThan(1e-4)
+    expect(Array.from(a.subarray(5 * 16))).toEqual(Array.from(b.subarray(5 * 16)))
+  })
+
+  it('gives a one-position input its value projection through c_proj', () => {
+    manualSeed(1)
+    const attn = new CausalSelfAttention(gptConfig({ ...cfg, dropout: 0 }))
+    const x = randn([1, 1, 16])
+    // one key: softmax weight 1, so y = c_proj(v) with v the last third of c_attn(x)
+    const want = noGrad(() => attn.c_proj.forward(attn.c_attn.forward(x).narrow(2, 32, 16).contiguous()))
+    const got = noGrad(() => attn.forward(x))
+    const g = got.contiguousData(), w = want.contiguousData()
+    for (let i = 0; i < 16; i++) expect(Math.abs(g[i] - w[i])).toBeLessThan(1e-5)
+  })
+})
+
+describe('initGPTWeights', () => {
+  const std = (t: Tensor) => {
+    const d = t.contiguousData()
+    let m = 0, s = 0
+    for (const v of d) m += v
+    m /= d.length
+    for (const v of d) s += (v - m) ** 2
+    return Math.sqrt(s / d.length)
+  }
+
+  it("GPT-2's scheme: N(0, 0.02) weights, zero biases, unit LayerNorms, residual projections scaled by 1/sqrt(2 nLayer)", () => {
+    const model = new GPT({ vocabSize: 64, blockSize: 64, nLayer: 8, nHead: 4, nEmbd: 64 })
+    noGrad(() => { for (const p of model.parameters()) p.fill_(3) })
+    initGPTWeights(model, 8, new Generator(7))
+    const sd = model.stateDict()
+    expect(std(sd['transformer.wte.weight'])).toBeGreaterThan(0.018)
+    expect(std(sd['transformer.wte.weight'])).toBeLessThan(0.022)
+    expect(std(sd['transformer.h.0.mlp.c_fc.weight'])).toBeGreaterThan(0.018)
+    expect(std(sd['transformer.h.0.mlp.c_fc.weight'])).toBeLessThan(0.022)
+    const resid = 0.02 / Math.sqrt(16)
+    expect(std(sd['transformer.h.3.mlp.c_proj.weight'])).toBeGreaterThan(resid * 0.9)
+    expect(std(sd['transformer.h.3.mlp.c_proj.weight'])).toBeLessThan(resid * 1.1)
+    expect(std(sd['transformer.h.3.attn.c_proj.weight'])).toBeLessThan(resid * 1.1)
+    expect(new Set(sd['transformer.h.0.attn.c_attn.bias'].contiguousData())).toEqual(new Set([0]))
+    expect(new Set(sd['transformer.ln_f.weight'].contiguousData())).toEqual(new Set([1]))
+    expect(new Set(sd['transformer.h.1.ln_2.bias'].contiguousData())).toEqual(new Set([0]))
+  })
+
+  it('draws from the generator given: the same seed, the same weights', () => {
+    const a = new GPT({ ...cfg, nLayer: 1 }), b = new GPT({ ...cfg, nLayer: 1 })
+    initGPTWeights(a, 1, new Generator(3))
+    initGPTWeights(b, 1, new Generator(3))
+    expect(b.transformer.wte.weight.toArray()).toEqual(a.transformer.wte.weight.toArray())
+    initGPTWeights(b, 1, new Generator(4))
+    expect(b.transformer.wte.weight.toArray()).not.toEqual(a.transformer.wte.weight.toArray())
   })
 })
