@@ -1,7 +1,13 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { finetuneRun, openRun, trainGPT } from '../../src/index.js'
+import { FINETUNE_TASKS, finetuneRun, openRun, trainGPT } from '../../src/index.js'
 import { recordingUI, tempDir } from '../helpers.js'
+
+describe('FINETUNE_TASKS', () => {
+  it('names the built-in tasks --task accepts, the quick one last', () => {
+    expect(FINETUNE_TASKS).toEqual(['brown-genre', 'brown-3'])
+  })
+})
 
 describe('fine-tuning a pretrained GPT to classify three Brown genres', () => {
   it('beats the majority-class baseline on held-out passages', async () => {
