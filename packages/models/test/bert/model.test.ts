@@ -105,7 +105,9 @@ describe('initBertWeights', () => {
     initBertWeights(m, { ...config, initializerRange: 0.5 })
     const sd = m.stateDict()
     const w = sd['encoder.layer.0.intermediate.dense.weight'].contiguousData()
-    const rms = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length)
+    let sq = 0
+    for (const v of w) sq += v * v
+    const rms = Math.sqrt(sq / w.length)
     expect(rms).toBeGreaterThan(0.45)
     expect(rms).toBeLessThan(0.55)
     expect(new Set(sd['encoder.layer.1.output.dense.bias'].contiguousData())).toEqual(new Set([0]))
