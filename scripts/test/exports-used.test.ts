@@ -28,9 +28,6 @@ const notYetTested: Record<string, string[]> = {
     // half of the fused-op recording helper (core/src/autograd): the fused ops' tests use it indirectly
     'fusedBackward',
   ],
-  '@adjoint/models': [
-    'finetuneBackbone', 'finetuneClassifier',
-  ],
 }
 
 describe('public exports used by the tests', () => {

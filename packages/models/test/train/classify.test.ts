@@ -1,8 +1,8 @@
 // Helpers of the classifiers (train/classify.ts): padding a batch, the majority baseline.
-import { Tensor } from '@adjoint/core'
+import { Generator, Tensor, ValueError, manualSeed } from '@adjoint/core'
 import { Module } from '@adjoint/nn'
 import { describe, expect, it } from 'vitest'
-import { evaluateClassifier, majorityBaseline, padBatch, type SequenceClassifier } from '../../src/index.js'
+import { GPTForSequenceClassification, evaluateClassifier, finetuneClassifier, majorityBaseline, padBatch, type LabeledSet, type SequenceClassifier } from '../../src/index.js'
 
 describe('padBatch', () => {
   it('right-pads sequences to the longest with the pad id, as int32 [B, T]', () => {
@@ -52,5 +52,46 @@ describe('evaluateClassifier', () => {
     expect(clf.calls[1].lengths).toEqual([3, 1])
     expect(clf.calls.every((c) => !c.training)).toBe(true)
     expect(clf.training).toBe(true)
+  })
+})
+
+describe('finetuneClassifier', () => {
+  // label = last token % 2: what a GPT classifier (reading the last token) can learn in a few steps
+  const batch = (gen: Generator, n: number): LabeledSet => {
+    const ids = Array.from({ length: n }, () => Int32Array.from({ length: 1 + gen.int(0, 3) }, () => gen.int(0, 4)))
+    return { ids, labels: Int32Array.from(ids, (r) => r[r.length - 1] % 2) }
+  }
+  const heldOut = batch(new Generator(99), 64)
+  const model = () => {
+    manualSeed(0)
+    return new GPTForSequenceClassification({ vocabSize: 4, blockSize: 4, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0 }, 2)
+  }
+
+  it('trains the classifier to fit the task, on warmup then a cosine decay to lr/10, evaluating as asked', async () => {
+    const clf = model()
+    const before = evaluateClassifier(clf, heldOut).accuracy
+    const lrs: number[] = [], losses: number[] = [], evals: number[] = []
+    const r = await finetuneClassifier(clf, { steps: 40, batchSize: 16, lr: 1e-2, seed: 1, batch, evalInterval: 20, evaluate: (d) => evals.push(d), onStep: (_d, s) => { lrs.push(s.lr); losses.push(s.loss) } })
+    expect(r).toEqual({ step: 40, interrupted: false })
+    expect(evals).toEqual([0, 20, 40])
+    expect(lrs).toHaveLength(40)
+    expect(Math.max(...lrs)).toBeLessThanOrEqual(1e-2 + 1e-12)
+    expect(lrs[0]).toBeLessThan(lrs[4])
+    expect(lrs[39]).toBeLessThan(2e-3)
+    expect(lrs[39]).toBeGreaterThanOrEqual(1e-3 - 1e-12)
+    expect(losses.every(Number.isFinite)).toBe(true)
+    expect(losses.slice(-5).reduce((a, b) => a + b) / 5).toBeLessThan(losses.slice(0, 5).reduce((a, b) => a + b) / 5)
+    const after = evaluateClassifier(clf, heldOut).accuracy
+    expect(after).toBeGreaterThan(0.95)
+    expect(after).toBeGreaterThan(before)
+  })
+
+  it('stops when asked, and refuses a classifier with nothing to train', async () => {
+    const clf = model()
+    let n = 0
+    expect(await finetuneClassifier(clf, { steps: 40, batchSize: 4, lr: 1e-3, seed: 1, batch, shouldStop: () => ++n > 3 })).toMatchObject({ interrupted: true })
+    clf.requiresGrad_(false)
+    await expect(finetuneClassifier(clf, { steps: 1, batchSize: 4, lr: 1e-3, seed: 1, batch })).rejects.toThrow(ValueError)
+    await expect(finetuneClassifier(clf, { steps: 1, batchSize: 4, lr: 1e-3, seed: 1, batch })).rejects.toThrow(/no parameter requires grad/)
   })
 })
