@@ -17,6 +17,11 @@ export function allocArray(dtype: DType, n: number): TypedArray {
   return new ctors[dtype](n)
 }
 
+/** Whether `a` is the TypedArray that holds `dtype` (Uint8Array for bool). */
+export function arrayHoldsDtype(a: TypedArray, dtype: DType): boolean {
+  return a instanceof ctors[dtype]
+}
+
 export function dtypeOfArray(a: TypedArray): DType {
   if (a instanceof Float32Array) return 'float32'
   if (a instanceof Float64Array) return 'float64'

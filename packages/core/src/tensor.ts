@@ -2,8 +2,8 @@
 // Ops are installed as methods by ./methods.ts; this file holds the data model.
 import type { Node } from './autograd/node.js'
 import { getBackend } from './backend/backend.js'
-import { allocArray, type DType, type TypedArray } from './dtype.js'
-import { AdjointError, ValueError, fmtShape } from './errors.js'
+import { allocArray, arrayHoldsDtype, dtypeOfArray, type DType, type TypedArray } from './dtype.js'
+import { AdjointError, DTypeError, ShapeError, ValueError, fmtShape } from './errors.js'
 import { formatTensor } from './format.js'
 import { takeArray } from './memory/pool.js'
 import { contiguousStrides, isContiguous, numel } from './shape.js'
@@ -53,8 +53,15 @@ export class Tensor {
   ) {}
 
   /** A new contiguous tensor owning `data`. */
-  static fromArray(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-    return new Tensor({ data, version: 0 }, shape, contiguousStrides(shape), 0, dtype)
+  /**
+   * A contiguous tensor over `data` itself (no copy). dtype defaults to the array's own
+   * (Float32Array float32, Float64Array float64, Int32Array int32, Uint8Array bool).
+   */
+  static fromArray(data: TypedArray, shape: readonly number[], dtype?: DType): Tensor {
+    const dt = dtype ?? dtypeOfArray(data)
+    if (!arrayHoldsDtype(data, dt)) throw new DTypeError(`Tensor.fromArray: a ${dt} tensor needs a ${allocArray(dt, 0).constructor.name}, got a ${data?.constructor?.name ?? typeof data}`)
+    if (data.length !== numel(shape)) throw new ShapeError(`Tensor.fromArray: shape ${fmtShape(shape)} has ${numel(shape)} elements, but the array has ${data.length}`)
+    return new Tensor({ data, version: 0 }, shape, contiguousStrides(shape), 0, dt)
   }
 
   /**

@@ -128,3 +128,23 @@ describe('access', () => {
     expect(Tensor.empty([1], 'float32')).toBeInstanceOf(Tensor)
   })
 })
+
+describe('Tensor.fromArray', () => {
+  it('wraps the array without a copy, with the dtype of its array type by default', () => {
+    const data = new Float64Array([1, 2, 3, 4, 5, 6])
+    const t = Tensor.fromArray(data, [2, 3])
+    expect(t.dtype).toBe('float64')
+    expect(t.shape).toEqual([2, 3])
+    data[5] = 60
+    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 60]])
+    expect(Tensor.fromArray(new Int32Array(2), [2]).dtype).toBe('int32')
+    expect(Tensor.fromArray(new Uint8Array(2), [2]).dtype).toBe('bool')
+    expect(Tensor.fromArray(new Float32Array(1), []).dtype).toBe('float32')
+  })
+  it('refuses an array of the wrong type or length, naming both', () => {
+    expect(() => Tensor.fromArray(new Float64Array(4), [4], 'float32')).toThrow(DTypeError)
+    expect(() => Tensor.fromArray(new Float64Array(4), [4], 'float32')).toThrow(/float32 tensor needs a Float32Array, got a Float64Array/)
+    expect(() => Tensor.fromArray(new Float32Array(5), [2, 3])).toThrow(ShapeError)
+    expect(() => Tensor.fromArray(new Float32Array(5), [2, 3])).toThrow(/\[2, ?3\] has 6 elements, but the array has 5/)
+  })
+})
