@@ -52,7 +52,6 @@ export class Tensor {
     readonly dtype: DType,
   ) {}
 
-  /** A new contiguous tensor owning `data`. */
   /**
    * A contiguous tensor over `data` itself (no copy). dtype defaults to the array's own
    * (Float32Array float32, Float64Array float64, Int32Array int32, Uint8Array bool).
@@ -71,7 +70,8 @@ export class Tensor {
    */
   static empty(shape: readonly number[], dtype: DType): Tensor {
     const n = numel(shape)
-    const t = Tensor.fromArray(takeArray(dtype, n) ?? allocArray(dtype, n), shape, dtype)
+    // the array is made for this shape and dtype: no need for fromArray's checks on every op output
+    const t = new Tensor({ data: takeArray(dtype, n) ?? allocArray(dtype, n), version: 0 }, shape, contiguousStrides(shape), 0, dtype)
     if (allocSink !== null) allocSink(t.storage)
     return t
   }
@@ -81,7 +81,7 @@ export class Tensor {
     const n = numel(shape)
     const pooled = takeArray(dtype, n)
     if (pooled !== null) pooled.fill(0)
-    const t = Tensor.fromArray(pooled ?? allocArray(dtype, n), shape, dtype)
+    const t = new Tensor({ data: pooled ?? allocArray(dtype, n), version: 0 }, shape, contiguousStrides(shape), 0, dtype)
     if (allocSink !== null) allocSink(t.storage)
     return t
   }
