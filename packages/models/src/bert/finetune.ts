@@ -10,6 +10,7 @@ import { bertConfig, type BertConfig } from './config.js'
 import { BertForMaskedLM, BertForSequenceClassification } from './heads.js'
 
 export function bertBackbone(run: OpenedRun): ClassifierBackbone {
+  expectKind(run, 'bert')
   const cfg = bertConfig(run.meta.model as Partial<BertConfig>)
   return {
     kind: 'bert-classifier',

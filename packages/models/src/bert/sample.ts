@@ -1,6 +1,6 @@
 // `adjoint sample` for BERT: fills the [MASK]s of a prompt (or masks 15% of it itself).
 import type { CheckpointSampler, SampleDefaults } from '../generation/from-checkpoint.js'
-import { loadRunWeights } from '../train/checkpoint.js'
+import { expectKind, loadRunWeights } from '../train/checkpoint.js'
 import { oneLine } from '../train/demo.js'
 import type { BertConfig } from './config.js'
 import { BertForMaskedLM } from './heads.js'
@@ -13,6 +13,7 @@ export const BERT_SAMPLE_DEFAULTS: SampleDefaults = { tokens: 64, temperature: 0
 
 /** Prints the (masked) prompt and its filled-in version; returns the filled text. */
 export const sampleBert: CheckpointSampler = (run, o, write, header) => {
+  expectKind(run, 'bert')
   header?.(`model: ${o.ckpt ?? run.dir} (bert, step ${run.meta.step})`)
   const prompt = o.prompt ?? DEFAULT_BERT_PROMPT
   const model = new BertForMaskedLM(run.meta.model as Partial<BertConfig> & { vocabSize: number })

@@ -1,7 +1,7 @@
 // `adjoint sample` for T5: fills the <extra_id_N> spans of a prompt.
 import { UsageError } from '../errors.js'
 import type { CheckpointSampler, SampleDefaults } from '../generation/from-checkpoint.js'
-import { loadRunWeights } from '../train/checkpoint.js'
+import { expectKind, loadRunWeights } from '../train/checkpoint.js'
 import { oneLine } from '../train/demo.js'
 import type { T5Config } from './config.js'
 import { T5ForConditionalGeneration } from './model.js'
@@ -14,6 +14,7 @@ export const T5_SAMPLE_DEFAULTS: SampleDefaults = { tokens: 64, temperature: 0, 
 
 /** Prints the prompt, the generated spans and the filled-in text; returns the filled text. */
 export const sampleT5: CheckpointSampler = (run, o, write, header) => {
+  expectKind(run, 't5')
   header?.(`model: ${o.ckpt ?? run.dir} (t5, step ${run.meta.step})`)
   const tok = run.tokenizer
   if (o.tokens < 1) throw new UsageError(`--tokens must be an integer >= 1 for a T5 (the spans need tokens), got ${o.tokens}`)

@@ -2,7 +2,7 @@
 // as the start of a classifier, and a fine-tuned classifier read back.
 import { manualSeed } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
-import { BERT_SPECIAL_TOKENS, BertForMaskedLM, BertForSequenceClassification, CharTokenizer, bertBackbone, openRun, saveRunCheckpoint, savedBertClassifier, type RunMeta } from '../../src/index.js'
+import { BERT_SPECIAL_TOKENS, BertForMaskedLM, BertForSequenceClassification, CharTokenizer, CheckpointError, bertBackbone, openRun, saveRunCheckpoint, savedBertClassifier, type RunMeta } from '../../src/index.js'
 import { tempDir } from '../helpers.js'
 
 const tok = CharTokenizer.fromText('abcdef', { specialTokens: [...BERT_SPECIAL_TOKENS] })
@@ -41,6 +41,13 @@ describe('bertBackbone', () => {
     expect(probe.bert.encoder.parameters().some((p) => p.requiresGrad)).toBe(false)
     expect(probe.bert.embeddings.parameters().some((p) => p.requiresGrad)).toBe(false)
     expect(probe.classifier.weight.requiresGrad).toBe(true)
+  })
+
+  it('refuses a checkpoint of another kind with a CheckpointError naming both kinds', () => {
+    const clf = new BertForSequenceClassification({ ...cfg, numLabels: 2 })
+    const backbone = () => bertBackbone(savedRun('bert-classifier', clf, { ...clf.config }, { labels: ['a', 'b'] }))
+    expect(backbone).toThrow(CheckpointError)
+    expect(backbone).toThrow(/holds a "bert-classifier" model, not a "bert" one/)
   })
 })
 

@@ -1,7 +1,7 @@
 // sampleBert (bert/sample.ts): `adjoint sample` for a BERT checkpoint, in process.
 import { manualSeed } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
-import { BERT_SPECIAL_TOKENS, BertForMaskedLM, CharTokenizer, fillMasks, openRun, sampleBert, saveRunCheckpoint } from '../../src/index.js'
+import { BERT_SPECIAL_TOKENS, BertForMaskedLM, CharTokenizer, CheckpointError, fillMasks, openRun, sampleBert, saveRunCheckpoint } from '../../src/index.js'
 import { tempDir } from '../helpers.js'
 
 describe('sampleBert', () => {
@@ -26,5 +26,15 @@ describe('sampleBert', () => {
     expect(headers).toEqual(['model: runs/b (bert, step 5)'])
     // [CLS] + 13 tokens ([MASK] is one) + [SEP]
     expect(stats).toMatchObject({ promptTokens: 15, generatedTokens: 0 })
+  })
+
+  it('refuses a checkpoint of another kind with a CheckpointError naming both kinds', () => {
+    const tok = CharTokenizer.fromText('the jury', { specialTokens: [...BERT_SPECIAL_TOKENS] })
+    const cfg = { vocabSize: tok.vocabSize, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32, maxPositionEmbeddings: 32 }
+    const dir = tempDir()
+    saveRunCheckpoint(dir, { format: 'adjoint-run', version: 1, kind: 'bert-classifier', model: cfg, train: {}, step: 1, data: { source: 'brown' } }, tok, { model: new BertForMaskedLM(cfg) })
+    const sample = () => sampleBert(openRun(dir), { prompt: 'the [MASK]', tokens: 1, temperature: 0, seed: 0 }, () => {})
+    expect(sample).toThrow(CheckpointError)
+    expect(sample).toThrow(/holds a "bert-classifier" model, not a "bert" one/)
   })
 })

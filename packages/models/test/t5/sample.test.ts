@@ -1,7 +1,7 @@
 // sampleT5 (t5/sample.ts): `adjoint sample` for a T5 checkpoint, in process.
 import { manualSeed } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
-import { CharTokenizer, T5ForConditionalGeneration, T5_SPECIAL_TOKENS, UsageError, fillSentinels, openRun, sampleT5, saveRunCheckpoint } from '../../src/index.js'
+import { CharTokenizer, CheckpointError, T5ForConditionalGeneration, T5_SPECIAL_TOKENS, UsageError, fillSentinels, openRun, sampleT5, saveRunCheckpoint } from '../../src/index.js'
 import { tempDir } from '../helpers.js'
 
 describe('sampleT5', () => {
@@ -29,5 +29,13 @@ describe('sampleT5', () => {
     expect(() => sampleT5(openRun(dir), { prompt: 'the jury', tokens: 6, temperature: 0, seed: 0 }, () => {})).toThrow(UsageError)
     expect(() => sampleT5(openRun(dir), { prompt: 'the jury', tokens: 6, temperature: 0, seed: 0 }, () => {})).toThrow(/has no sentinel/)
     expect(() => sampleT5(openRun(dir), { prompt: 'the <extra_id_0>', tokens: 0, temperature: 0, seed: 0 }, () => {})).toThrow(/--tokens must be an integer >= 1/)
+  })
+
+  it('refuses a checkpoint of another kind with a CheckpointError naming both kinds', () => {
+    const other = tempDir()
+    saveRunCheckpoint(other, { format: 'adjoint-run', version: 1, kind: 't5-classifier', model: cfg, train: {}, step: 9, data: { source: 'brown' } }, tok, { model })
+    const sample = () => sampleT5(openRun(other), { prompt: 'the <extra_id_0> said', tokens: 6, temperature: 0, seed: 0 }, () => {})
+    expect(sample).toThrow(CheckpointError)
+    expect(sample).toThrow(/holds a "t5-classifier" model, not a "t5" one/)
   })
 })
