@@ -1,27 +1,12 @@
 // adjoint export, and a Hugging Face folder where a run is expected (sample,
 // finetune), run as a user runs them: the CLI spawned through tsx.
-import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { trainGPT } from '../../src/gpt/objective.js'
 import { TEST_MODEL, brownFile, recordingUI, tempDir } from '../helpers.js'
+import { expectCleanError, expectQuietStderr, runCli } from './run-cli.js'
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
-const cli = join(root, 'packages/models/src/cli/main.ts')
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function runCli(args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: { ...process.env, ADJOINT_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = '', stderr = ''
-    child.stdout.on('data', (d) => { stdout += d })
-    child.stderr.on('data', (d) => { stderr += d })
-    child.on('close', (code) => done({ code, stdout, stderr }))
-  })
-}
 
 describe('adjoint export --format hf', () => {
   const dir = tempDir('adjoint-export-')
@@ -36,7 +21,7 @@ describe('adjoint export --format hf', () => {
   it('writes a folder that adjoint sample reads back to the same text', async () => {
     const out = join(dir, 'hf-bpe')
     const r = await runCli(['export', '--ckpt', bpeRun, '--format', 'hf', '--out', out])
-    expect(r.stderr).toBe('')
+    expectQuietStderr(r)
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^wrote .*hf-bpe: config.json, model.safetensors, vocab.json, merges.txt, tokenizer.json, tokenizer_config.json \(model_type gpt2\)/)
     const args = ['--prompt', 'The jury', '--tokens', '12', '--temperature', '0']
@@ -50,7 +35,8 @@ describe('adjoint export --format hf', () => {
     const hf = join(dir, 'hf-bpe') // written by the test above
     const out = join(dir, 'clf')
     const r = await runCli(['finetune', '--ckpt', hf, '--task', 'brown-genre', '--steps', '1', '--batch', '2', '--block', '16', '--out', out])
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' })
+    expect(r.code).toBe(0)
+    expectQuietStderr(r)
     expect(r.stdout).toMatch(/accuracy/)
     expect(existsSync(join(out, 'checkpoint', 'model.safetensors'))).toBe(true)
   })
@@ -60,6 +46,7 @@ describe('adjoint export --format hf', () => {
     const r = await runCli(['export', '--ckpt', charRun, '--format', 'hf', '--out', out])
     expect(r.code).toBe(0)
     expect(r.stderr).toMatch(/^note: the char-level tokenizer has no Hugging Face equivalent/)
+    expectQuietStderr(r, [/^note: /])
     expect(readdirSync(out).sort()).toEqual(['adjoint_tokenizer.json', 'config.json', 'model.safetensors'])
   })
 
@@ -68,13 +55,10 @@ describe('adjoint export --format hf', () => {
     expect((await runCli(['export', '--ckpt', bpeRun, '--out', out])).code).toBe(0)
     writeFileSync(join(out, 'mine.txt'), 'keep')
     const r = await runCli(['export', '--ckpt', bpeRun, '--out', out])
-    expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/exists and is not empty \(pass overwrite \/ --force to replace it\)/)
-    expect(r.stderr).not.toMatch(/^\s+at /m)
+    expectCleanError(r, 1, /exists and is not empty \(pass overwrite \/ --force to replace it\)/)
     expect(existsSync(join(out, 'mine.txt'))).toBe(true)
     const f = await runCli(['export', '--ckpt', bpeRun, '--out', out, '--format', 'onnx'])
-    expect(f.code).toBe(2)
-    expect(f.stderr).toMatch(/--format/)
+    expectCleanError(f, 2, /--format/)
     expect((await runCli(['export', '--ckpt', bpeRun, '--out', out, '--force'])).code).toBe(0)
     expect(existsSync(join(out, 'mine.txt'))).toBe(false)
   })

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { trainGPT } from '../../src/gpt/objective.js'
 import { TEST_MODEL, recordingUI, tempDir } from '../helpers.js'
-import { expectCleanError, runCli } from './run-cli.js'
+import { expectCleanError, expectQuietStderr, runCli, runClis } from './run-cli.js'
 
 describe('adjoint finetune --data, adjoint classify', () => {
   const dir = tempDir('adjoint-cli-ft-')
@@ -22,7 +22,7 @@ describe('adjoint finetune --data, adjoint classify', () => {
   it('fine-tunes on a CSV file, compares with scratch, and the classifier labels new texts', async () => {
     const out = join(dir, 'pets-clf')
     const r = await runCli(['finetune', '--ckpt', run, '--data', csv, '--val-fraction', '0.34', '--steps', '3', '--batch', '4', '--compare-scratch', '--out', out])
-    expect(r.stderr).toBe('')
+    expectQuietStderr(r)
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/to classify pets\.csv \(2 classes\) from 4 training texts \(up to 16 tokens\): 3 steps of 4/)
     expect(r.stdout).toMatch(/^pretrained GPT +\d+\.\d% +\d+\.\d%$/m)
@@ -31,21 +31,21 @@ describe('adjoint finetune --data, adjoint classify', () => {
     expect(r.stdout).toMatch(/curve .*finetune\.svg/)
 
     const one = await runCli(['classify', '--ckpt', out, '--text', 'the cat', '--text', 'a dog ran away'])
-    expect(one.stderr).toBe('')
+    expectQuietStderr(one)
     expect(one.stdout).toMatch(/^(cat|dog)\t0\.\d{3}\tthe cat\n(cat|dog)\t0\.\d{3}\ta dog ran away\n$/)
     const piped = await runCli(['classify', '--ckpt', out, '--all'], { input: 'the mat\r\n\r\ndog ran\n' })
     expect(piped.stdout).toMatch(/^(cat|dog)\t\d\.\d{3}\tcat=\d\.\d{3} dog=\d\.\d{3}\tthe mat\n(cat|dog)\t\d\.\d{3}\tcat=\d\.\d{3} dog=\d\.\d{3}\tdog ran\n$/)
   }, 120_000)
 
   it('bad data gets a one-line error naming the file and line', async () => {
-    const [column, onlyVal, encode, both, noTask, notClf, badText] = await Promise.all([
-      runCli(['finetune', '--ckpt', run, '--data', file('cols.csv', 'review,stars\nnice,5\n')]),
-      runCli(['finetune', '--ckpt', run, '--data', csv, '--val', file('v.jsonl', '{"text": "the cat", "label": "cat"}\n{"text": "a bird", "label": "bird"}\n')]),
-      runCli(['finetune', '--ckpt', run, '--data', file('enc.jsonl', '{"text": "the cat", "label": "cat"}\n{"text": "a cat", "label": "cat"}\n{"text": "a dog", "label": "dog"}\n{"text": "ZEBRA", "label": "dog"}\n')]),
-      runCli(['finetune', '--ckpt', run, '--data', csv, '--task', 'brown-3']),
-      runCli(['finetune', '--ckpt', run]),
-      runCli(['classify', '--ckpt', run, '--text', 'the cat']),
-      runCli(['classify', '--ckpt', join(dir, 'pets-clf'), '--text', 'ZEBRA']),
+    const [column, onlyVal, encode, both, noTask, notClf, badText] = await runClis([
+      [['finetune', '--ckpt', run, '--data', file('cols.csv', 'review,stars\nnice,5\n')]],
+      [['finetune', '--ckpt', run, '--data', csv, '--val', file('v.jsonl', '{"text": "the cat", "label": "cat"}\n{"text": "a bird", "label": "bird"}\n')]],
+      [['finetune', '--ckpt', run, '--data', file('enc.jsonl', '{"text": "the cat", "label": "cat"}\n{"text": "a cat", "label": "cat"}\n{"text": "a dog", "label": "dog"}\n{"text": "ZEBRA", "label": "dog"}\n')]],
+      [['finetune', '--ckpt', run, '--data', csv, '--task', 'brown-3']],
+      [['finetune', '--ckpt', run]],
+      [['classify', '--ckpt', run, '--text', 'the cat']],
+      [['classify', '--ckpt', join(dir, 'pets-clf'), '--text', 'ZEBRA']],
     ])
     expectCleanError(column, 1, /^adjoint finetune: error: cols\.csv: no column "text" or "label" in its header \("review", "stars"\); name the columns with --text-col and --label-col/m)
     expectCleanError(onlyVal, 1, /error: v\.jsonl line 2: label "bird" appears only in the held-out data, never in the training data/)
@@ -67,7 +67,7 @@ describe('adjoint finetune progress', () => {
 
   it('progress lines show val accuracy, the last one the final accuracy', async () => {
     const r = await runCli(['finetune', '--ckpt', pre, '--task', 'brown-genre', '--steps', '5', '--batch', '4', '--block', '16', '--out', join(dir, 'genre')])
-    expect(r.stderr).toBe('')
+    expectQuietStderr(r)
     expect(r.code).toBe(0)
     const shown = [...r.stdout.matchAll(/^step (\d+)\/5 \| loss \d\.\d{4} \| val (\d+\.\d)% acc \|/gm)].map((m) => [Number(m[1]), m[2]])
     expect(shown.length).toBeGreaterThanOrEqual(2)

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { trainGPT } from '../../src/gpt/objective.js'
 import { TEST_MODEL, brownFile, recordingUI, tempDir } from '../helpers.js'
-import { expectCleanError, runCli } from './run-cli.js'
+import { SAMPLE_STDERR, expectCleanError, expectQuietStderr, runCli, runClis } from './run-cli.js'
 
 describe('adjoint CLI', () => {
   const dir = tempDir('adjoint-cli-')
@@ -19,7 +19,7 @@ describe('adjoint CLI', () => {
   it('trains, checkpoints and prints a sample (pnpm train with a data file and a few steps)', async () => {
     const out = join(dir, 'runs', 'cli-run')
     const r = await runCli(['train', '--data', data, '--steps', '4', '--batch', '2', '--block', '16', '--out', out])
-    expect(r.stderr).toBe('')
+    expectQuietStderr(r)
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^backend: /)
     expect(r.stdout).toMatch(/model: GPT 4 layers, 4 heads, 128 wide, block 16/)
@@ -32,6 +32,7 @@ describe('adjoint CLI', () => {
     expect(s.stdout.replace(/\n$/, '').length).toBe(28) // 20 one-character tokens after the prompt
     expect(s.stderr).toMatch(/\ntiming: prompt 8 tokens and the first new one in [\d.]+ ms \([\d.]+ ms\/token, [\d.]+ tokens\/s\); then 19 generated tokens in [\d.]+ ms \([\d.]+ ms\/token, [\d.]+ tokens\/s\)\n$/)
     // without --ckpt: the most recent run under runs/
+    expectQuietStderr(s, SAMPLE_STDERR)
     const latest = await runCli(['sample', '--prompt', 'The jury', '--tokens', '20', '--temperature', '0'], { cwd: dir })
     expect(latest.code).toBe(0)
     expect(latest.stdout).toBe(s.stdout)
@@ -43,18 +44,18 @@ describe('adjoint CLI', () => {
     const cfgFile = join(tampered, 'checkpoint/config.json')
     const cfg = JSON.parse(readFileSync(cfgFile, 'utf8'))
     writeFileSync(cfgFile, JSON.stringify({ ...cfg, model: { ...cfg.model, nEmbd: 64 } }))
-    const [missing, empty, badNum, unknown, noCkpt, block, config, foreign, prompt, noSuchRun, kind] = await Promise.all([
-      runCli(['train', '--data', join(dir, 'nope.txt')]),
-      runCli(['train', '--data', join(dir, 'empty.txt'), '--out', join(dir, 'e')]),
-      runCli(['train', '--steps', 'ten']),
-      runCli(['train', '--bogus']),
-      runCli(['sample'], { cwd: tempDir('adjoint-cli-no-runs-') }),
-      runCli(['train', '--out', run, '--resume', '--block', '64']),
-      runCli(['train', '--out', run, '--resume', '--config', 'small']),
-      runCli(['sample', '--ckpt', tampered]),
-      runCli(['sample', '--ckpt', run, '--prompt', 'naïve café']),
-      runCli(['sample', '--ckpt', join(dir, 'no-such-run')]),
-      runCli(['finetune', '--ckpt', run, '--task', 'sentiment']),
+    const [missing, empty, badNum, unknown, noCkpt, block, config, foreign, prompt, noSuchRun, kind] = await runClis([
+      [['train', '--data', join(dir, 'nope.txt')]],
+      [['train', '--data', join(dir, 'empty.txt'), '--out', join(dir, 'e')]],
+      [['train', '--steps', 'ten']],
+      [['train', '--bogus']],
+      [['sample'], { cwd: tempDir('adjoint-cli-no-runs-') }],
+      [['train', '--out', run, '--resume', '--block', '64']],
+      [['train', '--out', run, '--resume', '--config', 'small']],
+      [['sample', '--ckpt', tampered]],
+      [['sample', '--ckpt', run, '--prompt', 'naïve café']],
+      [['sample', '--ckpt', join(dir, 'no-such-run')]],
+      [['finetune', '--ckpt', run, '--task', 'sentiment']],
     ])
     expectCleanError(missing, 1, /^adjoint train: error: data file not found: .*nope\.txt$/m)
     expectCleanError(empty, 1, /data file is empty/)

@@ -1,39 +1,14 @@
 // SIGINT / SIGTERM during `adjoint train`: the CLI runs as a child process (node,
 // no tsx CLI wrapper that would kill it early); the test waits for output markers,
 // then signals, and checks the checkpoint is complete and resumable.
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { onStopSignals } from '../../src/cli/stop-signals.js'
 import { trainGPT } from '../../src/gpt/objective.js'
 import { TEST_MODEL, brownFile, recordingUI, tempDir } from '../helpers.js'
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
-const cli = join(root, 'packages/models/src/cli/main.ts')
-
-interface Exit { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-
-/** Runs `node --import tsx script args`; `react` sees the output so far and may signal the child. */
-function run(script: string, args: string[], react: (out: { stdout: string; stderr: string }, kill: (s: NodeJS.Signals) => void) => void): Promise<Exit> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: { ...process.env, ADJOINT_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
-    const out = { stdout: '', stderr: '' }
-    const kill = (s: NodeJS.Signals) => { child.kill(s) }
-    child.stdout.on('data', (d) => { out.stdout += d; react(out, kill) })
-    child.stderr.on('data', (d) => { out.stderr += d; react(out, kill) })
-    child.on('close', (code, signal) => done({ code, signal, ...out }))
-  })
-}
-
-/** Sends `signal` once, when `marker` first appears in stdout or stderr. */
-function onMarker(marker: string, signal: NodeJS.Signals) {
-  let sent = false
-  return (out: { stdout: string; stderr: string }, kill: (s: NodeJS.Signals) => void) => {
-    if (!sent && (out.stdout + out.stderr).includes(marker)) { sent = true; kill(signal) }
-  }
-}
+import { cli, expectQuietStderr, runScript, signalOnMarker } from './run-cli.js'
 
 describe('onStopSignals', () => {
   it('the first SIGINT or SIGTERM requests a stop and removes the handlers (the next signal gets the default action)', () => {
@@ -56,9 +31,11 @@ describe('onStopSignals', () => {
   it('a second Ctrl-C ends the process at once, even in the middle of synchronous work', async () => {
     const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/stop-then-busy.ts')
     let sent = 0
-    const r = await run(fixture, [], (out, kill) => {
-      if (sent === 0 && out.stdout.includes('ready')) { sent = 1; kill('SIGINT') }
-      if (sent === 1 && out.stdout.includes('stopping on SIGINT, exit code 130')) { sent = 2; kill('SIGINT') }
+    const r = await runScript(fixture, [], {
+      onOutput: (out, child) => {
+        if (sent === 0 && out.stdout.includes('ready')) { sent = 1; child.kill('SIGINT') }
+        if (sent === 1 && out.stdout.includes('stopping on SIGINT, exit code 130')) { sent = 2; child.kill('SIGINT') }
+      },
     })
     expect(r.stderr).toMatch(/SIGINT: stopping after this step \(Ctrl-C again to quit without it\)/)
     expect(r.stdout).not.toMatch(/not killed/)
@@ -76,11 +53,11 @@ describe('adjoint train stopped by a signal', () => {
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     it(`${sig} saves a complete checkpoint, exits with ${sig === 'SIGINT' ? 130 : 143}, and --resume continues from it`, async () => {
       const out = join(dir, sig)
-      const r = await run(cli, args(out), onMarker('training: ', sig))
+      const r = await runScript(cli, args(out), { onOutput: signalOnMarker('training: ', sig) })
       expect(r.signal).toBeNull()
       expect(r.code).toBe(sig === 'SIGINT' ? 130 : 143)
       expect(r.stderr).toMatch(new RegExp(`${sig}: stopping: saving a checkpoint after this step`))
-      expect(r.stderr).not.toMatch(/error/i)
+      expectQuietStderr(r, [new RegExp(`^${sig}: stopping: saving a checkpoint after this step`)])
       const m = /interrupted at step (\d+): checkpoint saved/.exec(r.stdout)
       if (m === null) throw new Error(`no "interrupted at step N" line in:\n${r.stdout}`)
       const step = Number(m[1])
@@ -90,8 +67,8 @@ describe('adjoint train stopped by a signal', () => {
       expect(readdirSync(out).filter((f) => f.startsWith('.checkpoint.tmp'))).toEqual([])
       expect(JSON.parse(readFileSync(join(out, 'checkpoint/config.json'), 'utf8')).step).toBe(step)
       // resumable
-      const again = await run(cli, ['train', '--out', out, '--resume', '--steps', String(step + 1)], () => {})
-      expect(again.stderr).toBe('')
+      const again = await runScript(cli, ['train', '--out', out, '--resume', '--steps', String(step + 1)])
+      expectQuietStderr(again)
       expect(again.code).toBe(0)
       expect(again.stdout).toMatch(new RegExp(`resuming at step ${step}`))
       expect(JSON.parse(readFileSync(join(out, 'checkpoint/config.json'), 'utf8')).step).toBe(step + 1)
@@ -108,10 +85,11 @@ describe('adjoint finetune stopped by a signal', () => {
     const rows = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? `the jury said the city was fine ${i},news` : `she loved him and wept ${i},romance`))
     writeFileSync(join(dir, 'texts.csv'), ['text,label', ...rows].join('\n') + '\n')
     const out = join(dir, 'classifier')
-    const r = await run(cli, ['finetune', '--ckpt', pretrained, '--data', join(dir, 'texts.csv'), '--steps', '100000', '--batch', '2', '--block', '16', '--out', out], onMarker('fine-tuning ', 'SIGTERM'))
+    const r = await runScript(cli, ['finetune', '--ckpt', pretrained, '--data', join(dir, 'texts.csv'), '--steps', '100000', '--batch', '2', '--block', '16', '--out', out], { onOutput: signalOnMarker('fine-tuning ', 'SIGTERM') })
     expect(r.signal).toBeNull()
     expect(r.code).toBe(143)
     expect(r.stderr).toMatch(/SIGTERM: stopping after this step: evaluating and saving the classifier/)
+    expectQuietStderr(r, [/^SIGTERM: stopping after this step/])
     expect(r.stdout).toMatch(/accuracy on \d+ held-out examples/)
     expect(r.stdout).toMatch(/classifier saved in /)
     expect(readdirSync(join(out, 'checkpoint'))).toContain('model.safetensors')

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFile
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { brownFile, tempDir } from '../helpers.js'
-import { expectCleanError, runCli } from './run-cli.js'
+import { SAMPLE_STDERR, expectCleanError, expectQuietStderr, runCli, runClis } from './run-cli.js'
 
 const SMALL = ['--batch', '2', '--block', '16']
 /** A PID no process has (above Linux's pid_max). */
@@ -20,11 +20,11 @@ describe('adjoint train', () => {
   })
 
   it('bad sizes and data: one-line messages, before anything is built', async () => {
-    const [negative, pnpmHint, binary, huge] = await Promise.all([
-      runCli(['train', '--steps', '-5']),
-      runCli(['train', '--steps', '-5'], { env: { npm_lifecycle_event: 'train' } }),
-      runCli(['train', '--data', join(dir, 'random.bin'), '--out', join(dir, 'bin-run')]),
-      runCli(['train', '--data', data, '--block', '100000', '--out', join(dir, 'huge')]),
+    const [negative, pnpmHint, binary, huge] = await runClis([
+      [['train', '--steps', '-5']],
+      [['train', '--steps', '-5'], { env: { npm_lifecycle_event: 'train' } }],
+      [['train', '--data', join(dir, 'random.bin'), '--out', join(dir, 'bin-run')]],
+      [['train', '--data', data, '--block', '100000', '--out', join(dir, 'huge')]],
     ])
     expectCleanError(negative, 2, /^adjoint train: --steps must be an integer >= 1, got "-5"\nRun 'adjoint train --help' for the options\.\n$/)
     expect(pnpmHint.stderr).toMatch(/Run 'pnpm train --help' for the options/)
@@ -36,7 +36,7 @@ describe('adjoint train', () => {
   it('--threads applies before the backend line; --eval-every/--eval-iters/--ckpt-every; the last progress line has the final values', async () => {
     const out = join(dir, 'cadence')
     const r = await runCli(['train', '--data', data, '--steps', '4', ...SMALL, '--threads', '2', '--eval-every', '2', '--eval-iters', '1', '--ckpt-every', '2', '--out', out])
-    expect(r.stderr).toBe('')
+    expectQuietStderr(r)
     expect(r.code).toBe(0)
     const [first, second] = r.stdout.split('\n')
     if (/native/.test(first)) expect(first).toMatch(/, 2 threads\)$/)
@@ -60,8 +60,10 @@ describe('adjoint train', () => {
     const s = await runCli(['sample', '--ckpt', out, '--tokens', '5'])
     expect(s.code).toBe(0)
     expect(s.stderr).toMatch(/note: .*checkpoint is missing: using .*\.checkpoint\.old, the checkpoint before an interrupted save \(its checksums match\)/)
+    expectQuietStderr(s, [/^note: /, ...SAMPLE_STDERR])
     const r = await runCli(['train', '--out', out, '--resume', '--steps', '3'])
     expect(r.code).toBe(0)
+    expectQuietStderr(r)
     expect(r.stdout).toMatch(/restored .*checkpoint from .*\.checkpoint\.old/)
     expect(r.stdout).toMatch(new RegExp(`removed 1 unfinished checkpoint folder left by an interrupted save in .*: \\.checkpoint\\.tmp-${DEAD_PID}`))
     expect(r.stdout).toMatch(/resuming at step 2/)
