@@ -11,6 +11,8 @@
 //   CPU (OPENBLAS_CORETYPE=SkylakeX on AVX-512, Haswell on AVX2, on its side only);
 // - the share of the step spent in V8's garbage collector (perf_hooks 'gc' entries).
 // With --write: docs/benchmarks.md section "GPT training step" and docs/gpt-train-loss.svg.
+// Then (train-step-bert-t5.ts) a BERT and a T5 step of the same size against
+// plain-PyTorch equivalents, each in its own section; --model picks the models.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -23,13 +25,42 @@ import { AdamW, WarmupCosineLR, clipGradNorm_, getBatch } from '@adjoint/nn'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { poolStats } from '@adjoint/core'
 import { benchArgs, machine, writeRequested, writeSection } from './report.js'
+import { PAIR_MODELS, benchBertT5, openblasCoreType, type PairModel } from './train-step-bert-t5.js'
 
-const args = benchArgs(`pnpm bench:train [--steps N] [--write]: the GPT reference training step, adjoint against PyTorch in the same run
-(2 threads and 1 thread on both sides), with a profile of adjoint's step, its GC share, peak RSS and the loss curve.
-  --steps N  adjoint's reference run length (default 2000, or BENCH_STEPS); BENCH_TORCH_STEPS (200),
-             BENCH_ONE_THREAD_STEPS (60) and BENCH_THREADS (the CPUs) set the rest`)
-const argSteps = args.indexOf('--steps') >= 0 ? Number(args[args.indexOf('--steps') + 1]) : NaN
-if (args.includes('--steps') && !(Number.isInteger(argSteps) && argSteps > 0)) throw new Error(`bench:train: --steps needs a positive integer, got ${args[args.indexOf('--steps') + 1]}`)
+const args = benchArgs(`pnpm bench:train [--model gpt,bert,t5] [--steps N] [--model-steps N] [--write]: training steps, adjoint against
+PyTorch in the same run (2 threads and 1 thread on both sides). GPT: the reference config, with a profile of adjoint's
+step, its GC share, peak RSS and the loss curve. BERT (masked LM) and T5 (span corruption) of the same size against
+plain-PyTorch equivalents: median step, tokens/s, peak RSS and the ratio.
+  --model LIST     the models to run, comma-separated (default gpt,bert,t5)
+  --steps N        GPT: adjoint's reference run length (default 2000, or BENCH_STEPS); BENCH_TORCH_STEPS (200),
+                   BENCH_ONE_THREAD_STEPS (60) and BENCH_THREADS (the CPUs) set the rest
+  --model-steps N  BERT and T5: timed steps per side (default 200, or BENCH_MODEL_STEPS); their 1-thread pairs
+                   take BENCH_ONE_THREAD_STEPS (60)`)
+const intArg = (name: string, fallback: number): number => {
+  const i = args.indexOf(name)
+  if (i < 0) return fallback
+  const v = Number(args[i + 1])
+  if (!(Number.isInteger(v) && v > 0)) throw new Error(`bench:train: ${name} needs a positive integer, got ${args[i + 1]}`)
+  return v
+}
+const argSteps = intArg('--steps', NaN)
+const modelList = args.includes('--model') ? (args[args.indexOf('--model') + 1] ?? '').split(',').map((m) => m.trim()) : ['gpt', ...PAIR_MODELS]
+const unknown = modelList.filter((m) => m !== 'gpt' && !(PAIR_MODELS as readonly string[]).includes(m))
+if (unknown.length > 0 || modelList.length === 0) throw new Error(`bench:train: --model takes a comma-separated list of gpt, ${PAIR_MODELS.join(', ')}; got ${JSON.stringify(args[args.indexOf('--model') + 1] ?? '')}`)
+const pairModels = PAIR_MODELS.filter((m: PairModel) => modelList.includes(m))
+const pairOptions = () => {
+  const info = nativeInfo()
+  return {
+    threads: Number(process.env.BENCH_THREADS ?? info?.threads ?? 1),
+    steps: intArg('--model-steps', Number(process.env.BENCH_MODEL_STEPS ?? 200)),
+    oneSteps: info ? Number(process.env.BENCH_ONE_THREAD_STEPS ?? 60) : 0,
+    coreType: openblasCoreType(),
+  }
+}
+if (!modelList.includes('gpt')) {
+  benchBertT5(pairModels, pairOptions())
+  process.exit(0)
+}
 
 const here = dirname(fileURLToPath(import.meta.url))
 const STEPS = Number.isNaN(argSteps) ? Number(process.env.BENCH_STEPS ?? 2000) : argSteps
@@ -184,7 +215,7 @@ const tokFile = join(mkdtempSync(join(tmpdir(), 'adjoint-bench-')), 'tokens.bin'
 writeFileSync(tokFile, new Uint8Array(trainIds.buffer, trainIds.byteOffset, trainIds.byteLength))
 let torch: { torch: string; median_ms: number; min_ms: number; peak_rss_mb: number; threads: number; steps: number; blas_core: string } | null = null
 // OpenBLAS's kernels for this CPU on PyTorch's side (Debian's 0.3.21 falls back to Prescott on recent Xeons)
-const coreType = info?.details.isas.includes('avx512') ? 'SkylakeX' : info?.details.isas.includes('avx2') ? 'Haswell' : ''
+const coreType = openblasCoreType()
 const torchEnv = { ...process.env, ...(coreType ? { OPENBLAS_CORETYPE: coreType } : {}) }
 let torchNote = ''
 let torchOne = NaN
@@ -262,3 +293,4 @@ ${sample}
 `
 writeSection('train-step', md)
 console.log(md)
+benchBertT5(pairModels, pairOptions())

@@ -9,11 +9,15 @@ import argparse
 import json
 import math
 import resource
+import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.dont_write_bytecode = True  # the shared modules below leave no __pycache__ in the repository
+import torch_common as common  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--tokens", required=True)  # int32 little-endian token ids
@@ -104,25 +108,8 @@ opt = torch.optim.AdamW([
 ], lr=1e-3, betas=(0.9, 0.99))
 
 
-def lr_at(it, warmup=100, decay=2000, lr=1e-3, min_lr=1e-4):
-    if it < warmup:
-        return lr * (it + 1) / (warmup + 1)
-    if it > decay:
-        return min_lr
-    return min_lr + 0.5 * (1 + math.cos(math.pi * (it - warmup) / (decay - warmup))) * (lr - min_lr)
-
-
-def blas_core():
-    """OpenBLAS's kernel family in this process (after OPENBLAS_CORETYPE), or 'unknown'."""
-    import ctypes
-    for name in ("libopenblas.so.0", "libopenblasp.so.0", "libblas.so.3"):
-        try:
-            f = ctypes.CDLL(name).openblas_get_corename
-        except (OSError, AttributeError):
-            continue
-        f.restype = ctypes.c_char_p
-        return f().decode()
-    return "unknown"
+def lr_at(it):
+    return common.lr_at(it, warmup=100, decay=2000, lr=1e-3, min_lr=1e-4)
 
 
 g = torch.Generator().manual_seed(1337)
@@ -154,5 +141,5 @@ print(json.dumps({
     "first_loss": losses[0],
     "last_loss": sum(losses[-10:]) / 10,
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "blas_core": blas_core(),
+    "blas_core": common.blas_core(),
 }))
