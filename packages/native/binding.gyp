@@ -22,6 +22,7 @@
         "src/cc/bind_elementwise.cc",
         "src/cc/elementwise.cc",
         "src/cc/napi_args.cc",
+        "src/cc/kernel_args.cc",
         "src/cc/gemm.cc",
         "src/cc/rows.cc",
         "src/cc/rows_f64.cc",

@@ -137,7 +137,7 @@ export class Tensor {
   contiguousData(): TypedArray {
     if (this.isContiguous()) return this.data
     const out = allocArray(this.dtype, this.numel())
-    getBackend().copy(this.storage.data, this.offset, this.shape, this.strides, out, 0)
+    getBackend().copy(this.storage.data, this.offset, this.shape, this.strides, out, 0, undefined)
     return out
   }
 

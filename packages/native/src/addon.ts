@@ -1,5 +1,9 @@
 // The shape of build/Release/adjoint_native.node (src/cc/bind_*.cc). Every
 // function checks its arguments and throws TypeError/RangeError naming itself.
+// The kernels' types come from core's table (KERNELS); only the native-only
+// functions (binary2d, settings, probes) are written here.
+import type { ArgKind, FlatKernelFn, KernelName, KernelTable } from '@adjoint/core'
+
 export type FloatArray = Float32Array | Float64Array
 
 export interface AddonInfo {
@@ -23,31 +27,25 @@ export interface AddonInfo {
   defaultThreads: number
 }
 
-export interface NativeAddon {
-  /** Same contract as core's Backend.gemm (GemmArgs), positional; float32 or float64, one dtype for all three. */
-  gemm(
-    a: FloatArray, aOffset: number, aBatchStride: number, aRowStride: number, aColStride: number,
-    b: FloatArray, bOffset: number, bBatchStride: number, bRowStride: number, bColStride: number,
-    c: FloatArray, cOffset: number, cBatchStride: number, cRowStride: number,
-    batch: number, m: number, n: number, k: number, alpha: number, beta: number,
-  ): void
-  softmax(x: FloatArray, out: FloatArray, rows: number, cols: number): void
-  logSoftmax(x: FloatArray, out: FloatArray, rows: number, cols: number): void
-  softmaxBackward(y: FloatArray, gy: FloatArray, gx: FloatArray, rows: number, cols: number): void
-  logSoftmaxBackward(y: FloatArray, gy: FloatArray, gx: FloatArray, rows: number, cols: number): void
-  /** Same contracts as core's Backend fused kernels (layerNorm, crossEntropy and their backwards). */
-  layerNorm(x: FloatArray, w: FloatArray | null, b: FloatArray | null, y: FloatArray, mean: FloatArray, rstd: FloatArray, rows: number, cols: number, eps: number): void
-  layerNormBackward(x: FloatArray, gy: FloatArray, w: FloatArray | null, mean: FloatArray, rstd: FloatArray, gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, rows: number, cols: number): void
-  crossEntropy(x: FloatArray, target: Int32Array, loss: FloatArray, lse: FloatArray, rows: number, cols: number, ignoreIndex: number, labelSmoothing: number): void
-  crossEntropyBackward(x: FloatArray, target: Int32Array, lse: FloatArray, gLoss: FloatArray, gx: FloatArray, rows: number, cols: number, ignoreIndex: number, labelSmoothing: number): void
-  /** Same contracts as core's Backend.gelu / geluBackward, float32 only (TypeError otherwise). */
-  gelu(x: Float32Array, y: Float32Array, n: number, approximate: boolean): void
-  geluBackward(x: Float32Array, gy: Float32Array, gx: Float32Array, n: number, approximate: boolean): void
-  /** Same contracts as core's OptimizerKernels (float32 or float64, one type per call); consts: 3 numbers per parameter. */
-  adamStep(params: FloatArray[], grads: FloatArray[], expAvg: FloatArray[], expAvgSq: FloatArray[], maxExpAvgSq: FloatArray[] | null, consts: Float64Array, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, maximize: boolean): void
-  sgdStep(params: FloatArray[], grads: FloatArray[], momentumBuffers: FloatArray[] | null, fresh: Int32Array, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean): void
-  sumSquares(arrays: FloatArray[]): number
-  scaleAll(arrays: FloatArray[], c: number): void
+/** One argument of a kernel binding as the addon declares it (src/cc/kernel_args.h); kinds are core's. */
+export interface NativeArgSpec {
+  name: string
+  kind: ArgKind
+  /** Array kinds: the element types the binding takes ('float32', 'float64', 'int32'). */
+  dtypes: string[]
+}
+
+/** The kernels of core's table that the addon binds (kernels.ts forwards core's calls to them), typed from that table (struct arguments flattened). */
+export const NATIVE_KERNELS = [
+  'gemm', 'softmax', 'logSoftmax', 'softmaxBackward', 'logSoftmaxBackward', 'layerNorm', 'layerNormBackward',
+  'crossEntropy', 'crossEntropyBackward', 'gelu', 'geluBackward', 'adamStep', 'sgdStep', 'sumSquares', 'scaleAll',
+] as const satisfies readonly KernelName[]
+export type NativeKernelName = typeof NATIVE_KERNELS[number]
+export type NativeKernels = { [K in NativeKernelName]: FlatKernelFn<KernelTable[K]> }
+
+export interface NativeAddon extends NativeKernels {
+  /** Every binding declared with ADJ_KERNEL and its arguments; specs.test.ts checks them against core's KERNELS. */
+  kernelSpecs(): Record<string, NativeArgSpec[]>
   /**
    * out[r * cols + c] = a[aOffset + r aRowStride + c aColStride] op b[...] (column strides 0 or 1; one float type;
    * out may be a itself laid out contiguously, else no overlap).

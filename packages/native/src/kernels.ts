@@ -1,12 +1,13 @@
-// Adapts core's Backend kernel signatures (gemm, softmax family, layer norm,
-// cross-entropy, GELU) to the addon's positional calls.
-// Anything the addon does not do (mixed dtypes, int arrays) or would do slower
-// than TS (tiny gemm, where the N-API boundary dominates) goes to the reference
-// kernel: never a silently different result.
-import type { Backend, FloatArray, GemmArgs } from '@adjoint/core'
-import type { NativeAddon } from './addon.js'
+// Core's kernels that the addon binds (NATIVE_KERNELS), forwarded by functions
+// generated from core's table and the addon's declarations (forward.ts). A row
+// of WHEN below adds a condition for going native; anything the addon does not
+// do (mixed dtypes, float64 for a float32-only binding) or would do slower than
+// TS (tiny gemm, where the N-API boundary dominates, short optimizer lists)
+// goes to the reference kernel: never a silently different result.
+import type { Backend, FloatArray } from '@adjoint/core'
+import { NATIVE_KERNELS, type NativeAddon, type NativeKernelName } from './addon.js'
 import { elementwiseKernels } from './elementwise-kernels.js'
-import { optimizerKernels } from './optim-kernels.js'
+import { forwarder, type When } from './forward.js'
 
 /**
  * gemm with batch * m * n * k below this stays in TS: a native call costs
@@ -20,75 +21,61 @@ export function setSmallGemmThreshold(n: number): void {
   smallGemmThreshold = n
 }
 
-/** True when every array given is a Float32Array, or every one a Float64Array (nulls skipped). */
-function sameFloat(...arrays: (FloatArray | null)[]): boolean {
-  const f32 = arrays[0] instanceof Float32Array
-  for (const x of arrays) {
-    if (x === null) continue
-    if (f32 ? !(x instanceof Float32Array) : !(x instanceof Float64Array)) return false
+/** Below this many elements in all, the TS optimizer loops are as fast as crossing into C++. */
+const MIN_OPTIM_ELEMENTS = 2048
+
+/** True when every array of the lists is a Float32Array, or every one a Float64Array, and there are enough elements. */
+function worthNative(...lists: (FloatArray[] | null)[]): boolean {
+  const first = lists[0]
+  if (first === null || first.length === 0) return false
+  const f32 = first[0] instanceof Float32Array
+  let n = 0
+  for (const list of lists) {
+    if (list === null) continue
+    for (const x of list) if (f32 ? !(x instanceof Float32Array) : !(x instanceof Float64Array)) return false
   }
-  return true
+  for (const x of first) n += x.length
+  return n >= MIN_OPTIM_ELEMENTS
 }
 
-/** beforeFirstGemm runs once, before the first gemm reaches the addon (index.ts decides OpenBLAS vs own there). */
-export function nativeKernels(addon: NativeAddon, reference: () => Backend, beforeFirstGemm: () => void = () => {}): Partial<Backend> {
+type WhenRules = { [K in NativeKernelName]: When<K> | null }
+
+/** The conditions beyond element types; beforeFirstGemm runs once, before the first gemm reaches the addon (index.ts decides OpenBLAS vs own there). */
+function whenRules(beforeFirstGemm: () => void): WhenRules {
   let first = true
   return {
-    gemm(g: GemmArgs): void {
-      if (!sameFloat(g.a, g.b, g.c) || g.batch * g.m * g.n * g.k < smallGemmThreshold) return reference().gemm(g)
+    gemm: (g) => {
+      if (g.batch * g.m * g.n * g.k < smallGemmThreshold) return false
       if (first) {
         first = false
         beforeFirstGemm()
       }
-      addon.gemm(
-        g.a, g.aOffset, g.aBatchStride, g.aRowStride, g.aColStride,
-        g.b, g.bOffset, g.bBatchStride, g.bRowStride, g.bColStride,
-        g.c, g.cOffset, g.cBatchStride, g.cRowStride,
-        g.batch, g.m, g.n, g.k, g.alpha, g.beta,
-      )
+      return true
     },
-    softmax(x, out, rows, cols) {
-      if (!sameFloat(x, out)) return reference().softmax(x, out, rows, cols)
-      addon.softmax(x, out, rows, cols)
-    },
-    logSoftmax(x, out, rows, cols) {
-      if (!sameFloat(x, out)) return reference().logSoftmax(x, out, rows, cols)
-      addon.logSoftmax(x, out, rows, cols)
-    },
-    softmaxBackward(y, gy, gx, rows, cols) {
-      if (!sameFloat(y, gy, gx)) return reference().softmaxBackward(y, gy, gx, rows, cols)
-      addon.softmaxBackward(y, gy, gx, rows, cols)
-    },
-    logSoftmaxBackward(y, gy, gx, rows, cols) {
-      if (!sameFloat(y, gy, gx)) return reference().logSoftmaxBackward(y, gy, gx, rows, cols)
-      addon.logSoftmaxBackward(y, gy, gx, rows, cols)
-    },
-    layerNorm(x, w, b, y, mean, rstd, rows, cols, eps) {
-      if (!sameFloat(x, w, b, y, mean, rstd)) return reference().layerNorm(x, w, b, y, mean, rstd, rows, cols, eps)
-      addon.layerNorm(x, w, b, y, mean, rstd, rows, cols, eps)
-    },
-    layerNormBackward(x, gy, w, mean, rstd, gx, gw, gb, rows, cols) {
-      if (!sameFloat(x, gy, w, mean, rstd, gx, gw, gb)) return reference().layerNormBackward(x, gy, w, mean, rstd, gx, gw, gb, rows, cols)
-      addon.layerNormBackward(x, gy, w, mean, rstd, gx, gw, gb, rows, cols)
-    },
-    // GELU: float32 in C++ (vectorised, threaded); float64 stays with the TS kernel
-    gelu(x, y, n, approximate) {
-      if (!(x instanceof Float32Array && y instanceof Float32Array)) return reference().gelu(x, y, n, approximate)
-      addon.gelu(x, y, n, approximate)
-    },
-    geluBackward(x, gy, gx, n, approximate) {
-      if (!(x instanceof Float32Array && gy instanceof Float32Array && gx instanceof Float32Array)) return reference().geluBackward(x, gy, gx, n, approximate)
-      addon.geluBackward(x, gy, gx, n, approximate)
-    },
-    crossEntropy(x, target, loss, lse, rows, cols, ignoreIndex, labelSmoothing) {
-      if (!sameFloat(x, loss, lse)) return reference().crossEntropy(x, target, loss, lse, rows, cols, ignoreIndex, labelSmoothing)
-      addon.crossEntropy(x, target, loss, lse, rows, cols, ignoreIndex, labelSmoothing)
-    },
-    crossEntropyBackward(x, target, lse, gLoss, gx, rows, cols, ignoreIndex, labelSmoothing) {
-      if (!sameFloat(x, lse, gLoss, gx)) return reference().crossEntropyBackward(x, target, lse, gLoss, gx, rows, cols, ignoreIndex, labelSmoothing)
-      addon.crossEntropyBackward(x, target, lse, gLoss, gx, rows, cols, ignoreIndex, labelSmoothing)
-    },
-    ...optimizerKernels(addon, reference),
-    ...elementwiseKernels(addon, reference),
+    softmax: null,
+    logSoftmax: null,
+    softmaxBackward: null,
+    logSoftmaxBackward: null,
+    layerNorm: null,
+    layerNormBackward: null,
+    crossEntropy: null,
+    crossEntropyBackward: null,
+    gelu: null,
+    geluBackward: null,
+    adamStep: (params, grads, expAvg, expAvgSq, maxExpAvgSq) => worthNative(params, grads, expAvg, expAvgSq, maxExpAvgSq),
+    sgdStep: (params, grads, momentumBuffers) => worthNative(params, grads, momentumBuffers),
+    sumSquares: (arrays) => worthNative(arrays),
+    scaleAll: (arrays) => worthNative(arrays),
   }
+}
+
+export function nativeKernels(addon: NativeAddon, reference: () => Backend, beforeFirstGemm: () => void = () => {}): Partial<Backend> {
+  const specs = addon.kernelSpecs()
+  const when = whenRules(beforeFirstGemm) as Record<NativeKernelName, When<NativeKernelName> | null>
+  const out: Partial<Record<NativeKernelName, unknown>> = {}
+  for (const name of NATIVE_KERNELS) {
+    if (specs[name] === undefined) continue // an addon built before this kernel: the reference stays
+    out[name] = forwarder(name, addon[name] as (...args: never[]) => unknown, specs[name], reference, when[name])
+  }
+  return { ...(out as Partial<Backend>), ...elementwiseKernels(addon, reference) }
 }

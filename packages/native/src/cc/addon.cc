@@ -1,9 +1,12 @@
 // Module entry of adjoint_native.node: installs every binding the bind_*.cc
-// files registered with ADJ_EXPORT (see binding.h for how to add one), and the
+// files registered with ADJ_KERNEL / ADJ_EXPORT (see binding.h for how to add one), and the
 // helpers they share. Context-aware: works in worker_threads.
 //   bind_gemm.cc      gemm
 //   bind_rows.cc      softmax family, layerNorm, crossEntropy (+ backwards)
 //   bind_gelu.cc      gelu, geluBackward
+//   bind_optim.cc     adamStep, sgdStep, sumSquares, scaleAll
+//   bind_elementwise.cc binary2d
+//   kernel_args.cc    the table-driven argument parser, kernelSpecs()
 //   bind_settings.cc  info, setNumThreads, setIsa, setGemmImpl, setTuning
 //   bind_probes.cc    benchmark probes: timeGemm, cpuClockGHz, ...
 #include <mutex>

@@ -6,13 +6,15 @@
 namespace adj {
 namespace {
 
+constexpr auto kGelu = kernel_def("gelu", f32("x"), f32("y"), index("n"), boolean("approximate"));
+constexpr auto kGeluBackward = kernel_def("geluBackward", f32("x"), f32("gy"), f32("gx"), index("n"), boolean("approximate"));
+
 napi_value Gelu(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "gelu", 4, 4);
-    const ArrayView x = A.array(0, "x", kF32);
-    const ArrayView y = A.array(1, "y", kF32);
-    const int64_t n = A.integer(2, "n", 0, kMaxIndex);
-    const bool tanh = get_bool(A, 3, "approximate");
+    KernelArgs A(env, info, kGelu);
+    const ArrayView &x = A.array(0), &y = A.array(1);
+    const int64_t n = A.integer(2);
+    const bool tanh = A.flag(3);
     const Span s = flat(n);
     auto what = [&] { return "n=" + std::to_string(n); };
     A.check_span(x, s, what);
@@ -25,12 +27,10 @@ napi_value Gelu(napi_env env, napi_callback_info info) {
 
 napi_value GeluBackward(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "geluBackward", 5, 5);
-    const ArrayView x = A.array(0, "x", kF32);
-    const ArrayView gy = A.array(1, "gy", kF32);
-    const ArrayView gx = A.array(2, "gx", kF32);
-    const int64_t n = A.integer(3, "n", 0, kMaxIndex);
-    const bool tanh = get_bool(A, 4, "approximate");
+    KernelArgs A(env, info, kGeluBackward);
+    const ArrayView &x = A.array(0), &gy = A.array(1), &gx = A.array(2);
+    const int64_t n = A.integer(3);
+    const bool tanh = A.flag(4);
     const Span s = flat(n);
     auto what = [&] { return "n=" + std::to_string(n); };
     A.check_span(x, s, what);
@@ -43,8 +43,8 @@ napi_value GeluBackward(napi_env env, napi_callback_info info) {
   });
 }
 
-ADJ_EXPORT("gelu", Gelu);
-ADJ_EXPORT("geluBackward", GeluBackward);
+ADJ_KERNEL(kGelu, Gelu);
+ADJ_KERNEL(kGeluBackward, GeluBackward);
 
 }  // namespace
 }  // namespace adj

@@ -12,31 +12,21 @@ std::string strides(int64_t a, int64_t b, int64_t c) {
   return "(" + std::to_string(a) + ", " + std::to_string(b) + ", " + std::to_string(c) + ")";
 }
 
+constexpr auto kGemm = kernel_def("gemm",
+    floats("a"), index("aOffset"), stride("aBatchStride"), stride("aRowStride"), stride("aColStride"),
+    floats("b"), index("bOffset"), stride("bBatchStride"), stride("bRowStride"), stride("bColStride"),
+    floats("c"), index("cOffset"), stride("cBatchStride"), stride("cRowStride"),
+    dim("batch"), dim("m"), dim("n"), dim("k"), number("alpha"), number("beta"));
+
 napi_value Gemm(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "gemm", 20, 20);
-    const ArrayView a = A.array(0, "a", kF32 | kF64);
-    const int64_t aOff = A.integer(1, "aOffset", 0, kMaxIndex);
-    const int64_t aBS = A.integer(2, "aBatchStride", -kMaxIndex, kMaxIndex);
-    const int64_t aRS = A.integer(3, "aRowStride", -kMaxIndex, kMaxIndex);
-    const int64_t aCS = A.integer(4, "aColStride", -kMaxIndex, kMaxIndex);
-    const ArrayView b = A.array(5, "b", kF32 | kF64);
-    const int64_t bOff = A.integer(6, "bOffset", 0, kMaxIndex);
-    const int64_t bBS = A.integer(7, "bBatchStride", -kMaxIndex, kMaxIndex);
-    const int64_t bRS = A.integer(8, "bRowStride", -kMaxIndex, kMaxIndex);
-    const int64_t bCS = A.integer(9, "bColStride", -kMaxIndex, kMaxIndex);
-    const ArrayView c = A.array(10, "c", kF32 | kF64);
-    const int64_t cOff = A.integer(11, "cOffset", 0, kMaxIndex);
-    const int64_t cBS = A.integer(12, "cBatchStride", -kMaxIndex, kMaxIndex);
-    const int64_t cRS = A.integer(13, "cRowStride", -kMaxIndex, kMaxIndex);
-    const int64_t batch = A.integer(14, "batch", 0, kMaxDim);
-    const int64_t m = A.integer(15, "m", 0, kMaxDim);
-    const int64_t n = A.integer(16, "n", 0, kMaxDim);
-    const int64_t k = A.integer(17, "k", 0, kMaxDim);
-    const double alpha = A.number(18, "alpha");
-    const double beta = A.number(19, "beta");
-    A.check_same_type(a, b);
-    A.check_same_type(a, c);
+    KernelArgs A(env, info, kGemm);
+    const ArrayView &a = A.array(0), &b = A.array(5), &c = A.array(10);
+    const int64_t aOff = A.integer(1), aBS = A.integer(2), aRS = A.integer(3), aCS = A.integer(4);
+    const int64_t bOff = A.integer(6), bBS = A.integer(7), bRS = A.integer(8), bCS = A.integer(9);
+    const int64_t cOff = A.integer(11), cBS = A.integer(12), cRS = A.integer(13);
+    const int64_t batch = A.integer(14), m = A.integer(15), n = A.integer(16), k = A.integer(17);
+    const double alpha = A.number(18), beta = A.number(19);
     if (beta != 0 && beta != 1) A.range_error("beta must be 0 or 1, got " + std::to_string(beta));
 
     const bool any = batch > 0 && m > 0 && n > 0;
@@ -77,7 +67,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   });
 }
 
-ADJ_EXPORT("gemm", Gemm);
+ADJ_KERNEL(kGemm, Gemm);
 
 }  // namespace
 }  // namespace adj

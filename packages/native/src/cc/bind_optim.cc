@@ -13,32 +13,14 @@
 namespace adj {
 namespace {
 
-struct Entry {
-  void* data;
-  size_t length;
-  ArrayKind kind;
-};
+constexpr auto kAdamStep = kernel_def("adamStep", float_list("params"), float_list("grads"), float_list("expAvg"), float_list("expAvgSq"), float_list_opt("maxExpAvgSq"), f64("consts"),
+                                       number("beta1"), number("beta2"), number("eps"), number("weightDecay"), boolean("decoupled"), boolean("maximize"));
+constexpr auto kSgdStep = kernel_def("sgdStep", float_list("params"), float_list("grads"), float_list_opt("momentumBuffers"), i32("fresh"),
+                                     number("lr"), number("momentum"), number("dampening"), number("weightDecay"), boolean("nesterov"), boolean("maximize"));
+constexpr auto kSumSquares = kernel_def("sumSquares", float_list("arrays"));
+constexpr auto kScaleAll = kernel_def("scaleAll", float_list("arrays"), number("c"));
 
-// The typed arrays of the JS array argument i (Float32Array or Float64Array each).
-std::vector<Entry> entries(const Args& A, size_t i, const char* name) {
-  napi_env env = A.env();
-  bool is_array = false;
-  if (napi_is_array(env, A.at(i), &is_array) != napi_ok || !is_array) A.type_error(std::string(name) + " must be an Array of Float32Array or Float64Array");
-  uint32_t n = 0;
-  napi_get_array_length(env, A.at(i), &n);
-  std::vector<Entry> out(n);
-  for (uint32_t k = 0; k < n; ++k) {
-    napi_value e;
-    napi_get_element(env, A.at(i), k, &e);
-    napi_typedarray_type tt;
-    Entry& en = out[k];
-    if (napi_get_typedarray_info(env, e, &tt, &en.length, &en.data, nullptr, nullptr) != napi_ok || (tt != napi_float32_array && tt != napi_float64_array))
-      A.type_error(std::string(name) + "[" + std::to_string(k) + "] must be a Float32Array or Float64Array");
-    en.kind = tt == napi_float32_array ? kF32 : kF64;
-    if (!en.data) en.length = 0;
-  }
-  return out;
-}
+using Entry = ListEntry;
 
 // Checks that list b matches list a entry by entry (count, type, length).
 void check_like(const Args& A, const std::vector<Entry>& a, const char* an, const std::vector<Entry>& b, const char* bn) {
@@ -47,11 +29,6 @@ void check_like(const Args& A, const std::vector<Entry>& a, const char* an, cons
     if (b[k].kind != a[0].kind) A.type_error(std::string(bn) + "[" + std::to_string(k) + "] has another element type than " + an + "[0]");
     if (b[k].length != a[k].length) A.range_error(std::string(bn) + "[" + std::to_string(k) + "] has length " + std::to_string(b[k].length) + ", " + an + "[" + std::to_string(k) + "] has " + std::to_string(a[k].length));
   }
-}
-
-void check_types(const Args& A, const std::vector<Entry>& a, const char* an) {
-  for (size_t k = 1; k < a.size(); ++k)
-    if (a[k].kind != a[0].kind) A.type_error(std::string(an) + "[" + std::to_string(k) + "] has another element type than " + an + "[0]");
 }
 
 // No two lists may share bytes at the same parameter (an output read as another input).
@@ -79,27 +56,22 @@ std::vector<Slice<T>> slices(const std::vector<Entry>& es) {
 
 napi_value AdamStep(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "adamStep", 12, 12);
-    const auto p = entries(A, 0, "params");
-    check_types(A, p, "params");
-    const auto g = entries(A, 1, "grads");
-    const auto m = entries(A, 2, "expAvg");
-    const auto v = entries(A, 3, "expAvgSq");
+    KernelArgs A(env, info, kAdamStep);
+    const auto &p = A.list(0), &g = A.list(1), &m = A.list(2), &v = A.list(3), &vm = A.list(4);
     check_like(A, p, "params", g, "grads");
     check_like(A, p, "params", m, "expAvg");
     check_like(A, p, "params", v, "expAvgSq");
-    const bool ams = !A.is_nullish(4);
-    std::vector<Entry> vm;
-    if (ams) { vm = entries(A, 4, "maxExpAvgSq"); check_like(A, p, "params", vm, "maxExpAvgSq"); }
+    const bool ams = A.present(4);
+    if (ams) check_like(A, p, "params", vm, "maxExpAvgSq");
     std::vector<const std::vector<Entry>*> lists{&p, &g, &m, &v};
     if (ams) lists.push_back(&vm);
     check_disjoint(A, lists);
-    const ArrayView consts = A.array(5, "consts", kF64);
+    const ArrayView& consts = A.array(5);
     A.check_span(consts, flat(3 * (int64_t)p.size()), [&] { return "3 numbers per parameter"; });
     std::vector<AdamParamConst> c(p.size());
     const double* cd = consts.as<const double>();
     for (size_t k = 0; k < p.size(); ++k) c[k] = {cd[3 * k], cd[3 * k + 1], cd[3 * k + 2]};
-    const AdamHyper h{A.number(6, "beta1"), A.number(7, "beta2"), A.number(8, "eps"), A.number(9, "weightDecay"), get_bool(A, 10, "decoupled"), get_bool(A, 11, "maximize")};
+    const AdamHyper h{A.number(6), A.number(7), A.number(8), A.number(9), A.flag(10), A.flag(11)};
     if (p.empty()) return undefined(env);
     if (p[0].kind == kF32) {
       auto vms = slices<float>(vm);
@@ -114,22 +86,19 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
 
 napi_value SgdStep(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "sgdStep", 10, 10);
-    const auto p = entries(A, 0, "params");
-    check_types(A, p, "params");
-    const auto g = entries(A, 1, "grads");
+    KernelArgs A(env, info, kSgdStep);
+    const auto &p = A.list(0), &g = A.list(1), &b = A.list(2);
     check_like(A, p, "params", g, "grads");
-    const bool mom = !A.is_nullish(2);
-    std::vector<Entry> b;
-    if (mom) { b = entries(A, 2, "momentumBuffers"); check_like(A, p, "params", b, "momentumBuffers"); }
+    const bool mom = A.present(2);
+    if (mom) check_like(A, p, "params", b, "momentumBuffers");
     std::vector<const std::vector<Entry>*> lists{&p, &g};
     if (mom) lists.push_back(&b);
     check_disjoint(A, lists);
-    const ArrayView fr = A.array(3, "fresh", kI32);
+    const ArrayView& fr = A.array(3);
     A.check_span(fr, flat((int64_t)p.size()), [&] { return "one flag per parameter"; });
     std::vector<uint8_t> fresh(p.size());
     for (size_t k = 0; k < p.size(); ++k) fresh[k] = fr.as<const int32_t>()[k] != 0;
-    const SgdHyper h{A.number(4, "lr"), A.number(5, "momentum"), A.number(6, "dampening"), A.number(7, "weightDecay"), get_bool(A, 8, "nesterov"), get_bool(A, 9, "maximize")};
+    const SgdHyper h{A.number(4), A.number(5), A.number(6), A.number(7), A.flag(8), A.flag(9)};
     if (p.empty()) return undefined(env);
     if (p[0].kind == kF32) sgd_step<float>(slices<float>(p), slices<const float>(g), slices<float>(b), fresh, h);
     else sgd_step<double>(slices<double>(p), slices<const double>(g), slices<double>(b), fresh, h);
@@ -146,9 +115,8 @@ void with_list_type(const std::vector<Entry>& xs, F&& f) {
 
 napi_value SumSquares(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "sumSquares", 1, 1);
-    const auto xs = entries(A, 0, "arrays");
-    check_types(A, xs, "arrays");
+    KernelArgs A(env, info, kSumSquares);
+    const auto& xs = A.list(0);
     double s = 0;
     if (!xs.empty()) with_list_type(xs, [&](auto t) { using T = decltype(t); s = sum_squares<T>(slices<const T>(xs)); });
     return make_number(env, s);
@@ -157,19 +125,18 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
 
 napi_value ScaleAll(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "scaleAll", 2, 2);
-    const auto xs = entries(A, 0, "arrays");
-    check_types(A, xs, "arrays");
-    const double c = A.number(1, "c");
+    KernelArgs A(env, info, kScaleAll);
+    const auto& xs = A.list(0);
+    const double c = A.number(1);
     if (!xs.empty()) with_list_type(xs, [&](auto t) { using T = decltype(t); scale_all<T>(slices<T>(xs), c); });
     return undefined(env);
   });
 }
 
-ADJ_EXPORT("adamStep", AdamStep);
-ADJ_EXPORT("sgdStep", SgdStep);
-ADJ_EXPORT("sumSquares", SumSquares);
-ADJ_EXPORT("scaleAll", ScaleAll);
+ADJ_KERNEL(kAdamStep, AdamStep);
+ADJ_KERNEL(kSgdStep, SgdStep);
+ADJ_KERNEL(kSumSquares, SumSquares);
+ADJ_KERNEL(kScaleAll, ScaleAll);
 
 }  // namespace
 }  // namespace adj

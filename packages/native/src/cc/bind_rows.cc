@@ -11,15 +11,21 @@
 namespace adj {
 namespace {
 
+constexpr auto kSoftmax = kernel_def("softmax", floats("x"), floats("out"), dim("rows"), dim("cols"));
+constexpr auto kLogSoftmax = kernel_def("logSoftmax", floats("x"), floats("out"), dim("rows"), dim("cols"));
+constexpr auto kSoftmaxBackward = kernel_def("softmaxBackward", floats("y"), floats("gy"), floats("gx"), dim("rows"), dim("cols"));
+constexpr auto kLogSoftmaxBackward = kernel_def("logSoftmaxBackward", floats("y"), floats("gy"), floats("gx"), dim("rows"), dim("cols"));
+constexpr auto kCrossEntropy = kernel_def("crossEntropy", floats("x"), i32("target"), floats("loss"), floats("lse"), dim("rows"), dim("cols"), integer("ignoreIndex", INT32_MIN, INT32_MAX), number("labelSmoothing"));
+constexpr auto kCrossEntropyBackward = kernel_def("crossEntropyBackward", floats("x"), i32("target"), floats("lse"), floats("gLoss"), floats("gx"), dim("rows"), dim("cols"), integer("ignoreIndex", INT32_MIN, INT32_MAX), number("labelSmoothing"));
+constexpr auto kLayerNorm = kernel_def("layerNorm", floats("x"), floats_opt("w"), floats_opt("b"), floats("y"), floats("mean"), floats("rstd"), dim("rows"), dim("cols"), number("eps"));
+constexpr auto kLayerNormBackward = kernel_def("layerNormBackward", floats("x"), floats("gy"), floats_opt("w"), floats("mean"), floats("rstd"), floats_opt("gx"), floats_opt("gw"), floats_opt("gb"), dim("rows"), dim("cols"));
+
 template <RowOp OP>
 napi_value RowForward(napi_env env, napi_callback_info info) {
-  const char* fn = OP == RowOp::Softmax ? "softmax" : "logSoftmax";
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, fn, 4, 4);
-    const ArrayView x = A.array(0, "x", kF32 | kF64);
-    const ArrayView out = A.array(1, "out", kF32 | kF64);
-    A.check_same_type(x, out);
-    const int64_t rows = A.integer(2, "rows", 0, kMaxDim), cols = A.integer(3, "cols", 0, kMaxDim);
+    KernelArgs A(env, info, OP == RowOp::Softmax ? kSoftmax : kLogSoftmax);
+    const ArrayView &x = A.array(0), &out = A.array(1);
+    const int64_t rows = A.integer(2), cols = A.integer(3);
     check_rows(A, x, rows, cols);
     check_rows(A, out, rows, cols);
     const Span s = flat(rows * cols);
@@ -34,15 +40,10 @@ napi_value RowForward(napi_env env, napi_callback_info info) {
 
 template <RowOp OP>
 napi_value RowBackward(napi_env env, napi_callback_info info) {
-  const char* fn = OP == RowOp::SoftmaxBackward ? "softmaxBackward" : "logSoftmaxBackward";
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, fn, 5, 5);
-    const ArrayView y = A.array(0, "y", kF32 | kF64);
-    const ArrayView gy = A.array(1, "gy", kF32 | kF64);
-    const ArrayView gx = A.array(2, "gx", kF32 | kF64);
-    A.check_same_type(y, gy);
-    A.check_same_type(y, gx);
-    const int64_t rows = A.integer(3, "rows", 0, kMaxDim), cols = A.integer(4, "cols", 0, kMaxDim);
+    KernelArgs A(env, info, OP == RowOp::SoftmaxBackward ? kSoftmaxBackward : kLogSoftmaxBackward);
+    const ArrayView &y = A.array(0), &gy = A.array(1), &gx = A.array(2);
+    const int64_t rows = A.integer(3), cols = A.integer(4);
     check_rows(A, y, rows, cols);
     check_rows(A, gy, rows, cols);
     check_rows(A, gx, rows, cols);
@@ -57,15 +58,11 @@ napi_value RowBackward(napi_env env, napi_callback_info info) {
   });
 }
 
-// An optional (null/undefined) float array of the same type as `like`, at least n
-// long; absent: an empty view whose as<T>() is nullptr.
-ArrayView optional_array(const Args& A, size_t i, const char* name, const ArrayView& like, int64_t n, bool& present) {
-  present = !A.is_nullish(i);
-  if (!present) return ArrayView{};
-  ArrayView v = A.array(i, name, kF32 | kF64);
-  A.check_same_type(like, v);
-  A.check_span(v, flat(n), [&] { return "length " + std::to_string(n); });
-  return v;
+// Argument i, an optional (null/undefined) float array, is at least n long when present.
+bool check_optional(const KernelArgs& A, size_t i, int64_t n) {
+  if (!A.present(i)) return false;
+  A.check_span(A.array(i), flat(n), [&] { return "length " + std::to_string(n); });
+  return true;
 }
 
 // Targets: each in [0, cols) or equal to ignoreIndex.
@@ -81,16 +78,10 @@ void check_targets(const Args& A, const ArrayView& t, int64_t rows, int64_t cols
 
 napi_value CrossEntropy(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "crossEntropy", 8, 8);
-    const ArrayView x = A.array(0, "x", kF32 | kF64);
-    const ArrayView t = A.array(1, "target", kI32);
-    const ArrayView loss = A.array(2, "loss", kF32 | kF64);
-    const ArrayView lse = A.array(3, "lse", kF32 | kF64);
-    A.check_same_type(x, loss);
-    A.check_same_type(x, lse);
-    const int64_t rows = A.integer(4, "rows", 0, kMaxDim), cols = A.integer(5, "cols", 0, kMaxDim);
-    const int64_t ignore = A.integer(6, "ignoreIndex", INT32_MIN, INT32_MAX);
-    const double smoothing = A.number(7, "labelSmoothing");
+    KernelArgs A(env, info, kCrossEntropy);
+    const ArrayView &x = A.array(0), &t = A.array(1), &loss = A.array(2), &lse = A.array(3);
+    const int64_t rows = A.integer(4), cols = A.integer(5), ignore = A.integer(6);
+    const double smoothing = A.number(7);
     check_rows(A, x, rows, cols);
     check_rows(A, loss, rows, 1);
     check_rows(A, lse, rows, 1);
@@ -112,18 +103,10 @@ napi_value CrossEntropy(napi_env env, napi_callback_info info) {
 
 napi_value CrossEntropyBackward(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "crossEntropyBackward", 9, 9);
-    const ArrayView x = A.array(0, "x", kF32 | kF64);
-    const ArrayView t = A.array(1, "target", kI32);
-    const ArrayView lse = A.array(2, "lse", kF32 | kF64);
-    const ArrayView gl = A.array(3, "gLoss", kF32 | kF64);
-    const ArrayView gx = A.array(4, "gx", kF32 | kF64);
-    A.check_same_type(x, lse);
-    A.check_same_type(x, gl);
-    A.check_same_type(x, gx);
-    const int64_t rows = A.integer(5, "rows", 0, kMaxDim), cols = A.integer(6, "cols", 0, kMaxDim);
-    const int64_t ignore = A.integer(7, "ignoreIndex", INT32_MIN, INT32_MAX);
-    const double smoothing = A.number(8, "labelSmoothing");
+    KernelArgs A(env, info, kCrossEntropyBackward);
+    const ArrayView &x = A.array(0), &t = A.array(1), &lse = A.array(2), &gl = A.array(3), &gx = A.array(4);
+    const int64_t rows = A.integer(5), cols = A.integer(6), ignore = A.integer(7);
+    const double smoothing = A.number(8);
     check_rows(A, x, rows, cols);
     check_rows(A, gx, rows, cols);
     check_rows(A, lse, rows, 1);
@@ -145,19 +128,11 @@ napi_value CrossEntropyBackward(napi_env env, napi_callback_info info) {
 
 napi_value LayerNorm(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "layerNorm", 9, 9);
-    const ArrayView x = A.array(0, "x", kF32 | kF64);
-    const int64_t rows = A.integer(6, "rows", 0, kMaxDim), cols = A.integer(7, "cols", 0, kMaxDim);
-    const double eps = A.number(8, "eps");
-    bool hw, hb;
-    const ArrayView w = optional_array(A, 1, "w", x, cols, hw);
-    const ArrayView b = optional_array(A, 2, "b", x, cols, hb);
-    const ArrayView y = A.array(3, "y", kF32 | kF64);
-    const ArrayView mean = A.array(4, "mean", kF32 | kF64);
-    const ArrayView rstd = A.array(5, "rstd", kF32 | kF64);
-    A.check_same_type(x, y);
-    A.check_same_type(x, mean);
-    A.check_same_type(x, rstd);
+    KernelArgs A(env, info, kLayerNorm);
+    const ArrayView &x = A.array(0), &w = A.array(1), &b = A.array(2), &y = A.array(3), &mean = A.array(4), &rstd = A.array(5);
+    const int64_t rows = A.integer(6), cols = A.integer(7);
+    const double eps = A.number(8);
+    const bool hw = check_optional(A, 1, cols), hb = check_optional(A, 2, cols);
     check_rows(A, x, rows, cols);
     check_rows(A, y, rows, cols);
     check_rows(A, mean, rows, 1);
@@ -184,20 +159,12 @@ napi_value LayerNorm(napi_env env, napi_callback_info info) {
 
 napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "layerNormBackward", 10, 10);
-    const ArrayView x = A.array(0, "x", kF32 | kF64);
-    const ArrayView gy = A.array(1, "gy", kF32 | kF64);
-    A.check_same_type(x, gy);
-    const int64_t rows = A.integer(8, "rows", 0, kMaxDim), cols = A.integer(9, "cols", 0, kMaxDim);
-    bool hw, hgx, hgw, hgb;
-    const ArrayView w = optional_array(A, 2, "w", x, cols, hw);
-    const ArrayView mean = A.array(3, "mean", kF32 | kF64);
-    const ArrayView rstd = A.array(4, "rstd", kF32 | kF64);
-    A.check_same_type(x, mean);
-    A.check_same_type(x, rstd);
-    const ArrayView gx = optional_array(A, 5, "gx", x, rows * cols, hgx);
-    const ArrayView gw = optional_array(A, 6, "gw", x, cols, hgw);
-    const ArrayView gb = optional_array(A, 7, "gb", x, cols, hgb);
+    KernelArgs A(env, info, kLayerNormBackward);
+    const ArrayView &x = A.array(0), &gy = A.array(1), &w = A.array(2), &mean = A.array(3), &rstd = A.array(4);
+    const ArrayView &gx = A.array(5), &gw = A.array(6), &gb = A.array(7);
+    const int64_t rows = A.integer(8), cols = A.integer(9);
+    const bool hw = check_optional(A, 2, cols), hgx = check_optional(A, 5, rows * cols);
+    const bool hgw = check_optional(A, 6, cols), hgb = check_optional(A, 7, cols);
     check_rows(A, x, rows, cols);
     check_rows(A, gy, rows, cols);
     check_rows(A, mean, rows, 1);
@@ -231,14 +198,14 @@ napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
   });
 }
 
-ADJ_EXPORT("softmax", RowForward<RowOp::Softmax>);
-ADJ_EXPORT("logSoftmax", RowForward<RowOp::LogSoftmax>);
-ADJ_EXPORT("softmaxBackward", RowBackward<RowOp::SoftmaxBackward>);
-ADJ_EXPORT("logSoftmaxBackward", RowBackward<RowOp::LogSoftmaxBackward>);
-ADJ_EXPORT("layerNorm", LayerNorm);
-ADJ_EXPORT("layerNormBackward", LayerNormBackward);
-ADJ_EXPORT("crossEntropy", CrossEntropy);
-ADJ_EXPORT("crossEntropyBackward", CrossEntropyBackward);
+ADJ_KERNEL(kSoftmax, RowForward<RowOp::Softmax>);
+ADJ_KERNEL(kLogSoftmax, RowForward<RowOp::LogSoftmax>);
+ADJ_KERNEL(kSoftmaxBackward, RowBackward<RowOp::SoftmaxBackward>);
+ADJ_KERNEL(kLogSoftmaxBackward, RowBackward<RowOp::LogSoftmaxBackward>);
+ADJ_KERNEL(kLayerNorm, LayerNorm);
+ADJ_KERNEL(kLayerNormBackward, LayerNormBackward);
+ADJ_KERNEL(kCrossEntropy, CrossEntropy);
+ADJ_KERNEL(kCrossEntropyBackward, CrossEntropyBackward);
 
 }  // namespace
 }  // namespace adj

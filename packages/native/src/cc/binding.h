@@ -2,10 +2,13 @@
 // turns C++ errors into JS TypeError/RangeError, value makers, the float32 /
 // float64 dispatch, and ADJ_EXPORT, which registers a binding under its JS name.
 //
-// Adding a kernel binding: write bind_NAME.cc with a `napi_value F(napi_env,
-// napi_callback_info)` that checks its arguments (napi_args.h) inside guard(),
-// end it with ADJ_EXPORT("jsName", F), add the file to binding.gyp's sources
-// and declare the function in src/addon.ts. addon.cc installs every export.
+// Adding a kernel binding (a row of core's KERNELS table): write bind_NAME.cc
+// with a `napi_value F(napi_env, napi_callback_info)` that parses its arguments
+// with KernelArgs from a constexpr kernel_def (kernel_args.h) inside guard(),
+// end it with ADJ_KERNEL(kDef, F), add the file to binding.gyp's sources and
+// the name to NATIVE_KERNELS in src/addon.ts (docs/architecture.md). Other
+// functions (settings, probes) use Args and ADJ_EXPORT("jsName", F).
+// addon.cc installs every export.
 #pragma once
 #include <node_api.h>
 
@@ -15,6 +18,7 @@
 #include <string>
 
 #include "napi_args.h"
+#include "kernel_args.h"
 
 namespace adj {
 

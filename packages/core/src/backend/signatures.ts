@@ -1,0 +1,259 @@
+// THE KERNEL TABLE: every Backend kernel's name, arguments and result, written
+// once. The Backend type (backend.ts) is derived from it, the pure-TS kernels
+// (./ts) are checked against it by the compiler, and @adjoint/native's addon
+// exports the same table from C++ (src/cc/kernel_specs.h) which a test
+// (native/test/specs.test.ts) compares with this one, so a drift fails.
+//
+// Adding a kernel:
+//   1. one row below: `name: kernel([arg('x', 'floats'), ...], 'void')` with a
+//      doc comment giving its contract (the derived Backend type shows it);
+//   2. its reference in ./ts, added to tsBackend (ts/index.ts);
+//   3. optional native version: a binding in packages/native/src/cc/bind_*.cc
+//      declared with ADJ_KERNEL(name, fn, args...) (same names and kinds, in
+//      the same order, a struct argument flattened to its fields), then a row
+//      in native/src/kernels.ts's forwarders (a fallback rule when it does not
+//      handle every case). specs.test.ts fails until both sides agree.
+import type { FloatArray, TypedArray } from '../dtype.js'
+
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'geluTanh'
+  | 'silu' | 'sin' | 'cos' | 'abs' | 'reciprocal' | 'square' | 'sign' | 'erf' | 'floor' | 'ceil'
+  | 'round' | 'logicalNot' | 'isnan' | 'isinf'
+
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr'
+
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin'
+
+/**
+ * A strided 4-D operand [batch, head, row, col] of the attention kernels: element
+ * (b, h, i, j) is data[offset + b*strides[0] + h*strides[1] + i*strides[2] + j*strides[3]].
+ * A stride may be 0 (broadcast) or anything a view has (no copy of q, k, v is needed).
+ */
+export interface AttentionOperand {
+  data: FloatArray
+  offset: number
+  strides: readonly number[]
+}
+
+/**
+ * What each argument kind is in TS. Array kinds: `floats` is a Float32Array or
+ * Float64Array (one float type for all the float arrays of a call), `array` any
+ * dtype's array; a `?` kind may be null (absent: not read / not wanted).
+ */
+export interface ArgKinds {
+  floats: FloatArray
+  'floats?': FloatArray | null
+  array: TypedArray
+  i32: Int32Array
+  u8: Uint8Array
+  f64: Float64Array
+  floatList: FloatArray[]
+  'floatList?': FloatArray[] | null
+  /** A shape or strides (a JS array of integers). */
+  dims: readonly number[]
+  /** Dims that may be left out (undefined). */
+  'dims?': readonly number[] | undefined
+  /** An integer (size, offset, stride, index; the range is the kernel's contract). */
+  int: number
+  number: number
+  bool: boolean
+  unaryOp: UnaryOp
+  binaryOp: BinaryOp
+  reduceOp: ReduceOp
+  operand: AttentionOperand
+  'operand?': AttentionOperand | null
+}
+export type ArgKind = keyof ArgKinds
+
+/** A named argument of a kernel (or a field of a struct argument). */
+export interface ArgSpec<N extends string = string, K extends ArgKind = ArgKind> {
+  readonly name: N
+  readonly kind: K
+}
+/** An argument that is a plain object of fields (passed to a native binding flattened, field by field in this order). */
+export interface StructSpec<N extends string = string, F extends readonly ArgSpec[] = readonly ArgSpec[]> {
+  readonly name: N
+  readonly kind: 'struct'
+  readonly fields: F
+}
+export type ParamSpec = ArgSpec | StructSpec
+
+export interface KernelSpec<A extends readonly ParamSpec[] = readonly ParamSpec[], R extends 'void' | 'number' = 'void' | 'number'> {
+  readonly args: A
+  readonly result: R
+}
+
+export const arg = <N extends string, K extends ArgKind>(name: N, kind: K): ArgSpec<N, K> => ({ name, kind })
+export const struct = <N extends string, const F extends readonly ArgSpec[]>(name: N, fields: F): StructSpec<N, F> => ({ name, kind: 'struct', fields })
+const kernel = <const A extends readonly ParamSpec[], R extends 'void' | 'number'>(args: A, result: R): KernelSpec<A, R> => ({ args, result })
+
+/** The object type of a struct's fields. */
+export type StructType<F extends readonly ArgSpec[]> = { [S in F[number] as S['name']]: ArgKinds[S['kind']] }
+type ParamType<P> = P extends StructSpec<string, infer F> ? StructType<F> : P extends ArgSpec<string, infer K> ? ArgKinds[K] : never
+type Params<A extends readonly ParamSpec[]> = { -readonly [I in keyof A]: ParamType<A[I]> }
+/** The TS function type of a kernel spec. */
+export type KernelFn<S extends KernelSpec> = (...args: Params<S['args']>) => S['result'] extends 'number' ? number : void
+
+// Structs shared by several kernels
+const gemmFields = [
+  arg('a', 'floats'), arg('aOffset', 'int'), arg('aBatchStride', 'int'), arg('aRowStride', 'int'), arg('aColStride', 'int'),
+  arg('b', 'floats'), arg('bOffset', 'int'), arg('bBatchStride', 'int'), arg('bRowStride', 'int'), arg('bColStride', 'int'),
+  arg('c', 'floats'), arg('cOffset', 'int'), arg('cBatchStride', 'int'), arg('cRowStride', 'int'),
+  arg('batch', 'int'), arg('m', 'int'), arg('n', 'int'), arg('k', 'int'), arg('alpha', 'number'), arg('beta', 'number'),
+] as const
+const adamFields = [arg('beta1', 'number'), arg('beta2', 'number'), arg('eps', 'number'), arg('weightDecay', 'number'), arg('decoupled', 'bool'), arg('maximize', 'bool')] as const
+const sgdFields = [arg('lr', 'number'), arg('momentum', 'number'), arg('dampening', 'number'), arg('weightDecay', 'number'), arg('nesterov', 'bool'), arg('maximize', 'bool')] as const
+const attentionFields = [
+  arg('batch', 'int'), arg('heads', 'int'), arg('L', 'int'), arg('S', 'int'), arg('E', 'int'), arg('Ev', 'int'),
+  arg('q', 'operand'), arg('k', 'operand'), arg('v', 'operand'), arg('scale', 'number'), arg('probs', 'floats'),
+] as const
+
+const rows = [arg('rows', 'int'), arg('cols', 'int')] as const
+
+export const KERNELS = {
+  /**
+   * Strided copy of `src` (shape, strides, offset) into `dst` from dstOffset, contiguous
+   * unless dstStrides is given (dtype converts on store; bool stores 0/1).
+   */
+  copy: kernel([arg('src', 'array'), arg('srcOffset', 'int'), arg('shape', 'dims'), arg('srcStrides', 'dims'), arg('dst', 'array'), arg('dstOffset', 'int'), arg('dstStrides', 'dims?')], 'void'),
+  /** out[i] = f(x[i]) over contiguous arrays of length n. */
+  unary: kernel([arg('op', 'unaryOp'), arg('x', 'array'), arg('out', 'array'), arg('n', 'int')], 'void'),
+  /** out (contiguous, `shape`) = f(a, b) where a and b are read through broadcast strides (0 on broadcast dims). */
+  binary: kernel([arg('op', 'binaryOp'), arg('a', 'array'), arg('aOffset', 'int'), arg('aStrides', 'dims'), arg('b', 'array'), arg('bOffset', 'int'), arg('bStrides', 'dims'), arg('out', 'array'), arg('shape', 'dims')], 'void'),
+  /** out[o] = reduce(x[o*r .. o*r + r)) over a contiguous [outer, r] array; arg ops write indices. */
+  reduce: kernel([arg('op', 'reduceOp'), arg('x', 'array'), arg('out', 'array'), arg('outer', 'int'), arg('r', 'int')], 'void'),
+  /**
+   * C[b] = alpha * A[b] @ B[b] + beta * C[b] for b in 0..batch-1, where
+   * A[b] is m x k with element (i, p) at a[aOffset + b*aBatchStride + i*aRowStride + p*aColStride],
+   * B[b] is k x n likewise, and C[b] is m x n with element (i, j) at
+   * c[cOffset + b*cBatchStride + i*cRowStride + j] (C rows are contiguous).
+   * A batch stride of 0 shares one operand across the batch. Strides of A and B may be
+   * anything (a transposed view has aRowStride = 1), so `x @ w.T` costs no copy.
+   * beta is 0 or 1 (beta = 0 ignores C's old contents, even NaN).
+   */
+  gemm: kernel([struct('g', gemmFields)], 'void'),
+  /** out[i] = cond[i] ? a[i] : b[i] over contiguous arrays of length n. */
+  where: kernel([arg('cond', 'u8'), arg('a', 'array'), arg('b', 'array'), arg('out', 'array'), arg('n', 'int')], 'void'),
+  /** out[o, j, i] = x[o, index[j], i] for contiguous x [outer, dimSize, inner], out [outer, index.length, inner]. */
+  indexSelect: kernel([arg('x', 'array'), arg('out', 'array'), arg('outer', 'int'), arg('dimSize', 'int'), arg('inner', 'int'), arg('index', 'i32')], 'void'),
+  /** out[o, index[j], i] += src[o, j, i] for contiguous out [outer, dimSize, inner], src [outer, index.length, inner]. */
+  indexAdd: kernel([arg('src', 'array'), arg('out', 'array'), arg('outer', 'int'), arg('dimSize', 'int'), arg('inner', 'int'), arg('index', 'i32')], 'void'),
+  /**
+   * out (contiguous, shape of index) = x[..., index[...], ...] along dim: for a multi-index p of index,
+   * out[p] = x[p with p[dim] replaced by index[p]], x read through xStrides from xOffset.
+   */
+  gather: kernel([arg('x', 'array'), arg('xOffset', 'int'), arg('xStrides', 'dims'), arg('index', 'i32'), arg('indexShape', 'dims'), arg('dim', 'int'), arg('out', 'array')], 'void'),
+  /** The adjoint of gather: out[p with p[dim] = index[p]] += src[p], out contiguous with outShape. */
+  scatterAdd: kernel([arg('src', 'array'), arg('index', 'i32'), arg('indexShape', 'dims'), arg('dim', 'int'), arg('out', 'array'), arg('outShape', 'dims')], 'void'),
+
+  // Row-wise kernels over a contiguous [rows, cols] array, the row being the last dim.
+  /** out = softmax(x) along each row (max subtracted first). */
+  softmax: kernel([arg('x', 'floats'), arg('out', 'floats'), ...rows], 'void'),
+  /** out = x - logsumexp(x) along each row. */
+  logSoftmax: kernel([arg('x', 'floats'), arg('out', 'floats'), ...rows], 'void'),
+  /** gx = y * (gy - sum(gy * y)), y the softmax output. */
+  softmaxBackward: kernel([arg('y', 'floats'), arg('gy', 'floats'), arg('gx', 'floats'), ...rows], 'void'),
+  /** gx = gy - exp(y) * sum(gy), y the logSoftmax output. */
+  logSoftmaxBackward: kernel([arg('y', 'floats'), arg('gy', 'floats'), arg('gx', 'floats'), ...rows], 'void'),
+
+  // Fused layer norm and cross-entropy over contiguous [rows, cols] arrays (a row is the
+  // normalized / class dim): one pass instead of a chain of ten elementwise ops.
+  /**
+   * Per row: y = (x - mean) * rstd * w + b with mean the row mean and
+   * rstd = 1 / sqrt(var + eps) (biased variance); writes mean[r] and rstd[r] for the backward.
+   * w and b (length cols) may be null: no scale / no shift.
+   */
+  layerNorm: kernel([arg('x', 'floats'), arg('w', 'floats?'), arg('b', 'floats?'), arg('y', 'floats'), arg('mean', 'floats'), arg('rstd', 'floats'), ...rows, arg('eps', 'number')], 'void'),
+  /**
+   * With xhat = (x - mean) rstd and h = gy w (h = gy when w is null), per row:
+   * gx = rstd (h - mean(h) - xhat mean(h xhat)); over all rows: gw = sum gy xhat, gb = sum gy.
+   * gx, gw, gb may be null (not wanted); gw and gb are overwritten, not accumulated into.
+   */
+  layerNormBackward: kernel([arg('x', 'floats'), arg('gy', 'floats'), arg('w', 'floats?'), arg('mean', 'floats'), arg('rstd', 'floats'), arg('gx', 'floats?'), arg('gw', 'floats?'), arg('gb', 'floats?'), ...rows], 'void'),
+  /**
+   * Per row r with t = target[r] and s = labelSmoothing: lse[r] = logsumexp(x[r]) and
+   * loss[r] = lse[r] - (1 - s) x[r, t] - (s / cols) sum_c x[r, c]; a row with t == ignoreIndex
+   * gets loss 0 and lse 0. Other targets are in [0, cols) (the caller checks).
+   */
+  crossEntropy: kernel([arg('x', 'floats'), arg('target', 'i32'), arg('loss', 'floats'), arg('lse', 'floats'), ...rows, arg('ignoreIndex', 'int'), arg('labelSmoothing', 'number')], 'void'),
+  /** gx[r, c] = gLoss[r] (exp(x[r, c] - lse[r]) - (1 - s) [c == t] - s / cols); ignored rows get 0. */
+  crossEntropyBackward: kernel([arg('x', 'floats'), arg('target', 'i32'), arg('lse', 'floats'), arg('gLoss', 'floats'), arg('gx', 'floats'), ...rows, arg('ignoreIndex', 'int'), arg('labelSmoothing', 'number')], 'void'),
+
+  // GELU: approximate = the tanh form 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), else
+  // the exact x Phi(x). Contiguous arrays of length n; float32 accurate to ~1e-7 absolute.
+  /** y = gelu(x). */
+  gelu: kernel([arg('x', 'floats'), arg('y', 'floats'), arg('n', 'int'), arg('approximate', 'bool')], 'void'),
+  /** gx = gy * gelu'(x): exact Phi(x) + x phi(x), or the derivative of the tanh form. */
+  geluBackward: kernel([arg('x', 'floats'), arg('gy', 'floats'), arg('gx', 'floats'), arg('n', 'int'), arg('approximate', 'bool')], 'void'),
+
+  // Scaled dot-product attention: P = softmax(scale q k^T + mask, causal entries -inf),
+  // out = P v, and its backward. Outputs are written through their strides, whose last
+  // (col) stride must be 1. probs: contiguous [batch, heads, L, S], written by attention,
+  // read by attentionBackward.
+  /**
+   * Writes probs and out [batch, heads, L, Ev]. mask (may be null) is added to the scores;
+   * with causal, query i sees keys j <= i + queryOffset only (queryOffset: the absolute
+   * position of query 0 when L new queries attend to a longer cache; 0 is PyTorch's is_causal).
+   */
+  attention: kernel([struct('a', [...attentionFields, arg('mask', 'operand?'), arg('causal', 'bool'), arg('queryOffset', 'int'), arg('out', 'operand')])], 'void'),
+  /**
+   * From gOut = dL/dout: dP = gOut v^T, dS = P (dP - rowsum(dP P)) (written to gScores,
+   * contiguous [batch, heads, L, S]: the mask's gradient), gq = scale dS k, gk = scale dS^T q,
+   * gv = P^T gOut. gq, gk, gv may be null (not wanted); they are overwritten, or added to
+   * with accumulate (then they may share one array, even overlap: q, k, v views of one tensor).
+   */
+  attentionBackward: kernel([struct('a', [...attentionFields, arg('gOut', 'operand'), arg('gScores', 'floats'), arg('gq', 'operand?'), arg('gk', 'operand?'), arg('gv', 'operand?'), arg('accumulate', 'bool')])], 'void'),
+
+  // Optimizer updates over lists of arrays, one entry per parameter (the i-th entries of the
+  // lists have one length; all one float type; no overlap): one call per parameter group.
+  /**
+   * Adam(W), per element with c = consts[3i..3i+2] = (stepSize = lr / (1 - b1^t), sqrt(1 - b2^t), lr):
+   * g' = +-g (+ wd p for Adam); p *= 1 - lr wd (AdamW, h.decoupled); m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
+   * s = v, or vmax = max(vmax, v) and s = vmax (amsgrad); p -= stepSize m / (sqrt(s) / c[1] + eps).
+   */
+  adamStep: kernel([arg('params', 'floatList'), arg('grads', 'floatList'), arg('expAvg', 'floatList'), arg('expAvgSq', 'floatList'), arg('maxExpAvgSq', 'floatList?'), arg('consts', 'f64'), struct('h', adamFields)], 'void'),
+  /**
+   * SGD: d = +-g + wd p; with momentum buffers b: b = d (fresh[i] != 0) or mu b + (1 - dampening) d,
+   * d = nesterov ? d + mu b : b; p -= lr d.
+   */
+  sgdStep: kernel([arg('params', 'floatList'), arg('grads', 'floatList'), arg('momentumBuffers', 'floatList?'), arg('fresh', 'i32'), struct('h', sgdFields)], 'void'),
+  /** sum over every element of every array of x^2 (accumulated in float64). */
+  sumSquares: kernel([arg('arrays', 'floatList')], 'number'),
+  /** x *= c for every element of every array. */
+  scaleAll: kernel([arg('arrays', 'floatList'), arg('c', 'number')], 'void'),
+} as const
+
+export type KernelTable = typeof KERNELS
+export type KernelName = keyof KernelTable
+
+/** GemmArgs: gemm's one argument (see KERNELS.gemm). */
+export type GemmArgs = StructType<typeof gemmFields>
+/** Adam / AdamW hyper-parameters shared by a parameter group (AdamW: p *= 1 - lr wd before the update; else Adam's L2 term g += wd p). */
+export type AdamHyper = StructType<typeof adamFields>
+export type SgdHyper = StructType<typeof sgdFields>
+/** Sizes and inputs shared by the attention kernels (one float dtype throughout). */
+export type AttentionInputs = StructType<typeof attentionFields>
+
+/** One argument of a kernel as a native binding receives it: a struct argument's fields come one by one. */
+export interface FlatArg {
+  /** The argument's name, or `struct.field`. */
+  path: string
+  name: string
+  kind: ArgKind
+}
+
+/** A kernel's arguments flattened (struct fields in their declared order), as native bindings take them. */
+export function flatArgs(spec: KernelSpec): FlatArg[] {
+  return spec.args.flatMap((p): FlatArg[] => p.kind === 'struct'
+    ? p.fields.map((f) => ({ path: `${p.name}.${f.name}`, name: f.name, kind: f.kind }))
+    : [{ path: p.name, name: p.name, kind: p.kind }])
+}
+
+type FlatOne<P> = P extends StructSpec<string, infer F>
+  ? { -readonly [I in keyof F]: F[I] extends ArgSpec<string, infer K> ? ArgKinds[K] : never }
+  : P extends ArgSpec<string, infer K> ? [ArgKinds[K]] : never
+type Flat<A extends readonly unknown[]> = A extends readonly [infer H, ...infer R] ? [...FlatOne<H>, ...Flat<R>] : []
+/** The TS type of a kernel's native binding: its arguments flattened (flatArgs). */
+export type FlatKernelFn<S extends KernelSpec> = (...args: Flat<S['args']>) => S['result'] extends 'number' ? number : void
