@@ -75,10 +75,12 @@ describe.each(builtIsas)('gemm on isa %s', (isa) => {
         const r = rng(31)
         for (const Ctor of [Float32Array, Float64Array]) {
           for (const n of [1, 3, 8, 15, 16, 17, 31, 33, 47, 64, 65, 95, 127, 128, 129, 130, 200, 257]) {
-            for (const k of [1, 3, 8, 129]) {
+            for (const k of [1, 3, 8, 16, 129]) {
               const trans = r() < 0.4
               const pad = 16 - (n % 16 || 16) // rows a whole number of 64-byte lines (float32)
-              const rowStride = trans ? 1 : n + pad, colStride = trans ? k + randInt(r, 0, 2) : 1
+              // transposed: columns a whole number of 64-byte lines apart (the aligned path) or not
+              const colPad = r() < 0.5 ? randInt(r, 0, 2) : 16 - (k % 16 || 16) + 16 * randInt(r, 0, 1)
+              const rowStride = trans ? 1 : n + pad, colStride = trans ? k + colPad : 1
               const offset = randInt(r, 0, 17), batch = randInt(r, 1, 2)
               const batchStride = (k - 1) * rowStride + (n - 1) * colStride + 1 + randInt(r, 0, 3)
               const arr = new Ctor(offset + batch * batchStride).map(() => r() * 2 - 1)

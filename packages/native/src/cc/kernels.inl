@@ -10,13 +10,15 @@
 typedef float vf __attribute__((vector_size(ADJ_VBYTES)));
 typedef double vd __attribute__((vector_size(ADJ_VBYTES)));
 typedef int32_t vi __attribute__((vector_size(ADJ_VBYTES)));
+typedef int64_t vl __attribute__((vector_size(ADJ_VBYTES)));
 // Unaligned, aliasing-safe views for loads and stores.
 typedef float vf_u __attribute__((vector_size(ADJ_VBYTES), aligned(4), may_alias));
 typedef double vd_u __attribute__((vector_size(ADJ_VBYTES), aligned(8), may_alias));
 
 template <class T> struct Vec;
-template <> struct Vec<float> { typedef vf V; typedef vf_u U; };
-template <> struct Vec<double> { typedef vd V; typedef vd_u U; };
+// M: the integer vector of the same lane count (shuffle masks).
+template <> struct Vec<float> { typedef vf V; typedef vf_u U; typedef vi M; };
+template <> struct Vec<double> { typedef vd V; typedef vd_u U; typedef vl M; };
 
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
