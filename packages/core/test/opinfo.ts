@@ -2,7 +2,7 @@
 // differentiable op with a generator of random float64 inputs (random shapes,
 // broadcasting, dims, keepdim, non-contiguous views) and the call to check.
 import fc from 'fast-check'
-import { type Tensor, tensor, cat, stack, where, embedding, linear, layerNorm, crossEntropy, scaledDotProductAttention } from '../src/index.js'
+import { type Tensor, tensor, cat, stack, where, embedding, linear, linearGelu, layerNorm, crossEntropy, scaledDotProductAttention } from '../src/index.js'
 import { broadcastShapesArb, shapeArb, tensorArb } from '../src/testing/index.js'
 
 export interface OpInfo {
@@ -147,6 +147,19 @@ export const opInfos: OpInfo[] = [
     inputs: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })).chain(([b, i, o]) => fc.tuple(f64([b, i]), f64([o, i]))),
     fn: (x, w) => linear(x, w),
   },
+  ...(['none', 'tanh'] as const).flatMap((approximate): OpInfo[] => [
+    {
+      name: `linearGelu(${approximate})`,
+      inputs: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.constantFrom([], [2]))
+        .chain(([b, i, o, lead]) => fc.tuple(f64([...lead, b, i]), f64([o, i]), f64([o]))),
+      fn: (x, w, b) => linearGelu(x, w, b, { approximate }),
+    },
+    {
+      name: `linearGelu(${approximate}, no bias)`,
+      inputs: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })).chain(([b, i, o]) => fc.tuple(f64([b, i]), f64([o, i]))),
+      fn: (x, w) => linearGelu(x, w, null, { approximate }),
+    },
+  ]),
   { name: 'reshape', inputs: atLeast2d.chain((s) => f64(s)).map((x) => [x]), fn: (x) => x.reshape([-1]).reshape([x.shape[0], -1]) },
   { name: 'permute', inputs: shapeArb({ minDims: 3, maxDims: 3, maxSize: 3 }).chain((s) => f64(s)).map((x) => [x]), fn: (x) => x.permute([2, 0, 1]).mul(x.permute([2, 0, 1])) },
   { name: 'transpose', inputs: atLeast2d.chain((s) => f64(s)).map((x) => [x]), fn: (x) => x.transpose(0, -1).exp() },

@@ -15,7 +15,7 @@ import {
   neg, exp, log, sqrt, rsqrt, tanh, sigmoid, relu, gelu, silu, sin, cos, abs, reciprocal, square,
   clamp, where, maskedFill, triu, tril,
   sum, mean, prod, amax, amin, max, min, argmax, argmin, logsumexp, var as variance, std,
-  matmul, linear,
+  matmul, linear, linearGelu,
   reshape, view, permute, transpose, flatten, unflatten, unsqueeze, squeeze, expand, slice, narrow, split, chunk, cat, stack,
   gather, scatterAdd, indexSelect, indexAdd, embedding,
   softmax, logSoftmax,
@@ -102,6 +102,7 @@ const OPS: Record<string, Op> = {
 
   matmul: (x) => matmul(x[0], x[1]),
   linear: (x) => linear(x[0], x[1], x[2]),
+  linearGelu: (x, a) => linearGelu(x[0], x[1], x[2], { approximate: a.approximate }),
 
   reshape: (x, a) => reshape(x[0], a.shape!),
   view: (x, a) => view(x[0], a.shape!),

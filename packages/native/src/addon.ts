@@ -38,7 +38,7 @@ export interface NativeArgSpec {
 /** The kernels of core's table that the addon binds (kernels.ts forwards core's calls to them), typed from that table (struct arguments flattened). */
 export const NATIVE_KERNELS = [
   'gemm', 'softmax', 'logSoftmax', 'softmaxBackward', 'logSoftmaxBackward', 'layerNorm', 'layerNormBackward',
-  'crossEntropy', 'crossEntropyBackward', 'gelu', 'geluBackward', 'adamStep', 'sgdStep', 'sumSquares', 'scaleAll',
+  'crossEntropy', 'crossEntropyBackward', 'gelu', 'geluBackward', 'biasGelu', 'biasGeluBackward', 'columnSums', 'adamStep', 'sgdStep', 'sumSquares', 'scaleAll',
 ] as const satisfies readonly KernelName[]
 export type NativeKernelName = typeof NATIVE_KERNELS[number]
 export type NativeKernels = { [K in NativeKernelName]: FlatKernelFn<KernelTable[K]> }

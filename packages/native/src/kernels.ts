@@ -62,6 +62,10 @@ function whenRules(beforeFirstGemm: () => void): WhenRules {
     crossEntropyBackward: null,
     gelu: null,
     geluBackward: null,
+    biasGelu: null,
+    biasGeluBackward: null,
+    // a bias gradient: float32 in C++, anything else (float64, int32) in TS
+    columnSums: (x, _xOffset, out) => x instanceof Float32Array && out instanceof Float32Array,
     adamStep: (params, grads, expAvg, expAvgSq, maxExpAvgSq) => worthNative(params, grads, expAvg, expAvgSq, maxExpAvgSq),
     sgdStep: (params, grads, momentumBuffers) => worthNative(params, grads, momentumBuffers),
     sumSquares: (arrays) => worthNative(arrays),

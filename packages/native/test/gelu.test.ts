@@ -62,7 +62,84 @@ describe.each(builtIsas)('gelu kernels on isa %s', (isa) => {
   }
 })
 
+// biasGelu / biasGeluBackward / columnSums: [rows, cols] with row tails (cols not a multiple of the vector width)
+const shapes: [number, number][] = [[0, 5], [1, 1], [3, 7], [5, 16], [4, 17], [9, 33], [40, 129]]
+
+describe.each(builtIsas)('bias GELU and column-sum kernels on isa %s', (isa) => {
+  if (isaSkipped(isa)) { it.skip(`${isa}: this CPU cannot run it`, () => {}); return }
+  for (const approximate of [false, true]) {
+    it.runIf(native)(`${approximate ? 'tanh' : 'exact'}: biasGelu / biasGeluBackward match the TS kernels; columnSums matches exactly`, () => {
+      native!.setIsa(isa)
+      for (const [rows, cols] of shapes) {
+        const n = rows * cols, seed = 7 * rows + cols
+        const finite = (v: number) => (Number.isFinite(v) && Math.abs(v) < 1e10 ? v : 1) // special values: the gelu test above
+        const x = inputs(n, seed).map((v) => finite(v) / 3), b = inputs(cols, seed + 1).map((v) => finite(v) / 6)
+        const gy = inputs(n, seed + 2).map((v) => (Number.isFinite(v) ? v / 12 : 0.5))
+        const pre = new Float32Array(n), y = new Float32Array(n), preRef = new Float32Array(n), yRef = new Float64Array(n)
+        native!.biasGelu(x, b, pre, y, rows, cols, approximate)
+        ref.biasGelu(x, b, preRef, new Float32Array(n), rows, cols, approximate)
+        expect([...pre]).toEqual([...preRef]) // x + b rounded once, as the TS kernel
+        ref.gelu(Float64Array.from(pre), yRef, n, approximate)
+        expect(close(y, yRef, 2e-7, 2e-6), `biasGelu ${rows}x${cols}`).toBe('')
+        const gx = new Float32Array(n), gb = new Float32Array(cols), gxRef = new Float64Array(n)
+        native!.biasGeluBackward(pre, gy, gx, gb, rows, cols, approximate)
+        ref.geluBackward(Float64Array.from(pre), Float64Array.from(gy), gxRef, n, approximate)
+        expect(close(gx, gxRef, 2e-7, 2e-6), `biasGeluBackward ${rows}x${cols}`).toBe('')
+        const gbRef = new Float32Array(cols)
+        ref.columnSums(gx, 0, gbRef, rows, cols) // the bias gradient: the kernel's own gx summed in float64
+        expect([...gb]).toEqual([...gbRef])
+        // in place: pre may be x, gx may be gy; gb may be left out
+        const xi = x.slice()
+        native!.biasGelu(xi, b, xi, y, rows, cols, approximate)
+        expect([...xi]).toEqual([...pre])
+        const gi = gy.slice()
+        native!.biasGeluBackward(pre, gi, gi, null, rows, cols, approximate)
+        expect([...gi]).toEqual([...gx])
+        // columnSums at an offset, against the TS kernel (same float64 sums in row order)
+        const big = new Float32Array(n + 3)
+        big.set(gy, 3)
+        const cs = new Float32Array(cols), csRef = new Float32Array(cols)
+        native!.columnSums(big, 3, cs, rows, cols)
+        ref.columnSums(gy, 0, csRef, rows, cols)
+        expect([...cs]).toEqual([...csRef])
+      }
+      native!.setIsa(original!.isa)
+    })
+  }
+})
+
 describe('gelu kernels: threads and arguments', () => {
+  it.runIf(native)('biasGeluBackward and columnSums over threads: same gx, sums within float64 rounding of one thread', () => {
+    const rows = 1000, cols = 301, n = rows * cols
+    const pre = inputs(n, 11), gy = inputs(n, 12).map((v) => (Number.isFinite(v) ? v / 12 : 0.5))
+    const run = () => {
+      const gx = new Float32Array(n), gb = new Float32Array(cols), cs = new Float32Array(cols)
+      native!.biasGeluBackward(pre, gy, gx, gb, rows, cols, false)
+      native!.columnSums(gy, 0, cs, rows, cols)
+      return [gx, gb, cs]
+    }
+    native!.setNumThreads(1)
+    const one = run()
+    native!.setNumThreads(3)
+    const three = withTuning({ rowsParallelMinElements: 1000 }, () => withPoolWorkers(run))
+    native!.setNumThreads(original!.threads)
+    expect(Buffer.from(three[0]!.buffer).equals(Buffer.from(one[0]!.buffer))).toBe(true)
+    expect(close(three[1]!, one[1]!, 1e-6, 1e-6)).toBe('')
+    expect(close(three[2]!, one[2]!, 1e-6, 1e-6)).toBe('')
+  })
+
+  it.runIf(native)('biasGelu, biasGeluBackward, columnSums reject float64, short arrays and overlap', () => {
+    const x = new Float32Array(12), b = new Float32Array(4)
+    expect(() => native!.biasGelu(new Float64Array(12) as never, b, x, new Float32Array(12), 3, 4, false)).toThrow(TypeError)
+    expect(() => native!.biasGelu(x, new Float32Array(3), x, new Float32Array(12), 3, 4, false)).toThrow(/^biasGelu: bias \(Float32Array of length 3\) is too short/)
+    expect(() => native!.biasGelu(x, b, x, x, 3, 4, false)).toThrow(/^biasGelu: output y overlaps/)
+    expect(() => native!.biasGeluBackward(x, x, new Float32Array(12), x.subarray(0, 4), 3, 4, false)).toThrow(/^biasGeluBackward: output gb overlaps/)
+    expect(() => native!.biasGeluBackward(x, x, new Float32Array(8), null, 3, 4, false)).toThrow(/^biasGeluBackward: gx \(Float32Array of length 8\) is too short/)
+    expect(() => native!.columnSums(x, 2, new Float32Array(4), 3, 4)).toThrow(/^columnSums: x \(Float32Array of length 12\) is too short/)
+    expect(() => native!.columnSums(x, 0, x.subarray(8), 3, 4)).toThrow(/^columnSums: output out overlaps/)
+    expect(() => native!.columnSums(new Int32Array(4) as never, 0, new Float32Array(4), 1, 4)).toThrow(TypeError)
+  })
+
   it.runIf(native)('split over threads gives bitwise the same results as one thread', () => {
     const n = 300_001, x = inputs(n, 5), gy = inputs(n, 6)
     const run = () => {

@@ -18,6 +18,16 @@ describe('gradcheck of nn functions (float64)', () => {
     expect(gradgradcheck((x) => F.layerNorm(x, [2, 3], null, null, 1e-3), [x3])).toBe(true)
   })
 
+  it('linearGelu: fused kernel backward, composed second-order, equal to linear then gelu', () => {
+    const x = r([2, 3, 4]), w = r([5, 4]), b = r([5])
+    for (const approximate of ['none', 'tanh'] as const) {
+      expect(gradcheck((x, w, b) => F.linearGelu(x, w, b, { approximate }), [x, w, b])).toBe(true)
+      expect(gradgradcheck((x, w, b) => F.linearGelu(x, w, b, { approximate }), [x, w, b])).toBe(true)
+      const diff = F.linearGelu(x, w, b, { approximate }).sub(F.gelu(F.linear(x, w, b), { approximate })).abs().amax().item()
+      expect(diff).toBeLessThan(1e-12)
+    }
+  })
+
   it('rmsNorm', () => {
     const x = r([3, 5]), w = r([5])
     expect(gradcheck((x, w) => F.rmsNorm(x, [5], w, 1e-6), [x, w])).toBe(true)

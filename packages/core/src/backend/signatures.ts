@@ -125,6 +125,11 @@ export const KERNELS = {
   /** out[o] = reduce(x[o*r .. o*r + r)) over a contiguous [outer, r] array; arg ops write indices. */
   reduce: kernel([arg('op', 'reduceOp'), arg('x', 'array'), arg('out', 'array'), arg('outer', 'int'), arg('r', 'int')], 'void'),
   /**
+   * out[c] = sum over r of x[xOffset + r * cols + c] for a contiguous [rows, cols] block
+   * (a bias gradient: the sum over leading dims), float64 sums in row order, out overwritten.
+   */
+  columnSums: kernel([arg('x', 'array'), arg('xOffset', 'int'), arg('out', 'array'), ...rows], 'void'),
+  /**
    * C[b] = alpha * A[b] @ B[b] + beta * C[b] for b in 0..batch-1, where
    * A[b] is m x k with element (i, p) at a[aOffset + b*aBatchStride + i*aRowStride + p*aColStride],
    * B[b] is k x n likewise, and C[b] is m x n with element (i, j) at
@@ -187,6 +192,16 @@ export const KERNELS = {
   gelu: kernel([arg('x', 'floats'), arg('y', 'floats'), arg('n', 'int'), arg('approximate', 'bool')], 'void'),
   /** gx = gy * gelu'(x): exact Phi(x) + x phi(x), or the derivative of the tanh form. */
   geluBackward: kernel([arg('x', 'floats'), arg('gy', 'floats'), arg('gx', 'floats'), arg('n', 'int'), arg('approximate', 'bool')], 'void'),
+  /**
+   * A linear layer's bias and GELU in one pass over its [rows, cols] product x:
+   * pre[r, c] = x[r, c] + bias[c] (kept for the backward; pre may be x), y = gelu(pre).
+   */
+  biasGelu: kernel([arg('x', 'floats'), arg('bias', 'floats'), arg('pre', 'floats'), arg('y', 'floats'), ...rows, arg('approximate', 'bool')], 'void'),
+  /**
+   * gx = gy * gelu'(pre) over [rows, cols] (gx may be gy) and, when gb is given, the bias
+   * gradient gb[c] = sum over r of gx[r, c] (overwritten; float64 sums in row order).
+   */
+  biasGeluBackward: kernel([arg('pre', 'floats'), arg('gy', 'floats'), arg('gx', 'floats'), arg('gb', 'floats?'), ...rows, arg('approximate', 'bool')], 'void'),
 
   // Scaled dot-product attention: P = softmax(scale q k^T + mask, causal entries -inf),
   // out = P v, and its backward. Outputs are written through their strides, whose last

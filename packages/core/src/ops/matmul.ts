@@ -69,45 +69,69 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return bmm(a, b)
 }
 
+/** linear's checked operands: x (contiguous) and W in the promoted float dtype, and the sizes. */
+export interface LinearOperands {
+  dtype: 'float32' | 'float64'
+  xc: Tensor
+  w: Tensor
+  rows: number
+  inF: number
+  outF: number
+  outShape: number[]
+}
+
+/** Checks linear's arguments (named as `op` in errors) and prepares its operands. */
+export function linearOperands(op: string, x: Tensor, weight: Tensor, bias?: Tensor | null): LinearOperands {
+  assertTensor(op, x)
+  assertTensor(op, weight, 'weight')
+  if (weight.ndim !== 2) throw new ShapeError(`${op}: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`)
+  const [outF, inF] = weight.shape
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) throw new ShapeError(`${op}: input of shape ${fmtShape(x.shape)} does not match weight ${fmtShape(weight.shape)} (${x.shape[x.ndim - 1]} != ${inF})`)
+  if (bias !== null && bias !== undefined) assertTensor(op, bias, 'bias')
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) throw new ShapeError(`${op}: bias must have shape [${outF}], got ${fmtShape(bias.shape)}`)
+  const dtype = [x, weight, ...(bias ? [bias] : [])].reduce((d, t) => promoteTypes(d, t.dtype), x.dtype)
+  if (!isFloat(dtype)) throw new DTypeError(`${op}: expected floating-point tensors, got ${x.dtype} and ${weight.dtype}`)
+  const xc = (x.dtype === dtype ? x : x.to(dtype)).detach().contiguous()
+  const w = weight.dtype === dtype ? weight.detach() : weight.detach().to(dtype)
+  return { dtype: dtype as 'float32' | 'float64', xc, w, rows: xc.numel() / Math.max(inF, 1), inF, outF, outShape: [...x.shape.slice(0, -1), outF] }
+}
+
+/** c (rows x outF, contiguous) = x W^T, plus c's old contents when accumulate. */
+export function linearProduct(o: LinearOperands, c: FloatArray, accumulate: boolean): void {
+  getBackend().gemm({
+    batch: 1, m: o.rows, n: o.outF, k: o.inF, alpha: 1, beta: accumulate ? 1 : 0,
+    a: o.xc.storage.data as FloatArray, aOffset: o.xc.offset, aBatchStride: 0, aRowStride: o.inF, aColStride: 1,
+    b: o.w.storage.data as FloatArray, bOffset: o.w.offset, bBatchStride: 0, bRowStride: o.w.strides[1], bColStride: o.w.strides[0],
+    c, cOffset: 0, cBatchStride: 0, cRowStride: o.outF,
+  })
+}
+
+/** The input and weight gradients of y = x W^T from gy (the pre-activation's gradient): (gy W, gy^T x in W's layout). */
+export function linearInputGrads(gy: Tensor, x: Tensor, weight: Tensor): [Tensor | null, Tensor | null] {
+  const outF = weight.shape[0], inF = weight.shape[1]
+  return [
+    x.requiresGrad ? gy.matmul(weight) : null,
+    weight.requiresGrad ? gy.reshape([-1, outF]).t().matmul(x.reshape([-1, inF])) : null,
+  ]
+}
+
 /**
  * y = x W^T + b, W of shape [out, in] (PyTorch's layout), as one node: the bias is
  * written into y first and the product accumulated onto it (gemm with beta = 1),
  * and the weight's gradient is computed directly in W's [out, in] layout.
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  assertTensor('linear', x)
-  assertTensor('linear', weight, 'weight')
-  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`)
-  const [outF, inF] = weight.shape
-  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) throw new ShapeError(`linear: input of shape ${fmtShape(x.shape)} does not match weight ${fmtShape(weight.shape)} (${x.shape[x.ndim - 1]} != ${inF})`)
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) throw new ShapeError(`linear: bias must have shape [${outF}], got ${fmtShape(bias.shape)}`)
-  const dtype = [x, weight, ...(bias ? [bias] : [])].reduce((d, t) => promoteTypes(d, t.dtype), x.dtype)
-  if (!isFloat(dtype)) throw new DTypeError(`linear: expected floating-point tensors, got ${x.dtype} and ${weight.dtype}`)
-  const xc = (x.dtype === dtype ? x : x.to(dtype)).detach().contiguous()
-  const w = weight.dtype === dtype ? weight.detach() : weight.detach().to(dtype)
-  const rows = xc.numel() / Math.max(inF, 1)
-  const out = Tensor.empty([...x.shape.slice(0, -1), outF], dtype)
+  const o = linearOperands('linear', x, weight, bias)
+  const out = Tensor.empty(o.outShape, o.dtype)
   const yd = out.storage.data as FloatArray
   if (bias) {
-    const bd = bias.contiguousData()
-    for (let r = 0; r < rows; r++) yd.set(bd, r * outF)
+    const bd = bias.dtype === o.dtype ? bias.contiguousData() : bias.to(o.dtype).contiguousData()
+    for (let r = 0; r < o.rows; r++) yd.set(bd, r * o.outF)
   }
-  getBackend().gemm({
-    batch: 1, m: rows, n: outF, k: inF, alpha: 1, beta: bias ? 1 : 0,
-    a: xc.storage.data as FloatArray, aOffset: xc.offset, aBatchStride: 0, aRowStride: inF, aColStride: 1,
-    b: w.storage.data as FloatArray, bOffset: w.offset, bBatchStride: 0, bRowStride: w.strides[1], bColStride: w.strides[0],
-    c: yd, cOffset: 0, cBatchStride: 0, cRowStride: outF,
-  })
+  linearProduct(o, yd, !!bias)
   if (needsGrad(x, weight, bias)) {
     // d(x W^T + b) = (g W, g^T x in W's layout, g summed over the rows)
-    record('linear', out, [x, weight, bias], (g) => {
-      const g2 = g.reshape([-1, outF])
-      return [
-        x.requiresGrad ? g.matmul(weight) : null,
-        weight.requiresGrad ? g2.t().matmul(x.reshape([-1, inF])) : null,
-        bias?.requiresGrad ? g2.sum(0) : null,
-      ]
-    }, [x, weight])
+    record('linear', out, [x, weight, bias], (g) => [...linearInputGrads(g, x, weight), bias?.requiresGrad ? g.reshape([-1, o.outF]).sum(0) : null], [x, weight])
   }
   return out
 }

@@ -34,11 +34,9 @@ function reduceForward(op: ReduceOp, x: Tensor, p: Plan, dtype: DType): Tensor {
     throw new ValueError(`${op}: cannot reduce over an empty dim (shape ${fmtShape(x.shape)}, dims ${fmtShape(p.dims)})`)
   }
   if (op === 'sum' && p.dims.length < x.ndim && p.dims.every((d, i) => d === i) && x.isContiguous()) {
-    // leading dims of a contiguous tensor (a bias gradient: [B, T, C] -> [C]): add whole rows,
-    // in the same order and float64 sums as the kernel, without first copying a transpose
-    const xd = x.storage.data, acc = new Float64Array(outer)
-    for (let i = 0, base = x.offset; i < r; i++, base += outer) for (let j = 0; j < outer; j++) acc[j] += xd[base + j]
-    out.storage.data.set(acc)
+    // leading dims of a contiguous tensor (a bias gradient: [B, T, C] -> [C]): whole rows added
+    // in order (float64 sums, as the reduce kernel), without first copying a transpose
+    getBackend().columnSums(x.storage.data, x.offset, out.storage.data, r, outer)
     return out
   }
   getBackend().reduce(op, moved.contiguousData(), out.storage.data, outer, r)

@@ -11,23 +11,23 @@ import { ShapeError, Tensor, linear } from '@adjoint/core'
 import { ConfigError } from '../errors.js'
 import { Dropout, Embedding, F, LayerNorm, Linear, Module, Parameter, type StateDict } from '@adjoint/nn'
 import { bertConfig, type BertConfig } from './config.js'
-import { BertModel, activation, initBertWeights, type BertInputs } from './model.js'
+import { BertModel, denseActivation, initBertWeights, type BertInputs } from './model.js'
 
 /** dense, activation, LayerNorm: the transform before the vocabulary projection. */
 export class BertPredictionHeadTransform extends Module {
   dense: Linear
   LayerNorm: LayerNorm
-  private readonly act: (x: Tensor) => Tensor
+  private readonly act: (dense: Linear, x: Tensor) => Tensor
 
   constructor(config: BertConfig) {
     super()
     this.dense = new Linear(config.hiddenSize, config.hiddenSize)
     this.LayerNorm = new LayerNorm(config.hiddenSize, { eps: config.layerNormEps })
-    this.act = activation(config.hiddenAct)
+    this.act = denseActivation(config.hiddenAct)
   }
 
   override forward(x: Tensor): Tensor {
-    return this.LayerNorm.forward(this.act(this.dense.forward(x)))
+    return this.LayerNorm.forward(this.act(this.dense, x))
   }
 }
 

@@ -12,10 +12,11 @@ import { bertConfig, type BertConfig } from './config.js'
 
 
 /** The activation by HF's name ('gelu_new' is GELU's tanh approximation). */
-export function activation(name: BertConfig['hiddenAct']): (x: Tensor) => Tensor {
-  if (name === 'gelu') return (x) => x.gelu()
-  if (name === 'gelu_new') return (x) => x.gelu({ approximate: 'tanh' })
-  return (x) => x.relu()
+/** act(dense(x)); a GELU and its dense layer run as one fused op (F.linearGelu). */
+export function denseActivation(name: BertConfig['hiddenAct']): (dense: Linear, x: Tensor) => Tensor {
+  if (name === 'relu') return (dense, x) => dense.forward(x).relu()
+  const approximate = name === 'gelu_new' ? 'tanh' : 'none'
+  return (dense, x) => F.linearGelu(x, dense.weight, dense.bias, { approximate })
 }
 
 export interface BertInputs {
@@ -124,16 +125,16 @@ export class BertAttention extends Module {
 
 export class BertIntermediate extends Module {
   dense: Linear
-  private readonly act: (x: Tensor) => Tensor
+  private readonly act: (dense: Linear, x: Tensor) => Tensor
 
   constructor(config: BertConfig) {
     super()
     this.dense = new Linear(config.hiddenSize, config.intermediateSize)
-    this.act = activation(config.hiddenAct)
+    this.act = denseActivation(config.hiddenAct)
   }
 
   override forward(x: Tensor): Tensor {
-    return this.act(this.dense.forward(x))
+    return this.act(this.dense, x)
   }
 }
 

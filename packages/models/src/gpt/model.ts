@@ -58,7 +58,8 @@ export class MLP extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const h = this.c_fc.forward(x).gelu({ approximate: this.activation === 'geluTanh' ? 'tanh' : 'none' })
+    // c_fc and GELU as one fused op (one node, the bias gradient summed in GELU's backward pass)
+    const h = F.linearGelu(x, this.c_fc.weight, this.c_fc.bias, { approximate: this.activation === 'geluTanh' ? 'tanh' : 'none' })
     return this.dropout.forward(this.c_proj.forward(h))
   }
 }

@@ -43,8 +43,61 @@ napi_value GeluBackward(napi_env env, napi_callback_info info) {
   });
 }
 
+// biasGelu(x, bias, pre, y, rows, cols, approximate): pre = x + bias per row (pre may be x), y = gelu(pre).
+constexpr auto kBiasGelu = kernel_def("biasGelu", f32("x"), f32("bias"), f32("pre"), f32("y"), dim("rows"), dim("cols"), boolean("approximate"));
+// biasGeluBackward(pre, gy, gx, gb?, rows, cols, approximate): gx = gy gelu'(pre) (gx may be gy), gb = sum over rows of gx.
+constexpr auto kBiasGeluBackward = kernel_def("biasGeluBackward", f32("pre"), f32("gy"), f32("gx"), f32_opt("gb"), dim("rows"), dim("cols"), boolean("approximate"));
+
+napi_value BiasGelu(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    KernelArgs A(env, info, kBiasGelu);
+    const ArrayView &x = A.array(0), &b = A.array(1), &pre = A.array(2), &y = A.array(3);
+    const int64_t rows = A.integer(4), cols = A.integer(5);
+    const bool tanh = A.flag(6);
+    check_rows(A, x, rows, cols);
+    check_rows(A, pre, rows, cols);
+    check_rows(A, y, rows, cols);
+    const Span s = flat(rows * cols), sb = flat(cols);
+    A.check_span(b, sb, [&] { return "cols=" + std::to_string(cols); });
+    A.check_no_overlap(pre, s, x, s, true);
+    A.check_no_overlap(pre, s, b, sb, false);
+    A.check_no_overlap(y, s, x, s, false);
+    A.check_no_overlap(y, s, b, sb, false);
+    A.check_no_overlap(y, s, pre, s, false);
+    bias_gelu_f32(x.as<const float>(), b.as<const float>(), pre.as<float>(), y.as<float>(), rows, cols, tanh);
+    return undefined(env);
+  });
+}
+
+napi_value BiasGeluBackward(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    KernelArgs A(env, info, kBiasGeluBackward);
+    const ArrayView &pre = A.array(0), &gy = A.array(1), &gx = A.array(2), &gb = A.array(3);
+    const bool hasGb = A.present(3);
+    const int64_t rows = A.integer(4), cols = A.integer(5);
+    const bool tanh = A.flag(6);
+    check_rows(A, pre, rows, cols);
+    check_rows(A, gy, rows, cols);
+    check_rows(A, gx, rows, cols);
+    const Span s = flat(rows * cols), sb = flat(cols);
+    A.check_no_overlap(gx, s, pre, s, false);
+    A.check_no_overlap(gx, s, gy, s, true);
+    if (hasGb) {
+      A.check_span(gb, sb, [&] { return "cols=" + std::to_string(cols); });
+      A.check_no_overlap(gb, sb, pre, s, false);
+      A.check_no_overlap(gb, sb, gy, s, false);
+      A.check_no_overlap(gb, sb, gx, s, false);
+    }
+    bias_gelu_backward_f32(pre.as<const float>(), gy.as<const float>(), gx.as<float>(), hasGb ? gb.as<float>() : nullptr,
+                           rows, cols, tanh);
+    return undefined(env);
+  });
+}
+
 ADJ_KERNEL(kGelu, Gelu);
 ADJ_KERNEL(kGeluBackward, GeluBackward);
+ADJ_KERNEL(kBiasGelu, BiasGelu);
+ADJ_KERNEL(kBiasGeluBackward, BiasGeluBackward);
 
 }  // namespace
 }  // namespace adj

@@ -63,6 +63,11 @@ struct RowKernels {
 struct GeluKernels {
   void (*forward)(const float* x, float* y, int64_t n, bool tanh);
   void (*backward)(const float* x, const float* gy, float* gx, int64_t n, bool tanh);
+  // A linear layer's bias and GELU over [rows, cols]: pre = x + b per row (pre may be x), y = gelu(pre).
+  void (*bias_forward)(const float* x, const float* b, float* pre, float* y, int64_t rows, int64_t cols, bool tanh);
+  // gx = gy gelu'(pre) (gx may be gy); adds each row of gx to acc[0:cols] in row order when acc.
+  void (*bias_backward)(const float* pre, const float* gy, float* gx, double* acc, int64_t rows, int64_t cols,
+                        bool tanh);
 };
 
 struct IsaTable {
@@ -71,6 +76,8 @@ struct IsaTable {
   GemmKernel<double> dgemm;
   RowKernels<float> rows_f32;
   GeluKernels gelu_f32;
+  // acc[0:cols] += each row of a contiguous float32 [rows, cols] block, in row order (a bias gradient).
+  void (*column_sums_f32)(const float* x, double* acc, int64_t rows, int64_t cols);
   // Benchmark probe: runs iters steps of fma_probe_flops float32 FLOP (independent vector
   // FMA chains, no memory traffic); returns a value that depends on every result.
   float (*fma_probe)(int64_t iters);

@@ -42,6 +42,9 @@ constexpr ArgDef floats(const char* n) { return {n, Kind::Floats, kF32 | kF64, 0
 constexpr ArgDef floats_opt(const char* n) { return {n, Kind::FloatsOpt, kF32 | kF64, 0, 0}; }
 // A float array this binding handles in float32 only (the TS glue keeps float64 in TS).
 constexpr ArgDef f32(const char* n) { return {n, Kind::Floats, kF32, 0, 0}; }
+constexpr ArgDef f32_opt(const char* n) { return {n, Kind::FloatsOpt, kF32, 0, 0}; }
+// An `array` argument (any dtype in core's table) this binding takes as float32 only.
+constexpr ArgDef f32_array(const char* n) { return {n, Kind::Array, kF32, 0, 0}; }
 constexpr ArgDef f64(const char* n) { return {n, Kind::F64, kF64, 0, 0}; }
 constexpr ArgDef i32(const char* n) { return {n, Kind::I32, kI32, 0, 0}; }
 constexpr ArgDef float_list(const char* n) { return {n, Kind::FloatList, kF32 | kF64, 0, 0}; }

@@ -61,7 +61,8 @@ constexpr int kFmaProbeFlops = kFmaChains * 2 * (int)(ADJ_VBYTES / sizeof(float)
     ADJ_GEMM_ENTRY(double, DMR, DNV, DMC, DKC, DNC),                                               \
     {&softmax_f32, &log_softmax_f32, &softmax_backward_f32, &log_softmax_backward_f32,             \
      &layer_norm_f32, &layer_norm_backward_f32, &cross_entropy_f32, &cross_entropy_backward_f32},   \
-    {&gelu_f32, &gelu_backward_f32},                                                               \
+    {&gelu_f32, &gelu_backward_f32, &bias_gelu_f32, &bias_gelu_backward_f32},                      \
+    &column_sums_f32,                                                                              \
     &fma_probe,                                                                                    \
     kFmaProbeFlops,                                                                                \
   }

@@ -87,3 +87,53 @@ void gelu_backward_f32(const float* x, const float* gy, float* gx, int64_t n, bo
   if (tanh) gelu_backward_loop<true>(x, gy, gx, n);
   else gelu_backward_loop<false>(x, gy, gx, n);
 }
+
+// acc[0:n] += v[0:n] in float64 (the compiler vectorises the widening add).
+inline void add_row_f64(double* acc, const float* v, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) acc[c] += (double)v[c];
+}
+
+void column_sums_f32(const float* x, double* acc, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r) add_row_f64(acc, x + r * cols, cols);
+}
+
+// Per row: pre = x + b, y = gelu(pre); vector body, then a partial vector for the row's tail.
+template <bool Tanh>
+void bias_gelu_rows(const float* x, const float* b, float* pre, float* y, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * cols;
+    float *pr = pre + r * cols, *yr = y + r * cols;
+    int64_t c = 0;
+    for (; c + LF <= cols; c += LF) {
+      const vf p = loadu(xr + c) + loadu(b + c);
+      storeu(pr + c, p);
+      storeu(yr + c, gelu_v<Tanh>(p));
+    }
+    if (c < cols) {
+      const int64_t m = cols - c;
+      const vf p = load_partial(xr + c, m, 0.0f) + load_partial(b + c, m, 0.0f);
+      store_partial(pr + c, p, m);
+      store_partial(yr + c, gelu_v<Tanh>(p), m);
+    }
+  }
+}
+
+template <bool Tanh>
+void bias_gelu_backward_rows(const float* pre, const float* gy, float* gx, double* acc, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t o = r * cols;
+    gelu_backward_loop<Tanh>(pre + o, gy + o, gx + o, cols);
+    if (acc) add_row_f64(acc, gx + o, cols);
+  }
+}
+
+void bias_gelu_f32(const float* x, const float* b, float* pre, float* y, int64_t rows, int64_t cols, bool tanh) {
+  if (tanh) bias_gelu_rows<true>(x, b, pre, y, rows, cols);
+  else bias_gelu_rows<false>(x, b, pre, y, rows, cols);
+}
+
+void bias_gelu_backward_f32(const float* pre, const float* gy, float* gx, double* acc, int64_t rows, int64_t cols,
+                            bool tanh) {
+  if (tanh) bias_gelu_backward_rows<true>(pre, gy, gx, acc, rows, cols);
+  else bias_gelu_backward_rows<false>(pre, gy, gx, acc, rows, cols);
+}

@@ -153,6 +153,54 @@ void gelu_backward_f32(const float* x, const float* gy, float* gx, int64_t n, bo
   split_elements(n, [&](int64_t i, int64_t m) { K.backward(x + i, gy + i, gx + i, m, tanh); });
 }
 
+void bias_gelu_f32(const float* x, const float* b, float* pre, float* y, int64_t rows, int64_t cols, bool tanh) {
+  if (rows <= 0 || cols <= 0) return;
+  const GeluKernels& K = isa().gelu_f32;
+  ParallelLock lock;
+  split_rows(plan_threads(lock, rows, cols), rows, [&](int64_t, int64_t r0, int64_t r1) {
+    const int64_t o = r0 * cols;
+    K.bias_forward(x + o, b, pre + o, y + o, r1 - r0, cols, tanh);
+  });
+}
+
+// Runs fn(block, r0, r1, acc) over row blocks (threads when large), each block adding its rows
+// to its own float64 partial sums acc (null when out is), then writes out[c] = the partials
+// added in block order: the same result whichever thread ran which block.
+template <class F>
+void rows_with_column_sums(int64_t rows, int64_t cols, float* out, F&& fn) {
+  ParallelLock lock;
+  const int nt = rows > 0 ? plan_threads(lock, rows, cols) : 1;
+  const int64_t blocks = row_blocks(nt, rows);
+  std::vector<double> acc(out ? (size_t)(blocks * cols) : 0, 0.0);
+  if (rows > 0) {
+    split_rows(nt, rows, [&](int64_t blk, int64_t r0, int64_t r1) {
+      fn(r0, r1, out ? acc.data() + blk * cols : nullptr);
+    });
+  }
+  if (!out) return;
+  for (int64_t c = 0; c < cols; ++c) {
+    double s = 0;
+    for (int64_t t = 0; t < blocks; ++t) s += acc[t * cols + c];
+    out[c] = (float)s;
+  }
+}
+
+void bias_gelu_backward_f32(const float* pre, const float* gy, float* gx, float* gb, int64_t rows, int64_t cols,
+                            bool tanh) {
+  if (cols <= 0) return;
+  const GeluKernels& K = isa().gelu_f32;
+  rows_with_column_sums(rows, cols, gb, [&](int64_t r0, int64_t r1, double* acc) {
+    const int64_t o = r0 * cols;
+    K.bias_backward(pre + o, gy + o, gx + o, acc, r1 - r0, cols, tanh);
+  });
+}
+
+void column_sums_f32(const float* x, float* out, int64_t rows, int64_t cols) {
+  if (cols <= 0) return;
+  const auto sums = isa().column_sums_f32;
+  rows_with_column_sums(rows, cols, out, [&](int64_t r0, int64_t r1, double* acc) { sums(x + r0 * cols, acc, r1 - r0, cols); });
+}
+
 #define ADJ_INSTANTIATE(T)                                                                                     \
   template void row_op<T>(RowOp, const T*, const T*, T*, int64_t, int64_t);                                   \
   template void layer_norm<T>(const T*, const T*, const T*, T*, T*, T*, int64_t, int64_t, double);            \

@@ -31,6 +31,14 @@ void cross_entropy_backward(const T* x, const int32_t* t, const T* lse, const T*
 void gelu_f32(const float* x, float* y, int64_t n, bool tanh);
 void gelu_backward_f32(const float* x, const float* gy, float* gx, int64_t n, bool tanh);
 
+// pre = x + b per row, y = gelu(pre) over float32 [rows, cols] (pre may be x).
+void bias_gelu_f32(const float* x, const float* b, float* pre, float* y, int64_t rows, int64_t cols, bool tanh);
+// gx = gy gelu'(pre) (gx may be gy); gb (may be null) = sum over rows of gx, in float64, overwritten.
+void bias_gelu_backward_f32(const float* pre, const float* gy, float* gx, float* gb, int64_t rows, int64_t cols,
+                            bool tanh);
+// out[c] = sum over rows of x[r * cols + c] (float64 sums, block partials added in block order), overwritten.
+void column_sums_f32(const float* x, float* out, int64_t rows, int64_t cols);
+
 // Inputs with at least this many elements are split over threads.
 int64_t& rows_parallel_min_elements();
 // softmax outputs of at least this many bytes are written with non-temporal stores.

@@ -1,10 +1,15 @@
 // linear, embedding (with a padding row that gets no gradient) and oneHot.
-import { DTypeError, IndexError, ShapeError, Tensor, ValueError, embedding as coreEmbedding, indexAdd, linear as coreLinear, needsGrad, noGrad, record, zeros, fmtShape } from '@adjoint/core'
+import { DTypeError, IndexError, ShapeError, Tensor, ValueError, embedding as coreEmbedding, indexAdd, linear as coreLinear, linearGelu as coreLinearGelu, needsGrad, type LinearGeluOptions, noGrad, record, zeros, fmtShape } from '@adjoint/core'
 import { assertTensor } from './util.js'
 
 /** y = x W^T + b, W of shape [out, in]. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   return coreLinear(x, weight, bias)
+}
+
+/** gelu(x W^T + b) as one fused op (core's linearGelu): a feed-forward layer's up-projection and activation. */
+export function linearGelu(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: LinearGeluOptions = {}): Tensor {
+  return coreLinearGelu(x, weight, bias, opts)
 }
 
 export interface EmbeddingOptions {

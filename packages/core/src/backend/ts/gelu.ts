@@ -4,6 +4,7 @@
 // per element.
 import type { FloatArray } from '../../dtype.js'
 import { erf } from './erf.js'
+import { columnSums } from './reduce.js'
 
 // GELU and its derivative are smooth, so a cubic Hermite interpolation over a
 // table (values and slopes at 32 points per unit on [-6, 6], from float64
@@ -109,4 +110,16 @@ export function geluBackward(x: FloatArray, gy: FloatArray, gx: FloatArray, n: n
       gx[i] = gy[i] * (0.5 * (1 + erf(v * Math.SQRT1_2)) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI)
     }
   }
+}
+
+/** pre = x + bias (per row), y = gelu(pre), over [rows, cols]; pre may be x. */
+export function biasGelu(x: FloatArray, bias: FloatArray, pre: FloatArray, y: FloatArray, rows: number, cols: number, approximate: boolean): void {
+  for (let r = 0, o = 0; r < rows; r++) for (let c = 0; c < cols; c++, o++) pre[o] = x[o] + bias[c]
+  gelu(pre, y, rows * cols, approximate)
+}
+
+/** gx = gy gelu'(pre) over [rows, cols]; gb = sum of gx over the rows (float64 sums) when given. */
+export function biasGeluBackward(pre: FloatArray, gy: FloatArray, gx: FloatArray, gb: FloatArray | null, rows: number, cols: number, approximate: boolean): void {
+  geluBackward(pre, gy, gx, rows * cols, approximate)
+  if (gb) columnSums(gx, 0, gb, rows, cols)
 }

@@ -35,3 +35,10 @@ export function reduce(op: ReduceOp, x: TypedArray, out: TypedArray, outer: numb
     }
   }
 }
+
+/** out[c] = sum over r of x[xOffset + r * cols + c]: float64 sums, row by row (whole rows are read in order). */
+export function columnSums(x: TypedArray, xOffset: number, out: TypedArray, rows: number, cols: number): void {
+  const acc = new Float64Array(cols)
+  for (let r = 0, base = xOffset; r < rows; r++, base += cols) for (let c = 0; c < cols; c++) acc[c] += x[base + c]
+  for (let c = 0; c < cols; c++) out[c] = acc[c]
+}
