@@ -20,7 +20,7 @@ export type { CheckpointSampler, SampleRequest, SampleDefaults } from './generat
 
 export { checkTrainConfig, TINY_PRETRAIN, type TrainConfig } from './train/config.js'
 export { runLoop, optimizerStep, type LoopOptions, type LoopResult, type StepResult, type CheckpointReason } from './train/loop.js'
-export { saveRunCheckpoint, openRun, tidyRunDir, expectKind, loadRunWeights, loadTrainingState, checkpointDir, RUN_FORMAT, type RunMeta, type OpenedRun, type TrainingObjects } from './train/checkpoint.js'
+export { saveRunCheckpoint, openRunDirectory, tidyRunDir, expectKind, loadRunWeights, loadTrainingState, checkpointDir, RUN_FORMAT, type RunMeta, type OpenedRun, type TrainingObjects } from './train/checkpoint.js'
 export { RunLog, smooth, type LogRow } from './train/log.js'
 export { trainModel, type TrainUI, type RunOptions, type RunResult } from './train/run.js'
 export type { Objective, ObjectivePreset } from './train/objective.js'
@@ -56,4 +56,5 @@ export { spanCorrupt, fillSpans, randomSpansNoiseMask, numNoiseSpans, spanCorrup
 export { t5Objective, fillSentinels, T5_SPECIAL_TOKENS, T5_NUM_SENTINELS } from './t5/objective.js'
 export { sampleT5, T5_SAMPLE_DEFAULTS, DEFAULT_T5_PROMPT } from './t5/sample.js'
 
-export { MODEL_KINDS, MODEL_KIND_NAMES, FINETUNABLE_KINDS, modelKind, sampleCheckpoint, finetuneRun, openClassifier, type ModelKind, type ModelKindName } from './registry.js'
+export { MODEL_KINDS, MODEL_KIND_NAMES, FINETUNABLE_KINDS, modelKind, sampleCheckpoint, type ModelKind, type ModelKindName } from './registry.js'
+export { openRun, finetuneRun, openClassifier } from './runs.js'

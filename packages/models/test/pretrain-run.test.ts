@@ -10,7 +10,7 @@ import { Tensor } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
 import { loadBrownText } from '../src/data/brown.js'
 import { bertObjective, t5Objective, classifyTexts, finetuneRun, openClassifier, sampleCheckpoint } from '../src/index.js'
-import { openRun } from '../src/train/checkpoint.js'
+import { openRun } from '../src/runs.js'
 import { trainModel, type TrainUI } from '../src/train/run.js'
 
 const quietUI = (): TrainUI & { lines: string[] } => {

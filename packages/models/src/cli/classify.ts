@@ -2,7 +2,7 @@
 // with --text (repeatable) or one per line on standard input; prints each
 // text's most probable label and its probability.
 import { createInterface } from 'node:readline'
-import { openClassifier } from '../registry.js'
+import { openClassifier } from '../runs.js'
 import { classifyTexts } from '../train/predict.js'
 import { UsageError, bool, helpText, parse, str, type Flags } from './args.js'
 

@@ -2,7 +2,8 @@
 // transformers' from_pretrained loads as is (docs/huggingface.md).
 import { CheckpointError } from '../errors.js'
 import { HUGGING_FACE_KINDS, saveHuggingFace } from '../hf/index.js'
-import { loadRunWeights, openRun } from '../train/checkpoint.js'
+import { openRun } from '../runs.js'
+import { loadRunWeights } from '../train/checkpoint.js'
 import { UsageError, bool, helpText, oneOf, parse, str, type Flags } from './args.js'
 
 const flags: Flags = {

@@ -1,6 +1,7 @@
 // adjoint finetune: a trained GPT, BERT or T5 checkpoint -> a classifier for a
 // built-in task or the user's labelled file.
-import { FINETUNABLE_KINDS, finetuneRun } from '../registry.js'
+import { FINETUNABLE_KINDS } from '../registry.js'
+import { finetuneRun } from '../runs.js'
 import { FINETUNE_TASKS } from '../train/finetune.js'
 import { UsageError, bool, helpText, int, num, oneOf, parse, str, type Flags } from './args.js'
 import { applyThreads, backendLine } from './backend.js'

@@ -11,7 +11,7 @@
 //
 // The checkpoint folder is written next to the old one (.checkpoint.tmp-PID) and
 // swapped in with two renames, so a crash leaves either the old or the new
-// checkpoint, never a mix; if it happens between the renames, openRun finds the
+// checkpoint, never a mix; if it happens between the renames, openRunDirectory finds the
 // old one (.checkpoint.old, its checksums verified) and says so, and the next
 // training start puts it back (tidyRunDir), removing unfinished folders.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
@@ -19,8 +19,6 @@ import { join, resolve } from 'node:path'
 import { type Generator } from '@adjoint/core'
 import { type LRScheduler, type Module, type Optimizer, type StateDict, loadCheckpoint, loadWithMetadata, save, saveCheckpoint, writeFileAtomic } from '@adjoint/nn'
 import { CheckpointError } from '../errors.js'
-import { isHuggingFaceFolder } from '../hf/pretrained.js'
-import { openHuggingFaceRun } from '../hf/run.js'
 import { tokenizerFromJSON, type Tokenizer } from '../tokenizers/index.js'
 
 export const RUN_FORMAT = 'adjoint-run'
@@ -149,13 +147,12 @@ export function tidyRunDir(runDir: string): string[] {
 
 /**
  * Finds and reads a checkpoint: `path` is a run directory (runs/NAME) or its
- * checkpoint/ folder. Throws CheckpointError saying what is missing.
+ * checkpoint/ folder. Throws CheckpointError saying what is missing. (runs.ts's
+ * openRun also takes a Hugging Face folder.)
  */
-export function openRun(path: string): OpenedRun {
+export function openRunDirectory(path: string): OpenedRun {
   const p = resolve(path)
-  if (!existsSync(p)) throw new CheckpointError(`checkpoint not found: ${path} does not exist`)
-  if (!statSync(p).isDirectory()) throw new CheckpointError(`checkpoint not found: ${path} is a file; pass the run directory (e.g. runs/tiny-brown)`)
-  if (isHuggingFaceFolder(p)) return openHuggingFaceRun(p)
+  checkIsFolder(path, p)
   let dir: string, runDir: string, fallback = false
   if (existsSync(join(p, 'config.json')) && existsSync(join(p, 'model.safetensors'))) { dir = p; runDir = resolve(p, '..') }
   else if (existsSync(join(p, CKPT))) { dir = join(p, CKPT); runDir = p }
@@ -188,6 +185,12 @@ export function openRun(path: string): OpenedRun {
   }
   const recovered = fallback ? `${join(runDir, CKPT)} is missing: using ${dir}, the checkpoint before an interrupted save (its checksums match)` : undefined
   return { runDir, dir, meta, tokenizer, ...(recovered ? { recovered } : {}) }
+}
+
+/** A CheckpointError unless `path` (resolved: p) is an existing folder. */
+export function checkIsFolder(path: string, p: string = resolve(path)): void {
+  if (!existsSync(p)) throw new CheckpointError(`checkpoint not found: ${path} does not exist`)
+  if (!statSync(p).isDirectory()) throw new CheckpointError(`checkpoint not found: ${path} is a file; pass the run directory (e.g. runs/tiny-brown)`)
 }
 
 /** Checks the checkpoint holds `kind` weights (e.g. refuses a classifier where a GPT is expected). */

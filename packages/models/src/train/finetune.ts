@@ -6,7 +6,7 @@
 // on held-out examples against the majority-class baseline, and saved as a
 // '<kind>-classifier' checkpoint with its class names. With compareScratch the
 // same classifier, randomly initialised, is trained the same way beside it.
-// registry.ts's finetuneRun picks the backbone by the checkpoint's kind.
+// runs.ts's finetuneRun picks the backbone by the checkpoint's kind.
 import { writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { Generator, manualSeed } from '@adjoint/core'

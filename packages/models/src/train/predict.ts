@@ -15,7 +15,7 @@ export interface Prediction {
   probabilities: number[]
 }
 
-/** Classifies texts with a classifier from openClassifier (registry.ts). */
+/** Classifies texts with a classifier from openClassifier (runs.ts). */
 export function classifyTexts(c: SavedClassifier & { run: OpenedRun }, texts: readonly string[], batchSize = 32): Prediction[] {
   const labels = c.run.meta.labels!, block = Number(c.run.meta.train.block)
   const prepare = c.prepare ?? ((s) => s)

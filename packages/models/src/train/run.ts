@@ -16,7 +16,7 @@ import { stripUndefined } from '../hf/config-fields.js'
 import { asciiChart } from '../plot/ascii.js'
 import { lineChartSvg } from '../plot/svg.js'
 import { BPETokenizer, CharTokenizer, type Tokenizer } from '../tokenizers/index.js'
-import { expectKind, loadTrainingState, openRun, saveRunCheckpoint, tidyRunDir, type RunMeta } from './checkpoint.js'
+import { expectKind, loadTrainingState, openRunDirectory, saveRunCheckpoint, tidyRunDir, type RunMeta } from './checkpoint.js'
 import { checkTrainConfig, type TrainConfig } from './config.js'
 import { RunLog, smooth } from './log.js'
 import { checkFootprint, transformerFootprint } from './memory.js'
@@ -130,9 +130,9 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: RunOpti
   let startStep = 0
   let texts: Texts
   let presetName: string
-  if (o.resume) openRun(o.out) // a run that cannot be resumed is refused with its reason before anything is tidied away
+  if (o.resume) openRunDirectory(o.out) // a run that cannot be resumed is refused with its reason before anything is tidied away
   for (const note of tidyRunDir(o.out)) ui.info(note)
-  const resumeRun = o.resume ? openRun(o.out) : null
+  const resumeRun = o.resume ? openRunDirectory(o.out) : null
 
   if (resumeRun) {
     expectKind(resumeRun, obj.kind)
