@@ -154,6 +154,30 @@ describe('T5 generation', () => {
     }
   })
 
+  it('decoding with a cache computes the relative position bias once per generation (a table by distance), not once per token', () => {
+    manualSeed(6)
+    const m = new T5ForConditionalGeneration(small)
+    const attn = (m.decoder.block.get(0).layer.get(0) as T5LayerSelfAttention).SelfAttention
+    const computeBias = attn.computeBias.bind(attn)
+    const calls: number[][] = []
+    attn.computeBias = (l: number, s: number, offset = 0) => { calls.push([l, s, offset]); return computeBias(l, s, offset) }
+    const opts = { maxNewTokens: 12, eosTokenId: null, temperature: 0 }
+    const cached = t5Generate(m, [5, 6, 7, 1], opts)
+    expect(calls).toEqual([[1, 13, 12]]) // maxNewTokens + 1 positions, made on the first step
+    calls.length = 0
+    expect(t5Generate(m, [5, 6, 7, 1], { ...opts, useCache: false }).toList()).toEqual(cached.toList())
+    expect(calls.length).toBe(12)
+    // a cache without maxLength: the table doubles when outgrown; the rows still equal computeBias's
+    noGrad(() => {
+      m.eval()
+      const cache = m.newCache()
+      for (let S = 1; S <= 9; S++) {
+        const got = attn.stepBias(cache[0].self, S).toList(), want = computeBias(1, S, S - 1).toList()
+        expect(got).toEqual(want)
+      }
+    })
+  })
+
   it('stops rows at EOS and pads them', () => {
     manualSeed(5)
     const m = new T5ForConditionalGeneration(small)

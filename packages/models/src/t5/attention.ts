@@ -4,8 +4,10 @@
 // exact buckets for small distances, logarithmically wider ones up to
 // maxDistance, the sign kept in the encoder (bidirectional) and only the past
 // in the decoder (causal). The first layer of a stack computes it; the others
-// reuse it (Raffel et al. 2020, section 2.1; HF's T5Attention).
-import { Tensor, ValueError, scaledDotProductAttention } from '@adjoint/core'
+// reuse it (Raffel et al. 2020, section 2.1; HF's T5Attention). Decoding one
+// token at a time with a cache, the bias row of each new position is a view of
+// a table by distance made once per generation.
+import { Tensor, ValueError, isGradEnabled, scaledDotProductAttention } from '@adjoint/core'
 import { Embedding, KVCache, Linear, Module } from '@adjoint/nn'
 import type { T5Config } from './config.js'
 
@@ -49,6 +51,9 @@ export function relativePositionBuckets(queryLength: number, keyLength: number, 
   }
   return out
 }
+
+/** Per decoding cache: the bias by key-minus-query distance -(n-1) .. 0 as [heads, n], and the weights it was made from. */
+const biasByDistance = new WeakMap<KVCache, { weight: Tensor; version: number; table: Tensor }>()
 
 export interface T5AttentionOptions {
   /** Keys and values come from this tensor [B, S, dModel] (cross-attention); default: x itself. */
@@ -94,6 +99,24 @@ export class T5Attention extends Module {
     return this.relative_attention_bias.forward(buckets).permute([2, 0, 1]).unsqueeze(0)
   }
 
+  /**
+   * The bias [1, heads, 1, S] of one new query at position S - 1 (keys 0 .. S - 1) while decoding
+   * with `cache`: a view of the cache's table by distance, made on the first step (as long as the
+   * cache's maxLength, doubled when outgrown) and again only if the weights change.
+   */
+  stepBias(cache: KVCache, S: number): Tensor {
+    const w = this.relative_attention_bias!.weight
+    let memo = biasByDistance.get(cache)
+    if (!memo || memo.weight !== w || memo.version !== w.storage.version || memo.table.shape[1] < S) {
+      const n = Math.max(S, cache.maxLength ?? 0, 2 * (memo?.table.shape[1] ?? 0))
+      // one query at position n - 1 over keys 0 .. n - 1: column c holds distance c - (n - 1)
+      memo = { weight: w, version: w.storage.version, table: this.computeBias(1, n, n - 1).reshape([this.numHeads, n]) }
+      biasByDistance.set(cache, memo)
+    }
+    const n = memo.table.shape[1]
+    return memo.table.narrow(1, n - S, S).unsqueeze(0).unsqueeze(2)
+  }
+
   private heads(x: Tensor): Tensor {
     const [B, T] = x.shape
     return x.reshape([B, T, this.numHeads, this.dKv]).transpose(1, 2)
@@ -119,7 +142,8 @@ export class T5Attention extends Module {
     // layer that computes the bias and handed on to the next layers (as HF's position_bias)
     let positionBias = opts.positionBias ?? null
     if (positionBias === null && this.relative_attention_bias) {
-      positionBias = this.computeBias(L, S, past)
+      const stepping = cache !== null && !cache.static && L === 1 && !isGradEnabled()
+      positionBias = stepping ? this.stepBias(cache, S) : this.computeBias(L, S, past)
       if (opts.padding) positionBias = positionBias.add(opts.padding)
     }
     const mask = positionBias ?? opts.padding ?? null
