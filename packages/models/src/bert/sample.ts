@@ -21,7 +21,7 @@ export const sampleBert: CheckpointSampler = (run, o, write, header) => {
   const t0 = performance.now()
   const r = fillMasks(model, run.tokenizer, prompt, { seed: o.seed })
   // one encoder pass over the prompt; nothing is generated token by token
-  if (o.stats) Object.assign(o.stats, { promptTokens: run.tokenizer.encode(prompt).length + 2, promptMs: performance.now() - t0, generatedTokens: 0, generateMs: 0 })
+  if (o.stats) Object.assign(o.stats, { promptTokens: run.tokenizer.encode(prompt).length + 2, promptMs: performance.now() - t0, generatedTokens: 0, generateMs: 0, onePass: true })
   write(`prompt:  ${oneLine(r.masked)}\nfilled:  ${oneLine(r.filled)}\n`)
   return r.filled
 }

@@ -24,12 +24,15 @@ export interface SampleStats {
   promptMs: number
   generatedTokens: number
   generateMs: number
+  /** The prompt's pass gave the whole answer (BERT fills its masks at once): no first new token, nothing generated after it. */
+  onePass?: boolean
 }
 
 /** llama.cpp-style timing: prompt tokens and time, generated tokens, ms per token, tokens/s. */
 export function formatSampleStats(s: SampleStats): string {
   const rate = (n: number, ms: number) => (ms > 0 ? `${(n / (ms / 1000)).toFixed(1)} tokens/s` : '- tokens/s')
   const per = (n: number, ms: number) => (n > 0 ? `${(ms / n).toFixed(2)} ms/token` : '- ms/token')
+  if (s.onePass) return `timing: prompt ${s.promptTokens} tokens in ${s.promptMs.toFixed(1)} ms (${per(s.promptTokens, s.promptMs)}, ${rate(s.promptTokens, s.promptMs)}), one pass; nothing generated token by token`
   return `timing: prompt ${s.promptTokens} tokens and the first new one in ${s.promptMs.toFixed(1)} ms (${per(s.promptTokens, s.promptMs)}, ${rate(s.promptTokens, s.promptMs)}); ` +
     `then ${s.generatedTokens} generated tokens in ${s.generateMs.toFixed(1)} ms (${per(s.generatedTokens, s.generateMs)}, ${rate(s.generatedTokens, s.generateMs)})`
 }

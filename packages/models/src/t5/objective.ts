@@ -74,12 +74,13 @@ export const t5Objective: Objective<T5ForConditionalGeneration> = {
  * Generates the spans for the sentinels of `input` (token ids or text with
  * <extra_id_N> markers) and puts them in place: T5's fill-in-the-blank.
  */
-export function fillSentinels(model: T5ForConditionalGeneration, tok: Tokenizer, input: string | readonly number[], opts: { maxNewTokens?: number; temperature?: number; seed?: number } = {}): { target: string; filled: string } {
+export function fillSentinels(model: T5ForConditionalGeneration, tok: Tokenizer, input: string | readonly number[], opts: { maxNewTokens?: number; temperature?: number; seed?: number; onToken?: (id: number) => void } = {}): { target: string; filled: string } {
   const s = t5SpecialIds(tok)
   let ids = typeof input === 'string' ? tok.encode(input) : [...input]
   if (ids[ids.length - 1] !== s.eos) ids = [...ids, s.eos]
   const spans = ids.filter((t) => s.sentinels.includes(t)).length
-  const out = t5Generate(model, ids, { maxNewTokens: opts.maxNewTokens ?? Math.max(8, 6 * spans + 4), temperature: opts.temperature ?? 0, seed: opts.seed })
+  const onToken = opts.onToken
+  const out = t5Generate(model, ids, { maxNewTokens: opts.maxNewTokens ?? Math.max(8, 6 * spans + 4), temperature: opts.temperature ?? 0, seed: opts.seed, onToken: onToken && ((_row, id) => onToken(id)) })
   const target = [...out.contiguousData()].filter((t) => t !== s.pad)
   return { target: tok.decode(target.filter((t) => t !== s.eos)), filled: tok.decode(fillSpans(ids, target, s.sentinels, s.eos)) }
 }

@@ -24,9 +24,16 @@ export const sampleT5: CheckpointSampler = (run, o, write, header) => {
   if (!ids.some((t) => sentinels.includes(t))) throw new UsageError('--prompt has no sentinel: mark the spans to fill with <extra_id_0>, <extra_id_1>, ...')
   const model = new T5ForConditionalGeneration(run.meta.model as Partial<T5Config> & { vocabSize: number })
   loadRunWeights(run, model)
+  // the prompt's time runs to the first new token (the encoder and one decoder step); the rest is per generated token
   const t0 = performance.now()
-  const r = fillSentinels(model, tok, ids, { temperature: o.temperature, seed: o.seed, maxNewTokens: o.tokens })
-  if (o.stats) Object.assign(o.stats, { promptTokens: ids.length, promptMs: 0, generatedTokens: tok.encode(r.target).length, generateMs: performance.now() - t0 })
+  let first = NaN, generated = 0
+  const r = fillSentinels(model, tok, ids, {
+    temperature: o.temperature, seed: o.seed, maxNewTokens: o.tokens,
+    onToken: () => { if (generated++ === 0) first = performance.now() },
+  })
+  const end = performance.now()
+  const eos = tok.specialId('</s>')
+  if (o.stats) Object.assign(o.stats, { promptTokens: ids.length + (ids[ids.length - 1] === eos ? 0 : 1), promptMs: (Number.isNaN(first) ? end : first) - t0, generatedTokens: Math.max(0, generated - 1), generateMs: Number.isNaN(first) ? 0 : end - first })
   write(`prompt:  ${prompt}\nspans:   ${oneLine(r.target)}\nfilled:  ${oneLine(r.filled)}\n`)
   return r.filled
 }

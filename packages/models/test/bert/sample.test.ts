@@ -2,6 +2,7 @@
 import { manualSeed } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
 import { BERT_SPECIAL_TOKENS, BertForMaskedLM, CharTokenizer, CheckpointError, fillMasks, openRun, sampleBert, saveRunCheckpoint } from '../../src/index.js'
+import { formatSampleStats } from '../../src/generation/from-checkpoint.js'
 import { tempDir } from '../helpers.js'
 
 describe('sampleBert', () => {
@@ -25,7 +26,9 @@ describe('sampleBert', () => {
     expect(out.join('')).toBe(`prompt:  the [MASK]ury said\nfilled:  ${filled}\n`)
     expect(headers).toEqual(['model: runs/b (bert, step 5)'])
     // [CLS] + 13 tokens ([MASK] is one) + [SEP]
-    expect(stats).toMatchObject({ promptTokens: 15, generatedTokens: 0 })
+    expect(stats).toMatchObject({ promptTokens: 15, generatedTokens: 0, generateMs: 0, onePass: true })
+    expect(stats.promptMs).toBeGreaterThan(0)
+    expect(formatSampleStats(stats)).toMatch(/^timing: prompt 15 tokens in [\d.]+ ms \([\d.]+ ms\/token, [\d.]+ tokens\/s\), one pass; nothing generated token by token$/)
   })
 
   it('refuses a checkpoint of another kind with a CheckpointError naming both kinds', () => {

@@ -2,6 +2,7 @@
 import { manualSeed } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
 import { CharTokenizer, CheckpointError, T5ForConditionalGeneration, T5_SPECIAL_TOKENS, UsageError, fillSentinels, openRun, sampleT5, saveRunCheckpoint } from '../../src/index.js'
+import { formatSampleStats } from '../../src/generation/from-checkpoint.js'
 import { tempDir } from '../helpers.js'
 
 describe('sampleT5', () => {
@@ -15,9 +16,17 @@ describe('sampleT5', () => {
   it('prints the prompt, the generated spans and the filled text, as fillSentinels makes them', () => {
     const out: string[] = [], headers: string[] = []
     const prompt = 'the <extra_id_0> said'
-    const filled = sampleT5(openRun(dir), { ckpt: 'runs/t', prompt, tokens: 6, temperature: 0, seed: 0 }, (t) => out.push(t), (h) => headers.push(h))
+    const stats = { promptTokens: 0, promptMs: 0, generatedTokens: 0, generateMs: 0 }
+    const filled = sampleT5(openRun(dir), { ckpt: 'runs/t', prompt, tokens: 6, temperature: 0, seed: 0, stats }, (t) => out.push(t), (h) => headers.push(h))
     model.eval()
-    const want = fillSentinels(model, tok, tok.encode(prompt), { temperature: 0, seed: 0, maxNewTokens: 6 })
+    let generated = 0
+    const want = fillSentinels(model, tok, tok.encode(prompt), { temperature: 0, seed: 0, maxNewTokens: 6, onToken: () => generated++ })
+    // the encoder's input (the prompt and </s>) and the first new token; then the others, one by one
+    expect(generated).toBeGreaterThan(1)
+    expect(stats).toMatchObject({ promptTokens: tok.encode(prompt).length + 1, generatedTokens: generated - 1 })
+    expect(stats.promptMs).toBeGreaterThan(0)
+    expect(stats.generateMs).toBeGreaterThan(0)
+    expect(formatSampleStats(stats)).toMatch(new RegExp(`^timing: prompt ${stats.promptTokens} tokens and the first new one in [\\d.]+ ms .*; then ${generated - 1} generated tokens in [\\d.]+ ms`))
     expect(filled).toBe(want.filled)
     expect(filled.startsWith('the ')).toBe(true)
     expect(filled.endsWith(' said')).toBe(true)
