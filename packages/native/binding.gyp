@@ -21,6 +21,8 @@
         "src/cc/bind_optim.cc",
         "src/cc/optim.cc",
         "src/cc/bind_elementwise.cc",
+        "src/cc/bind_attention.cc",
+        "src/cc/attention.cc",
         "src/cc/elementwise.cc",
         "src/cc/napi_args.cc",
         "src/cc/kernel_args.cc",

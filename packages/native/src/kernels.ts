@@ -70,6 +70,8 @@ function whenRules(beforeFirstGemm: () => void): WhenRules {
     sgdStep: (params, grads, momentumBuffers) => worthNative(params, grads, momentumBuffers),
     sumSquares: (arrays) => worthNative(arrays),
     scaleAll: (arrays) => worthNative(arrays),
+    attention: null,
+    attentionBackward: null,
   }
 }
 

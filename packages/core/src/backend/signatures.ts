@@ -218,8 +218,9 @@ export const KERNELS = {
    * contiguous [batch, heads, L, S]: the mask's gradient), gq = scale dS k, gk = scale dS^T q,
    * gv = P^T gOut. gq, gk, gv may be null (not wanted); they are overwritten, or added to
    * with accumulate (then they may share one array, even overlap: q, k, v views of one tensor).
+   * causal and queryOffset are the forward's: a kernel may skip the keys a query cannot see (P is 0 there).
    */
-  attentionBackward: kernel([struct('a', [...attentionFields, arg('gOut', 'operand'), arg('gScores', 'floats'), arg('gq', 'operand?'), arg('gk', 'operand?'), arg('gv', 'operand?'), arg('accumulate', 'bool')])], 'void'),
+  attentionBackward: kernel([struct('a', [...attentionFields, arg('gOut', 'operand'), arg('gScores', 'floats'), arg('gq', 'operand?'), arg('gk', 'operand?'), arg('gv', 'operand?'), arg('causal', 'bool'), arg('queryOffset', 'int'), arg('accumulate', 'bool')])], 'void'),
 
   // Optimizer updates over lists of arrays, one entry per parameter (the i-th entries of the
   // lists have one length; all one float type; no overlap): one call per parameter group.

@@ -209,8 +209,8 @@ function fusedAttention(c: Call): Tensor {
   const [B, H] = q4.shape
   const out4 = emptyLike4d(q4, L, Ev, dtype)
   const probs = Tensor.empty([B, H, L, S], dtype)
-  const inputs = { batch: B, heads: H, L, S, E, Ev, q: operand(q4), k: operand(k4), v: operand(v4), scale: c.scale, probs: probs.storage.data as FloatArray }
-  getBackend().attention({ ...inputs, mask: mask4 ? operand(mask4) : null, causal: c.causal, queryOffset: c.queryOffset, out: operand(out4) })
+  const inputs = { batch: B, heads: H, L, S, E, Ev, q: operand(q4), k: operand(k4), v: operand(v4), scale: c.scale, causal: c.causal, queryOffset: c.queryOffset, probs: probs.storage.data as FloatArray }
+  getBackend().attention({ ...inputs, mask: mask4 ? operand(mask4) : null, out: operand(out4) })
   const out = out4.reshape([...batch, L, Ev])
   const maskGrad = mask !== null && mask.requiresGrad
   if (!needsGrad(q, k, v, maskGrad ? mask : null)) return out

@@ -70,6 +70,42 @@ struct GeluKernels {
                         bool tanh);
 };
 
+// One (batch, head) pair of scaled dot-product attention (core's Backend
+// attention / attentionBackward for that pair): q [L, E], k [S, E], v [S, Ev],
+// mask [L, S] (null: none), gOut [L, Ev] are read through row and column
+// strides; probs and gScores are contiguous [L, S]; out, gq, gk, gv have unit
+// column strides (gq / gk / gv null: not wanted; added to with acc). With
+// causal, query i sees keys j < i + qoff + 1 only, and products skip the keys
+// (and queries) that a causal row cannot see.
+template <class T>
+struct AttentionHead {
+  int64_t L, S, E, Ev;
+  T scale;
+  bool causal, acc;
+  int64_t qoff;
+  const T* q; int64_t qrs, qcs;
+  const T* k; int64_t krs, kcs;
+  const T* v; int64_t vrs, vcs;
+  const T* mask; int64_t mrs, mcs;
+  const T* g; int64_t grs, gcs;
+  T* probs;
+  T* gs;
+  T* out; int64_t ors;
+  T* gq; int64_t gqrs;
+  T* gk; int64_t gkrs;
+  T* gv; int64_t gvrs;
+};
+
+template <class T>
+struct AttentionKernels {
+  // Elements of T one call needs as scratch (either direction).
+  int64_t (*workspace)(int64_t L, int64_t S, int64_t E, int64_t Ev);
+  // probs = softmax(scale q k^T + mask, causal), out = probs v.
+  void (*forward)(const AttentionHead<T>& h, T* ws);
+  // gs = dS, gq = scale dS k, gk = scale dS^T q, gv = probs^T gOut (see backend.ts).
+  void (*backward)(const AttentionHead<T>& h, T* ws);
+};
+
 struct IsaTable {
   const char* name;
   GemmKernel<float> sgemm;
@@ -78,6 +114,8 @@ struct IsaTable {
   GeluKernels gelu_f32;
   // acc[0:cols] += each row of a contiguous float32 [rows, cols] block, in row order (a bias gradient).
   void (*column_sums_f32)(const float* x, double* acc, int64_t rows, int64_t cols);
+  AttentionKernels<float> attention_f32;
+  AttentionKernels<double> attention_f64;
   // Benchmark probe: runs iters steps of fma_probe_flops float32 FLOP (independent vector
   // FMA chains, no memory traffic); returns a value that depends on every result.
   float (*fma_probe)(int64_t iters);

@@ -31,6 +31,7 @@ inline int64_t balanced_block(int64_t total, int64_t max, int64_t unit) {
 #include "kernels_gemm.inl"  // GEMM: packed panels around a register-blocked micro-kernel
 #include "kernels_rows.inl"  // row-wise float32 kernels: softmax family, layer norm, cross-entropy
 #include "kernels_gelu.inl"  // GELU forward / backward (float32)
+#include "kernels_attention.inl"  // scaled dot-product attention of one (batch, head), both dtypes
 
 // The FMA peak: independent chains (more than FMA latency x ports on current
 // x86 cores, few enough to stay in registers with x and y: 16 of 32 zmm, 12 of
@@ -54,6 +55,8 @@ constexpr int kFmaProbeFlops = kFmaChains * 2 * (int)(ADJ_VBYTES / sizeof(float)
    &Gemm<T, MR, NV, MC, KC, NC>::run, &Gemm<T, MR, NV, MC, KC, NC>::pack_b,                         \
    &Gemm<T, MR, NV, MC, KC, NC>::macro, &Gemv<T>::run}
 
+#define ADJ_ATTENTION_ENTRY(T) {&attention_workspace<T>, &attention_forward<T>, &attention_backward<T>}
+
 #define ADJ_ISA_TABLE(NAME, SMR, SNV, SMC, SKC, SNC, DMR, DNV, DMC, DKC, DNC)                       \
   {                                                                                                \
     NAME,                                                                                          \
@@ -63,6 +66,8 @@ constexpr int kFmaProbeFlops = kFmaChains * 2 * (int)(ADJ_VBYTES / sizeof(float)
      &layer_norm_f32, &layer_norm_backward_f32, &cross_entropy_f32, &cross_entropy_backward_f32},   \
     {&gelu_f32, &gelu_backward_f32, &bias_gelu_f32, &bias_gelu_backward_f32},                      \
     &column_sums_f32,                                                                              \
+    ADJ_ATTENTION_ENTRY(float),                                                                    \
+    ADJ_ATTENTION_ENTRY(double),                                                                   \
     &fma_probe,                                                                                    \
     kFmaProbeFlops,                                                                                \
   }

@@ -1,0 +1,243 @@
+// Part of kernels.inl (included there, inside each isa_*.cc's anonymous namespace).
+// ---------------------------------------------------------------------------
+// Scaled dot-product attention of one (batch, head) pair, float32 and float64
+// (AttentionHead in isa.h). The matrices are tiny (T x T x head dim), so each
+// product is one register-tiled loop: a tile of rows of C is held in vector
+// registers while the depth loop broadcasts one element of A per row (A is read
+// in place through any strides, transposed or not) and loads whole vectors of
+// B, which is packed (row-major, rows padded to full vectors) in the
+// workspace. Causal attention skips what a row cannot see: the columns of
+// q k^T and of dP past the row block's last visible key, and the depth of
+// P v, dS k, dS^T q and P^T gOut past it.
+//
+//   P = softmax(scale q k^T + mask), out = P v
+//   dP = gOut v^T, dS = P (dP - rowsum(dP P)), gq = scale dS k, gk = scale dS^T q, gv = P^T gOut
+
+using adj::AttentionHead;
+
+template <class T>
+constexpr int attn_lanes() { return ADJ_VBYTES / (int)sizeof(T); }
+// Rows of a register tile, and its widest block of columns in vectors: 16 of 32
+// zmm accumulators on AVX-512, 8 of 16 ymm / xmm registers elsewhere.
+constexpr int kAttnMR = 4;
+constexpr int kAttnNV = ADJ_VBYTES == 64 ? 4 : 2;
+
+// C[r, 0:n] = alpha sum_{p0 <= p < p1} A(r, p) B[p, 0:n] (+ C[r, 0:n] with acc) for r < mr,
+// A(r, p) = a[r ars + p acs]. B's rows (ldb apart) are readable for NV whole vectors;
+// n <= NV lanes; C's rows are ldc apart with unit column stride. Rows mr..kAttnMR-1 of
+// the tile repeat row 0 (valid memory) and are not stored.
+template <class T, int NV>
+inline void attn_tile(int mr, int64_t p0, int64_t p1, const T* a, int64_t ars, int64_t acs, const T* b, int64_t ldb,
+                      T* c, int64_t ldc, int64_t n, T alpha, bool acc) {
+  typedef typename Vec<T>::V V;
+  typedef typename Vec<T>::U U;
+  constexpr int W = attn_lanes<T>();
+  V s[kAttnMR][NV];
+  for (int r = 0; r < kAttnMR; ++r)
+    for (int j = 0; j < NV; ++j) s[r][j] = V{};
+  const T* ar[kAttnMR];
+  for (int r = 0; r < kAttnMR; ++r) ar[r] = a + (r < mr ? r : 0) * ars;
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* bp = b + p * ldb;
+    V bv[NV];
+    for (int j = 0; j < NV; ++j) bv[j] = *(const U*)(bp + j * W);
+    const int64_t ao = p * acs;
+    for (int r = 0; r < kAttnMR; ++r) {
+      const V av = V{} + ar[r][ao];
+      for (int j = 0; j < NV; ++j) s[r][j] += av * bv[j];
+    }
+  }
+  for (int r = 0; r < mr; ++r) {
+    T* cr = c + r * ldc;
+    for (int j = 0; j < NV; ++j) {
+      const int64_t left = n - (int64_t)j * W;
+      if (left <= 0) break;
+      V x = s[r][j] * alpha;
+      T* cp = cr + j * W;
+      if (left >= W) {
+        if (acc) x += *(const U*)cp;
+        *(U*)cp = x;
+      } else {
+        for (int l = 0; l < W; ++l)
+          if (l < left) cp[l] = acc ? cp[l] + x[l] : x[l];
+      }
+    }
+  }
+}
+
+// C[0:m, 0:n(i0)] (+)= alpha A B over row blocks [i0, i0 + mr): cols(i0, mr) gives
+// the block's column count, depth(i0, mr, p0, p1) its depth range. B is packed
+// with ldb >= round_up(max n, lanes).
+template <class T, class Cols, class Depth>
+inline void attn_gemm(int64_t m, const T* a, int64_t ars, int64_t acs, const T* b, int64_t ldb, T* c, int64_t ldc,
+                      T alpha, bool acc, Cols cols, Depth depth) {
+  constexpr int W = attn_lanes<T>(), NB = kAttnNV * W;
+  for (int64_t i0 = 0; i0 < m; i0 += kAttnMR) {
+    const int mr = (int)imin(kAttnMR, m - i0);
+    const int64_t n = cols(i0, mr);
+    int64_t p0 = 0, p1 = 0;
+    depth(i0, mr, p0, p1);
+    const T* ai = a + i0 * ars;
+    T* ci = c + i0 * ldc;
+    for (int64_t j0 = 0; j0 < n; j0 += NB) {
+      const int64_t nb = imin(NB, n - j0);
+      const int nv = (int)((nb + W - 1) / W);
+      if (nv == 1) attn_tile<T, 1>(mr, p0, p1, ai, ars, acs, b + j0, ldb, ci + j0, ldc, nb, alpha, acc);
+      else if (nv == 2) attn_tile<T, 2>(mr, p0, p1, ai, ars, acs, b + j0, ldb, ci + j0, ldc, nb, alpha, acc);
+      else if (nv == 3) attn_tile<T, (kAttnNV > 2 ? 3 : 2)>(mr, p0, p1, ai, ars, acs, b + j0, ldb, ci + j0, ldc, nb, alpha, acc);
+      else attn_tile<T, kAttnNV>(mr, p0, p1, ai, ars, acs, b + j0, ldb, ci + j0, ldc, nb, alpha, acc);
+    }
+  }
+}
+
+// dst[r * ld + c] = src[r rs + c cs] for a rows x cols matrix, each row zero-padded to ld.
+template <class T>
+inline void attn_pack(int64_t rows, int64_t cols, const T* src, int64_t rs, int64_t cs, T* dst, int64_t ld) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* s = src + r * rs;
+    T* d = dst + r * ld;
+    if (cs == 1)
+      for (int64_t c = 0; c < cols; ++c) d[c] = s[c];
+    else
+      for (int64_t c = 0; c < cols; ++c) d[c] = s[c * cs];
+    for (int64_t c = cols; c < ld; ++c) d[c] = T(0);
+  }
+}
+
+template <class T>
+inline int64_t attn_ld(int64_t n) { return round_up(n < 1 ? 1 : n, attn_lanes<T>()); }
+
+// softmax of x[0:n] in place; returns the sum of exps (0 or NaN: the row is degenerate,
+// all -inf or NaN, and the caller fills it with NaN as the reference softmax gives).
+inline float attn_softmax_row(float* x, int64_t n) {
+  const float m = row_max(x, n);
+  const float s = row_sum_exp<true>(x, m, x, n);
+  if (s > 0) row_scale(x, 1.0f / s, n);
+  return s;
+}
+inline double attn_softmax_row(double* x, int64_t n) {
+  double m = -__builtin_inf();
+  for (int64_t j = 0; j < n; ++j) m = x[j] > m ? x[j] : m;
+  if (m == -__builtin_inf()) m = 0;
+  double s = 0;
+  for (int64_t j = 0; j < n; ++j) s += (x[j] = __builtin_exp(x[j] - m));
+  if (s > 0) {
+    const double inv = 1.0 / s;
+    for (int64_t j = 0; j < n; ++j) x[j] *= inv;
+  }
+  return s;
+}
+
+// sum_j x[j] y[j]
+template <class T>
+inline T attn_dot(const T* x, const T* y, int64_t n) {
+  typedef typename Vec<T>::V V;
+  typedef typename Vec<T>::U U;
+  constexpr int W = attn_lanes<T>();
+  V s0 = V{}, s1 = V{};
+  int64_t j = 0;
+  for (; j + 2 * W <= n; j += 2 * W) {
+    s0 += *(const U*)(x + j) * *(const U*)(y + j);
+    s1 += *(const U*)(x + j + W) * *(const U*)(y + j + W);
+  }
+  for (; j + W <= n; j += W) s0 += *(const U*)(x + j) * *(const U*)(y + j);
+  s0 += s1;
+  T s = 0;
+  for (int l = 0; l < W; ++l) s += s0[l];
+  for (; j < n; ++j) s += x[j] * y[j];
+  return s;
+}
+
+// Keys query i may see: [0, attn_visible(i)).
+template <class T>
+inline int64_t attn_visible(const AttentionHead<T>& h, int64_t i) {
+  if (!h.causal) return h.S;
+  const int64_t n = i + h.qoff + 1;
+  return n < 0 ? 0 : n > h.S ? h.S : n;
+}
+
+template <class T>
+int64_t attention_workspace(int64_t L, int64_t S, int64_t E, int64_t Ev) {
+  const int64_t fwd = E * attn_ld<T>(S) + S * attn_ld<T>(Ev);
+  const int64_t bwd = Ev * attn_ld<T>(S) + S * attn_ld<T>(E) + L * attn_ld<T>(E) + L * attn_ld<T>(Ev);
+  return fwd > bwd ? fwd : bwd;
+}
+
+template <class T>
+void attention_forward(const AttentionHead<T>& h, T* ws) {
+  const int64_t L = h.L, S = h.S, E = h.E, Ev = h.Ev, ldS = attn_ld<T>(S), ldV = attn_ld<T>(Ev);
+  T* kt = ws;              // k^T [E, S]
+  T* vp = kt + E * ldS;    // v [S, Ev]
+  attn_pack(E, S, h.k, h.kcs, h.krs, kt, ldS);
+  attn_pack(S, Ev, h.v, h.vrs, h.vcs, vp, ldV);
+  auto last_visible = [&](int64_t i0, int mr) { return attn_visible(h, i0 + mr - 1); };
+  // scores = scale q k^T into probs (columns a causal block cannot see are left out)
+  attn_gemm<T>(L, h.q, h.qrs, h.qcs, kt, ldS, h.probs, S, h.scale, false, last_visible,
+               [&](int64_t, int, int64_t& p0, int64_t& p1) { p0 = 0, p1 = E; });
+  bool degenerate = false;
+  for (int64_t i = 0; i < L; ++i) {
+    T* row = h.probs + i * S;
+    const int64_t n = attn_visible(h, i);
+    if (h.mask) {
+      const T* m = h.mask + i * h.mrs;
+      if (h.mcs == 1)
+        for (int64_t j = 0; j < n; ++j) row[j] += m[j];
+      else
+        for (int64_t j = 0; j < n; ++j) row[j] += m[j * h.mcs];
+    }
+    if (attn_softmax_row(row, n) > 0) {
+      for (int64_t j = n; j < S; ++j) row[j] = T(0);
+    } else {  // every visible score -inf (or NaN): the whole row is NaN, as softmax gives
+      for (int64_t j = 0; j < S; ++j) row[j] = __builtin_nan("");
+      degenerate = true;
+    }
+  }
+  // out = P v; a NaN row must reach every output it touches, so no skipping then
+  const bool skip = h.causal && !degenerate;
+  attn_gemm<T>(L, h.probs, S, 1, vp, ldV, h.out, h.ors, T(1), false, [&](int64_t, int) { return Ev; },
+               [&](int64_t i0, int mr, int64_t& p0, int64_t& p1) { p0 = 0, p1 = skip ? last_visible(i0, mr) : S; });
+}
+
+template <class T>
+void attention_backward(const AttentionHead<T>& h, T* ws) {
+  const int64_t L = h.L, S = h.S, E = h.E, Ev = h.Ev, ldS = attn_ld<T>(S), ldE = attn_ld<T>(E), ldV = attn_ld<T>(Ev);
+  // a NaN row of P (a row with nothing to attend) reaches every key: no skipping then
+  bool skip = h.causal;
+  for (int64_t i = 0; skip && i < L; ++i)
+    if (S > 0 && h.probs[i * S] != h.probs[i * S]) skip = false;
+  auto last_visible = [&](int64_t i0, int mr) { return skip ? attn_visible(h, i0 + mr - 1) : S; };
+  // keys j0..j0+mr-1 are seen by queries i >= j0 - qoff only
+  auto key_depth = [&](int64_t j0, int, int64_t& p0, int64_t& p1) {
+    const int64_t first = skip ? j0 - h.qoff : 0;
+    p0 = first < 0 ? 0 : first > L ? L : first, p1 = L;
+  };
+  auto visible_depth = [&](int64_t i0, int mr, int64_t& p0, int64_t& p1) { p0 = 0, p1 = last_visible(i0, mr); };
+  T* vt = ws;              // v^T [Ev, S]
+  T* kp = vt + Ev * ldS;   // k [S, E]
+  T* qp = kp + S * ldE;    // q [L, E]
+  T* gp = qp + L * ldE;    // gOut [L, Ev]
+  attn_pack(Ev, S, h.v, h.vcs, h.vrs, vt, ldS);
+  // dP = gOut v^T into gs, then dS = P (dP - rowsum(dP P)) row by row
+  attn_gemm<T>(L, h.g, h.grs, h.gcs, vt, ldS, h.gs, S, T(1), false, last_visible,
+               [&](int64_t, int, int64_t& p0, int64_t& p1) { p0 = 0, p1 = Ev; });
+  for (int64_t i = 0; i < L; ++i) {
+    T* d = h.gs + i * S;
+    const T* p = h.probs + i * S;
+    const int64_t n = skip ? attn_visible(h, i) : S;
+    const T dot = attn_dot(d, p, n);
+    for (int64_t j = 0; j < n; ++j) d[j] = p[j] * (d[j] - dot);
+    for (int64_t j = n; j < S; ++j) d[j] = T(0);
+  }
+  if (h.gq) {  // gq = scale dS k
+    attn_pack(S, E, h.k, h.krs, h.kcs, kp, ldE);
+    attn_gemm<T>(L, h.gs, S, 1, kp, ldE, h.gq, h.gqrs, h.scale, h.acc, [&](int64_t, int) { return E; }, visible_depth);
+  }
+  if (h.gk) {  // gk = scale dS^T q
+    attn_pack(L, E, h.q, h.qrs, h.qcs, qp, ldE);
+    attn_gemm<T>(S, h.gs, 1, S, qp, ldE, h.gk, h.gkrs, h.scale, h.acc, [&](int64_t, int) { return E; }, key_depth);
+  }
+  if (h.gv) {  // gv = P^T gOut
+    attn_pack(L, Ev, h.g, h.grs, h.gcs, gp, ldV);
+    attn_gemm<T>(S, h.probs, 1, S, gp, ldV, h.gv, h.gvrs, T(1), h.acc, [&](int64_t, int) { return Ev; }, key_depth);
+  }
+}
