@@ -218,7 +218,7 @@ describe.skipIf(!native)('attention kernels: arguments', () => {
     expect(call({ q: op(f, 63) })).toThrow(RangeError) // q past its array
     expect(call({ q: op(f, 0, [4, 4, 2]) })).toThrow(/^attention: q.strides must hold 4 strides/)
     expect(call({ out: op(new Float32Array(16), 0, [4, 4, 2, 2]) })).toThrow(/^attention: out must have a unit column stride/)
-    expect(call({ out: op(f, 8) })).toThrow(/^attention: .*overlaps/) // out inside q's array
+    expect(call({ out: op(f, 2) })).toThrow(/^attention: output out overlaps input q/) // out over q's elements
     expect(call({ q: op(new Float64Array(64)) })).toThrow(TypeError)
   })
 })
