@@ -1,6 +1,11 @@
 """Helpers shared by the PyTorch sides of bench:train (train-step.py, train-step-bert-t5.py)."""
 import ctypes
+import json
 import math
+import resource
+import time
+
+import torch
 
 
 def lr_at(it, warmup, decay, lr, min_lr):
@@ -22,3 +27,42 @@ def blas_core():
         f.restype = ctypes.c_char_p
         return f().decode()
     return "unknown"
+
+
+def timed_steps(steps, warmup, batch_at, loss_of, opt, params, clip, lr_at):
+    """warmup + steps training steps: batch_at(it) -> (x, y), the lr of lr_at(it), loss_of(x, y),
+    zero_grad, backward, global grad-norm clip, opt.step(). Returns the times (s) of the steps
+    after the warm-up and every loss."""
+    times, losses = [], []
+    for it in range(warmup + steps):
+        t0 = time.perf_counter()
+        x, y = batch_at(it)
+        for group in opt.param_groups:
+            group["lr"] = lr_at(it)
+        loss = loss_of(x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, clip)
+        opt.step()
+        dt = time.perf_counter() - t0
+        losses.append(loss.item())
+        if it >= warmup:
+            times.append(dt)
+    return times, losses
+
+
+def report(times, losses, steps, **extra):
+    """The one JSON line bench:train reads: median and best step (ms), losses, peak RSS, OpenBLAS's core."""
+    times = sorted(times)
+    print(json.dumps({
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "steps": steps,
+        **extra,
+        "median_ms": 1000 * times[len(times) // 2],
+        "min_ms": 1000 * times[0],
+        "first_loss": losses[0],
+        "last_loss": sum(losses[-10:]) / min(10, len(losses)),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "blas_core": blas_core(),
+    }))

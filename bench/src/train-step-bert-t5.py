@@ -15,9 +15,7 @@ usage: /usr/bin/python3 train-step-bert-t5.py --batches FILE --threads T [--step
 import argparse
 import json
 import os
-import resource
 import sys
-import time
 
 import torch
 import torch.nn as nn
@@ -109,32 +107,7 @@ opt = torch.optim.AdamW([
     {"params": [q for q in params if q.dim() < 2], "weight_decay": 0.0},
 ], lr=t["lr"], betas=(t["beta1"], t["beta2"]), eps=1e-8)
 
-times, losses = [], []
-for it in range(a.warmup + a.steps):
-    x, y = batches[it % len(batches)]
-    t0 = time.perf_counter()
-    for group in opt.param_groups:
-        group["lr"] = common.lr_at(it, t["warmup_steps"], t["lr_decay_steps"], t["lr"], t["min_lr"])
-    loss = loss_of(x, y)
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(params, t["grad_clip"])
-    opt.step()
-    dt = time.perf_counter() - t0
-    losses.append(loss.item())
-    if it >= a.warmup:
-        times.append(dt)
-
-times.sort()
-print(json.dumps({
-    "torch": torch.__version__,
-    "threads": torch.get_num_threads(),
-    "steps": a.steps,
-    "parameters": sum(q.numel() for q in params),
-    "median_ms": 1000 * times[len(times) // 2],
-    "min_ms": 1000 * times[0],
-    "first_loss": losses[0],
-    "last_loss": sum(losses[-10:]) / min(10, len(losses)),
-    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "blas_core": common.blas_core(),
-}))
+times, losses = common.timed_steps(
+    a.steps, a.warmup, lambda it: batches[it % len(batches)], loss_of, opt, params, t["grad_clip"],
+    lambda it: common.lr_at(it, t["warmup_steps"], t["lr_decay_steps"], t["lr"], t["min_lr"]))
+common.report(times, losses, a.steps, parameters=sum(q.numel() for q in params))

@@ -161,8 +161,9 @@ function report(model: PairModel, spec: PairSpec, adj: SideResult, torch: SideRe
   const tokens = BATCH * WINDOW
   const rate = (ms: number) => Math.round(tokens / ms * 1000)
   const row = (who: string, ms: number, ref: number | undefined) => `| ${who} | ${f1(ms)} | ${rate(ms)} | ${ref === undefined ? '-' : `${(ms / ref).toFixed(2)}x`} |`
-  const rows = [row(`adjoint (${o.steps} steps, ${o.threads} threads)`, adj.median_ms, torch?.median_ms)]
-  if (torch) rows.push(row(`PyTorch ${torch.torch} (${o.steps} steps, ${torch.threads} threads)`, torch.median_ms, torch.median_ms))
+  const threads = (n: number) => `${n} thread${n === 1 ? '' : 's'}`
+  const rows = [row(`adjoint (${o.steps} steps, ${threads(o.threads)})`, adj.median_ms, torch?.median_ms)]
+  if (torch) rows.push(row(`PyTorch ${torch.torch} (${o.steps} steps, ${threads(torch.threads ?? o.threads)})`, torch.median_ms, torch.median_ms))
   else rows.push(`| PyTorch | - | - | ${m.torchNote} |`)
   if (adj.one_thread_median_ms !== undefined) rows.push(row(`adjoint, 1 thread (${o.oneSteps} steps)`, adj.one_thread_median_ms, torchOne?.median_ms))
   if (torchOne) rows.push(row(`PyTorch, 1 thread (${o.oneSteps} steps)`, torchOne.median_ms, torchOne.median_ms))

@@ -6,11 +6,8 @@ torch.set_num_threads matching adjoint's thread count. Prints one JSON line.
 usage: /usr/bin/python3 train-step.py --tokens FILE --vocab V --threads T [--steps N] [--warmup W]
 """
 import argparse
-import json
 import math
-import resource
 import sys
-import time
 
 import torch
 import torch.nn as nn
@@ -113,33 +110,12 @@ def lr_at(it):
 
 
 g = torch.Generator().manual_seed(1337)
-times, losses = [], []
-for it in range(a.warmup + a.steps):
-    t0 = time.perf_counter()
-    ix = torch.randint(len(data) - a.block, (a.batch,), generator=g)
-    x = torch.stack([data[i:i + a.block] for i in ix])
-    y = torch.stack([data[i + 1:i + 1 + a.block] for i in ix])
-    for group in opt.param_groups:
-        group["lr"] = lr_at(it)
-    loss = model(x, y)
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    opt.step()
-    dt = time.perf_counter() - t0
-    losses.append(loss.item())
-    if it >= a.warmup:
-        times.append(dt)
 
-times.sort()
-print(json.dumps({
-    "torch": torch.__version__,
-    "threads": torch.get_num_threads(),
-    "steps": a.steps,
-    "median_ms": 1000 * times[len(times) // 2],
-    "min_ms": 1000 * times[0],
-    "first_loss": losses[0],
-    "last_loss": sum(losses[-10:]) / 10,
-    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "blas_core": common.blas_core(),
-}))
+
+def batch_at(it):
+    ix = torch.randint(len(data) - a.block, (a.batch,), generator=g)
+    return torch.stack([data[i:i + a.block] for i in ix]), torch.stack([data[i + 1:i + 1 + a.block] for i in ix])
+
+
+times, losses = common.timed_steps(a.steps, a.warmup, batch_at, model, opt, list(model.parameters()), 1.0, lr_at)
+common.report(times, losses, a.steps)
