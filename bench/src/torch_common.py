@@ -32,10 +32,10 @@ def blas_core():
 def timed_steps(steps, warmup, batch_at, loss_of, opt, params, clip, lr_at):
     """warmup + steps training steps: batch_at(it) -> (x, y), the lr of lr_at(it), loss_of(x, y),
     zero_grad, backward, global grad-norm clip, opt.step(). Returns the times (s) of the steps
-    after the warm-up and every loss."""
-    times, losses = [], []
+    after the warm-up, their CPU times (s, all threads: process_time) and every loss."""
+    times, cpu, losses = [], [], []
     for it in range(warmup + steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         x, y = batch_at(it)
         for group in opt.param_groups:
             group["lr"] = lr_at(it)
@@ -44,16 +44,17 @@ def timed_steps(steps, warmup, batch_at, loss_of, opt, params, clip, lr_at):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, clip)
         opt.step()
-        dt = time.perf_counter() - t0
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
         losses.append(loss.item())
         if it >= warmup:
             times.append(dt)
-    return times, losses
+            cpu.append(dc)
+    return times, cpu, losses
 
 
-def report(times, losses, steps, **extra):
-    """The one JSON line bench:train reads: median and best step (ms), losses, peak RSS, OpenBLAS's core."""
-    times = sorted(times)
+def report(times, cpu, losses, steps, **extra):
+    """The one JSON line bench:train reads: median and best step and median CPU time per step (ms), losses, peak RSS, OpenBLAS's core."""
+    times, cpu = sorted(times), sorted(cpu)
     print(json.dumps({
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
@@ -61,6 +62,7 @@ def report(times, losses, steps, **extra):
         **extra,
         "median_ms": 1000 * times[len(times) // 2],
         "min_ms": 1000 * times[0],
+        "cpu_ms": 1000 * cpu[len(cpu) // 2],
         "first_loss": losses[0],
         "last_loss": sum(losses[-10:]) / min(10, len(losses)),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -36,15 +36,19 @@ const forward = (m: Module, b: (typeof batches)[number]) => (m.forward(b) as { l
 
 let it = 0
 const losses: number[] = []
-function timed(n: number): number[] {
-  const times: number[] = []
+/** CPU time of this process in ms (user + system, all threads). */
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
+/** n steps: their wall times and CPU times (ms). */
+function timed(n: number): { times: number[]; cpu: number[] } {
+  const times: number[] = [], cpu: number[] = []
   for (let i = 0; i < n; i++) {
     const b = batches[it++ % batches.length]
-    const s = performance.now()
+    const s = performance.now(), c = cpuMs()
     losses.push(optimizerStep(model, opt, sched, () => ({ loss: forward(model, b), tokens: 0 }), t.grad_clip).loss)
     times.push(performance.now() - s)
+    cpu.push(cpuMs() - c)
   }
-  return times
+  return { times, cpu }
 }
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? NaN
 
@@ -52,18 +56,19 @@ let gcMs = 0, gcOn = false
 new PerformanceObserver((list) => { if (gcOn) for (const e of list.getEntries()) gcMs += e.duration }).observe({ entryTypes: ['gc'] })
 timed(10)
 gcOn = true
-const times = timed(steps)
+const { times, cpu } = timed(steps)
 await new Promise((r) => setTimeout(r, 20))
 gcOn = false
 const lastLoss = losses.slice(-10).reduce((a, b) => a + b, 0) / Math.min(10, losses.length)
-let one: number | undefined
+let one: ReturnType<typeof timed> | undefined
 if (info && oneSteps > 0) {
   setNumThreads(1)
   timed(5)
-  one = median(timed(oneSteps))
+  one = timed(oneSteps)
 }
 console.log(JSON.stringify({
-  median_ms: median(times), min_ms: Math.min(...times), one_thread_median_ms: one,
+  median_ms: median(times), min_ms: Math.min(...times), cpu_ms: median(cpu),
+  one_thread: one && { median_ms: median(one.times), min_ms: Math.min(...one.times), cpu_ms: median(one.cpu) },
   peak_rss_mb: process.resourceUsage().maxRSS / 1024, parameters: model.numParameters(),
   first_loss: losses[0], last_loss: lastLoss, gc_share: gcMs / times.reduce((a, b) => a + b, 0),
 }))

@@ -107,7 +107,7 @@ opt = torch.optim.AdamW([
     {"params": [q for q in params if q.dim() < 2], "weight_decay": 0.0},
 ], lr=t["lr"], betas=(t["beta1"], t["beta2"]), eps=1e-8)
 
-times, losses = common.timed_steps(
+times, cpu, losses = common.timed_steps(
     a.steps, a.warmup, lambda it: batches[it % len(batches)], loss_of, opt, params, t["grad_clip"],
     lambda it: common.lr_at(it, t["warmup_steps"], t["lr_decay_steps"], t["lr"], t["min_lr"]))
-common.report(times, losses, a.steps, parameters=sum(q.numel() for q in params))
+common.report(times, cpu, losses, a.steps, parameters=sum(q.numel() for q in params))

@@ -52,10 +52,16 @@ export interface PairSpec {
 }
 
 /** What each side prints (one JSON line). */
-interface SideResult {
+interface Timing {
+  /** Median and best wall time of a step, and its median CPU time (all threads), ms. */
   median_ms: number
   min_ms: number
-  one_thread_median_ms?: number
+  cpu_ms: number
+}
+
+interface SideResult extends Timing {
+  /** adjoint: the steps on 1 thread that follow. */
+  one_thread?: Timing
   peak_rss_mb: number
   parameters: number
   first_loss: number
@@ -144,7 +150,7 @@ export function benchBertT5(models: readonly PairModel[], o: PairOptions): void 
       if (!torchNote) {
         console.log(`${model}: PyTorch, ${o.steps} steps on ${o.threads} thread(s)${o.oneSteps > 0 ? ` and ${o.oneSteps} on 1` : ''}...`)
         torch = runTorch(specFile, o.threads, o.steps, o.coreType)
-        if (o.oneSteps > 0 && adj.one_thread_median_ms !== undefined) torchOne = runTorch(specFile, 1, o.oneSteps, o.coreType)
+        if (o.oneSteps > 0 && adj.one_thread) torchOne = runTorch(specFile, 1, o.oneSteps, o.coreType)
       }
       const md = report(model, spec, adj, torch, torchOne, o, { load0, load1: loadavg()[0]!, backend: info ? `native addon, gemm on ${info.blas}, ${info.isa} kernels` : 'pure TypeScript', torchNote })
       writeSection(`train-step-${model}`, md)
@@ -160,13 +166,13 @@ function report(model: PairModel, spec: PairSpec, adj: SideResult, torch: SideRe
   const f1 = (v: number) => v.toFixed(1)
   const tokens = BATCH * WINDOW
   const rate = (ms: number) => Math.round(tokens / ms * 1000)
-  const row = (who: string, ms: number, ref: number | undefined) => `| ${who} | ${f1(ms)} | ${rate(ms)} | ${ref === undefined ? '-' : `${(ms / ref).toFixed(2)}x`} |`
+  const row = (who: string, x: Timing, ref: Timing | undefined) => `| ${who} | ${f1(x.median_ms)} | ${f1(x.min_ms)} | ${f1(x.cpu_ms)} | ${rate(x.median_ms)} | ${ref ? `${(x.median_ms / ref.median_ms).toFixed(2)}x; ${(x.cpu_ms / ref.cpu_ms).toFixed(2)}x` : '-'} |`
   const threads = (n: number) => `${n} thread${n === 1 ? '' : 's'}`
-  const rows = [row(`adjoint (${o.steps} steps, ${threads(o.threads)})`, adj.median_ms, torch?.median_ms)]
-  if (torch) rows.push(row(`PyTorch ${torch.torch} (${o.steps} steps, ${threads(torch.threads ?? o.threads)})`, torch.median_ms, torch.median_ms))
-  else rows.push(`| PyTorch | - | - | ${m.torchNote} |`)
-  if (adj.one_thread_median_ms !== undefined) rows.push(row(`adjoint, 1 thread (${o.oneSteps} steps)`, adj.one_thread_median_ms, torchOne?.median_ms))
-  if (torchOne) rows.push(row(`PyTorch, 1 thread (${o.oneSteps} steps)`, torchOne.median_ms, torchOne.median_ms))
+  const rows = [row(`adjoint (${o.steps} steps, ${threads(o.threads)})`, adj, torch ?? undefined)]
+  if (torch) rows.push(row(`PyTorch ${torch.torch} (${o.steps} steps, ${threads(torch.threads ?? o.threads)})`, torch, torch))
+  else rows.push(`| PyTorch | - | - | - | - | ${m.torchNote} |`)
+  if (adj.one_thread) rows.push(row(`adjoint, 1 thread (${o.oneSteps} steps)`, adj.one_thread, torchOne ?? undefined))
+  if (torchOne) rows.push(row(`PyTorch, 1 thread (${o.oneSteps} steps)`, torchOne, torchOne))
   const inLen = spec.batches[0].input_ids.shape[1], outLen = spec.batches[0].labels.shape[1]
   const vocab = Number(spec.config.vocab_size)
   return `## ${t.title}
@@ -176,9 +182,11 @@ Model: ${t.shape}; ${(adj.parameters / 1e6).toFixed(2)}M parameters${torch ? ` (
 Step = forward + backward + grad clip 1.0 + AdamW (lr ${spec.train.lr}, betas ${spec.train.beta1}/${spec.train.beta2}, weight decay ${spec.train.weight_decay} on 2-D weights) + lr schedule, as \`pnpm train --model ${model}\` runs it (its batch making is not timed, on either side). PyTorch's model is plain PyTorch after Hugging Face's ${model === 'bert' ? 'BertForMaskedLM' : 'T5ForConditionalGeneration'} (the classes of the models package's parity fixtures, packages/models/test/fixtures/generate_bert_t5_fixtures.py) with the same initialisation (HF's _init_weights) and optimizer.
 Backend: ${m.backend}. PyTorch: ${torch ? `${torch.torch} with OpenBLAS core ${torch.blas_core} (OPENBLAS_CORETYPE=${o.coreType || 'unset'} on its side only)` : 'not run'}.
 
-| | median step (ms) | tokens/s | ratio to PyTorch |
-| --- | --- | --- | --- |
+| | median step (ms) | best step (ms) | CPU per step (ms, median) | tokens/s (median) | ratio to PyTorch (median; CPU) |
+| --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
+
+On a busy machine trust the 1-thread rows and their CPU times (a process's CPU time is what it spent computing, whoever else had the cores); with 2 threads the CPU time sums both threads.
 
 Peak RSS: adjoint ${f1(adj.peak_rss_mb)} MB${torch ? `, PyTorch ${f1(Math.max(torch.peak_rss_mb, torchOne?.peak_rss_mb ?? 0))} MB` : ''} (each side in its own process; adjoint's includes ~50 MB for tsx's loader). Garbage collection: ${adj.gc_share === undefined ? '-' : `${(100 * adj.gc_share).toFixed(1)}%`} of adjoint's timed steps.
 Loss (the same batches, the same init scheme): adjoint ${adj.first_loss.toFixed(3)} at the first step, ${adj.last_loss.toFixed(3)} over the last 10${torch ? `; PyTorch ${torch.first_loss.toFixed(3)} and ${torch.last_loss.toFixed(3)}` : ''} (ln ${vocab} = ${Math.log(vocab).toFixed(3)}).

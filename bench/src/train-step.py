@@ -117,5 +117,5 @@ def batch_at(it):
     return torch.stack([data[i:i + a.block] for i in ix]), torch.stack([data[i + 1:i + 1 + a.block] for i in ix])
 
 
-times, losses = common.timed_steps(a.steps, a.warmup, batch_at, model, opt, list(model.parameters()), 1.0, lr_at)
-common.report(times, losses, a.steps)
+times, cpu, losses = common.timed_steps(a.steps, a.warmup, batch_at, model, opt, list(model.parameters()), 1.0, lr_at)
+common.report(times, cpu, losses, a.steps)
