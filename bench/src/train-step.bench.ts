@@ -23,7 +23,7 @@ import { nativeInfo, setNumThreads } from '@adjoint/native'
 import { CharTokenizer, GPT, PRESETS, asciiChart, generate, lineChartSvg, loadBrownText } from '@adjoint/models'
 import { AdamW, WarmupCosineLR, clipGradNorm_, getBatch } from '@adjoint/nn'
 import { PerformanceObserver } from 'node:perf_hooks'
-import { poolStats } from '@adjoint/core'
+import { graphScope, poolStats } from '@adjoint/core'
 import { benchArgs, machine, writeRequested, writeSection } from './report.js'
 import { PAIR_MODELS, benchBertT5, openblasCoreType, type PairModel } from './train-step-bert-t5.js'
 
@@ -88,6 +88,9 @@ const sched = new WarmupCosineLR(opt, { warmupIters: T.warmupSteps, lrDecayIters
 const gen = new Generator(T.seed)
 const phases = { batch: 0, forward: 0, backward: 0, clip: 0, optimizer: 0 }
 function step(): number {
+  return graphScope(stepBody)
+}
+function stepBody(): number {
   let t = performance.now()
   const lap = (k: keyof typeof phases) => { const n = performance.now(); phases[k] += n - t; t = n }
   const [x, y] = getBatch(trainIds, T.blockSize, T.batchSize, { generator: gen })

@@ -7,6 +7,7 @@ setReferenceBackend(tsBackend)
 
 export { Tensor, type Storage, type NestedArray } from './tensor.js'
 export { poolStats, setPoolOptions, clearPool, type PoolStats, type PoolOptions } from './memory/pool.js'
+export { graphScope, keep, releaseBuffer } from './memory/graph-scope.js'
 export { type DType, type TypedArray, type FloatArray, isFloat, promoteTypes } from './dtype.js'
 export { AdjointError, ShapeError, DTypeError, IndexError, AutogradError, ValueError, fmtShape } from './errors.js'
 export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './random.js'

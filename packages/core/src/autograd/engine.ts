@@ -9,6 +9,7 @@ import { Tensor } from '../tensor.js'
 import { checkAnomaly } from './anomaly.js'
 import { anomaly } from './anomaly-state.js'
 import { poolEnabled } from '../memory/pool.js'
+import { noteGraphKept } from '../memory/graph-scope.js'
 import { enableGrad, noGrad } from './grad-mode.js'
 import { GradMemory } from './grad-memory.js'
 import type { Node } from './node.js'
@@ -55,6 +56,7 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
     targets: opts.targets ? new Map(opts.targets.map((t) => [t, null])) : null,
     memory: null,
   }
+  if (run.retainGraph || run.targets) noteGraphKept() // the graph, or results reading forward activations, may outlive a step scope
   if (!run.createGraph && !run.targets && !anomaly.enabled && !traceBackward.sink && poolEnabled()) run.memory = new GradMemory()
   const mem = run.memory
   // 1. Count, for each node, how many edges of this graph lead into it.
@@ -88,7 +90,9 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
         if (node.hooks) for (const h of node.hooks) { grad = h(grad) ?? grad; mem?.escape(grad) }
         if (node.retained) accumulateInto(node.retained, grad, run.createGraph, null)
         if (run.targets) captureTarget(run, node, grad)
+        if (mem) mem.inClosure = !node.opaque && !run.retainGraph
         results = node.apply(grad)
+        if (mem) mem.inClosure = false
         if (traceBackward.sink) traceBackward.sink(node, grad, results, run)
         if (anomaly.enabled) checkAnomaly(node, grad, results)
         if (!run.retainGraph) node.release()

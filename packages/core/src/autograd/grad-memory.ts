@@ -8,31 +8,43 @@
 // an input); when the count falls to zero the array goes back to the pool and
 // the storage is emptied, so a stale holder reads nothing rather than another
 // op's numbers. Backward closures must not keep their gradient argument or
-// their results past returning (core's ops and record() callers do not; a
-// defineFunction backward is user code and is treated as opaque).
-import { releaseArray } from '../memory/pool.js'
+// their results, nor any tensor they allocate, past returning (core's ops and
+// record() callers do not; a defineFunction backward is user code and is treated
+// as opaque; with retainGraph a closure runs again, so its scratch is left alone).
+import { EMPTY_ARRAYS, releaseArray } from '../memory/pool.js'
+import { dtypeOfArray } from '../dtype.js'
 import { setAllocSink, type Storage, type Tensor } from '../tensor.js'
-
-const EMPTY = {
-  float32: new Float32Array(0),
-  float64: new Float64Array(0),
-  int32: new Int32Array(0),
-  bool: new Uint8Array(0),
-} as const
 
 export class GradMemory {
   private readonly owned = new Set<Storage>()
   private readonly refs = new Map<Storage, number>()
+  /** Storages allocated while a backward closure ran (its results and its scratch). */
+  private readonly inClosures: Storage[] = []
+  /** Is a backward closure running whose scratch may be reused after the pass? */
+  inClosure = false
   private prevSink: ((s: Storage) => void) | null = null
 
   /** Starts recording the storages allocated from now on (until end()). */
   begin(): void {
-    this.prevSink = setAllocSink((s) => { this.owned.add(s) })
+    this.prevSink = setAllocSink((s) => {
+      this.owned.add(s)
+      if (this.inClosure) this.inClosures.push(s)
+    })
   }
 
-  /** Stops recording; buffers still referenced stay with their holders (garbage-collected as before). */
+  /**
+   * Stops recording. A closure's scratch (allocated by it, never handed on: the
+   * attention kernel's score gradient, a zero buffer an index-add copied) goes back
+   * to the pool; buffers that escaped stay with their holders.
+   */
   end(): void {
     setAllocSink(this.prevSink)
+    for (const s of this.inClosures) {
+      if (!this.owned.has(s) || this.refs.has(s) || s.data.length === 0) continue
+      const dtype = dtypeOfArray(s.data)
+      if (releaseArray(dtype, s.data)) s.data = EMPTY_ARRAYS[dtype]
+    }
+    this.inClosures.length = 0
     this.owned.clear()
     this.refs.clear()
   }
@@ -51,7 +63,7 @@ export class GradMemory {
     if (n > 0) { this.refs.set(s, n); return }
     this.refs.delete(s)
     this.owned.delete(s)
-    if (releaseArray(t.dtype, s.data)) s.data = EMPTY[t.dtype]
+    if (releaseArray(t.dtype, s.data)) s.data = EMPTY_ARRAYS[t.dtype]
   }
 
   /** t is now visible outside the engine (a hook saw it, it became a .grad): never reuse its buffer. */

@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor.js'
 import { isGradEnabled } from './grad-mode.js'
 import { anomaly } from './anomaly-state.js'
 import { traceForward } from './trace-state.js'
+import { activeScope, noteNode } from '../memory/graph-scope.js'
 
 /** Maps the gradient of the output to one gradient per input (null: no gradient). */
 export type BackwardFn = (grad: Tensor) => readonly (Tensor | null | undefined)[]
@@ -82,13 +83,14 @@ export function needsGrad(...inputs: (Tensor | number | boolean | null | undefin
  * differentiable; it may return gradients of the broadcast shape, the engine sums
  * them back to each input's shape. `saved` lists tensors the closure reads, so
  * in-place changes to them are detected. The closure must not keep its gradient
- * argument or its results after returning: the engine reuses their buffers once
- * it is done with them (set node.opaque to forbid that).
+ * argument, its results or tensors it allocated after returning: the engine reuses
+ * their buffers once it is done with them (set node.opaque to forbid that).
  */
 export function record(op: string, out: Tensor, inputs: readonly (Tensor | number | boolean | null | undefined)[], backward: BackwardFn, saved: readonly Tensor[] = []): Tensor {
   const ins = inputs.map((t) => (typeof t === 'object' && t !== null && t.requiresGrad ? t : null))
   out.gradFn = new Node(op, ins, backward, saved, out.shape, out.dtype)
   out.requiresGrad = true
+  if (activeScope !== null) noteNode(activeScope, out.gradFn, out, saved)
   if (traceForward.sink) traceForward.sink(out.gradFn, out, inputs)
   return out
 }

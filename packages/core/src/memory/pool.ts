@@ -8,6 +8,14 @@ import type { DType, TypedArray } from '../dtype.js'
 
 export const MIN_POOLED = 1024
 
+/** What a released storage holds afterwards: a stale holder reads nothing rather than another op's numbers. */
+export const EMPTY_ARRAYS: Readonly<Record<DType, TypedArray>> = {
+  float32: new Float32Array(0),
+  float64: new Float64Array(0),
+  int32: new Int32Array(0),
+  bool: new Uint8Array(0),
+}
+
 export interface PoolStats {
   /** Arrays handed out by take() from a free list. */
   hits: number

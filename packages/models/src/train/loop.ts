@@ -3,7 +3,7 @@
 // honoured between steps. The loop yields to the event loop after each step
 // so that signal handlers get to run. GPT, BERT or T5 runs plug in their own
 // step/evaluate/checkpoint functions.
-import { type Tensor } from '@adjoint/core'
+import { graphScope, releaseBuffer, type Tensor } from '@adjoint/core'
 import { type LRScheduler, type Module, type Optimizer, clipGradNorm_ } from '@adjoint/nn'
 
 export interface StepResult {
@@ -17,22 +17,28 @@ export interface StepResult {
 
 /**
  * One optimizer step: zero the gradients, compute the loss (model in training
- * mode), backward, clip, update, advance the schedule.
+ * mode), backward, clip, update, advance the schedule. It runs in a graphScope:
+ * the step's activations go back to core's buffer pool for the next step (the
+ * loss closure must not keep tensors it made; it returns the loss to read here).
  */
 export function optimizerStep(
   model: Module, optimizer: Optimizer, scheduler: LRScheduler | null,
   loss: () => { loss: Tensor; tokens: number }, gradClip: number,
 ): StepResult {
-  model.train()
-  optimizer.zeroGrad()
-  const lr = optimizer.paramGroups[0].lr
-  const out = loss()
-  out.loss.backward()
-  const params = optimizer.paramGroups.flatMap((g) => g.params)
-  const gradNorm = gradClip > 0 ? clipGradNorm_(params, gradClip) : NaN
-  optimizer.step()
-  scheduler?.step()
-  return { loss: out.loss.item(), lr, gradNorm, tokens: out.tokens }
+  return graphScope(() => {
+    model.train()
+    // last step's gradients: nothing else holds them, so their buffers serve this step's backward
+    for (const g of optimizer.paramGroups) for (const p of g.params) if (p.grad !== null && !p.grad.requiresGrad) releaseBuffer(p.grad)
+    optimizer.zeroGrad()
+    const lr = optimizer.paramGroups[0].lr
+    const out = loss()
+    out.loss.backward()
+    const params = optimizer.paramGroups.flatMap((g) => g.params)
+    const gradNorm = gradClip > 0 ? clipGradNorm_(params, gradClip) : NaN
+    optimizer.step()
+    scheduler?.step()
+    return { loss: out.loss.item(), lr, gradNorm, tokens: out.tokens }
+  })
 }
 
 export type CheckpointReason = 'interval' | 'final' | 'interrupt'
