@@ -106,7 +106,7 @@ describe.each(builtIsas)('gemm on isa %s', (isa) => {
 })
 
 describe('gemm threading', () => {
-  it.runIf(native)('1, 2 and 3 threads give bitwise the same results, split by rows, columns, batch and k blocks', () => {
+  it.runIf(native)('1, 2 and 3 threads give bitwise the same results, split by rows, columns and batch items', () => {
     native!.setGemmImpl('builtin')
     const shapes: [number, number, number, number, Layout, Layout, object][] = [
       [1, 200, 37, 64, 'row', 'row', {}], [1, 37, 300, 64, 'row', 'col', {}], [1, 5, 5, 5, 'row', 'row', {}],

@@ -9,8 +9,7 @@ namespace adj {
 
 template <class T>
 struct GemmKernel {
-  int mr, nr;          // register tile
-  int mc, kc, nc;      // cache blocks (rows of A, depth, columns of B)
+  int mr, nr;  // register tile (the multi-threaded driver cuts C at multiples of them)
   // Workspace (elements of T, 64-byte aligned by the caller) gemm needs for this size.
   size_t (*workspace)(int64_t m, int64_t n, int64_t k);
   // Single-threaded C = alpha * A @ B + (beta1 ? C : 0), A m x k and B k x n
@@ -18,14 +17,6 @@ struct GemmKernel {
   // C m x n with rows rsc apart and unit column stride. Never reads C when !beta1.
   void (*gemm)(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int64_t csa,
                const T* b, int64_t rsb, int64_t csb, T* c, int64_t rsc, bool beta1, T* ws);
-  // The two halves of gemm for a multi-threaded driver that shares one packed B:
-  // pack_b packs a kc x nc block of B (kc <= this->kc, nc <= this->nc) into
-  // ceil(nc / nr) strips of kc x nr; macro computes C[0:m, 0:nc] (+)= alpha *
-  // A[0:m, 0:kc] @ that block (bp may point at any strip), packing A into ap
-  // (this->mc * kc elements).
-  void (*pack_b)(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* bp);
-  void (*macro)(int64_t m, int64_t nc, int64_t kc, T alpha, const T* a, int64_t rsa, int64_t csa, const T* bp,
-                T* c, int64_t rsc, bool acc, T* ap);
   // One row of A (m = 1), unpacked: c[0:n] = alpha * a @ B (+ c when beta1) for k >= 1;
   // false (nothing done) unless B has unit column stride, or unit row stride and a unit column stride.
   bool (*gemv)(int64_t n, int64_t k, T alpha, const T* a, int64_t csa, const T* b, int64_t rsb, int64_t csb, T* c,

@@ -51,9 +51,8 @@ float fma_probe(int64_t iters) {
 constexpr int kFmaProbeFlops = kFmaChains * 2 * (int)(ADJ_VBYTES / sizeof(float));
 
 #define ADJ_GEMM_ENTRY(T, MR, NV, MC, KC, NC)                                                     \
-  {MR, Gemm<T, MR, NV, MC, KC, NC>::NR, MC, KC, NC, &Gemm<T, MR, NV, MC, KC, NC>::workspace,        \
-   &Gemm<T, MR, NV, MC, KC, NC>::run, &Gemm<T, MR, NV, MC, KC, NC>::pack_b,                         \
-   &Gemm<T, MR, NV, MC, KC, NC>::macro, &Gemv<T>::run}
+  {MR, Gemm<T, MR, NV, MC, KC, NC>::NR, &Gemm<T, MR, NV, MC, KC, NC>::workspace,                    \
+   &Gemm<T, MR, NV, MC, KC, NC>::run, &Gemv<T>::run}
 
 #define ADJ_ATTENTION_ENTRY(T) {&attention_workspace<T>, &attention_forward<T>, &attention_backward<T>}
 
