@@ -1,0 +1,163 @@
+// Elementwise ops' dtype rules, what they record for autograd, and their errors:
+// the cases mutation testing found unchecked by the OpInfo sweeps (which run float64).
+import { describe, expect, it } from 'vitest'
+import { DTypeError, ShapeError, ValueError, clamp, maskedFill, noGrad, tensor, tril, triu, where } from '../src/index.js'
+
+const ints = (xs: number[]) => tensor(xs, { dtype: 'int32' })
+const bools = (xs: boolean[]) => tensor(xs)
+
+describe('unary dtypes', () => {
+  it('float-valued ops on int32 or bool give float32', () => {
+    const s = ints([1, 4, 9]).sqrt()
+    expect([s.dtype, ...s.toArray() as number[]]).toEqual(['float32', 1, 2, 3])
+    expect(bools([true, false]).exp().dtype).toBe('float32')
+    expect(ints([0]).sigmoid().toArray()).toEqual([0.5])
+  })
+
+  it('other ops on bool give int32 (abs keeps bool); ops on int32 stay int32', () => {
+    const b = bools([true, false])
+    expect(b.square().dtype).toBe('int32')
+    expect(b.square().toArray()).toEqual([1, 0])
+    expect(b.sign().dtype).toBe('int32')
+    expect(b.abs().dtype).toBe('bool')
+    expect(ints([-2, 3]).relu().dtype).toBe('int32')
+    expect(ints([-2, 3]).relu().toArray()).toEqual([0, 3])
+  })
+
+  it('logicalNot, isnan and isinf give bool and record nothing', () => {
+    const x = tensor([1, NaN, Infinity], { requiresGrad: true })
+    expect(x.isnan().toArray()).toEqual([false, true, false])
+    expect(x.isinf().toArray()).toEqual([false, false, true])
+    expect(x.isnan().requiresGrad).toBe(false)
+    expect(bools([true, false]).logicalNot().toArray()).toEqual([false, true])
+  })
+
+  it('refuses to negate a bool tensor, naming the op and the alternative', () => {
+    expect(() => bools([true]).neg()).toThrow(DTypeError)
+    expect(() => bools([true]).neg()).toThrow(/^neg: negation of a bool tensor is not supported; use logicalNot/)
+  })
+
+  it('records a node only for a float result of an input that needs a gradient', () => {
+    expect(tensor([1, 2]).exp().requiresGrad).toBe(false)
+    expect(ints([1, 2]).abs().requiresGrad).toBe(false)
+    const x = tensor([1, 2], { requiresGrad: true })
+    expect(noGrad(() => x.exp()).requiresGrad).toBe(false)
+    expect(x.exp().gradFn?.op).toBe('exp')
+  })
+})
+
+describe('binary ops', () => {
+  it('bool with bool: mul, maximum and minimum stay bool, div is true division', () => {
+    const a = bools([true, false, true]), b = bools([true, true, false])
+    expect(a.mul(b).dtype).toBe('bool')
+    expect(a.mul(b).toArray()).toEqual([true, false, false])
+    expect(a.maximum(b).toArray()).toEqual([true, true, true])
+    expect(a.minimum(b).toArray()).toEqual([true, false, false])
+    expect(a.div(b).dtype).toBe('float32')
+  })
+
+  it('take numbers and booleans as scalars, and refuse anything else by name', () => {
+    expect(tensor([1, 2]).add(true).toArray()).toEqual([2, 3])
+    expect(ints([1, 2]).mul(false).toArray()).toEqual([0, 0])
+    expect(() => tensor([1]).add('a' as never)).toThrow(ValueError)
+    expect(() => tensor([1]).add('a' as never)).toThrow(/^add: expected a Tensor or a number, got string/)
+    expect(() => tensor([1]).mul(null as never)).toThrow(/^mul: expected a Tensor or a number, got null/)
+  })
+
+  it('add and sub save nothing: their inputs may change in place before backward', () => {
+    const a = tensor([1, 2], { requiresGrad: true }), b = tensor([3, 4], { requiresGrad: true })
+    const y = a.add(b).sub(b)
+    noGrad(() => { a.add_(1); b.mul_(2) })
+    y.backward(tensor([1, 1]))
+    expect([a.grad!.toArray(), b.grad!.toArray()]).toEqual([[1, 1], [0, 0]])
+  })
+
+  it("mul saves its inputs, not its output: the output may change in place before backward", () => {
+    const a = tensor([1, 2], { requiresGrad: true }), b = tensor([3, 4], { requiresGrad: true })
+    const y = a.mul(b)
+    noGrad(() => y.add_(10))
+    y.backward(tensor([1, 1]))
+    expect([a.grad!.toArray(), b.grad!.toArray()]).toEqual([[3, 4], [1, 2]])
+  })
+})
+
+describe('where', () => {
+  const c = bools([true, false])
+
+  it('takes two scalars: numbers give float32, booleans bool', () => {
+    expect(where(c, 1, 0).dtype).toBe('float32')
+    expect(where(c, 1, 0).toArray()).toEqual([1, 0])
+    expect(where(c, true, false).dtype).toBe('bool')
+    expect(where(c, false, true).toArray()).toEqual([false, true])
+  })
+
+  it('records a node only for float results that need a gradient', () => {
+    expect(where(c, ints([1, 2]), ints([3, 4])).requiresGrad).toBe(false)
+    expect(where(c, tensor([1, 2]), 0).requiresGrad).toBe(false)
+    expect(where(c, tensor([1, 2], { requiresGrad: true }), 0).gradFn?.op).toBe('where')
+  })
+
+  it('errors name the op', () => {
+    expect(() => where(1 as never, tensor([1]), tensor([2]))).toThrow(/^where: condition must be a Tensor, got number/)
+    expect(() => where(bools([true, false, true]), tensor([1, 2]), 0)).toThrow(ShapeError)
+    expect(() => where(bools([true, false, true]), tensor([1, 2]), 0)).toThrow(/^where: /)
+    expect(() => where(c, tensor([1, 2]), tensor([1, 2, 3]))).toThrow(/^where: /)
+  })
+})
+
+describe('maskedFill', () => {
+  const x = tensor([[1, 2, 3]])
+
+  it('fills where the mask is true, the mask broadcasting to the input', () => {
+    expect(maskedFill(tensor([[1, 2, 3], [4, 5, 6]]), bools([true, false, true]), -1).toArray()).toEqual([[-1, 2, -1], [-1, 5, -1]])
+  })
+
+  it('refuses a mask that is not bool, or that would broadcast the input to a bigger shape', () => {
+    expect(() => maskedFill(x, ints([1, 0, 1]), 0)).toThrow(DTypeError)
+    expect(() => maskedFill(x, ints([1, 0, 1]), 0)).toThrow(/^maskedFill: mask must be a bool tensor, got int32/)
+    expect(() => maskedFill(x, tensor([[true], [false]]), 0)).toThrow(/^maskedFill: mask of shape \[2,1\] does not broadcast to the input's shape \[1,3\]/)
+    expect(() => maskedFill(x, tensor([[[true, false, true]], [[true, true, true]]]), 0)).toThrow(ValueError)
+    expect(() => maskedFill(x, tensor([[[true, false, true]]]), 0)).toThrow(/does not broadcast to the input's shape \[1,3\]/)
+    expect(() => maskedFill(3 as never, bools([true]), 0)).toThrow(/^maskedFill: input must be a Tensor/)
+    expect(() => maskedFill(x, 3 as never, 0)).toThrow(/^maskedFill: mask must be a Tensor/)
+  })
+})
+
+describe('clamp', () => {
+  const x = tensor([-2, -0.5, 0.25, 1, 3], { requiresGrad: true })
+
+  it('a null bound is no bound, in the values and in the gradient', () => {
+    expect(clamp(x, null, 0.5).toArray()).toEqual([-2, -0.5, 0.25, 0.5, 0.5])
+    expect(clamp(x, -1, null).toArray()).toEqual([-1, -0.5, 0.25, 1, 3])
+    x.grad = null
+    clamp(x, null, 0.5).sum().backward()
+    expect(x.grad!.toArray()).toEqual([1, 1, 1, 0, 0])
+    x.grad = null
+    clamp(x, -1, null).sum().backward()
+    expect(x.grad!.toArray()).toEqual([0, 1, 1, 1, 1])
+  })
+
+  it('needs a bound; records a node only for float inputs that need a gradient', () => {
+    for (const [lo, hi] of [[undefined, undefined], [null, null], [null, undefined], [undefined, null]] as const) {
+      expect(() => clamp(x, lo, hi)).toThrow(/^clamp: at least one of min and max must be given/)
+    }
+    expect(() => clamp(2 as never, 0)).toThrow(/^clamp: input must be a Tensor/)
+    expect(clamp(ints([-3, 5]), 0, 1).requiresGrad).toBe(false)
+    expect(clamp(ints([-3, 5]), 0, 1).toArray()).toEqual([0, 1])
+    expect(clamp(tensor([1]), 0).requiresGrad).toBe(false)
+    expect(clamp(x, 0).gradFn?.op).toBe('clamp')
+  })
+})
+
+describe('triu / tril', () => {
+  it('errors name the op', () => {
+    expect(() => triu(tensor([1, 2]))).toThrow(/^triu: expected a tensor with at least 2 dims, got 1/)
+    expect(() => tril(tensor([1, 2]))).toThrow(/^tril: expected a tensor with at least 2 dims, got 1/)
+  })
+
+  it('a bool tensor stays bool', () => {
+    const b = tensor([[true, true], [true, true]])
+    expect(tril(b).dtype).toBe('bool')
+    expect(tril(b).toArray()).toEqual([[true, false], [true, true]])
+  })
+})
