@@ -5,6 +5,9 @@
 // < 1.2e-7, so the tail x Phi(x) for x << 0 keeps its digits), phi = e^{-x^2/2}/sqrt(2 pi).
 // Tanh form: (1 + tanh u)/2 = sigmoid(2u), so y = x / (1 + e^{-2u}) (one exp).
 // Beyond |x| > 20, y is x or 0 and the slope 1 or 0 (this also keeps +-inf from making 0 * inf).
+// The exact form's exps have arguments <= ~0 (p(t) - z^2, -z^2, p(t)): vexp_nonpos, without
+// vexp's overflow handling (~20% faster than vexp there; its flush below e^-86.6 only
+// touches results the |x| > 20 limits or float32's range already make 0).
 
 constexpr float kGeluC = 0.7978845608028654f;    // sqrt(2/pi)
 constexpr float kGeluK = 0.044715f;
@@ -37,7 +40,7 @@ inline vf gelu_v(vf x) {
     y = x / (1.0f + vexp(-2.0f * u));
   } else {
     const vf z = vabs(x) * 0.7071067811865476f, t = 1.0f / (1.0f + 0.5f * z);
-    y = x * phi_from_half(x, 0.5f * t * vexp(erfc_poly(t) - z * z));
+    y = x * phi_from_half(x, 0.5f * t * vexp_nonpos(erfc_poly(t) - z * z));
   }
   y = x > splat(20.0f) ? x : y;
   return x < splat(-20.0f) ? splat(0.0f) : y;
@@ -54,8 +57,8 @@ inline vf gelu_grad_v(vf x) {
   } else {
     // d = Phi(x) + x phi(x)
     const vf z = vabs(x) * 0.7071067811865476f, t = 1.0f / (1.0f + 0.5f * z);
-    const vf e = vexp(-(z * z));
-    d = phi_from_half(x, 0.5f * t * e * vexp(erfc_poly(t))) + x * e * kInvSqrt2Pi;
+    const vf e = vexp_nonpos(-(z * z));
+    d = phi_from_half(x, 0.5f * t * e * vexp_nonpos(erfc_poly(t))) + x * e * kInvSqrt2Pi;
   }
   d = x > splat(20.0f) ? splat(1.0f) : d;
   return x < splat(-20.0f) ? splat(0.0f) : d;
