@@ -7,5 +7,5 @@ import base from './vitest.config.js'
 
 export default defineConfig({
   ...base,
-  test: { ...base.test, include: process.env.MUTATION_TESTS ? process.env.MUTATION_TESTS.split(',').map((f) => `packages/core/test/${f}`) : ['packages/core/test/**/*.test.ts'], setupFiles: [], reporters: ['default'] },
+  test: { ...base.test, include: process.env.MUTATION_TESTS ? process.env.MUTATION_TESTS.split(',').map((f) => `packages/core/test/${f}`) : ['packages/core/test/**/*.test.ts'], setupFiles: [], reporters: ['default'], isolate: false },
 })
