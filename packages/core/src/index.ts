@@ -6,6 +6,8 @@ import './methods.js'
 setReferenceBackend(tsBackend)
 
 export { Tensor, type Storage, type NestedArray } from './tensor.js'
+/** A tensor's place in its storage (shape, strides, offset): the value tensors hold and kernels take. */
+export { Layout } from './layout.js'
 export { poolStats, setPoolOptions, clearPool, type PoolStats, type PoolOptions } from './memory/pool.js'
 export { graphScope, keep, releaseBuffer } from './memory/graph-scope.js'
 export { type DType, type TypedArray, type FloatArray, isFloat, promoteTypes } from './dtype.js'

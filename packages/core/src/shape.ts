@@ -50,14 +50,6 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   return out
 }
 
-/** Strides that read a tensor of `shape`/`strides` as if it had `target` shape (0 on broadcast dims). */
-export function broadcastStrides(shape: Shape, strides: readonly number[], target: Shape): number[] {
-  const out = new Array<number>(target.length).fill(0)
-  const off = target.length - shape.length
-  for (let i = 0; i < shape.length; i++) out[off + i] = shape[i] === 1 && target[off + i] !== 1 ? 0 : strides[i]
-  return out
-}
-
 /** Turns a possibly negative dim into 0..ndim-1, or throws naming the op. */
 export function normalizeDim(op: string, dim: number, ndim: number): number {
   if (!Number.isInteger(dim)) throw new ValueError(`${op}: dim must be an integer, got ${dim}`)

@@ -1,4 +1,4 @@
-// class Tensor: a view (shape, strides, offset) over a shared Storage.
+// class Tensor: a view (a Layout: shape, strides, offset) over a shared Storage.
 // Ops are installed as methods by ./methods.ts; this file holds the data model.
 import type { Node } from './autograd/node.js'
 import { getBackend } from './backend/backend.js'
@@ -6,7 +6,8 @@ import { allocArray, arrayHoldsDtype, dtypeOfArray, type DType, type TypedArray 
 import { AdjointError, DTypeError, ShapeError, ValueError, fmtShape } from './errors.js'
 import { formatTensor } from './format.js'
 import { takeArray } from './memory/pool.js'
-import { contiguousStrides, isContiguous, numel } from './shape.js'
+import { Layout } from './layout.js'
+import { numel, type Shape } from './shape.js'
 
 /** The memory a tensor and its views share; `version` counts in-place writes. */
 export interface Storage {
@@ -29,6 +30,16 @@ export function setAllocSink(sink: ((s: Storage) => void) | null): ((s: Storage)
   return prev
 }
 
+/**
+ * The layout of a new contiguous tensor: of `shape`, or `like`'s own when that is
+ * contiguous from offset 0 (an op's output shaped as its input shares the input's
+ * immutable Layout: no strides to compute, nothing allocated).
+ */
+function outputLayout(like: Shape | Layout): Layout {
+  if (!(like instanceof Layout)) return Layout.contiguous(like)
+  return like.offset === 0 && like.isContiguous() ? like : Layout.contiguous(like.shape)
+}
+
 export class Tensor {
   readonly id = nextId++
   /** Autograd: does this tensor take part in gradient computation? */
@@ -46,11 +57,22 @@ export class Tensor {
 
   constructor(
     readonly storage: Storage,
-    readonly shape: readonly number[],
-    readonly strides: readonly number[],
-    readonly offset: number,
+    /** Where the elements sit in storage.data (shape, strides, offset); immutable, may be shared. */
+    readonly layout: Layout,
     readonly dtype: DType,
   ) {}
+
+  get shape(): readonly number[] {
+    return this.layout.shape
+  }
+
+  get strides(): readonly number[] {
+    return this.layout.strides
+  }
+
+  get offset(): number {
+    return this.layout.offset
+  }
 
   /**
    * A contiguous tensor over `data` itself (no copy). dtype defaults to the array's own
@@ -60,7 +82,7 @@ export class Tensor {
     const dt = dtype ?? dtypeOfArray(data)
     if (!arrayHoldsDtype(data, dt)) throw new DTypeError(`Tensor.fromArray: a ${dt} tensor needs a ${allocArray(dt, 0).constructor.name}, got a ${data?.constructor?.name ?? typeof data}`)
     if (data.length !== numel(shape)) throw new ShapeError(`Tensor.fromArray: shape ${fmtShape(shape)} has ${numel(shape)} elements, but the array has ${data.length}`)
-    return new Tensor({ data, version: 0 }, shape, contiguousStrides(shape), 0, dt)
+    return new Tensor({ data, version: 0 }, Layout.contiguous(shape), dt)
   }
 
   /**
@@ -68,27 +90,29 @@ export class Tensor {
    * may be a pooled buffer that held other numbers. Write every element before
    * reading; use Tensor.zeros when the code relies on zeros.
    */
-  static empty(shape: readonly number[], dtype: DType): Tensor {
-    const n = numel(shape)
+  static empty(shape: Shape | Layout, dtype: DType): Tensor {
+    const layout = outputLayout(shape)
+    const n = layout.numel()
     // the array is made for this shape and dtype: no need for fromArray's checks on every op output
-    const t = new Tensor({ data: takeArray(dtype, n) ?? allocArray(dtype, n), version: 0 }, shape, contiguousStrides(shape), 0, dtype)
+    const t = new Tensor({ data: takeArray(dtype, n) ?? allocArray(dtype, n), version: 0 }, layout, dtype)
     if (allocSink !== null) allocSink(t.storage)
     return t
   }
 
   /** A zero-filled contiguous tensor (a pooled buffer cleared, or a fresh array). */
-  static zeros(shape: readonly number[], dtype: DType): Tensor {
-    const n = numel(shape)
+  static zeros(shape: Shape | Layout, dtype: DType): Tensor {
+    const layout = outputLayout(shape)
+    const n = layout.numel()
     const pooled = takeArray(dtype, n)
     if (pooled !== null) pooled.fill(0)
-    const t = new Tensor({ data: pooled ?? allocArray(dtype, n), version: 0 }, shape, contiguousStrides(shape), 0, dtype)
+    const t = new Tensor({ data: pooled ?? allocArray(dtype, n), version: 0 }, layout, dtype)
     if (allocSink !== null) allocSink(t.storage)
     return t
   }
 
   /** A view sharing this tensor's storage (no copy, no autograd). */
-  view_(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
-    return new Tensor(this.storage, shape, strides, offset, this.dtype)
+  view_(layout: Layout): Tensor {
+    return new Tensor(this.storage, layout, this.dtype)
   }
 
   get ndim(): number {
@@ -119,7 +143,7 @@ export class Tensor {
   }
 
   isContiguous(): boolean {
-    return isContiguous(this.shape, this.strides)
+    return this.layout.isContiguous()
   }
 
   /**
@@ -137,7 +161,7 @@ export class Tensor {
   contiguousData(): TypedArray {
     if (this.isContiguous()) return this.data
     const out = allocArray(this.dtype, this.numel())
-    getBackend().copy(this.storage.data, this.offset, this.shape, this.strides, out, 0, undefined)
+    getBackend().copy(this.storage.data, this.layout, out, Layout.contiguous(this.shape))
     return out
   }
 

@@ -11,23 +11,20 @@ const NATIVE_OPS = new Set(['add', 'sub', 'mul', 'div'])
 
 export function elementwiseKernels(addon: NativeAddon, reference: () => Backend): Pick<Backend, 'binary'> {
   return {
-    binary(op, a, aOffset, aStrides, b, bOffset, bStrides, out, shape) {
-      let n = 1
-      for (const s of shape) n *= s
+    binary(op, a, aLayout, b, bLayout, out, outLayout) {
+      const n = outLayout.numel()
       const f32 = out instanceof Float32Array
       const sameFloat = (f32 || out instanceof Float64Array) && (f32 ? a instanceof Float32Array && b instanceof Float32Array : a instanceof Float64Array && b instanceof Float64Array)
-      if (n < MIN_ELEMENTS || !NATIVE_OPS.has(op) || !sameFloat) return reference().binary(op, a, aOffset, aStrides, b, bOffset, bStrides, out, shape)
-      const outStrides = new Array<number>(shape.length)
-      for (let d = shape.length - 1, s = 1; d >= 0; d--) { outStrides[d] = s; s *= shape[d] }
-      const c = coalesceDims(shape, [aStrides, bStrides, outStrides])
+      if (n < MIN_ELEMENTS || !NATIVE_OPS.has(op) || !sameFloat || outLayout.offset !== 0) return reference().binary(op, a, aLayout, b, bLayout, out, outLayout)
+      const c = coalesceDims(outLayout.shape, [aLayout.strides, bLayout.strides, outLayout.strides])
       const nd = c.shape.length
       const [sa, sb] = c.strides
       const cols = nd === 0 ? 1 : c.shape[nd - 1], rows = nd === 2 ? c.shape[0] : 1
       const aCS = nd === 0 ? 1 : sa[nd - 1], bCS = nd === 0 ? 1 : sb[nd - 1]
-      if (nd > 2 || aCS > 1 || bCS > 1 || aCS < 0 || bCS < 0 || (nd === 2 && (sa[0] < 0 || sb[0] < 0))) return reference().binary(op, a, aOffset, aStrides, b, bOffset, bStrides, out, shape)
+      if (nd > 2 || aCS > 1 || bCS > 1 || aCS < 0 || bCS < 0 || (nd === 2 && (sa[0] < 0 || sb[0] < 0))) return reference().binary(op, a, aLayout, b, bLayout, out, outLayout)
       // one row: its row stride is irrelevant; cols x column stride keeps an in-place call (out = a) recognisable
       const aRS = nd === 2 ? sa[0] : cols * aCS, bRS = nd === 2 ? sb[0] : cols * bCS
-      addon.binary2d(op as 'add', a as Float32Array, aOffset, aRS, aCS, b as Float32Array, bOffset, bRS, bCS, out, rows, cols)
+      addon.binary2d(op as 'add', a as Float32Array, aLayout.offset, aRS, aCS, b as Float32Array, bLayout.offset, bRS, bCS, out, rows, cols)
     },
   }
 }

@@ -2,7 +2,7 @@
 // float add/sub/mul/div: every layout it takes (same shape, bias row, column,
 // scalar, in place on a) against core's TS kernel, on one and two threads,
 // float32 and float64; layouts it does not take fall back to TS; bad arguments.
-import { getBackend, referenceBackend, tensor, type BinaryOp } from '@adjoint/core'
+import { Layout, getBackend, referenceBackend, tensor, type BinaryOp } from '@adjoint/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import '../src/index.js'
 import { native, rng, withPoolWorkers, type FloatCtor } from './helpers.js'
@@ -36,10 +36,10 @@ describe.each([Float32Array, Float64Array])('binary2d, %s', (ctor) => {
         const a = fill(ctor, l.aLen + 3, 1), b = fill(ctor, l.bLen + 5, 2)
         for (const op of ops) {
           const got = new ctor(R * C), want = new ctor(R * C)
-          const run = () => getBackend().binary(op, a, 3, l.aStrides, b, 5, l.bStrides, got, [R, C])
+          const run = () => getBackend().binary(op, a, new Layout([R, C], l.aStrides, 3), b, new Layout([R, C], l.bStrides, 5), got, Layout.contiguous([R, C]))
           if (threads > 1 && l.name === 'same shape') withPoolWorkers(run)
           else run()
-          referenceBackend().binary(op, a, 3, l.aStrides, b, 5, l.bStrides, want, [R, C])
+          referenceBackend().binary(op, a, new Layout([R, C], l.aStrides, 3), b, new Layout([R, C], l.bStrides, 5), want, Layout.contiguous([R, C]))
           for (let i = 0; i < want.length; i++) if (!(got[i] === want[i])) throw new Error(`${op} at ${i}: ${got[i]} != ${want[i]}`)
         }
       })
@@ -49,7 +49,7 @@ describe.each([Float32Array, Float64Array])('binary2d, %s', (ctor) => {
   it.runIf(native)('in place on a (out is a) and through Tensor.add_ with a broadcast bias', () => {
     const a = fill(ctor, R * C, 3), b = fill(ctor, C, 4)
     const want = new ctor(R * C)
-    referenceBackend().binary('add', a, 0, [C, 1], b, 0, [0, 1], want, [R, C])
+    referenceBackend().binary('add', a, Layout.contiguous([R, C]), b, new Layout([R, C], [0, 1], 0), want, Layout.contiguous([R, C]))
     native!.binary2d('add', a, 0, C, 1, b, 0, 0, 1, a, R, C)
     expect(Array.from(a)).toEqual(Array.from(want))
     // Tensor.add_ / mul_ write through the same kernel into x's own memory (one flat row, and a broadcast row)

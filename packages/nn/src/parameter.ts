@@ -10,7 +10,7 @@ export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
     if (!(data instanceof Tensor)) throw new DTypeError(`Parameter: expected a Tensor, got ${data === null ? 'null' : typeof data}`)
     if (requiresGrad && !isFloat(data.dtype)) throw new DTypeError(`Parameter: only floating-point tensors can require gradients, got ${data.dtype}`)
-    super(data.storage, data.shape, data.strides, data.offset, data.dtype)
+    super(data.storage, data.layout, data.dtype)
     this.requiresGrad = requiresGrad
   }
 

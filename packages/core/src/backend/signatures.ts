@@ -14,6 +14,7 @@
 //      in native/src/kernels.ts's forwarders (a fallback rule when it does not
 //      handle every case). specs.test.ts fails until both sides agree.
 import type { FloatArray, TypedArray } from '../dtype.js'
+import type { Layout } from '../layout.js'
 
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'geluTanh'
@@ -51,10 +52,10 @@ export interface ArgKinds {
   f64: Float64Array
   floatList: FloatArray[]
   'floatList?': FloatArray[] | null
-  /** A shape or strides (a JS array of integers). */
+  /** Where an array's elements are: shape, strides, offset (core's Layout; a stride may be 0 or negative). */
+  layout: Layout
+  /** A shape (a JS array of integers). */
   dims: readonly number[]
-  /** Dims that may be left out (undefined). */
-  'dims?': readonly number[] | undefined
   /** An integer (size, offset, stride, index; the range is the kernel's contract). */
   int: number
   number: number
@@ -114,14 +115,18 @@ const rows = [arg('rows', 'int'), arg('cols', 'int')] as const
 
 export const KERNELS = {
   /**
-   * Strided copy of `src` (shape, strides, offset) into `dst` from dstOffset, contiguous
-   * unless dstStrides is given (dtype converts on store; bool stores 0/1).
+   * Element-by-element copy of src read through srcLayout into dst written through
+   * dstLayout (both of one shape; dtype converts on store; bool stores 0/1).
    */
-  copy: kernel([arg('src', 'array'), arg('srcOffset', 'int'), arg('shape', 'dims'), arg('srcStrides', 'dims'), arg('dst', 'array'), arg('dstOffset', 'int'), arg('dstStrides', 'dims?')], 'void'),
+  copy: kernel([arg('src', 'array'), arg('srcLayout', 'layout'), arg('dst', 'array'), arg('dstLayout', 'layout')], 'void'),
   /** out[i] = f(x[i]) over contiguous arrays of length n. */
   unary: kernel([arg('op', 'unaryOp'), arg('x', 'array'), arg('out', 'array'), arg('n', 'int')], 'void'),
-  /** out (contiguous, `shape`) = f(a, b) where a and b are read through broadcast strides (0 on broadcast dims). */
-  binary: kernel([arg('op', 'binaryOp'), arg('a', 'array'), arg('aOffset', 'int'), arg('aStrides', 'dims'), arg('b', 'array'), arg('bOffset', 'int'), arg('bStrides', 'dims'), arg('out', 'array'), arg('shape', 'dims')], 'void'),
+  /**
+   * out = f(a, b) elementwise, the three read/written through layouts of one shape (a and b
+   * broadcast to it: stride 0 on broadcast dims, Layout.expand). out's layout is contiguous,
+   * or exactly a's (in place).
+   */
+  binary: kernel([arg('op', 'binaryOp'), arg('a', 'array'), arg('aLayout', 'layout'), arg('b', 'array'), arg('bLayout', 'layout'), arg('out', 'array'), arg('outLayout', 'layout')], 'void'),
   /** out[o] = reduce(x[o*r .. o*r + r)) over a contiguous [outer, r] array; arg ops write indices. */
   reduce: kernel([arg('op', 'reduceOp'), arg('x', 'array'), arg('out', 'array'), arg('outer', 'int'), arg('r', 'int')], 'void'),
   /**
@@ -147,11 +152,11 @@ export const KERNELS = {
   indexAdd: kernel([arg('src', 'array'), arg('out', 'array'), arg('outer', 'int'), arg('dimSize', 'int'), arg('inner', 'int'), arg('index', 'i32')], 'void'),
   /**
    * out (contiguous, shape of index) = x[..., index[...], ...] along dim: for a multi-index p of index,
-   * out[p] = x[p with p[dim] replaced by index[p]], x read through xStrides from xOffset.
+   * out[p] = x[p with p[dim] replaced by index[p]], x read through xLayout (its strides and offset).
    */
-  gather: kernel([arg('x', 'array'), arg('xOffset', 'int'), arg('xStrides', 'dims'), arg('index', 'i32'), arg('indexShape', 'dims'), arg('dim', 'int'), arg('out', 'array')], 'void'),
-  /** The adjoint of gather: out[p with p[dim] = index[p]] += src[p], out contiguous with outShape. */
-  scatterAdd: kernel([arg('src', 'array'), arg('index', 'i32'), arg('indexShape', 'dims'), arg('dim', 'int'), arg('out', 'array'), arg('outShape', 'dims')], 'void'),
+  gather: kernel([arg('x', 'array'), arg('xLayout', 'layout'), arg('index', 'i32'), arg('indexShape', 'dims'), arg('dim', 'int'), arg('out', 'array')], 'void'),
+  /** The adjoint of gather: out[p with p[dim] = index[p]] += src[p], out written through outLayout (contiguous). */
+  scatterAdd: kernel([arg('src', 'array'), arg('index', 'i32'), arg('indexShape', 'dims'), arg('dim', 'int'), arg('out', 'array'), arg('outLayout', 'layout')], 'void'),
 
   // Row-wise kernels over a contiguous [rows, cols] array, the row being the last dim.
   /** out = softmax(x) along each row (max subtracted first). */

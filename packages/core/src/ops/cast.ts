@@ -16,5 +16,5 @@ export function to(x: Tensor, dtype: DType): Tensor {
 /** A tensor sharing this one's storage but cut off from the graph. */
 export function detach(x: Tensor): Tensor {
   assertTensor('detach', x)
-  return new Tensor(x.storage, x.shape, x.strides, x.offset, x.dtype)
+  return new Tensor(x.storage, x.layout, x.dtype)
 }

@@ -20,7 +20,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, opts: DropoutOption
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`dropout: probability must be between 0 and 1, got ${p}`)
   if (!training || p === 0) return x
   assertFloat('dropout', x)
-  const mask = Tensor.empty(x.shape, x.dtype)
+  const mask = Tensor.empty(x.layout, x.dtype)
   const m = mask.storage.data
   const g = opts.generator ?? defaultGenerator
   const scale = p === 1 ? 0 : 1 / (1 - p)

@@ -5,7 +5,7 @@ import { record, needsGrad } from '../autograd/node.js'
 import { getBackend, type BinaryOp, type UnaryOp } from '../backend/backend.js'
 import { isFloat, promoteTypes, promoteWithScalar, type DType, type FloatArray } from '../dtype.js'
 import { DTypeError, ValueError } from '../errors.js'
-import { broadcastShapes, broadcastStrides, shapesEqual } from '../shape.js'
+import { broadcastShapes, shapesEqual } from '../shape.js'
 import { Tensor } from '../tensor.js'
 import { assertTensor, scalar, type TensorLike } from './util.js'
 
@@ -21,7 +21,7 @@ function unaryForward(op: UnaryOp, x: Tensor): Tensor {
   else if (floatResult.has(op) && !isFloat(dtype)) dtype = 'float32'
   else if (x.dtype === 'bool' && op !== 'abs') dtype = op === 'neg' ? 'bool' : 'int32'
   if (op === 'neg' && x.dtype === 'bool') throw new DTypeError('neg: negation of a bool tensor is not supported; use logicalNot')
-  const out = Tensor.empty(x.shape, dtype)
+  const out = Tensor.empty(x.layout, dtype)
   if (op === 'gelu' || op === 'geluTanh') {
     // GELU has a kernel pair of its own (backend.gelu / geluBackward)
     const xd = (x.dtype === dtype ? x : x.to(dtype)).contiguousData() as FloatArray
@@ -34,7 +34,7 @@ function unaryForward(op: UnaryOp, x: Tensor): Tensor {
 
 /** gx = g gelu'(x) in one pass of the backend's kernel (first-order backward only: it records no graph). */
 function geluKernelBackward(g: Tensor, x: Tensor, approximate: boolean): Tensor {
-  const gx = Tensor.empty(x.shape, x.dtype)
+  const gx = Tensor.empty(x.layout, x.dtype)
   const gd = (g.dtype === x.dtype ? g : g.to(x.dtype)).contiguousData() as FloatArray
   getBackend().geluBackward(x.contiguousData() as FloatArray, gd, gx.storage.data as FloatArray, gx.numel(), approximate)
   return gx
@@ -110,7 +110,6 @@ function asTensor(op: string, v: TensorLike, other: Tensor): Tensor {
   return scalar(v, promoteWithScalar(other.dtype, v))
 }
 
-const UNIT: readonly number[] = [1]
 const comparison = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr'])
 
 function binaryForward(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
@@ -118,13 +117,14 @@ function binaryForward(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   let dtype: DType = comparison.has(op) ? 'bool' : promoteTypes(a.dtype, b.dtype)
   if (op === 'div' && !isFloat(dtype)) dtype = 'float32' // true division, as in PyTorch
   else if (dtype === 'bool' && !comparison.has(op)) dtype = op === 'mul' || op === 'maximum' || op === 'minimum' ? 'bool' : 'int32'
-  const out = Tensor.empty(shape, dtype)
-  if (shapesEqual(a.shape, b.shape) && a.isContiguous() && b.isContiguous()) {
-    // the common case: one flat loop, no stride bookkeeping
-    getBackend().binary(op, a.storage.data, a.offset, UNIT, b.storage.data, b.offset, UNIT, out.storage.data, [out.numel()])
-  } else {
-    getBackend().binary(op, a.storage.data, a.offset, broadcastStrides(a.shape, a.strides, shape), b.storage.data, b.offset, broadcastStrides(b.shape, b.strides, shape), out.storage.data, shape)
+  if (shapesEqual(a.shape, b.shape)) {
+    // no broadcast: the inputs' own layouts (out shares a's when that is contiguous)
+    const out = Tensor.empty(a.layout, dtype)
+    getBackend().binary(op, a.storage.data, a.layout, b.storage.data, b.layout, out.storage.data, out.layout)
+    return out
   }
+  const out = Tensor.empty(shape, dtype)
+  getBackend().binary(op, a.storage.data, a.layout.expand(shape), b.storage.data, b.layout.expand(shape), out.storage.data, out.layout)
   return out
 }
 

@@ -25,7 +25,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const idx = indexData('gather', index)
   checkRange('gather', idx, x.shape[d], `entries along dim ${d}`)
   const out = Tensor.empty(index.shape, x.dtype)
-  getBackend().gather(x.storage.data, x.offset, x.strides, idx, index.shape, d, out.storage.data)
+  getBackend().gather(x.storage.data, x.layout, idx, index.shape, d, out.storage.data)
   if (isFloat(x.dtype) && needsGrad(x)) {
     const shape = x.shape
     record('gather', out, [x], (g) => [scatterAdd(Tensor.zeros(shape, g.dtype), d, index, g)]) // d gather = scatter-add of g
@@ -46,7 +46,7 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   const idx = indexData('scatterAdd', index)
   checkRange('scatterAdd', idx, x.shape[d], `entries along dim ${d}`)
   const out = contiguousCopy(x)
-  getBackend().scatterAdd(src.contiguousData(), idx, index.shape, d, out.storage.data, out.shape)
+  getBackend().scatterAdd(src.contiguousData(), idx, index.shape, d, out.storage.data, out.layout)
   if (isFloat(out.dtype) && needsGrad(x, src)) {
     // d scatterAdd = (g, g gathered at index)
     record('scatterAdd', out, [x, src], (g) => [g, src.requiresGrad ? gather(g, d, index) : null])

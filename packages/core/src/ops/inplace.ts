@@ -3,7 +3,7 @@
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js'
 import { getBackend } from '../backend/backend.js'
 import { AutogradError, ShapeError, fmtShape } from '../errors.js'
-import { broadcastShapes, broadcastStrides } from '../shape.js'
+import { broadcastShapes } from '../shape.js'
 import { Tensor } from '../tensor.js'
 import type { BinaryOp } from '../backend/backend.js'
 import { isFloat } from '../dtype.js'
@@ -21,7 +21,7 @@ function writeInto(op: string, x: Tensor, src: Tensor): Tensor {
   const shape = broadcastShapes(op, x.shape, src.shape)
   if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i])) throw new ShapeError(`${op}: source of shape ${fmtShape(src.shape)} does not broadcast to the destination's shape ${fmtShape(x.shape)}`)
   const s = src.expand(x.shape).detach()
-  getBackend().copy(s.storage.data, s.offset, s.shape, s.strides, x.storage.data, x.offset, x.strides)
+  getBackend().copy(s.storage.data, s.layout, x.storage.data, x.layout)
   x.storage.version++
   return x
 }
@@ -45,8 +45,7 @@ function binaryInto(op: BinaryOp, x: Tensor, y: TensorLike): boolean {
   else if (y instanceof Tensor && y.dtype === x.dtype && y.storage !== x.storage) t = y
   else return false
   if (t.ndim > x.ndim || t.shape.some((s, i) => s !== 1 && s !== x.shape[x.ndim - t.ndim + i])) return false
-  const xd = x.data
-  getBackend().binary(op, xd, 0, x.strides, t.storage.data, t.offset, broadcastStrides(t.shape, t.strides, x.shape), xd, x.shape)
+  getBackend().binary(op, x.storage.data, x.layout, t.storage.data, t.layout.expand(x.shape), x.storage.data, x.layout)
   x.storage.version++
   return true
 }

@@ -3,13 +3,14 @@ import { needsGrad, record } from '../autograd/node.js'
 import { getBackend } from '../backend/backend.js'
 import { IndexError, ShapeError, ValueError, fmtShape } from '../errors.js'
 import { promoteTypes } from '../dtype.js'
-import { contiguousStrides, isContiguous, normalizeDim, numel } from '../shape.js'
+import type { Layout } from '../layout.js'
+import { normalizeDim, numel } from '../shape.js'
 import { Tensor } from '../tensor.js'
 import { assertTensor, contiguousCopy } from './util.js'
 
 /** A differentiable view: same storage, new layout. */
-function makeView(op: string, x: Tensor, shape: readonly number[], strides: readonly number[], offset: number, backward: (g: Tensor) => Tensor): Tensor {
-  const out = x.view_(shape, strides, offset)
+function makeView(op: string, x: Tensor, layout: Layout, backward: (g: Tensor) => Tensor): Tensor {
+  const out = x.view_(layout)
   if (needsGrad(x)) record(op, out, [x], (g) => [backward(g)]).gradFn!.viewOf = x
   return out
 }
@@ -30,51 +31,23 @@ function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
   return out
 }
 
-/**
- * Strides for viewing x with a new shape without copying, or null when the
- * memory layout does not allow it (PyTorch's view rule: each new dim must fall
- * within a run of old dims that are contiguous with each other).
- */
-function viewStrides(x: Tensor, shape: readonly number[]): number[] | null {
-  if (isContiguous(x.shape, x.strides)) return contiguousStrides(shape)
-  const oldShape = x.shape.filter((s) => s !== 1), oldStrides = x.strides.filter((_, i) => x.shape[i] !== 1)
-  const out = new Array<number>(shape.length).fill(0)
-  let oi = 0, ni = 0
-  while (ni < shape.length || oi < oldShape.length) {
-    if (ni < shape.length && shape[ni] === 1) { out[ni] = 1; ni++; continue }
-    if (oi >= oldShape.length || ni >= shape.length) return null
-    // take a group of old dims and new dims with equal products
-    let op = oldShape[oi], np = shape[ni]
-    const oStart = oi, nStart = ni
-    while (op !== np) {
-      if (op < np) { oi++; if (oi >= oldShape.length) return null; op *= oldShape[oi] }
-      else { ni++; if (ni >= shape.length) return null; np *= shape[ni] }
-    }
-    for (let d = oStart; d < oi; d++) if (oldStrides[d] !== oldStrides[d + 1] * oldShape[d + 1]) return null
-    let s = oldStrides[oi]
-    for (let d = ni; d >= nStart; d--) { out[d] = s; s *= shape[d] }
-    oi++; ni++
-  }
-  return out
-}
-
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   assertTensor('reshape', x)
   const target = inferShape('reshape', x, shape)
-  const strides = viewStrides(x, target)
-  if (strides === null) return reshape(contiguous(x), target)
+  const layout = x.layout.view(target)
+  if (layout === null) return reshape(contiguous(x), target)
   const inShape = x.shape
-  return makeView('reshape', x, target, strides, x.offset, (g) => g.reshape(inShape)) // d reshape = reshape back
+  return makeView('reshape', x, layout, (g) => g.reshape(inShape)) // d reshape = reshape back
 }
 
 /** Like reshape, but never copies: throws when the layout does not allow a view. */
 export function view(x: Tensor, shape: readonly number[]): Tensor {
   assertTensor('view', x)
   const target = inferShape('view', x, shape)
-  const strides = viewStrides(x, target)
-  if (strides === null) throw new ShapeError(`view: shape ${fmtShape(target)} is not compatible with the input's layout (shape ${fmtShape(x.shape)}, strides ${fmtShape(x.strides)}); use reshape (which copies)`)
+  const layout = x.layout.view(target)
+  if (layout === null) throw new ShapeError(`view: shape ${fmtShape(target)} is not compatible with the input's layout (shape ${fmtShape(x.shape)}, strides ${fmtShape(x.strides)}); use reshape (which copies)`)
   const inShape = x.shape
-  return makeView('view', x, target, strides, x.offset, (g) => g.reshape(inShape))
+  return makeView('view', x, layout, (g) => g.reshape(inShape))
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
@@ -84,7 +57,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (new Set(d).size !== d.length) throw new ValueError(`permute: dims ${fmtShape(dims)} repeat a dim`)
   const inverse = new Array<number>(d.length)
   d.forEach((v, i) => { inverse[v] = i })
-  return makeView('permute', x, d.map((i) => x.shape[i]), d.map((i) => x.strides[i]), x.offset, (g) => g.permute(inverse)) // d permute = inverse permute
+  return makeView('permute', x, x.layout.permute(d), (g) => g.permute(inverse)) // d permute = inverse permute
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
@@ -102,31 +75,27 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (shape.length < x.ndim) throw new ShapeError(`expand: the target shape ${fmtShape(shape)} has fewer dims than the input ${fmtShape(x.shape)}`)
   const lead = shape.length - x.ndim
   const outShape = new Array<number>(shape.length)
-  const strides = new Array<number>(shape.length)
   for (let i = 0; i < shape.length; i++) {
     const want = shape[i]
     if (i < lead) {
       if (want < 0) throw new ShapeError(`expand: -1 is not allowed for the new leading dim ${i} in ${fmtShape(shape)}`)
-      outShape[i] = want; strides[i] = 0
+      outShape[i] = want
       continue
     }
     const have = x.shape[i - lead]
-    if (want === -1 || want === have) { outShape[i] = have; strides[i] = x.strides[i - lead] }
-    else if (have === 1) { outShape[i] = want; strides[i] = 0 }
+    if (want === -1 || want === have) outShape[i] = have
+    else if (have === 1) outShape[i] = want
     else throw new ShapeError(`expand: cannot expand shape ${fmtShape(x.shape)} to ${fmtShape(shape)} (dim ${i}: ${have} is not 1)`)
   }
   if (outShape.every((s, i) => s === x.shape[i - lead]) && lead === 0) return x
-  return makeView('expand', x, outShape, strides, x.offset, (g) => g) // d expand = sum over the broadcast dims (done by the engine)
+  return makeView('expand', x, x.layout.expand(outShape), (g) => g) // d expand = sum over the broadcast dims (done by the engine)
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   assertTensor('unsqueeze', x)
   const d = normalizeDim('unsqueeze', dim, x.ndim + 1)
-  const shape = [...x.shape], strides = [...x.strides]
-  shape.splice(d, 0, 1)
-  strides.splice(d, 0, d < x.ndim ? x.strides[d] * x.shape[d] : 1)
   const inShape = x.shape
-  return makeView('unsqueeze', x, shape, strides, x.offset, (g) => g.reshape(inShape))
+  return makeView('unsqueeze', x, x.layout.unsqueeze(d), (g) => g.reshape(inShape))
 }
 
 /** Removes size-1 dims (all, or the given ones; a given dim that is not 1 is left alone, as in PyTorch). */
@@ -136,7 +105,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const keep = x.shape.map((s, i) => !(s === 1 && (dims === null || dims.has(i))))
   if (keep.every(Boolean)) return x
   const inShape = x.shape
-  return makeView('squeeze', x, x.shape.filter((_, i) => keep[i]), x.strides.filter((_, i) => keep[i]), x.offset, (g) => g.reshape(inShape))
+  return makeView('squeeze', x, x.layout.select(keep), (g) => g.reshape(inShape))
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
@@ -163,20 +132,14 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
   const clampIdx = (i: number) => Math.min(Math.max(i < 0 ? i + n : i, 0), n)
   const s = clampIdx(start), e = Math.max(clampIdx(end ?? n), s)
   const len = Math.ceil((e - s) / step)
-  const shape = [...x.shape], strides = [...x.strides]
-  shape[d] = len
-  strides[d] = x.strides[d] * step
   const inShape = x.shape
-  return makeView('slice', x, shape, strides, x.offset + s * x.strides[d], (g) => sliceBackward(g, inShape, d, s, step)) // d slice = zeros with g scattered back
+  return makeView('slice', x, x.layout.slice(d, s, len, step), (g) => sliceBackward(g, inShape, d, s, step)) // d slice = zeros with g scattered back
 }
 
 /** The adjoint of slice: a zero tensor of `shape` with g written at the sliced positions. */
 export function sliceBackward(g: Tensor, shape: readonly number[], dim: number, start: number, step: number): Tensor {
   const out = Tensor.zeros(shape, g.dtype)
-  const strides = contiguousStrides(shape)
-  const dst = [...strides]
-  dst[dim] *= step
-  getBackend().copy(g.storage.data, g.offset, g.shape, g.strides, out.storage.data, start * strides[dim], dst)
+  getBackend().copy(g.storage.data, g.layout, out.storage.data, out.layout.slice(dim, start, g.shape[dim], step))
   if (needsGrad(g)) record('sliceBackward', out, [g], (gg) => [slice(gg, dim, start, start + (g.shape[dim] - 1) * step + 1, step)])
   return out
 }
@@ -232,10 +195,9 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const shape = [...first.shape]
   shape[d] = total
   const out = Tensor.empty(shape, dtype)
-  const strides = contiguousStrides(shape)
   let start = 0
   for (const t of tensors) {
-    getBackend().copy(t.storage.data, t.offset, t.shape, t.strides, out.storage.data, start * strides[d], strides)
+    getBackend().copy(t.storage.data, t.layout, out.storage.data, out.layout.slice(d, start, t.shape[d]))
     start += t.shape[d]
   }
   if (needsGrad(...tensors)) {

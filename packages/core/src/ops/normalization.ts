@@ -46,7 +46,7 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
   const rows = x.numel() / cols
   const w = weight ? floatData(weight, dtype) : null
   const b = bias ? floatData(bias, dtype) : null
-  const y = Tensor.empty(x.shape, dtype)
+  const y = Tensor.empty(x.layout, dtype)
   const mean = Tensor.empty([rows], dtype), rstd = Tensor.empty([rows], dtype)
   getBackend().layerNorm(x.contiguousData() as FloatArray, w, b, y.storage.data as FloatArray, mean.storage.data as FloatArray, rstd.storage.data as FloatArray, rows, cols, eps)
   if (needsGrad(x, weight, bias)) {
@@ -54,7 +54,7 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
     recordFused('layerNorm', y, [x, weight, bias], {
       // xhat = (x - mean) rstd, h = g w: gx = rstd (h - mean(h) - xhat mean(h xhat)); gw = sum g xhat; gb = sum g
       kernel: (g) => {
-        const gx = x.requiresGrad ? Tensor.empty(x.shape, dtype) : null
+        const gx = x.requiresGrad ? Tensor.empty(x.layout, dtype) : null
         const gw = weight?.requiresGrad ? Tensor.empty(weight.shape, dtype) : null
         const gb = bias?.requiresGrad ? Tensor.empty(bias.shape, dtype) : null
         const arr = (t: Tensor | null) => (t ? (t.storage.data as FloatArray) : null)

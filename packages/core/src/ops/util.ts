@@ -28,8 +28,8 @@ export function floatData(t: Tensor, dtype: DType): FloatArray {
 
 /** Contiguous copy with the same dtype (no autograd). */
 export function contiguousCopy(x: Tensor, dtype: DType = x.dtype): Tensor {
-  const out = Tensor.empty(x.shape, dtype)
-  getBackend().copy(x.storage.data, x.offset, x.shape, x.strides, out.storage.data, 0, undefined)
+  const out = Tensor.empty(x.layout, dtype)
+  getBackend().copy(x.storage.data, x.layout, out.storage.data, out.layout)
   return out
 }
 

@@ -16,8 +16,8 @@ const char* kind_name(Kind k) {
     case Kind::F64: return "f64";
     case Kind::FloatList: return "floatList";
     case Kind::FloatListOpt: return "floatList?";
+    case Kind::Layout: return "layout";
     case Kind::Dims: return "dims";
-    case Kind::DimsOpt: return "dims?";
     case Kind::Int: return "int";
     case Kind::Number: return "number";
     case Kind::Bool: return "bool";
@@ -32,7 +32,7 @@ const char* kind_name(Kind k) {
 
 namespace {
 bool optional(Kind k) {
-  return k == Kind::FloatsOpt || k == Kind::FloatListOpt || k == Kind::DimsOpt || k == Kind::OperandOpt;
+  return k == Kind::FloatsOpt || k == Kind::FloatListOpt || k == Kind::OperandOpt;
 }
 bool is_float_kind(Kind k) {
   return k == Kind::Floats || k == Kind::FloatsOpt || k == Kind::FloatList || k == Kind::FloatListOpt ||
@@ -123,6 +123,28 @@ void KernelArgs::parse_operand(size_t i, const ArgDef& d) {
   same_float(o.data.kind, name + ".data", d.name);
 }
 
+void KernelArgs::parse_layout(size_t i, const ArgDef& d) {
+  if (layouts_.empty()) layouts_.resize(n_);
+  napi_env e = env();
+  LayoutView& l = layouts_[i];
+  const std::string name = d.name;
+  napi_valuetype t;
+  if (napi_typeof(e, at(i), &t) != napi_ok || t != napi_object) type_error(name + " must be a Layout {shape, strides, offset}");
+  napi_value shape, strides, offset;
+  napi_get_named_property(e, at(i), "shape", &shape);
+  napi_get_named_property(e, at(i), "strides", &strides);
+  napi_get_named_property(e, at(i), "offset", &offset);
+  read_dims(shape, name + ".shape", l.shape);
+  read_dims(strides, name + ".strides", l.strides);
+  if (l.strides.n != l.shape.n) range_error(name + " has " + std::to_string(l.shape.n) + " dims but " + std::to_string(l.strides.n) + " strides");
+  for (size_t k = 0; k < l.shape.n; ++k)
+    if (l.shape.v[k] < 0) range_error(name + ".shape[" + std::to_string(k) + "] must be >= 0");
+  double off = 0;
+  if (napi_get_value_double(e, offset, &off) != napi_ok || off != std::floor(off) || !(off >= 0 && off <= (double)kMaxJsInteger))
+    range_error(name + ".offset must be an integer in [0, 2^53)");
+  l.offset = (int64_t)off;
+}
+
 void KernelArgs::parse() {
   for (size_t i = 0; i < n_; ++i) {
     const ArgDef& d = defs_[i];
@@ -142,8 +164,10 @@ void KernelArgs::parse() {
       case Kind::FloatListOpt:
         parse_list(i, d);
         break;
+      case Kind::Layout:
+        parse_layout(i, d);
+        break;
       case Kind::Dims:
-      case Kind::DimsOpt:
         if (dims_.empty()) dims_.resize(n_);
         read_dims(at(i), d.name, dims_[i]);
         break;

@@ -1,9 +1,11 @@
 import type { TypedArray } from '../../dtype.js'
+import type { Layout } from '../../layout.js'
 import { coalesce } from './iterate.js'
 
-/** Strided read of src into contiguous dst (the one kernel behind contiguous(), casts and views' materialization). */
-export function copy(src: TypedArray, srcOffset: number, shape: readonly number[], srcStrides: readonly number[], dst: TypedArray, dstOffset: number, dstStrides?: readonly number[]): void {
-  if (dstStrides) return copyStrided(src, srcOffset, shape, srcStrides, dst, dstOffset, dstStrides)
+/** Strided read of src into dst (the one kernel behind contiguous(), casts, cat and views' materialization). */
+export function copy(src: TypedArray, srcLayout: Layout, dst: TypedArray, dstLayout: Layout): void {
+  const shape = srcLayout.shape, srcStrides = srcLayout.strides, srcOffset = srcLayout.offset, dstOffset = dstLayout.offset
+  if (!dstLayout.isContiguous()) return copyStrided(src, srcOffset, shape, srcStrides, dst, dstOffset, dstLayout.strides)
   const c = coalesce(shape, [srcStrides])
   const sh = c.shape, st = c.strides[0]
   const nd = sh.length

@@ -1,6 +1,7 @@
 // Elementwise kernels. Each op is one scalar expression; a small code generator
 // turns it into its own loop so V8 compiles a tight, monomorphic loop per op.
 import type { FloatArray, TypedArray } from '../../dtype.js'
+import type { Layout } from '../../layout.js'
 import type { BinaryOp, UnaryOp } from '../backend.js'
 import { erf, erfFast } from './erf.js'
 import { geluTable32 } from './gelu.js'
@@ -94,11 +95,16 @@ export function unary(op: UnaryOp, x: TypedArray, out: TypedArray, n: number): v
   ;(out instanceof Float32Array ? unaryLoops32 : unaryLoops)[op](x, out, n)
 }
 
-export function binary(op: BinaryOp, a: TypedArray, aOffset: number, aStrides: readonly number[], b: TypedArray, bOffset: number, bStrides: readonly number[], out: TypedArray, shape: readonly number[]): void {
+export function binary(op: BinaryOp, a: TypedArray, aLayout: Layout, b: TypedArray, bLayout: Layout, out: TypedArray, outLayout: Layout): void {
   const f = binaryLoops[op]
-  const outStrides = new Array<number>(shape.length)
-  for (let d = shape.length - 1, s = 1; d >= 0; d--) { outStrides[d] = s; s *= shape[d] }
-  const c = coalesce(shape, [aStrides, bStrides, outStrides])
+  const aOffset = aLayout.offset, bOffset = bLayout.offset
+  if (aLayout.isContiguous() && bLayout.isContiguous()) {
+    // the common case: one flat loop, no stride bookkeeping
+    f(a, aOffset, 1, b, bOffset, 1, out, outLayout.offset, outLayout.numel())
+    return
+  }
+  const shape = outLayout.shape
+  const c = coalesce(shape, [aLayout.strides, bLayout.strides, outLayout.strides])
   const sh = c.shape, [sa, sb] = c.strides
   const nd = sh.length
   if (nd === 0) {
@@ -109,7 +115,7 @@ export function binary(op: BinaryOp, a: TypedArray, aOffset: number, aStrides: r
   let outer = 1
   for (let d = 0; d < nd - 1; d++) outer *= sh[d]
   const idx = new Array<number>(nd).fill(0)
-  let pa = aOffset, pb = bOffset, po = 0
+  let pa = aOffset, pb = bOffset, po = outLayout.offset
   for (let o = 0; o < outer; o++) {
     f(a, pa, sa[nd - 1], b, pb, sb[nd - 1], out, po, inner)
     po += inner

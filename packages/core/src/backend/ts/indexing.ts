@@ -1,5 +1,6 @@
 // Index kernels: where, indexSelect/indexAdd (rows of a [outer, dim, inner] block), gather/scatterAdd.
 import type { TypedArray } from '../../dtype.js'
+import type { Layout } from '../../layout.js'
 
 export function where(cond: Uint8Array, a: TypedArray, b: TypedArray, out: TypedArray, n: number): void {
   for (let i = 0; i < n; i++) out[i] = cond[i] ? a[i] : b[i]
@@ -44,14 +45,14 @@ function walk(shape: readonly number[], strides: readonly number[], dim: number,
   }
 }
 
-export function gather(x: TypedArray, xOffset: number, xStrides: readonly number[], index: Int32Array, indexShape: readonly number[], dim: number, out: TypedArray): void {
+export function gather(x: TypedArray, xLayout: Layout, index: Int32Array, indexShape: readonly number[], dim: number, out: TypedArray): void {
+  const xStrides = xLayout.strides, xOffset = xLayout.offset
   const sd = xStrides[dim]
   walk(indexShape, xStrides, dim, (p, base) => { out[p] = x[xOffset + base + index[p] * sd] })
 }
 
-export function scatterAdd(src: TypedArray, index: Int32Array, indexShape: readonly number[], dim: number, out: TypedArray, outShape: readonly number[]): void {
-  const strides = new Array<number>(outShape.length)
-  for (let d = outShape.length - 1, s = 1; d >= 0; d--) { strides[d] = s; s *= outShape[d] }
+export function scatterAdd(src: TypedArray, index: Int32Array, indexShape: readonly number[], dim: number, out: TypedArray, outLayout: Layout): void {
+  const strides = outLayout.strides, outOffset = outLayout.offset
   const sd = strides[dim]
-  walk(indexShape, strides, dim, (p, base) => { out[base + index[p] * sd] += src[p] })
+  walk(indexShape, strides, dim, (p, base) => { out[outOffset + base + index[p] * sd] += src[p] })
 }
