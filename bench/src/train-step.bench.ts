@@ -18,7 +18,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Generator, getBackend, manualSeed, noGrad, randn, scaledDotProductAttention, type Backend, type Tensor } from '@adjoint/core'
+import { Generator, getBackend, linear, linearGelu, manualSeed, noGrad, randn, scaledDotProductAttention, type Backend, type Tensor } from '@adjoint/core'
 import { nativeInfo, setNumThreads } from '@adjoint/native'
 import { CharTokenizer, GPT, PRESETS, asciiChart, generate, lineChartSvg, loadBrownText } from '@adjoint/models'
 import { AdamW, WarmupCosineLR, clipGradNorm_, getBatch } from '@adjoint/nn'
@@ -185,11 +185,12 @@ for (let i = 0; i < P; i++) step()
 const profStep = (performance.now() - p0) / P
 const phaseMs = { ...phases } // before the 1-thread steps below add to them
 Object.assign(be, saved as unknown as Partial<Backend>)
-// GELU and the fused attention op: timed alone on the step's shapes
+// the MLP's up-projection + GELU (fused, as the model runs it, and unfused) and the fused attention op: timed alone on the step's shapes
 const micro = (f: () => void, n = 20) => { for (let i = 0; i < 3; i++) f(); const s = performance.now(); for (let i = 0; i < n; i++) f(); return (performance.now() - s) / n }
 const E = ref.model.nEmbd!, L = ref.model.nLayer!
-const hx = randn([T.batchSize, T.blockSize, 4 * E]).requiresGrad_(), hg = randn([T.batchSize, T.blockSize, 4 * E])
-const geluMs = L * micro(() => { hx.gelu().backward(hg) })
+const hx = randn([T.batchSize, T.blockSize, E]).requiresGrad_(), hw = randn([4 * E, E]).requiresGrad_(), hb = randn([4 * E]).requiresGrad_(), hg = randn([T.batchSize, T.blockSize, 4 * E])
+const fusedMs = L * micro(() => { graphScope(() => linearGelu(hx, hw, hb).backward(hg)) })
+const unfusedMs = L * micro(() => { graphScope(() => linear(hx, hw, hb).gelu().backward(hg)) })
 const qkv = randn([T.batchSize, T.blockSize, 3 * E]).requiresGrad_(), ag = randn([T.batchSize, T.blockSize, E])
 const nHead = ref.model.nHead!
 const heads = (i: number) => qkv.narrow(2, i * E, E).reshape([T.batchSize, T.blockSize, nHead, E / nHead]).transpose(1, 2)
@@ -276,7 +277,7 @@ ${phaseRows}
 ${kernelRows}
 | **all backend kernels** | ${f1(kernelTotal)} | | ${(100 * kernelTotal / profStep).toFixed(0)}% |
 
-Timed alone on the step's shapes: GELU forward + backward (core's gelu / geluBackward kernels, counted above) ${f1(geluMs)} ms per step (4 layers of [12, 64, 512]); the fused attention forward + backward (gemm + softmax kernels, counted above) ${f1(attnMs)} ms. The rest, ${f1(profStep - kernelTotal)} ms, is autograd bookkeeping, allocation and GC, AdamW's and clipping's loops, and op dispatch.
+Timed alone on the step's shapes: the MLP's up-projection and GELU forward + backward (4 layers of [12, 64, 128] -> [12, 64, 512]) as the fused linearGelu op the model runs ${f1(fusedMs)} ms per step, as linear then gelu ${f1(unfusedMs)} ms; the fused attention forward + backward (gemm + softmax kernels, counted above) ${f1(attnMs)} ms. The rest, ${f1(profStep - kernelTotal)} ms, is autograd bookkeeping, allocation and GC, AdamW's and clipping's loops, and op dispatch.
 
 What stands between adjoint and PyTorch on this step, from the profile: (1) the gemms, which PyTorch also runs (same FLOPs; the addon's OpenBLAS/own kernels against PyTorch's); (2) the JS side of ~${Math.round([...kernelMs].reduce((a, [, e]) => a + e.calls, 0) / P)} backend calls per step (autograd bookkeeping and op dispatch); (3) allocation and GC: the backward pass gives its gradient buffers back to core's pool (the next forward reuses them), AdamW/clipping run as fused native kernels over whole parameter groups (${f1((phaseMs.optimizer + phaseMs.clip) / P)} ms per step here), and in-place adds write into their tensor; the forward activations are still fresh arrays reclaimed by V8 (PyTorch frees them by reference count, which JS cannot see).
 
