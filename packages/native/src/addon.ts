@@ -69,8 +69,11 @@ export interface NativeAddon extends NativeKernels {
    * 'driver' = the addon's dispatch and thread setting. layout 'nt' = A @ B^T (nn.Linear), 'tn' = A^T @ B.
    */
   timeGemm(m: number, n: number, k: number, iters: number, how: 'cblas' | 'own' | 'driver', layout?: 'nn' | 'nt' | 'tn', threads?: number): [number, number]
-  /** [wall, thread CPU] GFLOP/s of independent vector FMAs with the ISA's vectors on this thread: the measured FMA peak. */
-  fmaPeak(isa: string, iters: number): [number, number]
+  /**
+   * GFLOP/s of independent vector FMAs with the ISA's vectors (the measured FMA peak), on `threads` threads at
+   * once (default 1): [wall (all threads' total), calling thread's CPU time].
+   */
+  fmaPeak(isa: string, iters: number, threads?: number): [number, number]
   /** The core clock in GHz from a timed chain of dependent adds (0 where not measured): for benchmarks. */
   cpuClockGHz(): number
 }

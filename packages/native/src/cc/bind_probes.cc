@@ -1,12 +1,14 @@
 // Benchmark probes, measured inside C++ (no N-API call per iteration):
 //   timeGemm(m, n, k, iters, how, layout, threads) -> [wall, thread CPU] seconds per call
-//   fmaPeak(isa, iters) -> [wall, thread CPU] GFLOP/s of independent vector FMAs
+//   fmaPeak(isa, iters, threads) -> [wall, thread CPU] GFLOP/s of independent vector FMAs
 //   cpuClockGHz() -> the core clock
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "binding.h"
@@ -101,18 +103,35 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
   });
 }
 
-// fmaPeak(isa, iters): [wall, thread CPU] GFLOP/s of the ISA's FMA probe on this thread.
+// fmaPeak(isa, iters, threads = 1): [wall, thread CPU] GFLOP/s of the ISA's FMA
+// probe run on `threads` threads at once (the caller and threads - 1 new ones):
+// wall is their total (all the FLOPs over the time until the last one is done),
+// thread CPU the calling thread's alone. Says whether the cores the OS offers
+// can all run vector FMAs at full speed together (not so on SMT siblings).
 napi_value FmaPeak(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "fmaPeak", 2, 2);
+    Args A(env, info, "fmaPeak", 2, 3);
     const std::string name = A.string(0, "isa");
     const int64_t iters = A.integer(1, "iters", 1, kMaxIndex);
+    const int threads = A.count() > 2 ? (int)A.integer(2, "threads", 1, 256) : 1;
     const IsaTable* t = find_isa(name);
     if (!t) A.range_error("isa \"" + name + "\" is not available on this CPU/build");
-    volatile float sink = 0;
-    const Secs s = time_calls(1, [&] { sink = sink + t->fma_probe(iters); });
+    std::atomic<float> sink{0};
+    std::atomic<int> ready{0};
+    auto probe = [&] {
+      ready.fetch_add(1);
+      while (ready.load() < threads) {
+      }
+      sink.store(t->fma_probe(iters));
+    };
+    std::vector<std::thread> others;
+    const Secs s = time_calls(1, [&] {
+      for (int i = 1; i < threads; ++i) others.emplace_back(probe);
+      probe();
+      for (std::thread& th : others) th.join();
+    });
     const double flops = (double)iters * t->fma_probe_flops;
-    return to_js(env, {flops / s.wall / 1e9, flops / s.cpu / 1e9});
+    return to_js(env, {flops * threads / s.wall / 1e9, flops / s.cpu / 1e9});
   });
 }
 
