@@ -108,6 +108,16 @@ describe.each(builtIsas)('bias GELU and column-sum kernels on isa %s', (isa) => 
   }
 })
 
+/** run() on 1 thread, then on 3 with the pool's workers taking part: [one, three]. */
+function oneAndThreeThreads(run: () => Float32Array[]): [Float32Array[], Float32Array[]] {
+  native!.setNumThreads(1)
+  const one = run()
+  native!.setNumThreads(3)
+  const three = withTuning({ rowsParallelMinElements: 1000 }, () => withPoolWorkers(run))
+  native!.setNumThreads(original!.threads)
+  return [one, three]
+}
+
 describe('gelu kernels: threads and arguments', () => {
   it.runIf(native)('biasGeluBackward and columnSums over threads: same gx, sums within float64 rounding of one thread', () => {
     const rows = 1000, cols = 301, n = rows * cols
@@ -118,11 +128,7 @@ describe('gelu kernels: threads and arguments', () => {
       native!.columnSums(gy, 0, cs, rows, cols)
       return [gx, gb, cs]
     }
-    native!.setNumThreads(1)
-    const one = run()
-    native!.setNumThreads(3)
-    const three = withTuning({ rowsParallelMinElements: 1000 }, () => withPoolWorkers(run))
-    native!.setNumThreads(original!.threads)
+    const [one, three] = oneAndThreeThreads(run)
     expect(Buffer.from(three[0]!.buffer).equals(Buffer.from(one[0]!.buffer))).toBe(true)
     expect(close(three[1]!, one[1]!, 1e-6, 1e-6)).toBe('')
     expect(close(three[2]!, one[2]!, 1e-6, 1e-6)).toBe('')
@@ -148,11 +154,7 @@ describe('gelu kernels: threads and arguments', () => {
       native!.geluBackward(x, gy, gx, n, true)
       return [y, gx]
     }
-    native!.setNumThreads(1)
-    const one = run()
-    native!.setNumThreads(3)
-    const three = withTuning({ rowsParallelMinElements: 1000 }, () => withPoolWorkers(run))
-    native!.setNumThreads(original!.threads)
+    const [one, three] = oneAndThreeThreads(run)
     expect(Buffer.from(three[0]!.buffer).equals(Buffer.from(one[0]!.buffer))).toBe(true)
     expect(Buffer.from(three[1]!.buffer).equals(Buffer.from(one[1]!.buffer))).toBe(true)
   })
