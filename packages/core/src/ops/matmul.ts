@@ -93,7 +93,7 @@ export function linearOperands(op: string, x: Tensor, weight: Tensor, bias?: Ten
   if (!isFloat(dtype)) throw new DTypeError(`${op}: expected floating-point tensors, got ${x.dtype} and ${weight.dtype}`)
   const xc = (x.dtype === dtype ? x : x.to(dtype)).detach().contiguous()
   const w = weight.dtype === dtype ? weight.detach() : weight.detach().to(dtype)
-  return { dtype: dtype as 'float32' | 'float64', xc, w, rows: xc.numel() / Math.max(inF, 1), inF, outF, outShape: [...x.shape.slice(0, -1), outF] }
+  return { dtype: dtype as 'float32' | 'float64', xc, w, rows: numel(x.shape.slice(0, -1)), inF, outF, outShape: [...x.shape.slice(0, -1), outF] }
 }
 
 /** c (rows x outF, contiguous) = x W^T, plus c's old contents when accumulate. */
@@ -108,10 +108,10 @@ export function linearProduct(o: LinearOperands, c: FloatArray, accumulate: bool
 
 /** The input and weight gradients of y = x W^T from gy (the pre-activation's gradient): (gy W, gy^T x in W's layout). */
 export function linearInputGrads(gy: Tensor, x: Tensor, weight: Tensor): [Tensor | null, Tensor | null] {
-  const outF = weight.shape[0], inF = weight.shape[1]
+  const outF = weight.shape[0], inF = weight.shape[1], rows = numel(x.shape.slice(0, -1)) // not -1: a size-0 dim leaves it open
   return [
     x.requiresGrad ? gy.matmul(weight) : null,
-    weight.requiresGrad ? gy.reshape([-1, outF]).t().matmul(x.reshape([-1, inF])) : null,
+    weight.requiresGrad ? gy.reshape([rows, outF]).t().matmul(x.reshape([rows, inF])) : null,
   ]
 }
 
@@ -124,7 +124,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const o = linearOperands('linear', x, weight, bias)
   const out = Tensor.empty(o.outShape, o.dtype)
   const yd = out.storage.data as FloatArray
-  if (bias) {
+  if (bias && o.rows > 0) {
     const bd = bias.dtype === o.dtype ? bias.contiguousData() : bias.to(o.dtype).contiguousData()
     // the bias in every row, by doubling the filled rows (~10 copies instead of one per row)
     yd.set(bd, 0)
@@ -134,7 +134,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   linearProduct(o, yd, !!bias)
   if (needsGrad(x, weight, bias)) {
     // d(x W^T + b) = (g W, g^T x in W's layout, g summed over the rows)
-    record('linear', out, [x, weight, bias], (g) => [...linearInputGrads(g, x, weight), bias?.requiresGrad ? g.reshape([-1, o.outF]).sum(0) : null], [x, weight])
+    record('linear', out, [x, weight, bias], (g) => [...linearInputGrads(g, x, weight), bias?.requiresGrad ? g.reshape([o.rows, o.outF]).sum(0) : null], [x, weight])
   }
   return out
 }
