@@ -20,7 +20,7 @@ export type { CheckpointSampler, SampleRequest, SampleDefaults } from './generat
 
 export { checkTrainConfig, TINY_PRETRAIN, type TrainConfig } from './train/config.js'
 export { runLoop, optimizerStep, type LoopOptions, type LoopResult, type StepResult, type CheckpointReason } from './train/loop.js'
-export { saveRunCheckpoint, openRunDirectory, tidyRunDir, expectKind, loadRunWeights, loadTrainingState, checkpointDir, RUN_FORMAT, type RunMeta, type OpenedRun, type TrainingObjects } from './train/checkpoint.js'
+export { saveRunCheckpoint, tidyRunDir, expectKind, loadRunWeights, loadTrainingState, checkpointDir, RUN_FORMAT, type RunMeta, type OpenedRun, type TrainingObjects } from './train/checkpoint.js'
 export { RunLog, smooth, type LogRow } from './train/log.js'
 export { trainModel, type TrainUI, type RunOptions, type RunResult } from './train/run.js'
 export type { Objective, ObjectivePreset } from './train/objective.js'
