@@ -85,7 +85,13 @@ function build(Ctor: FloatCtor, c: Case) {
 }
 
 const tolOf = (Ctor: FloatCtor) => (Ctor === Float32Array ? { atol: 2e-5, rtol: 2e-4 } : { atol: 1e-12, rtol: 1e-10 })
-const kernels = native ? nativeKernels(native, referenceBackend) as Pick<Backend, 'attention' | 'attentionBackward'> : null
+/** The addon's kernels for every call (no size rule), through the forwarders kernels.ts uses. */
+const kernels: Pick<Backend, 'attention' | 'attentionBackward'> | null = native
+  ? {
+      attention: forwarder('attention', native.attention, native.kernelSpecs().attention!, referenceBackend, null),
+      attentionBackward: forwarder('attentionBackward', native.attentionBackward, native.kernelSpecs().attentionBackward!, referenceBackend, null),
+    }
+  : null
 
 /** '' or the first difference (NaN must match NaN). */
 function differs(got: ArrayLike<number>, want: ArrayLike<number>, Ctor: FloatCtor): string {
@@ -193,18 +199,24 @@ describe.skipIf(!native)('attention kernels on the thread pool', () => {
 })
 
 describe.skipIf(!native)('attention kernels: arguments', () => {
-  it('mixed float types go to the reference kernels (same result as the reference)', () => {
+  it('mixed float types and one query row (decoding) go to the reference kernels, with the reference\'s result', () => {
     const c: Case = { B: 1, H: 2, L: 3, S: 4, E: 5, Ev: 3, lq: 'bhrc', lk: 'bhrc', lv: 'bhrc', outInterleaved: false, mask: 'full', causal: true, qoff: 1, scale: null, seed: 2 }
-    const { inputs, mask } = build(Float32Array, c)
-    const mask64 = { ...mask!, data: Float64Array.from(mask!.data) }
     const addonCalls = vi.fn()
-    const watched = { attention: forwarder('attention', addonCalls, native!.kernelSpecs().attention!, referenceBackend, null) }
-    const out = { data: new Float32Array(c.H * c.L * c.Ev), offset: 0, strides: [c.H * c.L * c.Ev, c.L * c.Ev, c.Ev, 1] }
-    const mine = { ...inputs, probs: inputs.probs.slice() }, outMine = copyOf(out)
-    watched.attention({ ...mine, mask: mask64, out: outMine })
-    expect(addonCalls).not.toHaveBeenCalled()
-    ref.attention({ ...inputs, mask: mask64, out })
-    expect(Buffer.compare(Buffer.from(outMine.data.buffer), Buffer.from(out.data.buffer))).toBe(0)
+    const watched = nativeKernels({ ...native!, attention: addonCalls }, referenceBackend) as Pick<Backend, 'attention'>
+    for (const [what, L, maskCtor] of [['float64 mask', 3, Float64Array], ['one query row', 1, Float32Array]] as const) {
+      const { inputs, mask } = build(Float32Array, { ...c, L })
+      const m = { ...mask!, data: maskCtor.from(mask!.data) }
+      const out = { data: new Float32Array(c.H * L * c.Ev), offset: 0, strides: [c.H * L * c.Ev, L * c.Ev, c.Ev, 1] }
+      const mine = { ...inputs, probs: inputs.probs.slice() }, outMine = copyOf(out)
+      watched.attention({ ...mine, mask: m, out: outMine })
+      expect(addonCalls, what).not.toHaveBeenCalled()
+      ref.attention({ ...inputs, mask: m, out })
+      expect(Buffer.compare(Buffer.from(outMine.data.buffer), Buffer.from(out.data.buffer)), what).toBe(0)
+    }
+    // two rows do go native
+    const { inputs } = build(Float32Array, { ...c, L: 2 })
+    watched.attention({ ...inputs, mask: null, out: { data: new Float32Array(c.H * 2 * c.Ev), offset: 0, strides: [c.H * 2 * c.Ev, 2 * c.Ev, c.Ev, 1] } })
+    expect(addonCalls).toHaveBeenCalledTimes(1)
   })
 
   it('bad sizes, strides and overlaps throw RangeError / TypeError naming the function', () => {

@@ -17,6 +17,45 @@ using adj::AttentionHead;
 
 template <class T>
 constexpr int attn_lanes() { return ADJ_VBYTES / (int)sizeof(T); }
+
+// x in every lane: ones * x folds to one broadcast (`V{} + x` keeps an add of 0,
+// an extra uop per use; a loop over lanes becomes one masked broadcast per lane).
+template <class T>
+inline typename Vec<T>::V attn_splat(T x) {
+  return (typename Vec<T>::V{} + T(1)) * x;
+}
+
+// The first n lanes of v to p (0 < n < lanes), added to what p holds with acc: masked
+// stores where the ISA has them (a row's last, partial vector).
+#if ADJ_VBYTES == 64 && defined(__AVX512F__)
+inline void attn_store_partial(float* p, vf v, int64_t n, bool acc) {
+  const __mmask16 m = (__mmask16)((1u << n) - 1);
+  if (acc) v = (vf)_mm512_add_ps((__m512)v, _mm512_maskz_loadu_ps(m, p));
+  _mm512_mask_storeu_ps(p, m, (__m512)v);
+}
+inline void attn_store_partial(double* p, vd v, int64_t n, bool acc) {
+  const __mmask8 m = (__mmask8)((1u << n) - 1);
+  if (acc) v = (vd)_mm512_add_pd((__m512d)v, _mm512_maskz_loadu_pd(m, p));
+  _mm512_mask_storeu_pd(p, m, (__m512d)v);
+}
+#elif ADJ_VBYTES == 32 && defined(__AVX2__)
+inline void attn_store_partial(float* p, vf v, int64_t n, bool acc) {
+  const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  if (acc) v += (vf)_mm256_maskload_ps(p, m);
+  _mm256_maskstore_ps(p, m, (__m256)v);
+}
+inline void attn_store_partial(double* p, vd v, int64_t n, bool acc) {
+  const __m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
+  if (acc) v += (vd)_mm256_maskload_pd(p, m);
+  _mm256_maskstore_pd(p, m, (__m256d)v);
+}
+#else
+template <class T, class V>
+inline void attn_store_partial(T* p, V v, int64_t n, bool acc) {
+  for (int l = 0; l < attn_lanes<T>(); ++l)
+    if (l < n) p[l] = acc ? p[l] + v[l] : v[l];
+}
+#endif
 // Rows of a register tile, and its widest block of columns in vectors: 16 of 32
 // zmm accumulators on AVX-512, 8 of 16 ymm / xmm registers elsewhere.
 constexpr int kAttnMR = 4;
@@ -43,7 +82,7 @@ inline void attn_tile(int mr, int64_t p0, int64_t p1, const T* a, int64_t ars, i
     for (int j = 0; j < NV; ++j) bv[j] = *(const U*)(bp + j * W);
     const int64_t ao = p * acs;
     for (int r = 0; r < kAttnMR; ++r) {
-      const V av = V{} + ar[r][ao];
+      const V av = attn_splat<T>(ar[r][ao]);
       for (int j = 0; j < NV; ++j) s[r][j] += av * bv[j];
     }
   }
@@ -58,8 +97,7 @@ inline void attn_tile(int mr, int64_t p0, int64_t p1, const T* a, int64_t ars, i
         if (acc) x += *(const U*)cp;
         *(U*)cp = x;
       } else {
-        for (int l = 0; l < W; ++l)
-          if (l < left) cp[l] = acc ? cp[l] + x[l] : x[l];
+        attn_store_partial(cp, x, left, acc);
       }
     }
   }
@@ -98,10 +136,13 @@ inline void attn_pack(int64_t rows, int64_t cols, const T* src, int64_t rs, int6
     T* d = dst + r * ld;
     if (cs == 1)
       for (int64_t c = 0; c < cols; ++c) d[c] = s[c];
-    else
+    else if (rs != 1)
       for (int64_t c = 0; c < cols; ++c) d[c] = s[c * cs];
     for (int64_t c = cols; c < ld; ++c) d[c] = T(0);
   }
+  if (cs != 1 && rs == 1)  // a transposed matrix: read along its memory rows
+    for (int64_t c = 0; c < cols; ++c)
+      for (int64_t r = 0; r < rows; ++r) dst[r * ld + c] = src[c * cs + r];
 }
 
 template <class T>
@@ -148,6 +189,14 @@ inline T attn_dot(const T* x, const T* y, int64_t n) {
   return s;
 }
 
+// n rounded up to whole vectors, at most cols: the columns of C worth computing when
+// those past n are overwritten afterwards (a full vector store instead of a partial one).
+template <class T>
+inline int64_t attn_whole(int64_t n, int64_t cols) {
+  const int64_t r = round_up(n, attn_lanes<T>());
+  return r < cols ? r : cols;
+}
+
 // Keys query i may see: [0, attn_visible(i)).
 template <class T>
 inline int64_t attn_visible(const AttentionHead<T>& h, int64_t i) {
@@ -171,8 +220,9 @@ void attention_forward(const AttentionHead<T>& h, T* ws) {
   attn_pack(E, S, h.k, h.kcs, h.krs, kt, ldS);
   attn_pack(S, Ev, h.v, h.vrs, h.vcs, vp, ldV);
   auto last_visible = [&](int64_t i0, int mr) { return attn_visible(h, i0 + mr - 1); };
-  // scores = scale q k^T into probs (columns a causal block cannot see are left out)
-  attn_gemm<T>(L, h.q, h.qrs, h.qcs, kt, ldS, h.probs, S, h.scale, false, last_visible,
+  // scores = scale q k^T into probs; the columns a causal block cannot see are left out
+  // from the first whole vector past its last visible key (the rest are set below)
+  attn_gemm<T>(L, h.q, h.qrs, h.qcs, kt, ldS, h.probs, S, h.scale, false, [&](int64_t i0, int mr) { return attn_whole<T>(last_visible(i0, mr), S); },
                [&](int64_t, int, int64_t& p0, int64_t& p1) { p0 = 0, p1 = E; });
   bool degenerate = false;
   for (int64_t i = 0; i < L; ++i) {
@@ -218,7 +268,7 @@ void attention_backward(const AttentionHead<T>& h, T* ws) {
   T* gp = qp + L * ldE;    // gOut [L, Ev]
   attn_pack(Ev, S, h.v, h.vcs, h.vrs, vt, ldS);
   // dP = gOut v^T into gs, then dS = P (dP - rowsum(dP P)) row by row
-  attn_gemm<T>(L, h.g, h.grs, h.gcs, vt, ldS, h.gs, S, T(1), false, last_visible,
+  attn_gemm<T>(L, h.g, h.grs, h.gcs, vt, ldS, h.gs, S, T(1), false, [&](int64_t i0, int mr) { return attn_whole<T>(last_visible(i0, mr), S); },
                [&](int64_t, int, int64_t& p0, int64_t& p1) { p0 = 0, p1 = Ev; });
   for (int64_t i = 0; i < L; ++i) {
     T* d = h.gs + i * S;
