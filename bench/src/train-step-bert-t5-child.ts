@@ -2,13 +2,15 @@
 // train-step-bert-t5.ts, so that its peak RSS is its own): builds the model of
 // the spec, trains it with `pnpm train`'s step (optimizerStep: forward,
 // backward, clip, AdamW, schedule) on the spec's batches, cycled, on --threads
-// threads and then on 1 thread, and prints one JSON line.
+// threads (then a few more with every backend kernel timed) and then on 1
+// thread, and prints one JSON line.
 import { readFileSync } from 'node:fs'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { Tensor, manualSeed } from '@adjoint/core'
 import { nativeInfo, setNumThreads } from '@adjoint/native'
 import { BertForMaskedLM, T5ForConditionalGeneration, optimizerStep, type BertConfig, type T5Config } from '@adjoint/models'
 import { AdamW, WarmupCosineLR, type Module } from '@adjoint/nn'
+import { withKernelTimes } from './kernel-profile.js'
 import type { PairSpec } from './train-step-bert-t5.js'
 
 const arg = (name: string) => {
@@ -60,6 +62,10 @@ const { times, cpu } = timed(steps)
 await new Promise((r) => setTimeout(r, 20))
 gcOn = false
 const lastLoss = losses.slice(-10).reduce((a, b) => a + b, 0) / Math.min(10, losses.length)
+// the profile: a few more steps with every backend kernel timed
+const P = Math.min(30, steps)
+let profileMs = 0
+const kernels = withKernelTimes(() => { profileMs = timed(P).times.reduce((a, b) => a + b, 0) })
 let one: ReturnType<typeof timed> | undefined
 if (info && oneSteps > 0) {
   setNumThreads(1)
@@ -70,5 +76,6 @@ console.log(JSON.stringify({
   median_ms: median(times), min_ms: Math.min(...times), cpu_ms: median(cpu),
   one_thread: one && { median_ms: median(one.times), min_ms: Math.min(...one.times), cpu_ms: median(one.cpu) },
   peak_rss_mb: process.resourceUsage().maxRSS / 1024, parameters: model.numParameters(),
+  profile: { steps: P, step_ms: profileMs / P, kernels: [...kernels] },
   first_loss: losses[0], last_loss: lastLoss, gc_share: gcMs / times.reduce((a, b) => a + b, 0),
 }))

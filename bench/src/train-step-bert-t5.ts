@@ -24,6 +24,7 @@ import {
   BERT_SPECIAL_TOKENS, CharTokenizer, T5_SPECIAL_TOKENS, bertConfig, bertConfigToHF, bertObjective, loadBrownText,
   mlmBatch, spanCorruptionBatch, t5Config, t5ConfigToHF, t5Objective, type TrainConfig,
 } from '@adjoint/models'
+import { kernelMsPerStep, kernelTable, type KernelTimes } from './kernel-profile.js'
 import { machine, writeSection } from './report.js'
 
 export const PAIR_MODELS = ['bert', 't5'] as const
@@ -62,6 +63,8 @@ interface Timing {
 interface SideResult extends Timing {
   /** adjoint: the steps on 1 thread that follow. */
   one_thread?: Timing
+  /** adjoint: steps with every backend kernel timed (kernelTimes' entries). */
+  profile?: { steps: number; step_ms: number; kernels: [string, { ms: number; calls: number }][] }
   peak_rss_mb: number
   parameters: number
   first_loss: number
@@ -189,6 +192,17 @@ ${rows.join('\n')}
 On a busy machine trust the 1-thread rows and their CPU times (a process's CPU time is what it spent computing, whoever else had the cores); with 2 threads the CPU time sums both threads.
 
 Peak RSS: adjoint ${f1(adj.peak_rss_mb)} MB${torch ? `, PyTorch ${f1(Math.max(torch.peak_rss_mb, torchOne?.peak_rss_mb ?? 0))} MB` : ''} (each side in its own process; adjoint's includes ~50 MB for tsx's loader). Garbage collection: ${adj.gc_share === undefined ? '-' : `${(100 * adj.gc_share).toFixed(1)}%`} of adjoint's timed steps.
+${adj.profile ? profileText(adj.profile) : ''}
 Loss (the same batches, the same init scheme): adjoint ${adj.first_loss.toFixed(3)} at the first step, ${adj.last_loss.toFixed(3)} over the last 10${torch ? `; PyTorch ${torch.first_loss.toFixed(3)} and ${torch.last_loss.toFixed(3)}` : ''} (ln ${vocab} = ${Math.log(vocab).toFixed(3)}).
+`
+}
+
+function profileText(p: NonNullable<SideResult['profile']>): string {
+  const times: KernelTimes = new Map(p.kernels)
+  const rest = p.step_ms - kernelMsPerStep(times, p.steps)
+  return `
+Where adjoint's step goes (${p.steps} steps with every backend kernel timed, ${p.step_ms.toFixed(1)} ms per step while profiling; the rest, ${rest.toFixed(1)} ms, is JavaScript: autograd bookkeeping, allocation and GC, op dispatch):
+
+${kernelTable(times, p.steps, p.step_ms)}
 `
 }

@@ -18,12 +18,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Generator, getBackend, linear, linearGelu, manualSeed, noGrad, randn, scaledDotProductAttention, type Backend, type Tensor } from '@adjoint/core'
+import { Generator, linear, linearGelu, manualSeed, noGrad, randn, scaledDotProductAttention, type Tensor } from '@adjoint/core'
 import { nativeInfo, setNumThreads } from '@adjoint/native'
 import { CharTokenizer, GPT, PRESETS, asciiChart, generate, lineChartSvg, loadBrownText } from '@adjoint/models'
 import { AdamW, WarmupCosineLR, clipGradNorm_, getBatch } from '@adjoint/nn'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { graphScope, poolStats } from '@adjoint/core'
+import { callsPerStep, kernelMsPerStep, kernelTable, withKernelTimes } from './kernel-profile.js'
 import { benchArgs, machine, writeRequested, writeSection } from './report.js'
 import { PAIR_MODELS, benchBertT5, openblasCoreType, type PairModel } from './train-step-bert-t5.js'
 
@@ -149,42 +150,12 @@ const adjMedian = median(times.slice(10))
 const sample = tok.decode(generate(model, tok.encode('The '), 400, { temperature: 0.8, seed: 1 }).contiguousData())
 
 // ---- profile: 30 more steps with every backend kernel timed
-const kernelMs = new Map<string, { ms: number; calls: number }>()
-const be = getBackend() as unknown as Record<string, (...a: unknown[]) => unknown>
-const saved: Record<string, (...a: unknown[]) => unknown> = {}
-const family = (k: string, a: unknown[]) => {
-  if (k === 'gemm') {
-    const g = a[0] as { m: number; n: number; k: number; batch: number }
-    return g.m * g.n * g.k >= 768 * 128 * 128 ? 'gemm (Linear layers and LM head)' : 'gemm (attention, per head)'
-  }
-  if (k === 'binary') return `elementwise ${a[0] as string}`
-  if (k === 'unary') return `elementwise ${a[0] as string}`
-  if (k === 'reduce') return `reduce ${a[0] as string}`
-  if (k === 'copy') return 'copy (strided -> contiguous)'
-  return k
-}
-for (const k of Object.keys(be)) {
-  const f = be[k]
-  if (typeof f !== 'function') continue
-  saved[k] = f
-  be[k] = (...a: unknown[]) => {
-    const s = performance.now()
-    const r = f(...a)
-    const key = family(k, a)
-    const e = kernelMs.get(key) ?? { ms: 0, calls: 0 }
-    e.ms += performance.now() - s
-    e.calls++
-    kernelMs.set(key, e)
-    return r
-  }
-}
 for (const k of Object.keys(phases)) phases[k as keyof typeof phases] = 0
 const P = 30
 const p0 = performance.now()
-for (let i = 0; i < P; i++) step()
+const kernelMs = withKernelTimes(() => { for (let i = 0; i < P; i++) step() })
 const profStep = (performance.now() - p0) / P
 const phaseMs = { ...phases } // before the 1-thread steps below add to them
-Object.assign(be, saved as unknown as Partial<Backend>)
 // the MLP's up-projection + GELU (fused, as the model runs it, and unfused) and the fused attention op: timed alone on the step's shapes
 const micro = (f: () => void, n = 20) => { for (let i = 0; i < 3; i++) f(); const s = performance.now(); for (let i = 0; i < n; i++) f(); return (performance.now() - s) / n }
 const E = ref.model.nEmbd!, L = ref.model.nLayer!
@@ -243,10 +214,8 @@ const ratio = torch ? adjMedian / torch.median_ms : NaN
 const trainPts = losses.filter((_, i) => i % 20 === 19).map(([s], i) => [s, losses.slice(i * 20, i * 20 + 20).reduce((a, p) => a + p[1], 0) / 20] as [number, number])
 const svgName = 'gpt-train-loss.svg'
 if (writeRequested()) writeFileSync(join(here, '../../docs', svgName), lineChartSvg([{ name: 'train (mean of 20 steps)', points: trainPts }, { name: 'validation', points: vals }], { title: 'adjoint: reference GPT on the Brown corpus (char-level)', xLabel: 'step', yLabel: 'loss (nats per character)' }))
-const kernelTotal = [...kernelMs.values()].reduce((a, e) => a + e.ms, 0) / P
+const kernelTotal = kernelMsPerStep(kernelMs, P)
 const phaseRows = Object.entries(phaseMs).map(([k, ms]) => `| ${k} | ${f1(ms / P)} |`).join('\n')
-const kernelRows = [...kernelMs].sort((a, b) => b[1].ms - a[1].ms).filter(([, e]) => e.ms / P >= 0.05)
-  .map(([k, e]) => `| ${k} | ${f1(e.ms / P)} | ${(e.calls / P).toFixed(0)} | ${(100 * e.ms / P / profStep).toFixed(0)}% |`).join('\n')
 const md = `## GPT training step
 
 \`pnpm bench:train\` (bench/src/train-step.bench.ts). Machine: ${machine()}; load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end (the machine is shared: figures are noisy).
@@ -272,14 +241,11 @@ Where a step's time goes (adjoint, ${P} steps with every backend kernel timed; $
 | --- | --- |
 ${phaseRows}
 
-| backend kernel | ms per step | calls per step | share of the step |
-| --- | --- | --- | --- |
-${kernelRows}
-| **all backend kernels** | ${f1(kernelTotal)} | | ${(100 * kernelTotal / profStep).toFixed(0)}% |
+${kernelTable(kernelMs, P, profStep)}
 
 Timed alone on the step's shapes: the MLP's up-projection and GELU forward + backward (4 layers of [12, 64, 128] -> [12, 64, 512]) as the fused linearGelu op the model runs ${f1(fusedMs)} ms per step, as linear then gelu ${f1(unfusedMs)} ms; the fused attention forward + backward (gemm + softmax kernels, counted above) ${f1(attnMs)} ms. The rest, ${f1(profStep - kernelTotal)} ms, is autograd bookkeeping, allocation and GC, AdamW's and clipping's loops, and op dispatch.
 
-What stands between adjoint and PyTorch on this step, from the profile: (1) the gemms, which PyTorch also runs (same FLOPs; the addon's OpenBLAS/own kernels against PyTorch's); (2) the JS side of ~${Math.round([...kernelMs].reduce((a, [, e]) => a + e.calls, 0) / P)} backend calls per step (autograd bookkeeping and op dispatch); (3) allocation and GC: the backward pass gives its gradient buffers back to core's pool (the next forward reuses them), AdamW/clipping run as fused native kernels over whole parameter groups (${f1((phaseMs.optimizer + phaseMs.clip) / P)} ms per step here), and in-place adds write into their tensor; the forward activations are still fresh arrays reclaimed by V8 (PyTorch frees them by reference count, which JS cannot see).
+What stands between adjoint and PyTorch on this step, from the profile: (1) the gemms, which PyTorch also runs (same FLOPs; the addon's OpenBLAS/own kernels against PyTorch's); (2) the JS side of ~${Math.round(callsPerStep(kernelMs, P))} backend calls per step (autograd bookkeeping and op dispatch); (3) allocation and GC: the backward pass gives its gradient buffers back to core's pool (the next forward reuses them), AdamW/clipping run as fused native kernels over whole parameter groups (${f1((phaseMs.optimizer + phaseMs.clip) / P)} ms per step here), and in-place adds write into their tensor; the forward activations are still fresh arrays reclaimed by V8 (PyTorch frees them by reference count, which JS cannot see).
 
 Memory: the RSS includes ~50 MB for tsx's module loader (a second V8 isolate in a worker thread: a bare \`node\` is ~40 MB, \`node --import tsx\` ~90 MB) and the token ids of the corpus (Int32Array, ${(4 * (trainIds.length + valIds.length) / 2 ** 20).toFixed(0)} MB); what is left is the model and AdamW state (${(16 * model.numParams() / 2 ** 20).toFixed(0)} MB) and the activations and garbage of the current steps.
 

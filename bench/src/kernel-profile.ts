@@ -1,0 +1,70 @@
+// Where a training step's time goes, by backend kernel family: every kernel of
+// the current backend wrapped with a timer while `fn` runs (bench:train's
+// profile tables for GPT, BERT and T5); what the kernels do not account for is
+// JavaScript (autograd bookkeeping, allocation, GC, op dispatch).
+import { getBackend, type Backend } from '@adjoint/core'
+
+export type KernelTimes = Map<string, { ms: number; calls: number }>
+
+/** A kernel call's row: gemms split by size (GPT's Linear layers are 768 x 128 x 128 and up), elementwise ops by name. */
+export function kernelFamily(k: string, a: unknown[]): string {
+  if (k === 'gemm') {
+    const g = a[0] as { m: number; n: number; k: number; batch: number }
+    return g.m * g.n * g.k >= 768 * 128 * 128 ? 'gemm (m n k >= 768 x 128 x 128)' : 'gemm (smaller)'
+  }
+  if (k === 'binary') return `elementwise ${a[0] as string}`
+  if (k === 'unary') return `elementwise ${a[0] as string}`
+  if (k === 'reduce') return `reduce ${a[0] as string}`
+  if (k === 'copy') return 'copy (strided -> contiguous)'
+  return k
+}
+
+/** Runs fn with every backend kernel timed (the backend's own functions are put back after, even on a throw). */
+export function withKernelTimes(fn: () => void): KernelTimes {
+  const times: KernelTimes = new Map()
+  const be = getBackend() as unknown as Record<string, (...a: unknown[]) => unknown>
+  const saved: Record<string, (...a: unknown[]) => unknown> = {}
+  for (const k of Object.keys(be)) {
+    const f = be[k]
+    if (typeof f !== 'function') continue
+    saved[k] = f
+    be[k] = (...a: unknown[]) => {
+      const s = performance.now()
+      const r = f(...a)
+      const key = kernelFamily(k, a)
+      const e = times.get(key) ?? { ms: 0, calls: 0 }
+      e.ms += performance.now() - s
+      e.calls++
+      times.set(key, e)
+      return r
+    }
+  }
+  try {
+    fn()
+  } finally {
+    Object.assign(be, saved as unknown as Partial<Backend>)
+  }
+  return times
+}
+
+/** The profile as markdown rows (ms and calls per step, share of the step), largest first, rows under 0.05 ms left out, and the total row. */
+export function kernelTable(times: KernelTimes, steps: number, stepMs: number): string {
+  const f1 = (v: number) => v.toFixed(1)
+  const total = [...times.values()].reduce((a, e) => a + e.ms, 0) / steps
+  const rows = [...times].sort((a, b) => b[1].ms - a[1].ms).filter(([, e]) => e.ms / steps >= 0.05)
+    .map(([k, e]) => `| ${k} | ${f1(e.ms / steps)} | ${(e.calls / steps).toFixed(0)} | ${(100 * e.ms / steps / stepMs).toFixed(0)}% |`)
+  return `| backend kernel | ms per step | calls per step | share of the step |
+| --- | --- | --- | --- |
+${rows.join('\n')}
+| **all backend kernels** | ${f1(total)} | | ${(100 * total / stepMs).toFixed(0)}% |`
+}
+
+/** Backend calls per step. */
+export function callsPerStep(times: KernelTimes, steps: number): number {
+  return [...times.values()].reduce((a, e) => a + e.calls, 0) / steps
+}
+
+/** Milliseconds per step in the kernels. */
+export function kernelMsPerStep(times: KernelTimes, steps: number): number {
+  return [...times.values()].reduce((a, e) => a + e.ms, 0) / steps
+}
