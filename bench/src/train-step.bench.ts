@@ -21,9 +21,9 @@ import { fileURLToPath } from 'node:url'
 import { Generator, linear, linearGelu, manualSeed, noGrad, randn, scaledDotProductAttention, type Tensor } from '@adjoint/core'
 import { nativeInfo, setNumThreads } from '@adjoint/native'
 import { CharTokenizer, GPT, PRESETS, asciiChart, generate, lineChartSvg, loadBrownText } from '@adjoint/models'
-import { AdamW, WarmupCosineLR, clipGradNorm_, getBatch } from '@adjoint/nn'
+import { AdamW, WarmupCosineLR, clipGradNorm_, getBatch, type TokenIds } from '@adjoint/nn'
 import { PerformanceObserver } from 'node:perf_hooks'
-import { graphScope, poolStats } from '@adjoint/core'
+import { graphScope, keep, poolStats, releaseBuffer } from '@adjoint/core'
 import { callsPerStep, kernelMsPerStep, kernelTable, withKernelTimes } from './kernel-profile.js'
 import { benchArgs, machine, writeRequested, writeSection } from './report.js'
 import { PAIR_MODELS, benchBertT5, openblasCoreType, type PairModel } from './train-step-bert-t5.js'
@@ -76,8 +76,8 @@ const T = ref.train
 // ---- data: the Brown corpus, char-level
 const texts = loadBrownText()
 const tok = CharTokenizer.fromText(texts.train + texts.val)
-const trainIds = tok.encodeToInt32(texts.train)
-const valIds = tok.encodeToInt32(texts.val)
+const trainIds = tok.encodeToIds(texts.train) // 1 byte a character
+const valIds = tok.encodeToIds(texts.val)
 const mb = () => process.memoryUsage().rss / 2 ** 20
 
 // ---- adjoint: the reference run
@@ -88,8 +88,10 @@ const opt = new AdamW([{ params: params.filter((p) => p.ndim >= 2), weightDecay:
 const sched = new WarmupCosineLR(opt, { warmupIters: T.warmupSteps, lrDecayIters: T.lrDecaySteps, minLr: T.minLr })
 const gen = new Generator(T.seed)
 const phases = { batch: 0, forward: 0, backward: 0, clip: 0, optimizer: 0 }
+// as optimizerStep (models/src/train/loop.ts) does it: each step in a graphScope that gives the
+// activations back as the backward passes them, and last step's gradients back before zeroGrad
 function step(): number {
-  return graphScope(stepBody)
+  return graphScope(stepBody, { releaseDuringBackward: true })
 }
 function stepBody(): number {
   let t = performance.now()
@@ -98,7 +100,9 @@ function stepBody(): number {
   lap('batch')
   const { loss } = model.forward(x, y)
   lap('forward')
+  for (const p of params) if (p.grad !== null) releaseBuffer(p.grad)
   opt.zeroGrad()
+  keep(loss!)
   loss!.backward()
   lap('backward')
   clipGradNorm_(params, T.gradClip)
@@ -108,7 +112,7 @@ function stepBody(): number {
   lap('optimizer')
   return loss!.item()
 }
-function evalLoss(data: Int32Array): number {
+function evalLoss(data: TokenIds): number {
   const g = new Generator(T.seed + 1)
   model.eval()
   let s = 0
@@ -247,7 +251,7 @@ Timed alone on the step's shapes: the MLP's up-projection and GELU forward + bac
 
 What stands between adjoint and PyTorch on this step, from the profile: (1) the gemms, which PyTorch also runs (same FLOPs; the addon's OpenBLAS/own kernels against PyTorch's); (2) the JS side of ~${Math.round(callsPerStep(kernelMs, P))} backend calls per step (autograd bookkeeping and op dispatch); (3) allocation and GC: the backward pass gives its gradient buffers back to core's pool (the next forward reuses them), AdamW/clipping run as fused native kernels over whole parameter groups (${f1((phaseMs.optimizer + phaseMs.clip) / P)} ms per step here), and in-place adds write into their tensor; the forward activations are still fresh arrays reclaimed by V8 (PyTorch frees them by reference count, which JS cannot see).
 
-Memory: the RSS includes ~50 MB for tsx's module loader (a second V8 isolate in a worker thread: a bare \`node\` is ~40 MB, \`node --import tsx\` ~90 MB) and the token ids of the corpus (Int32Array, ${(4 * (trainIds.length + valIds.length) / 2 ** 20).toFixed(0)} MB); what is left is the model and AdamW state (${(16 * model.numParams() / 2 ** 20).toFixed(0)} MB) and the activations and garbage of the current steps.
+Memory: the RSS includes ~50 MB for tsx's module loader (a second V8 isolate in a worker thread: a bare \`node\` is ~40 MB, \`node --import tsx\` ~90 MB) and the token ids of the corpus (${trainIds.constructor.name}, ${((trainIds.byteLength + valIds.byteLength) / 2 ** 20).toFixed(0)} MB); what is left is the model and AdamW state (${(16 * model.numParams() / 2 ** 20).toFixed(0)} MB) and the activations and garbage of the current steps.
 
 Loss (validation, every ${T.evalInterval} steps): ${vals.map(([s, v]) => `${s}: ${v.toFixed(3)}`).join(', ')}. ![loss curve](${svgName})
 

@@ -9,7 +9,7 @@ export { Tensor, type Storage, type NestedArray } from './tensor.js'
 /** A tensor's place in its storage (shape, strides, offset): the value tensors hold and kernels take. */
 export { Layout } from './layout.js'
 export { poolStats, setPoolOptions, clearPool, type PoolStats, type PoolOptions } from './memory/pool.js'
-export { graphScope, keep, releaseBuffer } from './memory/graph-scope.js'
+export { graphScope, keep, releaseBuffer, type GraphScopeOptions } from './memory/graph-scope.js'
 export { type DType, type TypedArray, type FloatArray, isFloat, promoteTypes } from './dtype.js'
 export { AdjointError, ShapeError, DTypeError, IndexError, AutogradError, ValueError, fmtShape } from './errors.js'
 export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './random.js'

@@ -230,6 +230,82 @@ describe('graphScope', () => {
   })
 })
 
+describe('graphScope with releaseDuringBackward', () => {
+  const eager = { releaseDuringBackward: true }
+
+  it('gives activations back while the backward runs; the loop gives the same numbers as without the pool', () => {
+    const hits = expectSameWithoutPool(() => {
+      const m = model(11)
+      const out: number[][] = []
+      for (let step = 0; step < 4; step++) {
+        const loss = graphScope(() => {
+          const l = keep(m.forward())
+          l.backward()
+          out.push(m.params[0].grad!.toList(), m.params[1].grad!.toList(), m.params[2].grad!.toList())
+          m.update()
+          return l.item()
+        }, eager)
+        out.push([loss])
+      }
+      return out
+    })
+    expect(hits).toBeGreaterThan(10)
+    const m = model(12)
+    let h: Tensor | null = null
+    let emptiedBeforeScopeEnd = false
+    graphScope(() => {
+      h = m.params[0].mul(2).exp()
+      h.mul(3).sum().backward()
+      emptiedBeforeScopeEnd = h.storage.data.length === 0
+    }, eager)
+    expect(emptiedBeforeScopeEnd).toBe(true)
+  })
+
+  it('keep() before the backward, retainGrad, hooks and custom Functions keep their tensors', () => {
+    expectSameWithoutPool(() => {
+      const m = model(13)
+      const seen: Tensor[] = []
+      const square = defineFunction({
+        name: 'squareKeepingEager',
+        forward: (ctx, x: Tensor) => { ctx.saveForBackward(x); return x.mul(x) },
+        backward: (ctx, g: Tensor) => [g.mul(ctx.savedTensors[0]).mul(2)],
+      })
+      const r = graphScope(() => {
+        const kept = keep(m.params[2].mul(0.5).cos())
+        const retained = m.params[0].mul(2).tanh().retainGrad()
+        const hooked = retained.mul(3)
+        hooked.registerHook((g) => { seen.push(hooked); return g })
+        const custom = square(hooked)
+        custom.sum().add(kept.mul(retained).sum()).backward()
+        return { kept, retained, hooked, custom }
+      }, eager)
+      for (let i = 0; i < 3; i++) graphScope(() => { const l = keep(m.forward()); l.backward(); m.update() }, eager)
+      return [r.kept.toList(), r.retained.toList(), r.retained.grad!.toList(), r.hooked.toList(), seen[0].toList(), r.custom.toList()]
+    })
+  })
+
+  it('fused attention over packed heads and a branch no backward reached', () => {
+    expectSameWithoutPool(() => {
+      const g = new Generator(14)
+      const w = randn([32, 96], { generator: g }).requiresGrad_()
+      const x = randn([4, 16, 32], { generator: g })
+      const out: number[][] = []
+      for (let step = 0; step < 3; step++) {
+        graphScope(() => {
+          const qkv = x.matmul(w)
+          const [q, k, v] = qkv.split(32, 2).map((t) => t.reshape([4, 16, 2, 16]).transpose(1, 2))
+          const y = scaledDotProductAttention(q, k, v, { isCausal: true })
+          const unused = qkv.mul(2).exp() // never backpropagated: released when the scope ends
+          y.mul(y).sum().backward()
+          out.push(w.grad!.toList(), [unused.sum().item()])
+          w.grad = null
+        }, eager)
+      }
+      return out
+    })
+  })
+})
+
 describe('releaseBuffer', () => {
   it('gives a whole buffer back and empties it; refuses views', () => {
     const t = Tensor.zeros([N, N], 'float32')

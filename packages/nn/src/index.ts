@@ -29,4 +29,4 @@ export { encodeCheckpoint, decodeCheckpoint, type TrainingState } from './io/che
 export { save, load, loadWithMetadata, saveCheckpoint, loadCheckpoint, writeFileAtomic } from './io/file.js'
 
 export { TensorDataset, DataLoader, defaultCollate, type Dataset, type DataLoaderOptions, type Batch } from './data/dataset.js'
-export { TokenBlockDataset, getBatch } from './data/lm.js'
+export { TokenBlockDataset, getBatch, compactTokenIds, type TokenIds } from './data/lm.js'

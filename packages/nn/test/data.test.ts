@@ -1,7 +1,7 @@
 // Dataset / DataLoader batching and seeded shuffling; language-modeling blocks and getBatch.
 import { Generator, Tensor, arange, tensor } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
-import { DataLoader, TensorDataset, TokenBlockDataset, defaultCollate, getBatch, type Dataset } from '../src/index.js'
+import { DataLoader, TensorDataset, TokenBlockDataset, compactTokenIds, defaultCollate, getBatch, type Dataset } from '../src/index.js'
 
 describe('DataLoader', () => {
   const x = arange(0, 10, 1, { dtype: 'float32' }).reshape([10, 1])
@@ -75,5 +75,22 @@ describe('language-modeling data', () => {
     const [x2] = getBatch(tokens, 5, 3, { generator: new Generator(0) })
     expect(x2.toList()).toEqual(x.toList())
     expect(() => getBatch(tokens, 20, 1)).toThrow(/longer than blockSize/)
+  })
+
+  it('compactTokenIds keeps ids in 1 or 2 bytes when they fit; getBatch and TokenBlockDataset read any of them alike', () => {
+    const ids = Int32Array.from({ length: 40 }, (_, i) => (i * 37) % 200)
+    const small = compactTokenIds(ids)
+    expect(small).toBeInstanceOf(Uint8Array)
+    expect(compactTokenIds(Int32Array.from([0, 300, 65535]))).toBeInstanceOf(Uint16Array)
+    const wide = Int32Array.from([0, 65536]), negative = Int32Array.from([-1, 3])
+    expect(compactTokenIds(wide)).toBe(wide)
+    expect(compactTokenIds(negative)).toBe(negative)
+    const [x, y] = getBatch(small, 6, 4, { generator: new Generator(3) })
+    const [xi, yi] = getBatch(ids, 6, 4, { generator: new Generator(3) })
+    expect(x.dtype).toBe('int32')
+    expect([x.toList(), y.toList()]).toEqual([xi.toList(), yi.toList()])
+    const blocks = new TokenBlockDataset(small, 6)
+    expect(blocks.get(2)[1].toList()).toEqual(new TokenBlockDataset(ids, 6).get(2)[1].toList())
+    expect(() => getBatch(new Float32Array(10) as unknown as Int32Array, 2, 1)).toThrow(/Uint16Array, Uint8Array/)
   })
 })

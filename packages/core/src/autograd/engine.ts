@@ -9,7 +9,7 @@ import { Tensor } from '../tensor.js'
 import { checkAnomaly } from './anomaly.js'
 import { anomaly } from './anomaly-state.js'
 import { poolEnabled } from '../memory/pool.js'
-import { noteGraphKept } from '../memory/graph-scope.js'
+import { noteGraphKept, noteNodeFreed } from '../memory/graph-scope.js'
 import { enableGrad, noGrad } from './grad-mode.js'
 import { GradMemory } from './grad-memory.js'
 import type { Node } from './node.js'
@@ -95,7 +95,10 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
         if (mem) mem.inClosure = false
         if (traceBackward.sink) traceBackward.sink(node, grad, results, run)
         if (anomaly.enabled) checkAnomaly(node, grad, results)
-        if (!run.retainGraph) node.release()
+        if (!run.retainGraph) {
+          node.release()
+          if (mem) noteNodeFreed(node) // a step scope may give the node's activations back now
+        }
         if (mem) {
           // each result is handed on holding one reference; then the incoming gradient is let go
           for (const g of results) if (g) { if (node.opaque) mem.escape(g); else mem.hold(g) }

@@ -33,6 +33,22 @@ interface Scope {
   readonly kept: Tensor[]
   unsafe: boolean
   readonly prevSink: ((s: Storage) => void) | null
+  /** releaseDuringBackward: per storage, the nodes of this scope not yet freed that read it (output or saved). */
+  readonly readers: Map<Storage, number> | null
+  /** releaseDuringBackward: where each node's record sits. */
+  readonly index: Map<Node, number> | null
+  /** releaseDuringBackward: storages that must stay (kept, or of a node with a hook, retainGrad or user code). */
+  readonly pinned: Set<Storage> | null
+}
+
+export interface GraphScopeOptions {
+  /**
+   * Give each activation back as soon as the backward pass has run every node that
+   * reads it (instead of when fn returns), so the backward's own buffers reuse the
+   * forward's and the step needs less memory. fn must not read, after its backward,
+   * any tensor of the graph it did not keep() before it (optimizerStep reads only the loss).
+   */
+  releaseDuringBackward?: boolean
 }
 
 const scopes: Scope[] = []
@@ -42,9 +58,35 @@ export let activeScope: Scope | null = null
 
 /** Called by record() for every node made while a scope is open. */
 export function noteNode(scope: Scope, node: Node, out: Tensor, saved: readonly Tensor[]): void {
+  if (scope.readers !== null) {
+    scope.index!.set(node, scope.nodes.length)
+    const r = scope.readers
+    r.set(out.storage, (r.get(out.storage) ?? 0) + 1)
+    for (const t of saved) r.set(t.storage, (r.get(t.storage) ?? 0) + 1)
+  }
   scope.nodes.push(node)
   scope.outs.push(out)
   scope.saved.push(saved)
+}
+
+/** Called by the engine after it freed a node (its backward ran, no retainGraph, buffers reused): see releaseDuringBackward. */
+export function noteNodeFreed(node: Node): void {
+  const scope = activeScope
+  if (scope === null || scope.readers === null || scope.unsafe) return
+  const i = scope.index!.get(node)
+  if (i === undefined) return
+  const readers = scope.readers, pinned = scope.pinned!
+  const storages = [scope.outs[i].storage, ...scope.saved[i].map((t) => t.storage)]
+  const pin = node.hooks !== null || node.retained !== null || node.opaque
+  for (const s of storages) {
+    if (pin) pinned.add(s)
+    const n = readers.get(s)! - 1
+    if (n > 0) { readers.set(s, n); continue }
+    readers.delete(s)
+    if (pinned.has(s) || !scope.allocated.has(s) || s.data.length === 0) continue
+    const dtype = dtypeOfArray(s.data)
+    if (releaseArray(dtype, s.data)) s.data = EMPTY_ARRAYS[dtype]
+  }
 }
 
 /** Called by the engine: a backward whose results may keep reading forward activations. */
@@ -55,8 +97,9 @@ export function noteGraphKept(): void {
 /** Keeps tensors alive past the innermost scope's end (as if fn had returned them). */
 export function keep<T extends Tensor | readonly Tensor[]>(t: T): T {
   if (activeScope !== null) {
-    if (t instanceof Tensor) activeScope.kept.push(t)
-    else activeScope.kept.push(...(t as readonly Tensor[]))
+    const ts = t instanceof Tensor ? [t] : (t as readonly Tensor[])
+    activeScope.kept.push(...ts)
+    if (activeScope.pinned !== null) for (const x of ts) activeScope.pinned.add(x.storage)
   }
   return t
 }
@@ -67,10 +110,14 @@ export function keep<T extends Tensor | readonly Tensor[]>(t: T): T {
  * Tensors reachable from the result (a Tensor, or arrays / plain objects of them)
  * stay valid; any other tensor made inside fn must not be used afterwards.
  */
-export function graphScope<T>(fn: () => T): T {
+export function graphScope<T>(fn: () => T, opts: GraphScopeOptions = {}): T {
   const allocated = new Set<Storage>()
   const prevSink = setAllocSink((s) => { allocated.add(s) })
-  const scope: Scope = { allocated, nodes: [], outs: [], saved: [], kept: [], unsafe: false, prevSink }
+  const eager = opts.releaseDuringBackward === true
+  const scope: Scope = {
+    allocated, nodes: [], outs: [], saved: [], kept: [], unsafe: false, prevSink,
+    readers: eager ? new Map() : null, index: eager ? new Map() : null, pinned: eager ? new Set() : null,
+  }
   scopes.push(scope)
   activeScope = scope
   let result: T

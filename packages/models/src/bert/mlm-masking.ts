@@ -4,6 +4,7 @@
 // the original id at the chosen positions and ignoreIndex (-100) elsewhere, so
 // the loss (crossEntropy with ignoreIndex) is computed on chosen positions only.
 import { Generator, Tensor, defaultGenerator } from '@adjoint/core'
+import type { TokenIds } from '@adjoint/nn'
 import { ConfigError, DataError } from '../errors.js'
 
 export interface MlmMaskingOptions {
@@ -100,7 +101,7 @@ export interface MlmBatchOptions extends Omit<MlmMaskingOptions, 'generator'> {
  * seqLen - 2 tokens, each as [CLS] window [SEP], then masked. Returns int32
  * [batchSize, seqLen] inputIds (no padding: every row is full) and labels.
  */
-export function mlmBatch(stream: Int32Array, opts: MlmBatchOptions, g: Generator = defaultGenerator): { inputIds: Tensor; labels: Tensor } {
+export function mlmBatch(stream: TokenIds, opts: MlmBatchOptions, g: Generator = defaultGenerator): { inputIds: Tensor; labels: Tensor } {
   const { batchSize: B, seqLen: T } = opts
   if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 3) throw new ConfigError(`mlm batch: need batchSize >= 1 and seqLen >= 3, got ${B} and ${T}`)
   const n = T - 2

@@ -11,6 +11,7 @@
 // As in T5, the sequence starts with kept tokens and the spans are spread by a
 // random segmentation of the noise and non-noise token counts.
 import { Generator, Tensor, defaultGenerator } from '@adjoint/core'
+import type { TokenIds } from '@adjoint/nn'
 import { ConfigError, DataError } from '../errors.js'
 
 export interface SpanCorruptionOptions {
@@ -138,7 +139,7 @@ export interface SpanCorruptionBatchOptions extends Omit<SpanCorruptionOptions, 
  * depend only on `length` (T5's rounding), so rows need no padding.
  * Returns int32 inputIds [B, S] and labels [B, L].
  */
-export function spanCorruptionBatch(stream: Int32Array, opts: SpanCorruptionBatchOptions, g: Generator = defaultGenerator): { inputIds: Tensor; labels: Tensor } {
+export function spanCorruptionBatch(stream: TokenIds, opts: SpanCorruptionBatchOptions, g: Generator = defaultGenerator): { inputIds: Tensor; labels: Tensor } {
   const { batchSize: B, length: n } = opts
   if (!Number.isInteger(B) || B < 1) throw new ConfigError(`span corruption batch: batchSize must be a positive integer, got ${B}`)
   if (stream.length < n) throw new DataError(`span corruption batch: the data has ${stream.length} tokens, fewer than one window of ${n}`)

@@ -1,5 +1,6 @@
 // Character-level tokenizer (nanoGPT's shakespeare_char): one id per Unicode
 // code point seen in the training text, sorted; special tokens after them.
+import type { TokenIds } from '@adjoint/nn'
 import { VocabularyError } from '../errors.js'
 import { Tokenizer, type EncodeOptions, type TokenizerJSON } from './tokenizer.js'
 
@@ -61,7 +62,17 @@ export class CharTokenizer extends Tokenizer {
   /** Without special tokens in play, straight into an Int32Array (no intermediate array of numbers for a long text). */
   override encodeToInt32(text: string, opts: EncodeOptions = {}): Int32Array {
     if (opts.allowSpecial !== false && this.special.size > 0) return super.encodeToInt32(text, opts)
-    const out = new Int32Array(text.length)
+    return this.encodeInto(text, new Int32Array(text.length))
+  }
+
+  /** Straight into a Uint8Array (a vocabulary of up to 256) or Uint16Array: a long text costs 1 or 2 bytes a character. */
+  override encodeToIds(text: string, opts: EncodeOptions = {}): TokenIds {
+    if (opts.allowSpecial !== false && this.special.size > 0) return super.encodeToIds(text, opts)
+    if (this.vocabSize > 0x10000) return this.encodeToInt32(text, opts)
+    return this.encodeInto(text, this.vocabSize <= 0x100 ? new Uint8Array(text.length) : new Uint16Array(text.length))
+  }
+
+  private encodeInto<A extends TokenIds>(text: string, out: A): A {
     let n = 0
     for (const c of text) {
       const id = this.ids.get(c)
@@ -69,7 +80,7 @@ export class CharTokenizer extends Tokenizer {
       else if (this.unk !== undefined) out[n++] = this.unk
       else this.encodeOrdinary(text) // throws the error naming the unknown characters
     }
-    return n === text.length ? out : out.slice(0, n)
+    return (n === text.length ? out : out.slice(0, n)) as A
   }
 
   protected decodeOrdinary(ids: readonly number[]): string {

@@ -1,5 +1,6 @@
 // What every tokenizer offers, and the part they share: special tokens are
 // split out of the text first, the rest goes to the tokenizer's own encoder.
+import { compactTokenIds, type TokenIds } from '@adjoint/nn'
 import { VocabularyError } from '../errors.js'
 import { SpecialTokens, type SpecialStrip } from './special.js'
 
@@ -49,9 +50,14 @@ export abstract class Tokenizer {
     return out
   }
 
-  /** encode() into an Int32Array (what token streams are kept as). */
+  /** encode() into an Int32Array. */
   encodeToInt32(text: string, opts: EncodeOptions = {}): Int32Array {
     return Int32Array.from(this.encode(text, opts))
+  }
+
+  /** encode() into the smallest array that holds the vocabulary's ids (what training streams are kept as). */
+  encodeToIds(text: string, opts: EncodeOptions = {}): TokenIds {
+    return compactTokenIds(this.encodeToInt32(text, opts))
   }
 
   decode(ids: ArrayLike<number>): string {

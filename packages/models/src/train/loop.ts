@@ -3,7 +3,7 @@
 // honoured between steps. The loop yields to the event loop after each step
 // so that signal handlers get to run. GPT, BERT or T5 runs plug in their own
 // step/evaluate/checkpoint functions.
-import { graphScope, releaseBuffer, type Tensor } from '@adjoint/core'
+import { graphScope, keep, releaseBuffer, type Tensor } from '@adjoint/core'
 import { type LRScheduler, type Module, type Optimizer, clipGradNorm_ } from '@adjoint/nn'
 
 export interface StepResult {
@@ -32,13 +32,14 @@ export function optimizerStep(
     optimizer.zeroGrad()
     const lr = optimizer.paramGroups[0].lr
     const out = loss()
+    keep(out.loss) // read after the backward; every other activation goes back as the backward passes it
     out.loss.backward()
     const params = optimizer.paramGroups.flatMap((g) => g.params)
     const gradNorm = gradClip > 0 ? clipGradNorm_(params, gradClip) : NaN
     optimizer.step()
     scheduler?.step()
     return { loss: out.loss.item(), lr, gradNorm, tokens: out.tokens }
-  })
+  }, { releaseDuringBackward: true })
 }
 
 export type CheckpointReason = 'interval' | 'final' | 'interrupt'

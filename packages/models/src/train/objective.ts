@@ -3,7 +3,7 @@
 // it (data, tokenizer, AdamW and its schedule, evaluation, checkpoints, the
 // log and plots, resume) is shared: see trainModel in ./run.ts.
 import type { Generator, Tensor } from '@adjoint/core'
-import type { Module } from '@adjoint/nn'
+import type { Module, TokenIds } from '@adjoint/nn'
 import type { Tokenizer } from '../tokenizers/index.js'
 import type { TrainConfig } from './config.js'
 import type { TransformerShape } from './memory.js'
@@ -36,7 +36,7 @@ export interface Objective<M extends Module = Module> {
   /** The sizes that decide the memory of training this config on batches of train.batchSize x train.blockSize (checked before building). */
   shape(model: Record<string, unknown>, train: TrainConfig): TransformerShape
   /** Loss of one batch drawn from a token stream with gen (the caller sets train/eval mode and grad mode), and the tokens it covered. */
-  batchLoss(model: M, data: Int32Array, train: TrainConfig, gen: Generator, tokenizer: Tokenizer): { loss: Tensor; tokens: number }
+  batchLoss(model: M, data: TokenIds, train: TrainConfig, gen: Generator, tokenizer: Tokenizer): { loss: Tensor; tokens: number }
   /** One line describing the model. */
   describe(model: M, preset: string): string
   /** What to show at the end of a run (a sample of about `tokens` tokens), or null. */

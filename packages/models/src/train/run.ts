@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { Generator, defaultGenerator, manualSeed, noGrad } from '@adjoint/core'
-import { AdamW, WarmupCosineLR, type Module } from '@adjoint/nn'
+import { AdamW, WarmupCosineLR, type Module, type TokenIds } from '@adjoint/nn'
 import { loadBrownText } from '../data/brown.js'
 import { checkStream } from '../data/batches.js'
 import { loadTextFile, splitText } from '../data/text.js'
@@ -98,9 +98,10 @@ function loadTexts(data: string | null | undefined): Texts {
   return { train, val, source: { source: 'file', path: data } }
 }
 
-function encodeAll(tok: Tokenizer, text: string, what: string): Int32Array {
+/** The text's token ids, as compact as they fit (a character vocabulary: 1 byte a token). */
+function encodeAll(tok: Tokenizer, text: string, what: string): TokenIds {
   try {
-    return tok.encodeToInt32(text, { allowSpecial: false })
+    return tok.encodeToIds(text, { allowSpecial: false })
   } catch (e) {
     if (e instanceof VocabularyError) throw new VocabularyError(`the ${what} text cannot be encoded with this tokenizer: ${e.message}`)
     throw e
@@ -108,7 +109,7 @@ function encodeAll(tok: Tokenizer, text: string, what: string): Int32Array {
 }
 
 /** Mean loss over `iters` batches drawn by a fresh generator (the same batches at every evaluation). */
-function estimateLoss<M extends Module>(obj: Objective<M>, model: M, data: Int32Array, train: TrainConfig, tokenizer: Tokenizer, seed: number): number {
+function estimateLoss<M extends Module>(obj: Objective<M>, model: M, data: TokenIds, train: TrainConfig, tokenizer: Tokenizer, seed: number): number {
   const gen = new Generator(seed)
   model.eval()
   let total = 0
@@ -182,6 +183,7 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: RunOpti
   const valIds = encodeAll(tokenizer, texts.val, 'validation')
   checkStream('training', trainIds, train.blockSize)
   checkStream('validation', valIds, train.blockSize)
+  texts.val = '' // the ids hold it now (the training text stays: the closing sample draws its prompt from it)
 
   manualSeed(train.seed)
   const model = obj.build(modelConfig)

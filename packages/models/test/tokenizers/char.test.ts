@@ -26,6 +26,19 @@ describe('CharTokenizer', () => {
     expect([...withUnk.encodeToInt32('a?c', { allowSpecial: false })]).toEqual([0, withUnk.specialId('[UNK]'), 2])
   })
 
+  it('encodes a training stream into 1 byte a character (2 past 256 characters), with the same ids', () => {
+    const ids = tok.encodeToIds(corpus)
+    expect(ids).toBeInstanceOf(Uint8Array)
+    expect([...ids]).toEqual(tok.encode(corpus))
+    const wide = CharTokenizer.fromText(Array.from({ length: 300 }, (_, i) => String.fromCharCode(0x100 + i)).join(''))
+    const text = String.fromCharCode(0x100, 0x1ff, 0x22b)
+    expect(wide.encodeToIds(text)).toBeInstanceOf(Uint16Array)
+    expect([...wide.encodeToIds(text)]).toEqual(wide.encode(text))
+    expect(() => tok.encodeToIds('héllo')).toThrow(/1 character is not in the vocabulary: "é"/)
+    const withUnk = CharTokenizer.fromText('abc', { specialTokens: BERT_SPECIAL_TOKENS })
+    expect([...withUnk.encodeToIds('a?c', { allowSpecial: false })]).toEqual([0, withUnk.specialId('[UNK]'), 2])
+  })
+
   it('names the characters outside the vocabulary', () => {
     expect(() => tok.encode('héllo ü')).toThrow(VocabularyError)
     expect(() => tok.encode('héllo ü')).toThrow(/2 characters are not in the vocabulary: "é", "ü"/)

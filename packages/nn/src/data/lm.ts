@@ -3,14 +3,28 @@
 import { Generator, IndexError, Tensor, ValueError, defaultGenerator } from '@adjoint/core'
 import type { Dataset } from './dataset.js'
 
-function tokensOf(op: string, tokens: Tensor | Int32Array | readonly number[]): Int32Array {
+/**
+ * A token stream in memory: Int32Array, or a compact Uint16Array / Uint8Array when
+ * every id fits (a character vocabulary: 1 byte a token instead of 4).
+ */
+export type TokenIds = Int32Array | Uint16Array | Uint8Array
+
+function tokensOf(op: string, tokens: Tensor | TokenIds | readonly number[]): TokenIds {
   if (tokens instanceof Tensor) {
     if (tokens.dtype !== 'int32' || tokens.ndim !== 1) throw new ValueError(`${op}: expected a 1-D int32 tensor of token ids, got ${tokens.dtype} of shape [${tokens.shape.join(',')}]`)
     return tokens.contiguousData() as Int32Array
   }
-  if (tokens instanceof Int32Array) return tokens
+  if (tokens instanceof Int32Array || tokens instanceof Uint16Array || tokens instanceof Uint8Array) return tokens
   if (Array.isArray(tokens)) return Int32Array.from(tokens)
-  throw new ValueError(`${op}: expected token ids as a Tensor, Int32Array or number[]`)
+  throw new ValueError(`${op}: expected token ids as a Tensor, Int32Array, Uint16Array, Uint8Array or number[]`)
+}
+
+/** The ids in the smallest array type that holds them all (Uint8Array, Uint16Array or the Int32Array itself). */
+export function compactTokenIds(ids: Int32Array): TokenIds {
+  let lo = 0, hi = 0
+  for (let i = 0; i < ids.length; i++) { const v = ids[i]; if (v < lo) lo = v; else if (v > hi) hi = v }
+  if (lo < 0 || hi > 0xffff) return ids
+  return hi <= 0xff ? Uint8Array.from(ids) : Uint16Array.from(ids)
 }
 
 /**
@@ -18,11 +32,11 @@ function tokensOf(op: string, tokens: Tensor | Int32Array | readonly number[]): 
  * shifted by one. stride defaults to blockSize (non-overlapping blocks).
  */
 export class TokenBlockDataset implements Dataset<[Tensor, Tensor]> {
-  private readonly tokens: Int32Array
+  private readonly tokens: TokenIds
   readonly blockSize: number
   readonly stride: number
 
-  constructor(tokens: Tensor | Int32Array | readonly number[], blockSize: number, opts: { stride?: number } = {}) {
+  constructor(tokens: Tensor | TokenIds | readonly number[], blockSize: number, opts: { stride?: number } = {}) {
     this.tokens = tokensOf('TokenBlockDataset', tokens)
     if (!Number.isInteger(blockSize) || blockSize <= 0) throw new ValueError(`TokenBlockDataset: blockSize must be a positive integer, got ${blockSize}`)
     this.blockSize = blockSize
@@ -38,7 +52,7 @@ export class TokenBlockDataset implements Dataset<[Tensor, Tensor]> {
   get(i: number): [Tensor, Tensor] {
     if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new IndexError(`TokenBlockDataset.get: block ${i} out of range for ${this.length} blocks`)
     const s = i * this.stride, T = this.blockSize
-    return [Tensor.fromArray(this.tokens.slice(s, s + T), [T], 'int32'), Tensor.fromArray(this.tokens.slice(s + 1, s + T + 1), [T], 'int32')]
+    return [Tensor.fromArray(Int32Array.from(this.tokens.subarray(s, s + T)), [T], 'int32'), Tensor.fromArray(Int32Array.from(this.tokens.subarray(s + 1, s + T + 1)), [T], 'int32')]
   }
 }
 
@@ -46,7 +60,7 @@ export class TokenBlockDataset implements Dataset<[Tensor, Tensor]> {
  * nanoGPT's get_batch: batchSize random windows of the token stream,
  * x [B, T] and y [B, T] (y = x shifted by one), start positions uniform in [0, len - T).
  */
-export function getBatch(tokens: Tensor | Int32Array | readonly number[], blockSize: number, batchSize: number, opts: { generator?: Generator } = {}): [Tensor, Tensor] {
+export function getBatch(tokens: Tensor | TokenIds | readonly number[], blockSize: number, batchSize: number, opts: { generator?: Generator } = {}): [Tensor, Tensor] {
   const data = tokensOf('getBatch', tokens)
   if (!Number.isInteger(blockSize) || blockSize <= 0 || !Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`getBatch: blockSize and batchSize must be positive integers, got ${blockSize} and ${batchSize}`)
   if (data.length <= blockSize) throw new ValueError(`getBatch: the token stream (${data.length} tokens) must be longer than blockSize ${blockSize}`)
