@@ -9,6 +9,38 @@
 // Packing reads A and B through arbitrary strides, so transposed views cost
 // nothing beyond the packing every block needs anyway.
 
+// Swapping lane blocks between two vectors, the step of a register transpose:
+// with G = 2h, swap_blocks<G>(x, y) returns in lo the low h lanes of each G-lane
+// group of x followed by the low h of y's, in hi the high h of x's and of y's.
+template <class T, int G>
+struct LaneSwap {
+  typedef typename Vec<T>::V V;
+  typedef typename Vec<T>::M M;
+  static constexpr int L = sizeof(V) / sizeof(T);
+  static void apply(V x, V y, V& lo, V& hi) {
+    M ml, mh;
+    for (int i = 0; i < L; ++i) {
+      const bool low = i % G < G / 2;
+      ml[i] = low ? i : L + i - G / 2;
+      mh[i] = low ? i + G / 2 : L + i;
+    }
+    lo = __builtin_shuffle(x, y, ml);
+    hi = __builtin_shuffle(x, y, mh);
+  }
+};
+
+// Transposes the L x L block held as L row vectors r[0:L] in place: swaps the
+// off-diagonal blocks at every scale (L/2, L/4, ..., 1).
+template <class T, int G = sizeof(typename Vec<T>::V) / sizeof(T)>
+inline void transpose_block(typename Vec<T>::V* r) {
+  if constexpr (G >= 2) {
+    constexpr int L = sizeof(typename Vec<T>::V) / sizeof(T), H = G / 2;
+    for (int i = 0; i < L; ++i)
+      if ((i & H) == 0) LaneSwap<T, G>::apply(r[i], r[i + H], r[i], r[i + H]);
+    transpose_block<T, H>(r);
+  }
+}
+
 template <class T, int MR, int NV>
 struct Tile {
   typedef typename Vec<T>::V V;
@@ -149,8 +181,20 @@ struct Tile {
         for (int64_t p = 0; p < kc; ++p)
           for (int v = 0; v < NV; ++v) *(U*)(bp + p * NR + v * L) = *(const U*)(src + p * rsb + v * L);
       } else if (nr == NR && rsb == 1) {
-        for (int j = 0; j < NR; ++j)
-          for (int64_t p = 0; p < kc; ++p) bp[p * NR + j] = src[j * csb + p];
+        // B's columns contiguous (a transposed view, nn.Linear's weight): L x L
+        // blocks transposed in registers, the last kc % L rows one at a time.
+        const int64_t kv = kc / L * L;
+        for (int v = 0; v < NV; ++v) {
+          const T* sv = src + v * L * csb;
+          for (int64_t p = 0; p < kv; p += L) {
+            V r[L];
+            for (int j = 0; j < L; ++j) r[j] = *(const U*)(sv + j * csb + p);
+            transpose_block<T>(r);
+            for (int i = 0; i < L; ++i) *(U*)(bp + (p + i) * NR + v * L) = r[i];
+          }
+          for (int64_t p = kv; p < kc; ++p)
+            for (int j = 0; j < L; ++j) bp[p * NR + v * L + j] = sv[j * csb + p];
+        }
       } else {
         for (int64_t p = 0; p < kc; ++p) {
           for (int j = 0; j < nr; ++j) bp[p * NR + j] = src[j * csb + p * rsb];
@@ -373,13 +417,9 @@ struct Gemv {
   // of each group x's group folded in two, the high half y's.
   template <int G>
   static V fold(V x, V y) {
-    M lo, hi;
-    for (int i = 0; i < L; ++i) {
-      const bool low = i % G < G / 2;
-      lo[i] = low ? i : L + i - G / 2;
-      hi[i] = low ? i + G / 2 : L + i;
-    }
-    return __builtin_shuffle(x, y, lo) + __builtin_shuffle(x, y, hi);
+    V lo, hi;
+    LaneSwap<T, G>::apply(x, y, lo, hi);
+    return lo + hi;
   }
   // v[0:G] -> one vector whose lane q is the sum of v[q]'s lanes (v is overwritten).
   template <int G>
