@@ -52,6 +52,25 @@ describe('linearGelu', () => {
     }
   })
 
+  it('handles no rows and no input features as linear then gelu does (values and gradients)', () => {
+    for (const [xs, inF] of [[[0, 3], 3], [[2, 0, 3], 3], [[4, 0], 0]] as const) {
+      const leaves = () => [randn([...xs], { dtype: 'float64' }), randn([5, inF], { dtype: 'float64' }), randn([5], { dtype: 'float64' })]
+      manualSeed(3)
+      const [x, w, b] = leaves().map((t) => t.requiresGrad_())
+      manualSeed(3)
+      const [x2, w2, b2] = leaves().map((t) => t.requiresGrad_())
+      const y = linearGelu(x!, w!, b!), want = linear(x2!, w2!, b2!).gelu()
+      expect(y.shape).toEqual(want.shape)
+      expect(close(y, want, 1e-12)).toBe('')
+      y.sum().backward()
+      want.sum().backward()
+      for (const [got, ref] of [[x, x2], [w, w2], [b, b2]] as const) {
+        expect(got!.grad!.shape).toEqual(ref!.grad!.shape)
+        expect(close(got!.grad, ref!.grad, 1e-12)).toBe('')
+      }
+    }
+  })
+
   it('gives no gradient to what does not require one', () => {
     const x = randn([4, 3]), w = randn([5, 3]).requiresGrad_(), b = randn([5])
     linearGelu(x, w, b).sum().backward()

@@ -46,7 +46,7 @@ export function linearGelu(x: Tensor, weight: Tensor, bias?: Tensor | null, opts
         // p recomputed with Tensor ops, so gradients of these gradients reach x, W and b
         const p = linear(x, weight, bias)
         const gp = tanh ? geluTanhComposed(g, p) : geluComposed(g, p)
-        return [...linearInputGrads(gp, x, weight), bias?.requiresGrad ? gp.reshape([-1, o.outF]).sum(0) : null]
+        return [...linearInputGrads(gp, x, weight), bias?.requiresGrad ? gp.reshape([o.rows, o.outF]).sum(0) : null]
       },
     }, [x, weight, ...(bias ? [bias] : []), pre])
   }
