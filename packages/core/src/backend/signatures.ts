@@ -142,6 +142,8 @@ export const KERNELS = {
    * A batch stride of 0 shares one operand across the batch. Strides of A and B may be
    * anything (a transposed view has aRowStride = 1), so `x @ w.T` costs no copy.
    * beta is 0 or 1 (beta = 0 ignores C's old contents, even NaN).
+   * (Flat numbers rather than three 3-D Layouts: matmul runs on every linear layer, and one
+   * struct per call allocates less than three Layouts with their shape and strides arrays.)
    */
   gemm: kernel([struct('g', gemmFields)], 'void'),
   /** out[i] = cond[i] ? a[i] : b[i] over contiguous arrays of length n. */

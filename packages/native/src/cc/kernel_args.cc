@@ -16,7 +16,6 @@ const char* kind_name(Kind k) {
     case Kind::F64: return "f64";
     case Kind::FloatList: return "floatList";
     case Kind::FloatListOpt: return "floatList?";
-    case Kind::Layout: return "layout";
     case Kind::Dims: return "dims";
     case Kind::Int: return "int";
     case Kind::Number: return "number";
@@ -94,18 +93,26 @@ void KernelArgs::parse_list(size_t i, const ArgDef& d) {
   if (n > 0) same_float(out[0].kind, std::string(d.name) + "[0]", d.name);
 }
 
+void KernelArgs::fields(size_t i, const std::string& not_object, std::initializer_list<std::pair<const char*, napi_value*>> out) const {
+  napi_valuetype t;
+  if (napi_typeof(env(), at(i), &t) != napi_ok || t != napi_object) type_error(not_object);
+  for (const auto& f : out) napi_get_named_property(env(), at(i), f.first, f.second);
+}
+
+int64_t KernelArgs::read_offset(napi_value v, const std::string& what) const {
+  double off = 0;
+  if (napi_get_value_double(env(), v, &off) != napi_ok || off != std::floor(off) || !(off >= 0 && off <= (double)kMaxJsInteger))
+    range_error(what + " must be an integer in [0, 2^53)");
+  return (int64_t)off;
+}
+
 void KernelArgs::parse_operand(size_t i, const ArgDef& d) {
   if (operands_.empty()) operands_.resize(n_);
   napi_env e = env();
   OperandView& o = operands_[i];
   const std::string name = d.name;
-  napi_valuetype t;
-  if (napi_typeof(e, at(i), &t) != napi_ok || t != napi_object)
-    type_error(name + " must be an object {data, offset, strides}");
   napi_value data, offset, strides;
-  napi_get_named_property(e, at(i), "data", &data);
-  napi_get_named_property(e, at(i), "offset", &offset);
-  napi_get_named_property(e, at(i), "strides", &strides);
+  fields(i, name + " must be an object {data, offset, strides}", {{"data", &data}, {"offset", &offset}, {"strides", &strides}});
   napi_typedarray_type tt;
   if (napi_get_typedarray_info(e, data, &tt, &o.data.length, &o.data.data, nullptr, nullptr) != napi_ok ||
       (tt != napi_float32_array && tt != napi_float64_array))
@@ -115,34 +122,9 @@ void KernelArgs::parse_operand(size_t i, const ArgDef& d) {
   o.data.type_name = type_name_of(o.data.kind);
   o.data.name = d.name;
   if (!o.data.data) o.data.length = 0;
-  double off = 0;
-  if (napi_get_value_double(e, offset, &off) != napi_ok || off != std::floor(off) || !(off >= 0 && off <= (double)kMaxJsInteger))
-    range_error(name + ".offset must be an integer in [0, 2^53)");
-  o.offset = (int64_t)off;
+  o.offset = read_offset(offset, name + ".offset");
   read_dims(strides, name + ".strides", o.strides);
   same_float(o.data.kind, name + ".data", d.name);
-}
-
-void KernelArgs::parse_layout(size_t i, const ArgDef& d) {
-  if (layouts_.empty()) layouts_.resize(n_);
-  napi_env e = env();
-  LayoutView& l = layouts_[i];
-  const std::string name = d.name;
-  napi_valuetype t;
-  if (napi_typeof(e, at(i), &t) != napi_ok || t != napi_object) type_error(name + " must be a Layout {shape, strides, offset}");
-  napi_value shape, strides, offset;
-  napi_get_named_property(e, at(i), "shape", &shape);
-  napi_get_named_property(e, at(i), "strides", &strides);
-  napi_get_named_property(e, at(i), "offset", &offset);
-  read_dims(shape, name + ".shape", l.shape);
-  read_dims(strides, name + ".strides", l.strides);
-  if (l.strides.n != l.shape.n) range_error(name + " has " + std::to_string(l.shape.n) + " dims but " + std::to_string(l.strides.n) + " strides");
-  for (size_t k = 0; k < l.shape.n; ++k)
-    if (l.shape.v[k] < 0) range_error(name + ".shape[" + std::to_string(k) + "] must be >= 0");
-  double off = 0;
-  if (napi_get_value_double(e, offset, &off) != napi_ok || off != std::floor(off) || !(off >= 0 && off <= (double)kMaxJsInteger))
-    range_error(name + ".offset must be an integer in [0, 2^53)");
-  l.offset = (int64_t)off;
 }
 
 void KernelArgs::parse() {
@@ -163,9 +145,6 @@ void KernelArgs::parse() {
       case Kind::FloatList:
       case Kind::FloatListOpt:
         parse_list(i, d);
-        break;
-      case Kind::Layout:
-        parse_layout(i, d);
         break;
       case Kind::Dims:
         if (dims_.empty()) dims_.resize(n_);

@@ -16,16 +16,20 @@
 // with core's table.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "napi_args.h"
 
 namespace adj {
 
-// The kinds of core's table (ArgKinds), one string each (kind_name()).
+// The kinds of core's table (ArgKinds) that bindings take so far, one string each
+// (kind_name()); core's `layout` (a Layout object) is not parsed yet: add it here
+// with the first binding that takes one.
 enum class Kind : uint8_t {
-  Floats, FloatsOpt, Array, I32, U8, F64, FloatList, FloatListOpt, Layout, Dims,
+  Floats, FloatsOpt, Array, I32, U8, F64, FloatList, FloatListOpt, Dims,
   Int, Number, Bool, UnaryOp, BinaryOp, ReduceOp, Operand, OperandOpt,
 };
 const char* kind_name(Kind k);
@@ -56,7 +60,6 @@ constexpr ArgDef dim(const char* n) { return integer(n, 0, INT32_MAX); }
 constexpr ArgDef index(const char* n) { return integer(n, 0, kMaxJsInteger); }
 // A stride: any exact JS integer.
 constexpr ArgDef stride(const char* n) { return integer(n, -kMaxJsInteger, kMaxJsInteger); }
-constexpr ArgDef layout(const char* n) { return {n, Kind::Layout, 0, 0, 0}; }
 constexpr ArgDef number(const char* n) { return {n, Kind::Number, 0, 0, 0}; }
 constexpr ArgDef boolean(const char* n) { return {n, Kind::Bool, 0, 0, 0}; }
 constexpr ArgDef binary_op(const char* n) { return {n, Kind::BinaryOp, 0, 0, 0}; }
@@ -88,11 +91,6 @@ struct DimsView {
   int64_t v[kMaxDims];
   size_t n = 0;
 };
-// A core Layout {shape, strides, offset} (a binding checks its span against its array).
-struct LayoutView {
-  DimsView shape, strides;
-  int64_t offset = 0;
-};
 struct OperandView {
   ArrayView data;  // data.data == nullptr when absent
   int64_t offset = 0;
@@ -117,7 +115,6 @@ class KernelArgs : public Args {
   const std::vector<ListEntry>& list(size_t i) const { return lists_[i]; }
   const DimsView& dims(size_t i) const { return dims_[i]; }
   const OperandView& operand(size_t i) const { return operands_[i]; }
-  const LayoutView& layout(size_t i) const { return layouts_[i]; }
   // The call's float type (kF32 or kF64), or 0 when it has no float array.
   ArrayKind float_kind() const { return float_kind_; }
 
@@ -126,7 +123,9 @@ class KernelArgs : public Args {
   void parse_list(size_t i, const ArgDef& d);
   void read_dims(napi_value v, const std::string& what, DimsView& out) const;
   void parse_operand(size_t i, const ArgDef& d);
-  void parse_layout(size_t i, const ArgDef& d);
+  // Argument i's named properties (TypeError `not_object` when it is not an object).
+  void fields(size_t i, const std::string& not_object, std::initializer_list<std::pair<const char*, napi_value*>> out) const;
+  int64_t read_offset(napi_value v, const std::string& what) const;
   void same_float(ArrayKind k, const std::string& what, const char* type_name);
   const ArgDef* defs_;
   size_t n_;
@@ -141,7 +140,6 @@ class KernelArgs : public Args {
   std::vector<std::vector<ListEntry>> lists_;
   std::vector<DimsView> dims_;
   std::vector<OperandView> operands_;
-  std::vector<LayoutView> layouts_;
 };
 
 // Registers fn as exports[def.name] with its argument list (see ADJ_KERNEL).
