@@ -191,7 +191,7 @@ if (info && ONE > 0) {
 
 // ---- PyTorch
 const tokFile = join(mkdtempSync(join(tmpdir(), 'adjoint-bench-')), 'tokens.bin')
-writeFileSync(tokFile, new Uint8Array(trainIds.buffer, trainIds.byteOffset, trainIds.byteLength))
+writeFileSync(tokFile, new Uint8Array(Int32Array.from(trainIds).buffer)) // int32 ids, as train-step.py reads them (the corpus is kept in 1 byte a character)
 let torch: { torch: string; median_ms: number; min_ms: number; peak_rss_mb: number; threads: number; steps: number; blas_core: string } | null = null
 // OpenBLAS's kernels for this CPU on PyTorch's side (Debian's 0.3.21 falls back to Prescott on recent Xeons)
 const coreType = openblasCoreType()
