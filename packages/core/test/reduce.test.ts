@@ -46,7 +46,7 @@ describe('what reductions record', () => {
     const plain = tensor([1, 2, 3])
     for (const y of [sum(plain), prod(plain), amax(plain), amin(plain), sum(ints([1])), prod(ints([1])), amax(ints([1]))]) expect(y.requiresGrad).toBe(false)
     const x = tensor([1, 2, 3], { requiresGrad: true })
-    expect([sum(x).gradFn?.op, prod(x).gradFn?.op, amax(x).gradFn?.op, amin(x).gradFn?.op]).toEqual(['sum', 'prod', 'amax', 'amin'])
+    expect([sum(x).gradFn?.op, prod(x).gradFn?.op, amax(x).gradFn?.op, amin(x).gradFn?.op, max(x).gradFn?.op, min(x).gradFn?.op]).toEqual(['sum', 'prod', 'amax', 'amin', 'amax', 'amin'])
   })
 
   it("sum over the leading dims of a strided view (the bias-gradient path is only for contiguous tensors)", () => {
