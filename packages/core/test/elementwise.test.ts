@@ -1,7 +1,7 @@
 // Elementwise ops' dtype rules, what they record for autograd, and their errors:
 // the cases mutation testing found unchecked by the OpInfo sweeps (which run float64).
 import { describe, expect, it } from 'vitest'
-import { DTypeError, ShapeError, ValueError, clamp, maskedFill, noGrad, tensor, tril, triu, where } from '../src/index.js'
+import { AutogradError, DTypeError, ShapeError, ValueError, binaryOp, clamp, maskedFill, noGrad, tensor, tril, triu, where } from '../src/index.js'
 
 const ints = (xs: number[]) => tensor(xs, { dtype: 'int32' })
 const bools = (xs: boolean[]) => tensor(xs)
@@ -64,6 +64,21 @@ describe('binary ops', () => {
     expect(() => tensor([1]).mul(null as never)).toThrow(/^mul: expected a Tensor or a number, got null/)
   })
 
+  it('need a tensor among the operands', () => {
+    expect(() => binaryOp('add', 1, 2)).toThrow(ValueError)
+    expect(() => binaryOp('add', 1, 2)).toThrow(/^add: at least one operand must be a Tensor/)
+    expect(binaryOp('sub', 1, tensor([3])).toArray()).toEqual([-2])
+  })
+
+  it('record a node only for a float result with an input that needs a gradient', () => {
+    const x = tensor([1, 2], { requiresGrad: true })
+    expect(tensor([1]).add(tensor([2])).requiresGrad).toBe(false)
+    expect(tensor([1], { dtype: 'int32' }).mul(3).requiresGrad).toBe(false)
+    expect(x.gt(tensor([0, 5])).requiresGrad).toBe(false)
+    expect(noGrad(() => x.mul(x)).requiresGrad).toBe(false)
+    expect(x.sub(1).gradFn?.op).toBe('sub')
+  })
+
   it('add and sub save nothing: their inputs may change in place before backward', () => {
     const a = tensor([1, 2], { requiresGrad: true }), b = tensor([3, 4], { requiresGrad: true })
     const y = a.add(b).sub(b)
@@ -118,6 +133,8 @@ describe('maskedFill', () => {
     expect(() => maskedFill(x, tensor([[true], [false]]), 0)).toThrow(/^maskedFill: mask of shape \[2,1\] does not broadcast to the input's shape \[1,3\]/)
     expect(() => maskedFill(x, tensor([[[true, false, true]], [[true, true, true]]]), 0)).toThrow(ValueError)
     expect(() => maskedFill(x, tensor([[[true, false, true]]]), 0)).toThrow(/does not broadcast to the input's shape \[1,3\]/)
+    expect(() => maskedFill(x, bools([true, false]), 0)).toThrow(ShapeError)
+    expect(() => maskedFill(x, bools([true, false]), 0)).toThrow(/^maskedFill: /)
     expect(() => maskedFill(3 as never, bools([true]), 0)).toThrow(/^maskedFill: input must be a Tensor/)
     expect(() => maskedFill(x, 3 as never, 0)).toThrow(/^maskedFill: mask must be a Tensor/)
   })
@@ -135,6 +152,13 @@ describe('clamp', () => {
     x.grad = null
     clamp(x, -1, null).sum().backward()
     expect(x.grad!.toArray()).toEqual([0, 1, 1, 1, 1])
+  })
+
+  it('saves its input: changing it in place before backward is refused', () => {
+    const y = tensor([-1, 0.5, 2], { requiresGrad: true })
+    const z = clamp(y, 0, 1)
+    noGrad(() => y.add_(1))
+    expect(() => z.sum().backward()).toThrow(AutogradError)
   })
 
   it('needs a bound; records a node only for float inputs that need a gradient', () => {
