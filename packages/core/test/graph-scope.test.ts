@@ -4,7 +4,7 @@
 // handed out while something could still read it shows up as a wrong number.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import {
-  Generator, Tensor, clearPool, defineFunction, graphScope, keep, poolStats, randn, releaseBuffer,
+  Generator, Tensor, clearPool, defineFunction, graphScope, keep, noGrad, poolStats, randn, releaseBuffer,
   scaledDotProductAttention, setPoolOptions, type PoolOptions,
 } from '../src/index.js'
 
@@ -49,6 +49,13 @@ function model(seed: number) {
   }
   return { params: [w1, b1, w2], forward, update }
 }
+
+/** x * x as a custom Function that saves its input (user code: its node is opaque). */
+const square = defineFunction({
+  name: 'squareSavingInput',
+  forward: (ctx, x: Tensor) => { ctx.saveForBackward(x); return x.mul(x) },
+  backward: (ctx, g: Tensor) => [g.mul(ctx.savedTensors[0]).mul(2)],
+})
 
 describe('graphScope', () => {
   it('a training loop gives the same numbers as without the pool, and reuses the activations', () => {
@@ -129,11 +136,6 @@ describe('graphScope', () => {
     expectSameWithoutPool(() => {
       const m = model(5)
       const seen: Tensor[] = []
-      const square = defineFunction({
-        name: 'squareKeeping',
-        forward: (ctx, x: Tensor) => { ctx.saveForBackward(x); return x.mul(x) },
-        backward: (ctx, g: Tensor) => [g.mul(ctx.savedTensors[0]).mul(2)],
-      })
       let retained: Tensor | null = null
       let hooked: Tensor | null = null
       let custom: Tensor | null = null
@@ -265,11 +267,6 @@ describe('graphScope with releaseDuringBackward', () => {
     expectSameWithoutPool(() => {
       const m = model(13)
       const seen: Tensor[] = []
-      const square = defineFunction({
-        name: 'squareKeepingEager',
-        forward: (ctx, x: Tensor) => { ctx.saveForBackward(x); return x.mul(x) },
-        backward: (ctx, g: Tensor) => [g.mul(ctx.savedTensors[0]).mul(2)],
-      })
       const r = graphScope(() => {
         const kept = keep(m.params[2].mul(0.5).cos())
         const retained = m.params[0].mul(2).tanh().retainGrad()
@@ -303,6 +300,27 @@ describe('graphScope with releaseDuringBackward', () => {
       }
       return out
     })
+  })
+})
+
+describe('graphScope with releaseEverything', () => {
+  it('a no-grad evaluation gives every buffer back but its result; numbers as without the pool', () => {
+    const hits = expectSameWithoutPool(() => {
+      const m = model(15)
+      const out: number[][] = []
+      noGrad(() => {
+        for (let i = 0; i < 4; i++) {
+          const r = graphScope(() => {
+            const l = m.forward()
+            const h = m.params[0].mul(2).exp() // a no-grad activation: nothing records it
+            return { value: l.item(), h }
+          }, { releaseEverything: true })
+          out.push([r.value], r.h.toList())
+        }
+      })
+      return out
+    })
+    expect(hits).toBeGreaterThan(4)
   })
 })
 

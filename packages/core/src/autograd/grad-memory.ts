@@ -11,8 +11,7 @@
 // their results, nor any tensor they allocate, past returning (core's ops and
 // record() callers do not; a defineFunction backward is user code and is treated
 // as opaque; with retainGraph a closure runs again, so its scratch is left alone).
-import { EMPTY_ARRAYS, releaseArray } from '../memory/pool.js'
-import { dtypeOfArray } from '../dtype.js'
+import { releaseStorage } from '../memory/pool.js'
 import { setAllocSink, type Storage, type Tensor } from '../tensor.js'
 
 export class GradMemory {
@@ -41,8 +40,7 @@ export class GradMemory {
     setAllocSink(this.prevSink)
     for (const s of this.inClosures) {
       if (!this.owned.has(s) || this.refs.has(s) || s.data.length === 0) continue
-      const dtype = dtypeOfArray(s.data)
-      if (releaseArray(dtype, s.data)) s.data = EMPTY_ARRAYS[dtype]
+      releaseStorage(s)
     }
     this.inClosures.length = 0
     this.owned.clear()
@@ -63,7 +61,7 @@ export class GradMemory {
     if (n > 0) { this.refs.set(s, n); return }
     this.refs.delete(s)
     this.owned.delete(s)
-    if (releaseArray(t.dtype, s.data)) s.data = EMPTY_ARRAYS[t.dtype]
+    releaseStorage(s)
   }
 
   /** t is now visible outside the engine (a hook saw it, it became a .grad): never reuse its buffer. */

@@ -21,9 +21,8 @@
 // A released storage is emptied (data of length 0), so a stale holder fails
 // loudly rather than reading another op's numbers.
 import type { Node } from '../autograd/node.js'
-import { dtypeOfArray } from '../dtype.js'
 import { setAllocSink, Tensor, type Storage } from '../tensor.js'
-import { EMPTY_ARRAYS, releaseArray } from './pool.js'
+import { releaseStorage } from './pool.js'
 
 interface Scope {
   readonly allocated: Set<Storage>
@@ -39,6 +38,7 @@ interface Scope {
   readonly index: Map<Node, number> | null
   /** releaseDuringBackward: storages that must stay (kept, or of a node with a hook, retainGrad or user code). */
   readonly pinned: Set<Storage> | null
+  readonly everything: boolean
 }
 
 export interface GraphScopeOptions {
@@ -49,6 +49,13 @@ export interface GraphScopeOptions {
    * any tensor of the graph it did not keep() before it (optimizerStep reads only the loss).
    */
   releaseDuringBackward?: boolean
+  /**
+   * Give back every buffer allocated inside fn, graph or not (e.g. a no-grad
+   * evaluation, whose activations no node records), except what fn returns or
+   * keep()s. Only for code that stores no tensor it makes: not around a first
+   * optimizer step (its state is allocated there) or a KV cache being filled.
+   */
+  releaseEverything?: boolean
 }
 
 const scopes: Scope[] = []
@@ -84,8 +91,7 @@ export function noteNodeFreed(node: Node): void {
     if (n > 0) { readers.set(s, n); continue }
     readers.delete(s)
     if (pinned.has(s) || !scope.allocated.has(s) || s.data.length === 0) continue
-    const dtype = dtypeOfArray(s.data)
-    if (releaseArray(dtype, s.data)) s.data = EMPTY_ARRAYS[dtype]
+    releaseStorage(s)
   }
 }
 
@@ -117,6 +123,7 @@ export function graphScope<T>(fn: () => T, opts: GraphScopeOptions = {}): T {
   const scope: Scope = {
     allocated, nodes: [], outs: [], saved: [], kept: [], unsafe: false, prevSink,
     readers: eager ? new Map() : null, index: eager ? new Map() : null, pinned: eager ? new Set() : null,
+    everything: opts.releaseEverything === true,
   }
   scopes.push(scope)
   activeScope = scope
@@ -144,9 +151,7 @@ export function graphScope<T>(fn: () => T, opts: GraphScopeOptions = {}): T {
 export function releaseBuffer(t: Tensor): boolean {
   const s = t.storage
   if (t.offset !== 0 || s.data.length !== t.numel() || !t.isContiguous()) return false
-  if (!releaseArray(t.dtype, s.data)) return false
-  s.data = EMPTY_ARRAYS[t.dtype]
-  return true
+  return releaseStorage(s)
 }
 
 function close(scope: Scope, result: unknown): void {
@@ -168,10 +173,10 @@ function close(scope: Scope, result: unknown): void {
     into.add(scope.outs[i].storage)
     for (const t of scope.saved[i]) into.add(t.storage)
   }
+  if (scope.everything) for (const s of scope.allocated) free.add(s)
   for (const s of free) {
     if (keepers.has(s) || !scope.allocated.has(s) || s.data.length === 0) continue
-    const dtype = dtypeOfArray(s.data)
-    if (releaseArray(dtype, s.data)) s.data = EMPTY_ARRAYS[dtype]
+    releaseStorage(s)
   }
   if (parent) {
     // what this scope kept (its result) is the enclosing scope's to judge

@@ -4,12 +4,13 @@
 // next op of the same size (often the next step's forward) takes it instead of
 // allocating a fresh, zero-filled array that V8 must collect later.
 // Arrays below MIN_POOLED elements are never pooled: V8 allocates those cheaply.
-import type { DType, TypedArray } from '../dtype.js'
+import { dtypeOfArray, type DType, type TypedArray } from '../dtype.js'
+import type { Storage } from '../tensor.js'
 
 export const MIN_POOLED = 1024
 
 /** What a released storage holds afterwards: a stale holder reads nothing rather than another op's numbers. */
-export const EMPTY_ARRAYS: Readonly<Record<DType, TypedArray>> = {
+const EMPTY_ARRAYS: Readonly<Record<DType, TypedArray>> = {
   float32: new Float32Array(0),
   float64: new Float64Array(0),
   int32: new Int32Array(0),
@@ -65,6 +66,18 @@ export function releaseArray(dtype: DType, a: TypedArray): boolean {
   list.push(a)
   stats.bytes += a.byteLength
   stats.released++
+  return true
+}
+
+/**
+ * Gives a storage's array back and empties the storage (its data becomes a
+ * length-0 array), so a stale holder fails loudly instead of reading another
+ * op's numbers. Returns whether the pool kept the array.
+ */
+export function releaseStorage(s: Storage): boolean {
+  const dtype = dtypeOfArray(s.data)
+  if (!releaseArray(dtype, s.data)) return false
+  s.data = EMPTY_ARRAYS[dtype]
   return true
 }
 

@@ -6,7 +6,7 @@
 // and T5's live in their model folders (gpt/objective.ts, ...).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { Generator, defaultGenerator, manualSeed, noGrad } from '@adjoint/core'
+import { Generator, defaultGenerator, graphScope, manualSeed, noGrad } from '@adjoint/core'
 import { AdamW, WarmupCosineLR, type Module, type TokenIds } from '@adjoint/nn'
 import { loadBrownText } from '../data/brown.js'
 import { checkStream } from '../data/batches.js'
@@ -114,7 +114,8 @@ function estimateLoss<M extends Module>(obj: Objective<M>, model: M, data: Token
   model.eval()
   let total = 0
   noGrad(() => {
-    for (let i = 0; i < train.evalIters; i++) total += obj.batchLoss(model, data, train, gen, tokenizer).loss.item()
+    // each batch's activations go back to the pool for the next (nothing is kept but the number)
+    for (let i = 0; i < train.evalIters; i++) total += graphScope(() => obj.batchLoss(model, data, train, gen, tokenizer).loss.item(), { releaseEverything: true })
   })
   model.train()
   return total / train.evalIters
