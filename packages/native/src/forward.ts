@@ -18,7 +18,8 @@ const FLOAT_KINDS = new Set(['floats', 'floats?', 'operand', 'operand?'])
 export function forwarder<K extends KernelName>(name: K, native: (...args: never[]) => unknown, spec: NativeArgSpec[], reference: () => Backend, when: When<K> | null): Backend[K] {
   const core = KERNELS[name]
   const flat = flatArgs(core)
-  if (flat.length !== spec.length) throw new Error(`@adjoint/native: the addon's ${name} takes ${spec.length} arguments, core's table ${flat.length} (rebuild the addon: pnpm build:native)`)
+  const drift = specDrift(name, spec)
+  if (drift.length > 0) throw new Error(`@adjoint/native: the addon's ${name} does not take what core's table says (${drift.join('; ')}); rebuild the addon: pnpm build:native`)
   const params = core.args.map((_, i) => `a${i}`)
   const expr = (path: string): string => {
     const [head, field] = path.split('.')

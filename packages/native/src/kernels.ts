@@ -78,6 +78,7 @@ function whenRules(beforeFirstGemm: () => void): WhenRules {
 }
 
 export function nativeKernels(addon: NativeAddon, reference: () => Backend, beforeFirstGemm: () => void = () => {}): Partial<Backend> {
+  if (typeof addon.kernelSpecs !== 'function') throw new Error('@adjoint/native: the addon predates kernelSpecs() (a stale build); rebuild it: pnpm build:native')
   const specs = addon.kernelSpecs()
   const when = whenRules(beforeFirstGemm) as Record<NativeKernelName, When<NativeKernelName> | null>
   const out: Partial<Record<NativeKernelName, unknown>> = {}

@@ -5,8 +5,9 @@
 // forwarders (src/forward.ts): what they pass and when they fall back.
 import { KERNELS, referenceBackend, type Backend, type KernelName } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
-import { NATIVE_KERNELS } from '../src/addon.js'
+import { NATIVE_KERNELS, type NativeAddon } from '../src/addon.js'
 import { forwarder, specDrift } from '../src/forward.js'
+import { nativeKernels } from '../src/kernels.js'
 import { native } from './helpers.js'
 
 /** Bindings that are the addon's own helpers, not kernels of core's table. */
@@ -84,9 +85,14 @@ describe('generated forwarders', () => {
     expect(scale.calls.map((c) => c.to)).toEqual(['reference', 'native'])
   })
 
-  it.runIf(native)('refuse an addon whose binding takes another number of arguments', () => {
-    const spec = native!.kernelSpecs().softmax.slice(0, 3)
-    expect(() => forwarder('softmax', () => {}, spec, referenceBackend, null)).toThrow(/the addon's softmax takes 3 arguments, core's table 4/)
+  it.runIf(native)('refuse an addon whose binding takes other arguments than the table (a stale build)', () => {
+    const spec = native!.kernelSpecs().softmax
+    expect(() => forwarder('softmax', () => {}, spec.slice(0, 3), referenceBackend, null)).toThrow(/the addon's softmax does not take what core's table says \(softmax: core's table has 4 arguments, the addon 3\); rebuild the addon/)
+    expect(() => forwarder('softmax', () => {}, [spec[1], spec[0], spec[2], spec[3]], referenceBackend, null)).toThrow(/argument 0: core's table has x \(floats\), the addon out \(floats\)/)
+  })
+
+  it('refuse an addon built before kernelSpecs() existed, naming the fix', () => {
+    expect(() => nativeKernels({} as NativeAddon, referenceBackend)).toThrow(/predates kernelSpecs\(\) \(a stale build\); rebuild it: pnpm build:native/)
   })
 })
 
