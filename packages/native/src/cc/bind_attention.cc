@@ -78,24 +78,43 @@ Operand4<T> op4(const Strided& o) {
   return r;
 }
 
-Sizes sizes(const KernelArgs& A) { return {A.integer(0), A.integer(1), A.integer(2), A.integer(3), A.integer(4), A.integer(5)}; }
+// The arguments both kernels share (sizes, q, k, v, scale, probs: arguments 0-10), checked.
+struct Shared {
+  Sizes z;
+  Strided q, k, v, probs;
+};
+Shared shared(const KernelArgs& A) {
+  Shared s;
+  s.z = {A.integer(0), A.integer(1), A.integer(2), A.integer(3), A.integer(4), A.integer(5)};
+  const Sizes& z = s.z;
+  s.q = strided(A, 6, z, z.L, z.E, false), s.k = strided(A, 7, z, z.S, z.E, false);
+  s.v = strided(A, 8, z, z.S, z.Ev, false), s.probs = scores(A, 10, z);
+  return s;
+}
+
+// A call with the shared arguments filled in.
+template <class T>
+AttentionCall<T> call_of(const KernelArgs& A, const Shared& s, bool causal, int64_t qoff) {
+  AttentionCall<T> c{};
+  c.batch = s.z.batch, c.heads = s.z.heads, c.L = s.z.L, c.S = s.z.S, c.E = s.z.E, c.Ev = s.z.Ev;
+  c.scale = (T)A.number(9), c.causal = causal, c.qoff = qoff;
+  c.q = op4<T>(s.q), c.k = op4<T>(s.k), c.v = op4<T>(s.v);
+  c.probs = s.probs.a->as<T>();
+  return c;
+}
 
 napi_value Attention(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
     KernelArgs A(env, info, kAttention);
-    const Sizes z = sizes(A);
-    const Strided q = strided(A, 6, z, z.L, z.E, false), k = strided(A, 7, z, z.S, z.E, false);
-    const Strided v = strided(A, 8, z, z.S, z.Ev, false), probs = scores(A, 10, z);
+    const Shared s = shared(A);
+    const Sizes& z = s.z;
     const Strided mask = strided(A, 11, z, z.L, z.S, false), out = strided(A, 14, z, z.L, z.Ev, true);
-    check_apart(A, {&out, &probs}, {&q, &k, &v, &mask});
-    check_apart(A, {&out}, {&probs});
-    with_float_type(*q.a, [&](auto t) {
+    check_apart(A, {&out, &s.probs}, {&s.q, &s.k, &s.v, &mask});
+    check_apart(A, {&out}, {&s.probs});
+    with_float_type(*s.q.a, [&](auto t) {
       using T = decltype(t);
-      AttentionCall<T> c{};
-      c.batch = z.batch, c.heads = z.heads, c.L = z.L, c.S = z.S, c.E = z.E, c.Ev = z.Ev;
-      c.scale = (T)A.number(9), c.causal = A.flag(12), c.acc = false, c.qoff = A.integer(13);
-      c.q = op4<T>(q), c.k = op4<T>(k), c.v = op4<T>(v), c.mask = op4<T>(mask), c.out = op4<T>(out);
-      c.probs = probs.a->as<T>();
+      AttentionCall<T> c = call_of<T>(A, s, A.flag(12), A.integer(13));
+      c.mask = op4<T>(mask), c.out = op4<T>(out);
       attention_forward<T>(c);
     });
     return undefined(env);
@@ -105,24 +124,19 @@ napi_value Attention(napi_env env, napi_callback_info info) {
 napi_value AttentionBackward(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
     KernelArgs A(env, info, kAttentionBackward);
-    const Sizes z = sizes(A);
-    const Strided q = strided(A, 6, z, z.L, z.E, false), k = strided(A, 7, z, z.S, z.E, false);
-    const Strided v = strided(A, 8, z, z.S, z.Ev, false), probs = scores(A, 10, z);
+    const Shared s = shared(A);
+    const Sizes& z = s.z;
     const Strided g = strided(A, 11, z, z.L, z.Ev, false), gs = scores(A, 12, z);
     const Strided gq = strided(A, 13, z, z.L, z.E, true), gk = strided(A, 14, z, z.S, z.E, true);
     const Strided gv = strided(A, 15, z, z.S, z.Ev, true);
     const bool acc = A.flag(18);
-    check_apart(A, {&gq, &gk, &gv, &gs}, {&q, &k, &v, &g, &probs});
+    check_apart(A, {&gq, &gk, &gv, &gs}, {&s.q, &s.k, &s.v, &g, &s.probs});
     check_apart(A, {&gq, &gk, &gv}, {&gs});
     if (!acc) check_apart(A, {&gq, &gk}, {&gv}), check_apart(A, {&gq}, {&gk});
-    with_float_type(*q.a, [&](auto t) {
+    with_float_type(*s.q.a, [&](auto t) {
       using T = decltype(t);
-      AttentionCall<T> c{};
-      c.batch = z.batch, c.heads = z.heads, c.L = z.L, c.S = z.S, c.E = z.E, c.Ev = z.Ev;
-      c.scale = (T)A.number(9), c.causal = A.flag(16), c.acc = acc, c.qoff = A.integer(17);
-      c.q = op4<T>(q), c.k = op4<T>(k), c.v = op4<T>(v), c.g = op4<T>(g);
-      c.gq = op4<T>(gq), c.gk = op4<T>(gk), c.gv = op4<T>(gv);
-      c.probs = probs.a->as<T>(), c.gs = gs.a->as<T>();
+      AttentionCall<T> c = call_of<T>(A, s, A.flag(16), A.integer(17));
+      c.acc = acc, c.g = op4<T>(g), c.gq = op4<T>(gq), c.gk = op4<T>(gk), c.gv = op4<T>(gv), c.gs = gs.a->as<T>();
       attention_backward<T>(c);
     });
     return undefined(env);
