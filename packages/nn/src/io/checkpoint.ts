@@ -6,7 +6,7 @@ import { Generator, Tensor, ValueError, defaultGenerator, type GeneratorState } 
 import type { Module } from '../module.js'
 import type { Optimizer, OptimizerStateDict, ParamState } from '../optim/optimizer.js'
 import type { LRScheduler, SchedulerState } from '../optim/schedulers.js'
-import { SafetensorsError, decodeSafetensors, encodeSafetensors } from './safetensors.js'
+import { SafetensorsError, concatBytes, decodeSafetensors, safetensorsParts } from './safetensors.js'
 
 export const CHECKPOINT_KEY = 'adjoint.checkpoint'
 
@@ -33,6 +33,11 @@ interface CheckpointMeta {
 
 /** The bytes of a training checkpoint (safetensors with the training state in its metadata). */
 export function encodeCheckpoint(state: TrainingState): Uint8Array {
+  return concatBytes(checkpointParts(state))
+}
+
+/** encodeCheckpoint's bytes as chunks (see safetensorsParts), for a file writer. */
+export function checkpointParts(state: TrainingState): Uint8Array[] {
   if (!state || typeof state !== 'object' || !state.model) throw new ValueError('encodeCheckpoint: expected {model, optimizer?, scheduler?, step?, generators?, extra?}')
   const tensors: Record<string, Tensor> = {}
   for (const [k, t] of Object.entries(state.model.stateDict())) tensors[`model.${k}`] = t
@@ -59,7 +64,7 @@ export function encodeCheckpoint(state: TrainingState): Uint8Array {
     generators,
     extra: state.extra ?? null,
   }
-  return encodeSafetensors(tensors, { metadata: { [CHECKPOINT_KEY]: JSON.stringify(meta) } })
+  return safetensorsParts(tensors, { metadata: { [CHECKPOINT_KEY]: JSON.stringify(meta) } })
 }
 
 /**

@@ -3,8 +3,8 @@
 // importing the package in a browser works; only these functions need Node.
 import { AdjointError, Tensor } from '@adjoint/core'
 import type { StateDict } from '../module.js'
-import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from './checkpoint.js'
-import { SafetensorsError, decodeSafetensors, encodeSafetensors, type Decoded, type EncodeOptions } from './safetensors.js'
+import { checkpointParts, decodeCheckpoint, type TrainingState } from './checkpoint.js'
+import { SafetensorsError, decodeSafetensors, safetensorsParts, type Decoded, type EncodeOptions } from './safetensors.js'
 
 type Fs = typeof import('node:fs')
 type Path = typeof import('node:path')
@@ -19,19 +19,22 @@ function node(op: string): { fs: Fs; path: Path } {
 let tmpCounter = 0
 
 /**
- * Writes bytes to `file` atomically: a temporary file in the same directory is
- * written and flushed to disk, then renamed over the target. A crash or error
- * midway leaves the old file (if any) untouched, never a partial one.
+ * Writes bytes (or chunks of bytes, one after the other) to `file` atomically: a
+ * temporary file in the same directory is written and flushed to disk, then
+ * renamed over the target. A crash or error midway leaves the old file (if any)
+ * untouched, never a partial one.
  */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
+export function writeFileAtomic(file: string, bytes: Uint8Array | readonly Uint8Array[]): void {
   const { fs, path } = node('save')
   const dir = path.dirname(path.resolve(file))
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}-${tmpCounter++}`)
   let fd: number | null = null
   try {
     fd = fs.openSync(tmp, 'wx', 0o644)
-    let off = 0
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off)
+    for (const chunk of bytes instanceof Uint8Array ? [bytes] : bytes) {
+      let off = 0
+      while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off)
+    }
     fs.fsyncSync(fd)
     fs.closeSync(fd)
     fd = null
@@ -59,7 +62,7 @@ function readFile(op: string, file: string): Uint8Array {
 
 /** Saves named tensors (e.g. model.stateDict()) as a safetensors file, atomically. */
 export function save(tensors: StateDict | Record<string, Tensor>, file: string, opts: EncodeOptions = {}): void {
-  writeFileAtomic(file, encodeSafetensors(tensors, opts))
+  writeFileAtomic(file, safetensorsParts(tensors, opts)) // no second copy of the tensors in memory
 }
 
 /** Loads the tensors of a safetensors file (written by adjoint, Python's safetensors, ...). */
@@ -74,7 +77,7 @@ export function loadWithMetadata(file: string): Decoded {
 
 /** Saves model, optimizer, scheduler, step and RNG states in one file, atomically. */
 export function saveCheckpoint(file: string, state: TrainingState): void {
-  writeFileAtomic(file, encodeCheckpoint(state))
+  writeFileAtomic(file, checkpointParts(state))
 }
 
 /** Restores a checkpoint written by saveCheckpoint into the given objects; returns {step, extra}. */

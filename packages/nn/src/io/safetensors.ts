@@ -100,6 +100,25 @@ export interface EncodeOptions {
 
 /** Serializes named tensors (float32, float64, int32, bool) to safetensors bytes. */
 export function encodeSafetensors(tensors: Record<string, Tensor>, opts: EncodeOptions = {}): Uint8Array {
+  return concatBytes(safetensorsParts(tensors, opts))
+}
+
+/** Joins byte chunks into one array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0
+  for (const b of parts) n += b.length
+  const out = new Uint8Array(n)
+  let p = 0
+  for (const b of parts) { out.set(b, p); p += b.length }
+  return out
+}
+
+/**
+ * The safetensors bytes as chunks: the length-prefixed header, then each tensor's
+ * bytes (views of its memory on little-endian machines, no copy). A file writer
+ * writes them one after the other, so a save needs no second copy of the model.
+ */
+export function safetensorsParts(tensors: Record<string, Tensor>, opts: EncodeOptions = {}): Uint8Array[] {
   if (tensors === null || typeof tensors !== 'object') throw new ValueError(`encodeSafetensors: expected an object of name -> Tensor, got ${String(tensors)}`)
   const metadata: Record<string, string> = {}
   for (const [k, v] of Object.entries({ format: 'pt', ...opts.metadata })) {
@@ -143,12 +162,10 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, opts: EncodeO
     padded.set(json)
     json = padded
   }
-  const out = new Uint8Array(8 + json.length + offset)
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true)
-  out.set(json, 8)
-  let p = 8 + json.length
-  for (const b of chunks) { out.set(b, p); p += b.length }
-  return out
+  const head = new Uint8Array(8 + json.length)
+  new DataView(head.buffer).setBigUint64(0, BigInt(json.length), true)
+  head.set(json, 8)
+  return [head, ...chunks]
 }
 
 export interface Decoded {
