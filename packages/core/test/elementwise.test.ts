@@ -185,3 +185,24 @@ describe('triu / tril', () => {
     expect(tril(b).toArray()).toEqual([[true, false], [true, true]])
   })
 })
+
+describe('relu backward: the kernel rule against the composed one', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: gx = g [x > 0] by the reluBackward kernel (large enough for a native kernel too) and by the composed rule (createGraph)`, () => {
+      for (const n of [5, 5000]) {
+        const xs = Array.from({ length: n }, (_, i) => (i === 0 ? NaN : i === 1 ? -0 : i === 2 ? 0 : Math.sin(i * 1.7) * 3))
+        const gs = Array.from({ length: n }, (_, i) => Math.cos(i))
+        const g = tensor(gs, { dtype })
+        const want = (g.toArray() as number[]).map((v, i) => (xs[i]! > 0 ? v : 0))
+        const x = tensor(xs, { dtype, requiresGrad: true })
+        x.relu().backward(g)
+        expect(x.grad!.toArray()).toEqual(want)
+        // createGraph (g requiring grad): the composed rule g * [x > 0], differentiable again; NaN x left out (NaN * 0)
+        const x2 = tensor(xs.slice(1), { dtype, requiresGrad: true })
+        x2.relu().backward(tensor(gs.slice(1), { dtype, requiresGrad: true }), { createGraph: true })
+        expect(x2.grad!.requiresGrad).toBe(true)
+        expect((x2.grad!.toArray() as number[]).map((v) => v + 0)).toEqual(want.slice(1)) // g * 0 may be -0
+      }
+    })
+  }
+})

@@ -38,6 +38,9 @@ function worthNative(...lists: (FloatArray[] | null)[]): boolean {
   return n >= MIN_OPTIM_ELEMENTS
 }
 
+/** Below this many elements the TS relu loop is as fast as crossing into C++. */
+const MIN_UNARY_ELEMENTS = 2048
+
 type WhenRules = { [K in NativeKernelName]: When<K> | null }
 
 /** The conditions beyond element types; beforeFirstGemm runs once, before the first gemm reaches the addon (index.ts decides OpenBLAS vs own there). */
@@ -72,6 +75,9 @@ function whenRules(beforeFirstGemm: () => void): WhenRules {
     scaleAll: (arrays) => worthNative(arrays),
     // one query row (decoding a token against a KV cache) stays in TS, whose gemv reads the cache
     // in place: the addon packs k^T per head first, ~2x the gemv path's CPU time there (bench:attention)
+    // relu on float32 only (the binding's one op; x and out are `array`s, not checked by the forwarder)
+    unary: (op, x, out, n) => op === 'relu' && n >= MIN_UNARY_ELEMENTS && x instanceof Float32Array && out instanceof Float32Array,
+    reluBackward: (_x, _gy, _gx, n) => n >= MIN_UNARY_ELEMENTS,
     attention: (a) => a.L > 1,
     attentionBackward: (a) => a.L > 1,
   }

@@ -121,6 +121,8 @@ export const KERNELS = {
   copy: kernel([arg('src', 'array'), arg('srcLayout', 'layout'), arg('dst', 'array'), arg('dstLayout', 'layout')], 'void'),
   /** out[i] = f(x[i]) over contiguous arrays of length n. */
   unary: kernel([arg('op', 'unaryOp'), arg('x', 'array'), arg('out', 'array'), arg('n', 'int')], 'void'),
+  /** ReLU's backward: gx[i] = x[i] > 0 ? gy[i] : 0 (0 where x is NaN, even for a NaN gy; gx may be gy) over contiguous arrays of length n. */
+  reluBackward: kernel([arg('x', 'floats'), arg('gy', 'floats'), arg('gx', 'floats'), arg('n', 'int')], 'void'),
   /**
    * out = f(a, b) elementwise, the three read/written through layouts of one shape (a and b
    * broadcast to it: stride 0 on broadcast dims, Layout.expand). out's layout is contiguous,

@@ -40,6 +40,14 @@ function geluKernelBackward(g: Tensor, x: Tensor, approximate: boolean): Tensor 
   return gx
 }
 
+/** gx = g [x > 0] in one pass of the backend's kernel (first-order backward only). */
+function reluKernelBackward(g: Tensor, x: Tensor): Tensor {
+  const gx = Tensor.empty(x.layout, x.dtype)
+  const gd = (g.dtype === x.dtype ? g : g.to(x.dtype)).contiguousData() as FloatArray
+  getBackend().reluBackward(x.contiguousData() as FloatArray, gd, gx.storage.data as FloatArray, gx.numel())
+  return gx
+}
+
 type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI)
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI)
@@ -68,7 +76,8 @@ const unaryRules: Record<UnaryOp, UnaryRule | { kernel: UnaryRule; composed: Una
   rsqrt: (g, _x, y) => g.mul(y.pow(3)).mul(-0.5), //          d x^-1/2 = -1/2 x^-3/2
   tanh: (g, _x, y) => g.mul(y.square().neg().add(1)), //      d tanh = 1 - tanh^2
   sigmoid: (g, _x, y) => g.mul(y.mul(y.neg().add(1))), //     d s = s (1 - s)
-  relu: (g, x) => g.mul(x.gt(0)), //                          d relu = [x > 0]
+  // d relu = [x > 0]: one kernel pass, or composed when the backward's graph is wanted
+  relu: { kernel: reluKernelBackward, composed: (g, x) => g.mul(x.gt(0)) },
   // d gelu = Phi(x) + x phi(x), Phi(x) = (1 + erf(x/sqrt2))/2, phi(x) = e^{-x^2/2}/sqrt(2 pi);
   // one kernel pass when no graph of the backward is needed, else composed (differentiable again)
   gelu: { kernel: (g, x) => geluKernelBackward(g, x, false), composed: geluComposed },

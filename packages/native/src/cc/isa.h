@@ -97,6 +97,12 @@ struct AttentionKernels {
   void (*backward)(const AttentionHead<T>& h, T* ws);
 };
 
+// y = relu(x); gx = x > 0 ? gy : 0 (gx may be gy or x: in place).
+struct UnaryKernels {
+  void (*relu)(const float* x, float* y, int64_t n);
+  void (*relu_backward)(const float* x, const float* gy, float* gx, int64_t n);
+};
+
 struct IsaTable {
   const char* name;
   GemmKernel<float> sgemm;
@@ -111,6 +117,8 @@ struct IsaTable {
   // FMA chains, no memory traffic); returns a value that depends on every result.
   float (*fma_probe)(int64_t iters);
   int fma_probe_flops;
+  // Elementwise float32 ReLU over n contiguous elements (core's `unary` relu, reluBackward).
+  UnaryKernels unary_f32;
 };
 
 // Defined by the isa_*.cc files that are compiled for this target.

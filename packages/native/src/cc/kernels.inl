@@ -31,6 +31,7 @@ inline int64_t balanced_block(int64_t total, int64_t max, int64_t unit) {
 #include "kernels_gemm.inl"  // GEMM: packed panels around a register-blocked micro-kernel
 #include "kernels_rows.inl"  // row-wise float32 kernels: softmax family, layer norm, cross-entropy
 #include "kernels_gelu.inl"  // GELU forward / backward (float32)
+#include "kernels_unary.inl"  // ReLU forward / backward (float32)
 #include "kernels_attention.inl"  // scaled dot-product attention of one (batch, head), both dtypes
 
 // The FMA peak: independent chains (more than FMA latency x ports on current
@@ -69,4 +70,5 @@ constexpr int kFmaProbeFlops = kFmaChains * 2 * (int)(ADJ_VBYTES / sizeof(float)
     ADJ_ATTENTION_ENTRY(double),                                                                   \
     &fma_probe,                                                                                    \
     kFmaProbeFlops,                                                                                \
+    {&relu_f32, &relu_backward_f32},                                                               \
   }

@@ -153,6 +153,16 @@ void gelu_backward_f32(const float* x, const float* gy, float* gx, int64_t n, bo
   split_elements(n, [&](int64_t i, int64_t m) { K.backward(x + i, gy + i, gx + i, m, tanh); });
 }
 
+void relu_f32(const float* x, float* y, int64_t n) {
+  const UnaryKernels& K = isa().unary_f32;
+  split_elements(n, [&](int64_t i, int64_t m) { K.relu(x + i, y + i, m); });
+}
+
+void relu_backward_f32(const float* x, const float* gy, float* gx, int64_t n) {
+  const UnaryKernels& K = isa().unary_f32;
+  split_elements(n, [&](int64_t i, int64_t m) { K.relu_backward(x + i, gy + i, gx + i, m); });
+}
+
 void bias_gelu_f32(const float* x, const float* b, float* pre, float* y, int64_t rows, int64_t cols, bool tanh) {
   if (rows <= 0 || cols <= 0) return;
   const GeluKernels& K = isa().gelu_f32;

@@ -31,6 +31,10 @@ void cross_entropy_backward(const T* x, const int32_t* t, const T* lse, const T*
 void gelu_f32(const float* x, float* y, int64_t n, bool tanh);
 void gelu_backward_f32(const float* x, const float* gy, float* gx, int64_t n, bool tanh);
 
+// y = relu(x), gx = x > 0 ? gy : 0 over n contiguous float32 elements (split over threads when large).
+void relu_f32(const float* x, float* y, int64_t n);
+void relu_backward_f32(const float* x, const float* gy, float* gx, int64_t n);
+
 // pre = x + b per row, y = gelu(pre) over float32 [rows, cols] (pre may be x).
 void bias_gelu_f32(const float* x, const float* b, float* pre, float* y, int64_t rows, int64_t cols, bool tanh);
 // gx = gy gelu'(pre) (gx may be gy); gb (may be null) = sum over rows of gx, in float64, overwritten.

@@ -95,6 +95,11 @@ export function unary(op: UnaryOp, x: TypedArray, out: TypedArray, n: number): v
   ;(out instanceof Float32Array ? unaryLoops32 : unaryLoops)[op](x, out, n)
 }
 
+// d relu = [x > 0]
+export function reluBackward(x: FloatArray, gy: FloatArray, gx: FloatArray, n: number): void {
+  for (let i = 0; i < n; i++) gx[i] = x[i] > 0 ? gy[i] : 0
+}
+
 export function binary(op: BinaryOp, a: TypedArray, aLayout: Layout, b: TypedArray, bLayout: Layout, out: TypedArray, outLayout: Layout): void {
   const f = binaryLoops[op]
   const aOffset = aLayout.offset, bOffset = bLayout.offset
