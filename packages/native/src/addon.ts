@@ -39,7 +39,7 @@ export interface NativeArgSpec {
 export const NATIVE_KERNELS = [
   'gemm', 'softmax', 'logSoftmax', 'softmaxBackward', 'logSoftmaxBackward', 'layerNorm', 'layerNormBackward',
   'crossEntropy', 'crossEntropyBackward', 'gelu', 'geluBackward', 'biasGelu', 'biasGeluBackward', 'columnSums', 'adamStep', 'sgdStep', 'sumSquares', 'scaleAll',
-  'attention', 'attentionBackward', 'unary', 'reluBackward',
+  'attention', 'attentionBackward', 'unary', 'reluBackward', 'rmsNorm', 'rmsNormBackward',
 ] as const satisfies readonly KernelName[]
 export type NativeKernelName = typeof NATIVE_KERNELS[number]
 export type NativeKernels = { [K in NativeKernelName]: FlatKernelFn<KernelTable[K]> }

@@ -61,6 +61,8 @@ function whenRules(beforeFirstGemm: () => void): WhenRules {
     logSoftmaxBackward: null,
     layerNorm: null,
     layerNormBackward: null,
+    rmsNorm: null,
+    rmsNormBackward: null,
     crossEntropy: null,
     crossEntropyBackward: null,
     gelu: null,

@@ -187,6 +187,16 @@ export const KERNELS = {
    */
   layerNormBackward: kernel([arg('x', 'floats'), arg('gy', 'floats'), arg('w', 'floats?'), arg('mean', 'floats'), arg('rstd', 'floats'), arg('gx', 'floats?'), arg('gw', 'floats?'), arg('gb', 'floats?'), ...rows], 'void'),
   /**
+   * Per row (T5's LayerNorm: no mean subtraction, no bias): rstd = 1 / sqrt(mean(x^2) + eps),
+   * y = x * rstd * w; writes rstd[r] for the backward. w (length cols) may be null: no scale.
+   */
+  rmsNorm: kernel([arg('x', 'floats'), arg('w', 'floats?'), arg('y', 'floats'), arg('rstd', 'floats'), ...rows, arg('eps', 'number')], 'void'),
+  /**
+   * With xhat = x rstd and h = gy w (h = gy when w is null), per row: gx = rstd (h - xhat mean(h xhat));
+   * over all rows: gw = sum gy xhat. gx, gw may be null (not wanted); gw is overwritten.
+   */
+  rmsNormBackward: kernel([arg('x', 'floats'), arg('gy', 'floats'), arg('w', 'floats?'), arg('rstd', 'floats'), arg('gx', 'floats?'), arg('gw', 'floats?'), ...rows], 'void'),
+  /**
    * Per row r with t = target[r] and s = labelSmoothing: lse[r] = logsumexp(x[r]) and
    * loss[r] = lse[r] - (1 - s) x[r, t] - (s / cols) sum_c x[r, c]; a row with t == ignoreIndex
    * gets loss 0 and lse 0. Other targets are in [0, cols) (the caller checks).

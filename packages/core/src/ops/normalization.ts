@@ -1,5 +1,5 @@
-// layerNorm (one fused kernel each way, its composed rule beside them for
-// createGraph) and rmsNorm (composed of differentiable ops).
+// layerNorm and rmsNorm: one fused kernel each way, their composed rules beside
+// them for createGraph.
 import { recordFused } from '../autograd/fused.js'
 import { needsGrad } from '../autograd/node.js'
 import { getBackend } from '../backend/backend.js'
@@ -78,14 +78,48 @@ function layerNormBackwardComposed(g: Tensor, x: Tensor, weight: Tensor | null, 
   return [gx, weight?.requiresGrad ? g.mul(xhat) : null, bias?.requiresGrad ? g : null]
 }
 
-/** x / sqrt(mean(x^2) + eps) * weight over the last dims; eps defaults to the dtype's machine epsilon (as PyTorch). */
+/**
+ * x / sqrt(mean(x^2) + eps) * weight over the last dims (T5's LayerNorm: no mean subtraction, no bias);
+ * eps defaults to the dtype's machine epsilon (as PyTorch). One backend kernel each way.
+ */
 export function rmsNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, eps?: number | null): Tensor {
   assertTensor('rmsNorm', x)
   assertFloat('rmsNorm', x)
   const dims = checkNormalizedShape('rmsNorm', x, normalizedShape)
   checkAffine('rmsNorm', weight, normalizedShape, 'weight')
   const e = eps ?? (x.dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7)
-  // composed of differentiable ops: d/dx follows from rsqrt, mean and mul
-  const y = x.mul(x.square().mean(dims, true).add(e).rsqrt())
-  return weight ? y.mul(weight) : y
+  if (!(e >= 0)) throw new ValueError(`rmsNorm: eps must be non-negative, got ${e}`)
+  const dtype = x.dtype
+  let cols = 1
+  for (const s of normalizedShape) cols *= s
+  const rows = x.numel() / cols
+  const w = weight ? floatData(weight, dtype) : null
+  const y = Tensor.empty(x.layout, dtype)
+  const rstd = Tensor.empty([rows], dtype)
+  getBackend().rmsNorm(x.contiguousData() as FloatArray, w, y.storage.data as FloatArray, rstd.storage.data as FloatArray, rows, cols, e)
+  if (needsGrad(x, weight)) {
+    const saved = [x, weight].filter((t): t is Tensor => t instanceof Tensor)
+    recordFused('rmsNorm', y, [x, weight], {
+      // xhat = x rstd, h = g w: gx = rstd (h - xhat mean(h xhat)); gw = sum g xhat
+      kernel: (g) => {
+        const gx = x.requiresGrad ? Tensor.empty(x.layout, dtype) : null
+        const gw = weight?.requiresGrad ? Tensor.empty(weight.shape, dtype) : null
+        const arr = (t: Tensor | null) => (t ? (t.storage.data as FloatArray) : null)
+        getBackend().rmsNormBackward(x.contiguousData() as FloatArray, floatData(g, dtype), w, rstd.storage.data as FloatArray, arr(gx), arr(gw), rows, cols)
+        return [gx, gw]
+      },
+      composed: (g) => rmsNormBackwardComposed(g, x, weight ?? null, dims, e),
+    }, saved)
+  }
+  return y
+}
+
+/** rmsNorm's backward as Tensor ops, so gradients of gradients work (createGraph). */
+function rmsNormBackwardComposed(g: Tensor, x: Tensor, weight: Tensor | null, dims: number[], eps: number): (Tensor | null)[] {
+  const rstd = x.square().mean(dims, true).add(eps).rsqrt()
+  const xhat = x.mul(rstd)
+  const h = weight ? g.mul(weight) : g
+  const gx = x.requiresGrad ? rstd.mul(h.sub(xhat.mul(h.mul(xhat).mean(dims, true)))) : null
+  // gw has x's shape here: the engine sums it over the leading dims
+  return [gx, weight?.requiresGrad ? g.mul(xhat) : null]
 }

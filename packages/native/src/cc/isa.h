@@ -47,6 +47,12 @@ struct RowKernels {
   // gx[r, c] = gloss[r] (exp(x[r, c] - lse[r]) - (1 - s) [c == t] - s / cols); ignored rows 0.
   void (*cross_entropy_backward)(const T* x, const int32_t* t, const T* lse, const T* gloss, T* gx, int64_t rows,
                                  int64_t cols, int32_t ignore, double smoothing);
+  // rstd[r] = 1 / sqrt(mean(x[r]^2) + eps); y = x rstd w per row (w may be null).
+  void (*rms_norm)(const T* x, const T* w, T* y, T* rstd, int64_t rows, int64_t cols, double eps);
+  // gx (may be null) = rstd (h - xhat mean(h xhat)), h = gy w, xhat = x rstd; adds sum over these
+  // rows of gy xhat to accw[0:cols] (may be null): the caller sums threads' partials.
+  void (*rms_norm_backward)(const T* x, const T* gy, const T* w, const T* rstd, T* gx, double* accw, int64_t rows,
+                            int64_t cols);
 };
 
 // Elementwise float32 GELU over n contiguous elements (core's Backend gelu /

@@ -32,6 +32,7 @@ inline int64_t balanced_block(int64_t total, int64_t max, int64_t unit) {
 #include "kernels_rows.inl"  // row-wise float32 kernels: softmax family, layer norm, cross-entropy
 #include "kernels_gelu.inl"  // GELU forward / backward (float32)
 #include "kernels_unary.inl"  // ReLU forward / backward (float32)
+#include "kernels_rmsnorm.inl"  // RMS norm forward / backward (float32)
 #include "kernels_attention.inl"  // scaled dot-product attention of one (batch, head), both dtypes
 
 // The FMA peak: independent chains (more than FMA latency x ports on current
@@ -63,7 +64,8 @@ constexpr int kFmaProbeFlops = kFmaChains * 2 * (int)(ADJ_VBYTES / sizeof(float)
     ADJ_GEMM_ENTRY(float, SMR, SNV, SMC, SKC, SNC),                                                \
     ADJ_GEMM_ENTRY(double, DMR, DNV, DMC, DKC, DNC),                                               \
     {&softmax_f32, &log_softmax_f32, &softmax_backward_f32, &log_softmax_backward_f32,             \
-     &layer_norm_f32, &layer_norm_backward_f32, &cross_entropy_f32, &cross_entropy_backward_f32},   \
+     &layer_norm_f32, &layer_norm_backward_f32, &cross_entropy_f32, &cross_entropy_backward_f32,    \
+     &rms_norm_f32, &rms_norm_backward_f32},                                                        \
     {&gelu_f32, &gelu_backward_f32, &bias_gelu_f32, &bias_gelu_backward_f32},                      \
     &column_sums_f32,                                                                              \
     ADJ_ATTENTION_ENTRY(float),                                                                    \

@@ -107,6 +107,39 @@ void layer_norm_backward(const T* x, const T* gy, const T* w, const T* mean, con
 }
 
 template <class T>
+void rms_norm(const T* x, const T* w, T* y, T* rstd, int64_t rows, int64_t cols, double eps) {
+  if (rows <= 0) return;
+  const RowKernels<T>& K = row_kernels<T>();
+  ParallelLock lock;
+  split_rows(plan_threads(lock, rows, cols), rows, [&](int64_t, int64_t r0, int64_t r1) {
+    K.rms_norm(x + r0 * cols, w, y + r0 * cols, rstd + r0, r1 - r0, cols, eps);
+  });
+}
+
+template <class T>
+void rms_norm_backward(const T* x, const T* gy, const T* w, const T* rstd, T* gx, T* gw, int64_t rows, int64_t cols) {
+  if (cols <= 0) return;
+  const RowKernels<T>& K = row_kernels<T>();
+  ParallelLock lock;
+  const int nt = rows > 0 ? plan_threads(lock, rows, cols) : 1;
+  // float64 partials of gw per block of rows, added in block order (thread-independent result)
+  const int64_t blocks = row_blocks(nt, rows);
+  std::vector<double> accw(gw ? (size_t)(blocks * cols) : 0, 0.0);
+  if (rows > 0) {
+    split_rows(nt, rows, [&](int64_t blk, int64_t r0, int64_t r1) {
+      K.rms_norm_backward(x + r0 * cols, gy + r0 * cols, w, rstd + r0, gx ? gx + r0 * cols : nullptr,
+                          gw ? accw.data() + blk * cols : nullptr, r1 - r0, cols);
+    });
+  }
+  if (!gw) return;
+  for (int64_t j = 0; j < cols; ++j) {
+    double s = 0;
+    for (int64_t t = 0; t < blocks; ++t) s += accw[t * cols + j];
+    gw[j] = (T)s;
+  }
+}
+
+template <class T>
 void cross_entropy(const T* x, const int32_t* t, T* loss, T* lse, int64_t rows, int64_t cols, int32_t ignore,
                    double smoothing) {
   if (rows <= 0) return;
@@ -216,6 +249,8 @@ void column_sums_f32(const float* x, float* out, int64_t rows, int64_t cols) {
   template void layer_norm<T>(const T*, const T*, const T*, T*, T*, T*, int64_t, int64_t, double);            \
   template void layer_norm_backward<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, T*, int64_t, \
                                        int64_t);                                                              \
+  template void rms_norm<T>(const T*, const T*, T*, T*, int64_t, int64_t, double);                          \
+  template void rms_norm_backward<T>(const T*, const T*, const T*, const T*, T*, T*, int64_t, int64_t);       \
   template void cross_entropy<T>(const T*, const int32_t*, T*, T*, int64_t, int64_t, int32_t, double);        \
   template void cross_entropy_backward<T>(const T*, const int32_t*, const T*, const T*, T*, int64_t, int64_t, \
                                           int32_t, double);

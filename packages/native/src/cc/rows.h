@@ -20,6 +20,13 @@ void layer_norm_backward(const T* x, const T* gy, const T* w, const T* mean, con
                          int64_t rows, int64_t cols);
 
 template <class T>
+void rms_norm(const T* x, const T* w, T* y, T* rstd, int64_t rows, int64_t cols, double eps);
+
+// gx, gw may be null; gw is overwritten (a sum over all rows, in float64).
+template <class T>
+void rms_norm_backward(const T* x, const T* gy, const T* w, const T* rstd, T* gx, T* gw, int64_t rows, int64_t cols);
+
+template <class T>
 void cross_entropy(const T* x, const int32_t* t, T* loss, T* lse, int64_t rows, int64_t cols, int32_t ignore,
                    double smoothing);
 

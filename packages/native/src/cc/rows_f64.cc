@@ -128,11 +128,35 @@ void cross_entropy_backward(const double* x, const int32_t* t, const double* lse
   }
 }
 
+void rms_norm(const double* x, const double* w, double* y, double* rstd, int64_t rows, int64_t cols, double eps) {
+  for (int64_t r = 0; r < rows; ++r, x += cols, y += cols) {
+    double ss = 0;
+    for (int64_t j = 0; j < cols; ++j) ss += x[j] * x[j];
+    const double rs = 1.0 / std::sqrt(ss / (double)cols + eps);
+    rstd[r] = rs;
+    for (int64_t j = 0; j < cols; ++j) y[j] = w ? x[j] * rs * w[j] : x[j] * rs;
+  }
+}
+
+void rms_norm_backward(const double* x, const double* gy, const double* w, const double* rstd, double* gx,
+                       double* accw, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r, x += cols, gy += cols, gx = gx ? gx + cols : nullptr) {
+    const double rs = rstd[r];
+    if (accw) for (int64_t j = 0; j < cols; ++j) accw[j] += gy[j] * x[j] * rs;
+    if (!gx) continue;
+    double shx = 0;
+    for (int64_t j = 0; j < cols; ++j) shx += (w ? gy[j] * w[j] : gy[j]) * x[j] * rs;
+    const double mhx = shx / (double)cols;
+    for (int64_t j = 0; j < cols; ++j) gx[j] = rs * ((w ? gy[j] * w[j] : gy[j]) - x[j] * rs * mhx);
+  }
+}
+
 }  // namespace
 
 const RowKernels<double>* rows_f64() {
   static const RowKernels<double> k = {&softmax,    &log_softmax,         &softmax_backward, &log_softmax_backward,
-                                       &layer_norm, &layer_norm_backward, &cross_entropy,    &cross_entropy_backward};
+                                       &layer_norm, &layer_norm_backward, &cross_entropy,    &cross_entropy_backward,
+                                       &rms_norm,   &rms_norm_backward};
   return &k;
 }
 

@@ -8,8 +8,8 @@ import { gemm } from './gemm.js'
 import { gather, indexAdd, indexSelect, scatterAdd, where } from './indexing.js'
 import { columnSums, reduce } from './reduce.js'
 import { crossEntropy, crossEntropyBackward } from './loss.js'
-import { layerNorm, layerNormBackward } from './norm.js'
+import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norm.js'
 import { adamStep, scaleAll, sgdStep, sumSquares } from './optim.js'
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './rowwise.js'
 
-export const tsBackend: Backend = { copy, unary, reluBackward, binary, reduce, columnSums, gemm, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward, where, indexSelect, indexAdd, gather, scatterAdd, layerNorm, layerNormBackward, crossEntropy, crossEntropyBackward, gelu, geluBackward, biasGelu, biasGeluBackward, attention, attentionBackward, adamStep, sgdStep, sumSquares, scaleAll }
+export const tsBackend: Backend = { copy, unary, reluBackward, binary, reduce, columnSums, gemm, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward, where, indexSelect, indexAdd, gather, scatterAdd, layerNorm, layerNormBackward, rmsNorm, rmsNormBackward, crossEntropy, crossEntropyBackward, gelu, geluBackward, biasGelu, biasGeluBackward, attention, attentionBackward, adamStep, sgdStep, sumSquares, scaleAll }

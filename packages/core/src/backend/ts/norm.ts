@@ -44,3 +44,30 @@ export function layerNormBackward(x: FloatArray, gy: FloatArray, w: FloatArray |
   if (gw !== null) gw.set(accW!)
   if (gb !== null) gb.set(accB!)
 }
+
+// RMS norm (no mean, no bias): rstd = 1 / sqrt(mean(x^2) + eps), y = x rstd w
+export function rmsNorm(x: FloatArray, w: FloatArray | null, y: FloatArray, rstd: FloatArray, rows: number, cols: number, eps: number): void {
+  for (let r = 0, p = 0; r < rows; r++, p += cols) {
+    let ss = 0
+    for (let i = 0; i < cols; i++) ss += x[p + i] * x[p + i]
+    const rs = 1 / Math.sqrt(ss / cols + eps)
+    rstd[r] = rs
+    if (w !== null) for (let i = 0; i < cols; i++) y[p + i] = x[p + i] * rs * w[i]
+    else for (let i = 0; i < cols; i++) y[p + i] = x[p + i] * rs
+  }
+}
+
+// xhat = x rstd, h = gy w: gx = rstd (h - xhat mean(h xhat)); gw = sum_rows gy xhat
+export function rmsNormBackward(x: FloatArray, gy: FloatArray, w: FloatArray | null, rstd: FloatArray, gx: FloatArray | null, gw: FloatArray | null, rows: number, cols: number): void {
+  const accW = gw !== null ? new Float64Array(cols) : null
+  for (let r = 0, p = 0; r < rows; r++, p += cols) {
+    const rs = rstd[r]
+    if (accW !== null) for (let i = 0; i < cols; i++) accW[i] += gy[p + i] * x[p + i] * rs
+    if (gx === null) continue
+    let shx = 0
+    for (let i = 0; i < cols; i++) shx += (w !== null ? gy[p + i] * w[i] : gy[p + i]) * x[p + i] * rs
+    const mhx = shx / cols
+    for (let i = 0; i < cols; i++) gx[p + i] = rs * ((w !== null ? gy[p + i] * w[i] : gy[p + i]) - x[p + i] * rs * mhx)
+  }
+  if (gw !== null) gw.set(accW!)
+}
