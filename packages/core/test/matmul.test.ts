@@ -36,7 +36,15 @@ describe('linear and matmul checks', () => {
     expect(matmul(tensor([1, 2]), tensor([3, 4], { dtype: 'float64' })).dtype).toBe('float64')
   })
 
+  it('record a node only when an input needs a gradient, named after the op', () => {
+    expect(linear(x, w).requiresGrad).toBe(false)
+    expect(matmul(x, w.t()).requiresGrad).toBe(false)
+    const wg = ones([4, 3], { requiresGrad: true })
+    expect([linear(x, wg).gradFn?.op, matmul(x, wg.t()).gradFn?.op]).toEqual(['linear', 'matmul'])
+  })
+
   it('errors name the op, what it got and what it expected', () => {
+    expect(() => linear(x, w, ones([4, 1]))).toThrow(/^linear: bias must have shape \[4\], got \[4,1\]/)
     expect(() => linear(x, ones([3]))).toThrow(ShapeError)
     expect(() => linear(x, ones([3]))).toThrow(/^linear: weight must be 2-D \[out, in\], got \[3\]/)
     expect(() => linear(ones([2, 5]), w)).toThrow(/^linear: input of shape \[2,5\] does not match weight \[4,3\] \(5 != 3\)/)
