@@ -16,7 +16,6 @@
         "src/cc/bind_rows.cc",
         "src/cc/bind_gelu.cc",
         "src/cc/bind_unary.cc",
-        "src/cc/bind_rmsnorm.cc",
         "src/cc/bind_sums.cc",
         "src/cc/bind_settings.cc",
         "src/cc/bind_probes.cc",

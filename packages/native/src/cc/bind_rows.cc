@@ -3,6 +3,8 @@
 //   softmaxBackward / logSoftmaxBackward(y, gy, gx, rows, cols)
 //   layerNorm(x, w | null, b | null, y, mean, rstd, rows, cols, eps)
 //   layerNormBackward(x, gy, w | null, mean, rstd, gx | null, gw | null, gb | null, rows, cols)
+//   rmsNorm(x, w | null, y, rstd, rows, cols, eps)
+//   rmsNormBackward(x, gy, w | null, rstd, gx | null, gw | null, rows, cols)
 //   crossEntropy(x, target, loss, lse, rows, cols, ignoreIndex, labelSmoothing)
 //   crossEntropyBackward(x, target, lse, gLoss, gx, rows, cols, ignoreIndex, labelSmoothing)
 #include "binding.h"
@@ -19,6 +21,8 @@ constexpr auto kCrossEntropy = kernel_def("crossEntropy", floats("x"), i32("targ
 constexpr auto kCrossEntropyBackward = kernel_def("crossEntropyBackward", floats("x"), i32("target"), floats("lse"), floats("gLoss"), floats("gx"), dim("rows"), dim("cols"), integer("ignoreIndex", INT32_MIN, INT32_MAX), number("labelSmoothing"));
 constexpr auto kLayerNorm = kernel_def("layerNorm", floats("x"), floats_opt("w"), floats_opt("b"), floats("y"), floats("mean"), floats("rstd"), dim("rows"), dim("cols"), number("eps"));
 constexpr auto kLayerNormBackward = kernel_def("layerNormBackward", floats("x"), floats("gy"), floats_opt("w"), floats("mean"), floats("rstd"), floats_opt("gx"), floats_opt("gw"), floats_opt("gb"), dim("rows"), dim("cols"));
+constexpr auto kRmsNorm = kernel_def("rmsNorm", floats("x"), floats_opt("w"), floats("y"), floats("rstd"), dim("rows"), dim("cols"), number("eps"));
+constexpr auto kRmsNormBackward = kernel_def("rmsNormBackward", floats("x"), floats("gy"), floats_opt("w"), floats("rstd"), floats_opt("gx"), floats_opt("gw"), dim("rows"), dim("cols"));
 
 template <RowOp OP>
 napi_value RowForward(napi_env env, napi_callback_info info) {
@@ -198,12 +202,71 @@ napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
   });
 }
 
+napi_value RmsNorm(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    KernelArgs A(env, info, kRmsNorm);
+    const ArrayView &x = A.array(0), &w = A.array(1), &y = A.array(2), &rstd = A.array(3);
+    const int64_t rows = A.integer(4), cols = A.integer(5);
+    const double eps = A.number(6);
+    const bool hw = check_optional(A, 1, cols);
+    check_rows(A, x, rows, cols);
+    check_rows(A, y, rows, cols);
+    check_rows(A, rstd, rows, 1);
+    const Span sx = flat(rows * cols), sr = flat(rows), sc = (rows > 0 ? flat(cols) : Span{});
+    A.check_no_overlap(y, sx, x, sx, true);
+    if (hw) A.check_no_overlap(y, sx, w, sc, false);
+    A.check_no_overlap(rstd, sr, x, sx, false);
+    A.check_no_overlap(rstd, sr, y, sx, false);
+    if (hw) A.check_no_overlap(rstd, sr, w, sc, false);
+    with_float_type(x, [&](auto t) {
+      using T = decltype(t);
+      rms_norm<T>(x.as<const T>(), w.as<const T>(), y.as<T>(), rstd.as<T>(), rows, cols, eps);
+    });
+    return undefined(env);
+  });
+}
+
+napi_value RmsNormBackward(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    KernelArgs A(env, info, kRmsNormBackward);
+    const ArrayView &x = A.array(0), &gy = A.array(1), &w = A.array(2), &rstd = A.array(3), &gx = A.array(4), &gw = A.array(5);
+    const int64_t rows = A.integer(6), cols = A.integer(7);
+    const bool hw = check_optional(A, 2, cols), hgx = check_optional(A, 4, rows * cols), hgw = check_optional(A, 5, cols);
+    check_rows(A, x, rows, cols);
+    check_rows(A, gy, rows, cols);
+    check_rows(A, rstd, rows, 1);
+    const Span sx = flat(rows * cols), sr = flat(rows), sc = flat(cols);
+    const Span swc = rows > 0 ? sc : Span{};  // w is read only when there are rows
+    if (hgx) {
+      A.check_no_overlap(gx, sx, x, sx, true);
+      A.check_no_overlap(gx, sx, gy, sx, true);
+      if (hw) A.check_no_overlap(gx, sx, w, swc, false);
+      A.check_no_overlap(gx, sx, rstd, sr, false);
+    }
+    if (hgw) {
+      A.check_no_overlap(gw, sc, x, sx, false);
+      A.check_no_overlap(gw, sc, gy, sx, false);
+      if (hw) A.check_no_overlap(gw, sc, w, swc, false);
+      A.check_no_overlap(gw, sc, rstd, sr, false);
+      if (hgx) A.check_no_overlap(gw, sc, gx, sx, false);
+    }
+    with_float_type(x, [&](auto t) {
+      using T = decltype(t);
+      rms_norm_backward<T>(x.as<const T>(), gy.as<const T>(), w.as<const T>(), rstd.as<const T>(), gx.as<T>(), gw.as<T>(),
+                           rows, cols);
+    });
+    return undefined(env);
+  });
+}
+
 ADJ_KERNEL(kSoftmax, RowForward<RowOp::Softmax>);
 ADJ_KERNEL(kLogSoftmax, RowForward<RowOp::LogSoftmax>);
 ADJ_KERNEL(kSoftmaxBackward, RowBackward<RowOp::SoftmaxBackward>);
 ADJ_KERNEL(kLogSoftmaxBackward, RowBackward<RowOp::LogSoftmaxBackward>);
 ADJ_KERNEL(kLayerNorm, LayerNorm);
 ADJ_KERNEL(kLayerNormBackward, LayerNormBackward);
+ADJ_KERNEL(kRmsNorm, RmsNorm);
+ADJ_KERNEL(kRmsNormBackward, RmsNormBackward);
 ADJ_KERNEL(kCrossEntropy, CrossEntropy);
 ADJ_KERNEL(kCrossEntropyBackward, CrossEntropyBackward);
 

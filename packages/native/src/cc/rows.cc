@@ -117,29 +117,6 @@ void rms_norm(const T* x, const T* w, T* y, T* rstd, int64_t rows, int64_t cols,
 }
 
 template <class T>
-void rms_norm_backward(const T* x, const T* gy, const T* w, const T* rstd, T* gx, T* gw, int64_t rows, int64_t cols) {
-  if (cols <= 0) return;
-  const RowKernels<T>& K = row_kernels<T>();
-  ParallelLock lock;
-  const int nt = rows > 0 ? plan_threads(lock, rows, cols) : 1;
-  // float64 partials of gw per block of rows, added in block order (thread-independent result)
-  const int64_t blocks = row_blocks(nt, rows);
-  std::vector<double> accw(gw ? (size_t)(blocks * cols) : 0, 0.0);
-  if (rows > 0) {
-    split_rows(nt, rows, [&](int64_t blk, int64_t r0, int64_t r1) {
-      K.rms_norm_backward(x + r0 * cols, gy + r0 * cols, w, rstd + r0, gx ? gx + r0 * cols : nullptr,
-                          gw ? accw.data() + blk * cols : nullptr, r1 - r0, cols);
-    });
-  }
-  if (!gw) return;
-  for (int64_t j = 0; j < cols; ++j) {
-    double s = 0;
-    for (int64_t t = 0; t < blocks; ++t) s += accw[t * cols + j];
-    gw[j] = (T)s;
-  }
-}
-
-template <class T>
 void cross_entropy(const T* x, const int32_t* t, T* loss, T* lse, int64_t rows, int64_t cols, int32_t ignore,
                    double smoothing) {
   if (rows <= 0) return;
@@ -209,8 +186,8 @@ void bias_gelu_f32(const float* x, const float* b, float* pre, float* y, int64_t
 // Runs fn(block, r0, r1, acc) over row blocks (threads when large), each block adding its rows
 // to its own float64 partial sums acc (null when out is), then writes out[c] = the partials
 // added in block order: the same result whichever thread ran which block.
-template <class F>
-void rows_with_column_sums(int64_t rows, int64_t cols, float* out, F&& fn) {
+template <class T, class F>
+void rows_with_column_sums(int64_t rows, int64_t cols, T* out, F&& fn) {
   ParallelLock lock;
   const int nt = rows > 0 ? plan_threads(lock, rows, cols) : 1;
   const int64_t blocks = row_blocks(nt, rows);
@@ -224,8 +201,17 @@ void rows_with_column_sums(int64_t rows, int64_t cols, float* out, F&& fn) {
   for (int64_t c = 0; c < cols; ++c) {
     double s = 0;
     for (int64_t t = 0; t < blocks; ++t) s += acc[t * cols + c];
-    out[c] = (float)s;
+    out[c] = (T)s;
   }
+}
+
+template <class T>
+void rms_norm_backward(const T* x, const T* gy, const T* w, const T* rstd, T* gx, T* gw, int64_t rows, int64_t cols) {
+  if (cols <= 0) return;
+  const RowKernels<T>& K = row_kernels<T>();
+  rows_with_column_sums(rows, cols, gw, [&](int64_t r0, int64_t r1, double* acc) {
+    K.rms_norm_backward(x + r0 * cols, gy + r0 * cols, w, rstd + r0, gx ? gx + r0 * cols : nullptr, acc, r1 - r0, cols);
+  });
 }
 
 void bias_gelu_backward_f32(const float* pre, const float* gy, float* gx, float* gb, int64_t rows, int64_t cols,
