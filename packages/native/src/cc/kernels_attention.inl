@@ -8,7 +8,10 @@
 // B, which is packed (row-major, rows padded to full vectors) in the
 // workspace. Causal attention skips what a row cannot see: the columns of
 // q k^T and of dP past the row block's last visible key, and the depth of
-// P v, dS k, dS^T q and P^T gOut past it.
+// P v, dS k, dS^T q and P^T gOut past it. So a NaN or inf in k or v at a key
+// a causal row cannot see does not reach that row's results (the reference
+// kernels multiply it by P = 0, giving NaN); a row that sees nothing (all its
+// scores -inf) is NaN as in the reference, and its head then skips nothing.
 //
 //   P = softmax(scale q k^T + mask), out = P v
 //   dP = gOut v^T, dS = P (dP - rowsum(dP P)), gq = scale dS k, gk = scale dS^T q, gv = P^T gOut
