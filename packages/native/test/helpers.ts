@@ -26,13 +26,19 @@ export const isaSkipped = (isa: string): boolean => !isas.includes(isa)
  * busy machine one try may not reach it; `attempts` tries that all stay on
  * the caller mean the pool is broken.
  */
-export function withPoolWorkers<T>(fn: () => T, attempts = 100): T {
-  for (let i = 0; i < attempts; i++) {
+export function withPoolWorkers<T>(fn: () => T, seconds = 30): T {
+  // A worker joins a parallel region only if the OS runs it while the caller is
+  // still in it; on a loaded machine that can take many tries, so retry until a
+  // deadline (not a fixed count): a pass needs one try where a worker ran a task.
+  const deadline = performance.now() + seconds * 1000
+  let tries = 0
+  do {
     const before = native!.info().poolWorkerTasks
     const out = fn()
+    tries++
     if (native!.info().poolWorkerTasks > before) return out
-  }
-  throw new Error(`no pool worker thread ran a task in ${attempts} tries: the multi-threaded path was not exercised`)
+  } while (performance.now() < deadline)
+  throw new Error(`no pool worker thread ran a task in ${tries} tries over ${seconds} s: the multi-threaded path was not exercised`)
 }
 
 export type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor
