@@ -52,8 +52,9 @@ export interface GraphScopeOptions {
   /**
    * Give back every buffer allocated inside fn, graph or not (e.g. a no-grad
    * evaluation, whose activations no node records), except what fn returns or
-   * keep()s. Only for code that stores no tensor it makes: not around a first
-   * optimizer step (its state is allocated there) or a KV cache being filled.
+   * keep()s. Only for code that stores no tensor it makes unless it keep()s it: not
+   * around a first optimizer step (its state is allocated there); nn's KVCache
+   * keep()s the buffers it grows, so a decoding step may run in one (generate does).
    */
   releaseEverything?: boolean
 }

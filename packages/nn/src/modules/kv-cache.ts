@@ -2,7 +2,7 @@
 // and values [N, heads, S, headDim] of the positions seen so far, kept in
 // preallocated buffers that new positions are written into in place (no
 // concatenation per token); `key` and `value` are views of the filled part.
-import { ShapeError, Tensor, ValueError, cat, fmtShape, isGradEnabled, noGrad } from '@adjoint/core'
+import { ShapeError, Tensor, ValueError, cat, fmtShape, isGradEnabled, keep, noGrad } from '@adjoint/core'
 
 export interface KVCacheOptions {
   /** Cross-attention: keys/values are computed from the first call's memory and reused. */
@@ -89,8 +89,9 @@ export class KVCache {
       kb.narrow(2, 0, len).copy_(this.key!)
       vb.narrow(2, 0, len).copy_(this.value!)
     }
-    this.kBuf = kb
-    this.vBuf = vb
+    // the buffers outlive the call that filled them: a graphScope around a decoding step must not take them back
+    this.kBuf = keep(kb)
+    this.vBuf = keep(vb)
   }
 
   /** Keeps only the last n cached positions (moved to the front of the buffers). */
