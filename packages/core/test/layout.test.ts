@@ -37,7 +37,7 @@ describe('Layout', () => {
       const at = (x: Layout, idx: number[]) => x.offset + idx.reduce((s, v, d) => s + v * x.strides[d], 0)
       expect(at(p, [1 % shape[2], 0, 0])).toBe(at(l, [0, 0, 1 % shape[2]]))
       expect(addresses(l.transpose(0, 1).transpose(0, 1))).toEqual(addresses(l))
-    }))
+    }), { seed: 31 })
   })
 
   it('expand gives stride 0 to new and grown dims, and reads each element where the smaller layout has it', () => {
@@ -63,7 +63,7 @@ describe('Layout', () => {
       const t = l.ndim > 1 ? l.transpose(0, l.ndim - 1) : l
       const v = t.view([t.numel()])
       if (v !== null) expect(addresses(v)).toEqual(addresses(t))
-    }))
+    }), { seed: 59 })
     expect(Layout.contiguous([2, 3]).transpose(0, 1).view([6])).toBeNull()
     expect(addresses(Layout.contiguous([4, 6]).slice(1, 0, 3).view([4, 3, 1])!)).toEqual(addresses(Layout.contiguous([4, 6]).slice(1, 0, 3)))
   })
