@@ -1,6 +1,6 @@
 // KVCache: positions appended in place into preallocated buffers, growth, keepLast, the differentiable path.
 import { describe, expect, it } from 'vitest'
-import { Generator, ShapeError, ValueError, cat, randn } from '@adjoint/core'
+import { Generator, ShapeError, ValueError, cat, graphScope, noGrad, randn, setPoolOptions } from '@adjoint/core'
 import { KVCache, decoderLayerCache } from '../src/index.js'
 
 const gen = new Generator(1)
@@ -73,5 +73,23 @@ describe('decoderLayerCache', () => {
     expect(c.cross).toBeInstanceOf(KVCache)
     expect([c.self.static, c.cross.static]).toEqual([false, true])
     expect(c.self).not.toBe(decoderLayerCache().self)
+  })
+})
+
+describe('KVCache in a graphScope', () => {
+  it('keeps the buffers it grows inside a releaseEverything scope (released buffers poisoned with NaN)', () => {
+    const prev = setPoolOptions({ poison: true })
+    try {
+      const cache = new KVCache({ maxLength: 64 }) // [2, 3, 64, 4]: a pooled size
+      const big = () => [randn([2, 3, 2, 4], { generator: gen }), randn([2, 3, 2, 5], { generator: gen })] as const
+      const [k1, v1] = big()
+      noGrad(() => graphScope(() => { cache.update(k1, v1) }, { releaseEverything: true }))
+      const [k2, v2] = big()
+      const [k, v] = noGrad(() => cache.update(k2, v2))
+      expect(k.toArray()).toEqual(cat([k1, k2], 2).toArray())
+      expect(v.toArray()).toEqual(cat([v1, v2], 2).toArray())
+    } finally {
+      setPoolOptions(prev)
+    }
   })
 })

@@ -54,7 +54,7 @@ export interface GraphScopeOptions {
    * evaluation, whose activations no node records), except what fn returns or
    * keep()s. Only for code that stores no tensor it makes unless it keep()s it: not
    * around a first optimizer step (its state is allocated there); nn's KVCache
-   * keep()s the buffers it grows, so a decoding step may run in one (generate does).
+   * keep()s the buffers it grows, so a decoding step may run in one.
    */
   releaseEverything?: boolean
 }

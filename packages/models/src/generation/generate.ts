@@ -11,7 +11,7 @@
 // Without the cache every token re-runs the last blockSize tokens (nanoGPT's
 // crop). Both give the same tokens as long as the sequence fits in the block;
 // past it, each sees a different window.
-import { Tensor, ValueError, graphScope, noGrad } from '@adjoint/core'
+import { Tensor, ValueError, noGrad } from '@adjoint/core'
 import type { KVCache } from '@adjoint/nn'
 import { checkSampling, sampleLogits, samplingGenerator, type SampleOptions } from './sample.js'
 
@@ -71,25 +71,22 @@ export function generate(model: CachedCausalLM, idx: Tensor | ArrayLike<number>,
           if (cache === null) cache = model.newCache()
           for (const c of cache) c.reset()
         }
-        // each step's activations and logits go back to the pool when it ends (the caches keep their buffers)
-        graphScope(() => {
-          const x = Tensor.empty([B, keep], 'int32')
-          const xd = x.storage.data
-          for (let b = 0; b < B; b++) for (let t = 0; t < keep; t++) xd[b * keep + t] = seqs[b][len - keep + t]
-          const { logits } = model.forward(x, null, { cache: useCache ? cache : null, lastOnly: true })
-          cachedEnd = len
-          const l = logits.contiguousData()
-          for (let b = 0; b < B; b++) {
-            let id: number
-            if (done[b]) id = opts.stopToken!
-            else {
-              id = sampleLogits(l.subarray(b * vocabSize, (b + 1) * vocabSize), opts, gen)
-              opts.onToken?.(b, id)
-              if (opts.stopToken !== undefined && id === opts.stopToken) done[b] = true
-            }
-            seqs[b].push(id)
+        const x = Tensor.empty([B, keep], 'int32')
+        const xd = x.storage.data
+        for (let b = 0; b < B; b++) for (let t = 0; t < keep; t++) xd[b * keep + t] = seqs[b][len - keep + t]
+        const { logits } = model.forward(x, null, { cache: useCache ? cache : null, lastOnly: true })
+        cachedEnd = len
+        const l = logits.contiguousData()
+        for (let b = 0; b < B; b++) {
+          let id: number
+          if (done[b]) id = opts.stopToken!
+          else {
+            id = sampleLogits(l.subarray(b * vocabSize, (b + 1) * vocabSize), opts, gen)
+            opts.onToken?.(b, id)
+            if (opts.stopToken !== undefined && id === opts.stopToken) done[b] = true
           }
-        }, { releaseEverything: true })
+          seqs[b].push(id)
+        }
         if (done.every(Boolean)) {
           for (let s = step + 1; s < maxNewTokens; s++) for (const row of seqs) row.push(opts.stopToken!)
           break
