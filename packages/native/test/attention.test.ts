@@ -9,18 +9,13 @@
 import { Generator, backendInfo, gradcheck, randn, referenceBackend, scaledDotProductAttention, type AttentionOperand, type Backend, type Tensor } from '@adjoint/core'
 import { compareClose } from '@adjoint/core/testing'
 import fc from 'fast-check'
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { forwarder } from '../src/forward.js'
 import { nativeKernels } from '../src/kernels.js'
-import { type FloatArray, type FloatCtor, builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
+import { restoreIsaAndThreadsAfterAll, type FloatArray, type FloatCtor, builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
-const original = native?.info()
-afterAll(() => {
-  if (!native || !original) return
-  native.setIsa(original.isa)
-  native.setNumThreads(original.threads)
-})
+const original = restoreIsaAndThreadsAfterAll()
 
 type Layout = 'bhrc' | 'brhc' | 'col' | 'strided' | 'bcast'
 const LAYOUTS: Layout[] = ['bhrc', 'brhc', 'col', 'strided', 'bcast']

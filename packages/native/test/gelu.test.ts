@@ -3,17 +3,12 @@
 // this CPU runs, with vector-loop tails, special values, threads and bad arguments.
 import { getBackend, manualSeed, randn, referenceBackend } from '@adjoint/core'
 import { compareClose } from '@adjoint/core/testing'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import '../src/index.js'
-import { builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
+import { restoreIsaAndThreadsAfterAll, builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
-const original = native?.info()
-afterAll(() => {
-  if (!native || !original) return
-  native.setIsa(original.isa)
-  native.setNumThreads(original.threads)
-})
+const original = restoreIsaAndThreadsAfterAll()
 
 const lengths = [0, 1, 3, 7, 8, 9, 15, 16, 17, 33, 1031]
 const specials = [NaN, Infinity, -Infinity, 0, -0, 6, -6, 19.9, -19.9, 25, -25, 1e30, -1e30, 3e-39]

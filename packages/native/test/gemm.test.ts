@@ -2,15 +2,10 @@
 // loop: every kernel set this CPU runs, OpenBLAS and the built-in kernel, all
 // transpose/stride combinations, batches with a shared (batch stride 0) operand.
 import { afterAll, describe, expect, it } from 'vitest'
-import { builtIsas, callGemm, checkGemm, isaSkipped, withPoolWorkers, type FloatArray, type FloatCtor, type Layout, makeCase, native, randInt, rng, withTuning } from './helpers.js'
+import { restoreIsaAndThreadsAfterAll, builtIsas, callGemm, checkGemm, isaSkipped, withPoolWorkers, type FloatArray, type FloatCtor, type Layout, makeCase, native, randInt, rng, withTuning } from './helpers.js'
 
-const original = native?.info()
-afterAll(() => {
-  if (!native || !original) return
-  native.setIsa(original.isa)
-  native.setGemmImpl('auto')
-  native.setNumThreads(original.threads)
-})
+const original = restoreIsaAndThreadsAfterAll()
+afterAll(() => native?.setGemmImpl('auto'))
 
 const layouts: Layout[] = ['row', 'col', 'strided', 'bcast', 'neg']
 // Edge sizes: 0, 1, primes, around the tiles (MR 6/12, NR 8/16/32) and blocks (KC 192/256, MC 120).

@@ -1,5 +1,6 @@
 // Shared by the native tests: the addon (or null: tests then skip with a
 // reason), a seeded RNG, a naive gemm oracle and strided operand builders.
+import { afterAll } from 'vitest'
 import type { NativeAddon } from '../src/addon.js'
 import { loadAddon } from '../src/loader.js'
 
@@ -172,4 +173,15 @@ export function withTuning<T>(t: Tuning, fn: () => T): T {
   } finally {
     native!.setTuning(cur[0]!, cur[1]!, cur[2]!, cur[3]!)
   }
+}
+
+/** Puts back, after the file's tests, the ISA and thread count the addon had when the file started (its tests switch them). */
+export function restoreIsaAndThreadsAfterAll(): ReturnType<NativeAddon['info']> | undefined {
+  const original = native?.info()
+  afterAll(() => {
+    if (!native || !original) return
+    native.setIsa(original.isa)
+    native.setNumThreads(original.threads)
+  })
+  return original
 }

@@ -4,17 +4,12 @@
 // wanted gradients, threads and bad arguments.
 import { referenceBackend } from '@adjoint/core'
 import { compareClose } from '@adjoint/core/testing'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import '../src/index.js'
-import { builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
+import { restoreIsaAndThreadsAfterAll, builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
-const original = native?.info()
-afterAll(() => {
-  if (!native || !original) return
-  native.setIsa(original.isa)
-  native.setNumThreads(original.threads)
-})
+const original = restoreIsaAndThreadsAfterAll()
 
 const shapes: [number, number][] = [[0, 5], [1, 1], [3, 7], [5, 16], [4, 17], [9, 33], [6, 64], [40, 129]]
 

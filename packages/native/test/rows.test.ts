@@ -5,16 +5,11 @@
 // special values (+-inf, NaN, huge logits).
 import { referenceBackend } from '@adjoint/core'
 import { compareClose } from '@adjoint/core/testing'
-import { afterAll, describe, expect, it } from 'vitest'
-import { type FloatArray, type FloatCtor, builtIsas, isaSkipped, isas, native, rng, withPoolWorkers, withTuning } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import { restoreIsaAndThreadsAfterAll, type FloatArray, type FloatCtor, builtIsas, isaSkipped, isas, native, rng, withPoolWorkers, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
-const original = native?.info()
-afterAll(() => {
-  if (!native || !original) return
-  native.setIsa(original.isa)
-  native.setNumThreads(original.threads)
-})
+const original = restoreIsaAndThreadsAfterAll()
 
 const widths = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 65, 100, 1031]
 const dtypes: FloatCtor[] = [Float32Array, Float64Array]

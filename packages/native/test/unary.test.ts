@@ -3,17 +3,12 @@
 // runs, with vector-loop tails, special values (NaN, -0, infinities), in-place
 // calls, threads and bad arguments.
 import { referenceBackend } from '@adjoint/core'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import '../src/index.js'
-import { builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
+import { restoreIsaAndThreadsAfterAll, builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
-const original = native?.info()
-afterAll(() => {
-  if (!native || !original) return
-  native.setIsa(original.isa)
-  native.setNumThreads(original.threads)
-})
+const original = restoreIsaAndThreadsAfterAll()
 
 const lengths = [0, 1, 3, 7, 8, 9, 15, 16, 17, 33, 1031]
 const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-45, -1e-45, 3e-39, -3e-39, 1e30, -1e30]

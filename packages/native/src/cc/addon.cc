@@ -68,6 +68,14 @@ void check_rows(const Args& A, const ArrayView& v, int64_t rows, int64_t cols) {
   A.check_span(v, flat(rows * cols), [&] { return "rows=" + std::to_string(rows) + ", cols=" + std::to_string(cols); });
 }
 
+void check_elementwise(const Args& A, int64_t n, const ArrayView& out, std::initializer_list<const ArrayView*> inputs) {
+  const Span s = flat(n);
+  auto what = [&] { return "n=" + std::to_string(n); };
+  for (const ArrayView* in : inputs) A.check_span(*in, s, what);
+  A.check_span(out, s, what);
+  for (const ArrayView* in : inputs) A.check_no_overlap(out, s, *in, s, true);
+}
+
 bool get_bool(const Args& A, size_t i, const char* name) {
   bool b = false;
   if (napi_get_value_bool(A.env(), A.at(i), &b) != napi_ok) A.type_error(std::string(name) + " must be a boolean");

@@ -15,11 +15,7 @@ napi_value Gelu(napi_env env, napi_callback_info info) {
     const ArrayView &x = A.array(0), &y = A.array(1);
     const int64_t n = A.integer(2);
     const bool tanh = A.flag(3);
-    const Span s = flat(n);
-    auto what = [&] { return "n=" + std::to_string(n); };
-    A.check_span(x, s, what);
-    A.check_span(y, s, what);
-    A.check_no_overlap(y, s, x, s, true);
+    check_elementwise(A, n, y, {&x});
     gelu_f32(x.as<const float>(), y.as<float>(), n, tanh);
     return undefined(env);
   });
@@ -31,13 +27,7 @@ napi_value GeluBackward(napi_env env, napi_callback_info info) {
     const ArrayView &x = A.array(0), &gy = A.array(1), &gx = A.array(2);
     const int64_t n = A.integer(3);
     const bool tanh = A.flag(4);
-    const Span s = flat(n);
-    auto what = [&] { return "n=" + std::to_string(n); };
-    A.check_span(x, s, what);
-    A.check_span(gy, s, what);
-    A.check_span(gx, s, what);
-    A.check_no_overlap(gx, s, x, s, true);
-    A.check_no_overlap(gx, s, gy, s, true);
+    check_elementwise(A, n, gx, {&x, &gy});
     gelu_backward_f32(x.as<const float>(), gy.as<const float>(), gx.as<float>(), n, tanh);
     return undefined(env);
   });

@@ -19,11 +19,7 @@ napi_value Unary(napi_env env, napi_callback_info info) {
     if (op != "relu") A.range_error("op must be 'relu' (the other unary ops run in TS), got '" + op + "'");
     const ArrayView &x = A.array(1), &out = A.array(2);
     const int64_t n = A.integer(3);
-    const Span s = flat(n);
-    auto what = [&] { return "n=" + std::to_string(n); };
-    A.check_span(x, s, what);
-    A.check_span(out, s, what);
-    A.check_no_overlap(out, s, x, s, true);
+    check_elementwise(A, n, out, {&x});
     relu_f32(x.as<const float>(), out.as<float>(), n);
     return undefined(env);
   });
@@ -34,13 +30,7 @@ napi_value ReluBackward(napi_env env, napi_callback_info info) {
     KernelArgs A(env, info, kReluBackward);
     const ArrayView &x = A.array(0), &gy = A.array(1), &gx = A.array(2);
     const int64_t n = A.integer(3);
-    const Span s = flat(n);
-    auto what = [&] { return "n=" + std::to_string(n); };
-    A.check_span(x, s, what);
-    A.check_span(gy, s, what);
-    A.check_span(gx, s, what);
-    A.check_no_overlap(gx, s, x, s, true);
-    A.check_no_overlap(gx, s, gy, s, true);
+    check_elementwise(A, n, gx, {&x, &gy});
     relu_backward_f32(x.as<const float>(), gy.as<const float>(), gx.as<float>(), n);
     return undefined(env);
   });

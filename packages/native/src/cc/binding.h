@@ -13,6 +13,7 @@
 #include <node_api.h>
 
 #include <climits>
+#include <initializer_list>
 #include <cstdint>
 #include <new>
 #include <string>
@@ -66,6 +67,10 @@ Span flat(int64_t n);
 // Throws RangeError unless v holds a contiguous rows x cols block from index 0.
 void check_rows(const Args& A, const ArrayView& v, int64_t rows, int64_t cols);
 bool get_bool(const Args& A, size_t i, const char* name);
+// The operands of an elementwise kernel over n elements: each array holds n
+// elements from index 0, and out shares no byte with an input unless it is
+// that input exactly (in place).
+void check_elementwise(const Args& A, int64_t n, const ArrayView& out, std::initializer_list<const ArrayView*> inputs);
 
 // Registers fn as exports[name] (at static initialisation; see ADJ_EXPORT).
 bool register_binding(const char* name, napi_callback fn);
