@@ -56,6 +56,18 @@ describe('binary ops', () => {
     expect(a.div(b).dtype).toBe('float32')
   })
 
+  it('bool with bool: add is logical or and stays bool; sub and pow are refused by name (as in PyTorch)', () => {
+    const a = bools([true, false, true, false]), b = bools([true, true, false, false])
+    expect(a.add(b).dtype).toBe('bool')
+    expect(a.add(b).toArray()).toEqual([true, true, true, false])
+    expect(a.add(true).toArray()).toEqual([true, true, true, true])
+    expect(bools([true, false]).reshape([2, 1]).add(bools([false, false])).toArray()).toEqual([[true, true], [false, false]])
+    expect(() => a.sub(b)).toThrow(DTypeError)
+    expect(() => a.sub(b)).toThrow(/^sub: subtraction of two bool tensors is not supported/)
+    expect(() => a.pow(b)).toThrow(/^pow: not implemented for two bool tensors/)
+    expect(a.add(ints([1, 1, 1, 1])).toArray()).toEqual([2, 1, 2, 1]) // bool + int32 promotes to int32
+  })
+
   it('take numbers and booleans as scalars, and refuse anything else by name', () => {
     expect(tensor([1, 2]).add(true).toArray()).toEqual([2, 3])
     expect(ints([1, 2]).mul(false).toArray()).toEqual([0, 0])

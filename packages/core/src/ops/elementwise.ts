@@ -121,11 +121,18 @@ function asTensor(op: string, v: TensorLike, other: Tensor): Tensor {
 
 const comparison = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr'])
 
+// bool op bool, as in PyTorch: add is logical or; mul, maximum and minimum stay bool; sub and pow are errors.
+function boolBinary(op: BinaryOp): BinaryOp {
+  if (op === 'sub') throw new DTypeError('sub: subtraction of two bool tensors is not supported; use logicalXor (ne) instead')
+  if (op === 'pow') throw new DTypeError('pow: not implemented for two bool tensors; cast one to int32 or float first')
+  return op === 'add' ? 'logicalOr' : op
+}
+
 function binaryForward(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape)
+  if (a.dtype === 'bool' && b.dtype === 'bool') op = boolBinary(op)
   let dtype: DType = comparison.has(op) ? 'bool' : promoteTypes(a.dtype, b.dtype)
   if (op === 'div' && !isFloat(dtype)) dtype = 'float32' // true division, as in PyTorch
-  else if (dtype === 'bool' && !comparison.has(op)) dtype = op === 'mul' || op === 'maximum' || op === 'minimum' ? 'bool' : 'int32'
   if (shapesEqual(a.shape, b.shape)) {
     // no broadcast: the inputs' own layouts (out shares a's when that is contiguous)
     const out = Tensor.empty(a.layout, dtype)
