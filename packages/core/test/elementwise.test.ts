@@ -124,6 +124,15 @@ describe('where', () => {
     expect(where(c, tensor([1, 2], { requiresGrad: true }), 0).gradFn?.op).toBe('where')
   })
 
+  it('saves its condition: changing it in place before backward is an error, not a wrong gradient', () => {
+    const cond = bools([true, false]), x = tensor([1, 2], { requiresGrad: true })
+    const y = where(cond, x, 0)
+    noGrad(() => cond.copy_(bools([false, true])))
+    expect(() => y.sum().backward()).toThrow(AutogradError)
+    expect(() => where(bools([true, false]), x, 0).sum().backward()).not.toThrow()
+    expect(x.grad!.toArray()).toEqual([1, 0])
+  })
+
   it('errors name the op', () => {
     expect(() => where(1 as never, tensor([1]), tensor([2]))).toThrow(/^where: condition must be a Tensor, got number/)
     expect(() => where(bools([true, false, true]), tensor([1, 2]), 0)).toThrow(ShapeError)

@@ -194,7 +194,8 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   getBackend().where(dense(cond) as Uint8Array, dense(ta), dense(tb), out.storage.data, out.numel())
   if (isFloat(dtype) && needsGrad(ta, tb)) {
     // d where(c, a, b) = (g where c, g where not c)
-    record('where', out, [ta, tb], (g) => [ta.requiresGrad ? where(cond, g, 0) : null, tb.requiresGrad ? where(cond, 0, g) : null])
+    // cond is saved: changing it in place before backward is an error, as in PyTorch
+    record('where', out, [ta, tb], (g) => [ta.requiresGrad ? where(cond, g, 0) : null, tb.requiresGrad ? where(cond, 0, g) : null], [cond])
   }
   return out
 }
