@@ -40,6 +40,13 @@ export function promoteTypes(a: DType, b: DType): DType {
   return rank[a] >= rank[b] ? a : b
 }
 
+const kind: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 2 }
+
+/** Whether an in-place op may write a result of dtype `from` into a tensor of dtype `to` (PyTorch's canCast: never float into int or bool, nor int into bool). */
+export function canCast(from: DType, to: DType): boolean {
+  return kind[from] <= kind[to]
+}
+
 /** Result dtype of `tensor op number`: a JS number never widens a float tensor. */
 export function promoteWithScalar(t: DType, value: number | boolean): DType {
   if (typeof value === 'boolean') return t

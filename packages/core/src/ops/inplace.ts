@@ -2,11 +2,11 @@
 // so a backward that saved the old values notices (instead of computing a wrong gradient).
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js'
 import { getBackend } from '../backend/backend.js'
-import { AutogradError, ShapeError, fmtShape } from '../errors.js'
+import { AutogradError, DTypeError, ShapeError, fmtShape } from '../errors.js'
 import { broadcastShapes } from '../shape.js'
 import { Tensor } from '../tensor.js'
 import type { BinaryOp } from '../backend/backend.js'
-import { isFloat } from '../dtype.js'
+import { canCast, isFloat } from '../dtype.js'
 import { binaryOp } from './elementwise.js'
 import { assertTensor, scalar, type TensorLike } from './util.js'
 
@@ -16,8 +16,13 @@ function checkWritable(op: string, x: Tensor): void {
   }
 }
 
-/** Writes src (broadcast to x's shape) into x's memory. */
-function writeInto(op: string, x: Tensor, src: Tensor): Tensor {
+/**
+ * Writes src (broadcast to x's shape) into x's memory. An arithmetic result must fit
+ * x's dtype (never float into int32: PyTorch refuses int32.add_(1.5)); copy_ and fill_
+ * convert anything (`convert`).
+ */
+function writeInto(op: string, x: Tensor, src: Tensor, convert = false): Tensor {
+  if (!convert && !canCast(src.dtype, x.dtype)) throw new DTypeError(`${op}: the result's dtype ${src.dtype} cannot be written into a ${x.dtype} tensor`)
   const shape = broadcastShapes(op, x.shape, src.shape)
   if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i])) throw new ShapeError(`${op}: source of shape ${fmtShape(src.shape)} does not broadcast to the destination's shape ${fmtShape(x.shape)}`)
   const s = src.expand(x.shape).detach()
@@ -26,10 +31,10 @@ function writeInto(op: string, x: Tensor, src: Tensor): Tensor {
   return x
 }
 
-function inplace(op: string, x: Tensor, compute: () => Tensor): Tensor {
+function inplace(op: string, x: Tensor, compute: () => Tensor, convert = false): Tensor {
   assertTensor(op, x)
   checkWritable(op, x)
-  return writeInto(op, x, noGrad(compute))
+  return writeInto(op, x, noGrad(compute), convert)
 }
 
 /**
@@ -62,6 +67,6 @@ export const sub_ = (x: Tensor, y: TensorLike) => binaryInplace('sub_', 'sub', x
 export const mul_ = (x: Tensor, y: TensorLike) => binaryInplace('mul_', 'mul', x, y)
 export const div_ = (x: Tensor, y: TensorLike) => binaryInplace('div_', 'div', x, y)
 export const clamp_ = (x: Tensor, min?: number | null, max?: number | null) => inplace('clamp_', x, () => x.clamp(min, max))
-export const copy_ = (x: Tensor, src: Tensor) => inplace('copy_', x, () => src)
-export const fill_ = (x: Tensor, value: number) => inplace('fill_', x, () => Tensor.zeros([], x.dtype).add(value))
+export const copy_ = (x: Tensor, src: Tensor) => inplace('copy_', x, () => src, true)
+export const fill_ = (x: Tensor, value: number) => inplace('fill_', x, () => Tensor.zeros([], x.dtype).add(value), true)
 export const zero_ = (x: Tensor) => fill_(x, 0)
