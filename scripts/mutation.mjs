@@ -7,10 +7,12 @@
 //   pnpm mutation --summary            the per-file table from the reports so far, no run
 //   pnpm mutation --survivors ops/reduce.ts   that file's surviving and uncovered mutants
 //   pnpm mutation --force ops/cast.ts  rerun every mutant instead of reusing the last run
+//   pnpm mutation --no-own ops/dropout.ts   without the test file named after the source
+//                                      file: the score before that file was written
 //   MUTATION_STATIC=1 pnpm mutation    also the static mutants (module-level tables and
 //                                      constants; each reruns every test, so they are off)
 //
-// Each file runs under `nice -n 15` with one test process and Stryker's incremental mode:
+// Each file runs under `nice -n 19` with one test process and Stryker's incremental mode:
 // reports/mutation/<file>.incremental.json (git-ignored) keeps its results, so a rerun
 // only retests mutants whose code or covering tests changed. The JSON and HTML reports
 // go to reports/mutation/<file>.json / .html; the table at the end is what
@@ -50,6 +52,7 @@ export const TESTS_OF = {
   'ops/inplace.ts': [...OPS, 'hooks'],
   'ops/attention.ts': [...FUSED, 'attention'],
   'ops/dropout.ts': OPS,
+  'ops/linear-gelu.ts': FUSED,
   'ops/util.ts': OPS,
   'ops/cast.ts': OPS,
   'autograd/gradcheck.ts': ['testing-gradients', 'ops-gradcheck', 'function'],
@@ -65,14 +68,14 @@ export const TESTS_OF = {
 
 const reportBase = (file) => join(REPORTS, file.replace(/\//g, '-').replace(/\.ts$/, ''))
 
-function run(file, force) {
+function run(file, force, noOwn) {
   const listed = TESTS_OF[file]
   if (!listed) throw new Error(`mutation: no test list for ${file}; known: ${Object.keys(TESTS_OF).join(', ')}`)
   // plus the test file named after the source file, when there is one
   const own = basename(file, '.ts')
-  const tests = existsSync(`packages/core/test/${own}.test.ts`) && !listed.includes(own) ? [own, ...listed] : listed
+  const tests = !noOwn && existsSync(`packages/core/test/${own}.test.ts`) && !listed.includes(own) ? [own, ...listed] : listed
   const base = reportBase(file)
-  const args = ['-n', '15', 'node_modules/.bin/stryker', 'run', '--mutate', SRC + file, '--incremental', '--incrementalFile', `${base}.incremental.json`]
+  const args = ['-n', '19', 'node_modules/.bin/stryker', 'run', '--mutate', SRC + file, '--incremental', '--incrementalFile', `${base}.incremental.json`]
   if (force) args.push('--force')
   console.log(`\n== ${file}: tests ${tests.join(', ')}`)
   const started = Date.now()
@@ -135,9 +138,9 @@ if (argv.includes('--survivors')) {
   process.exit(0)
 }
 if (!argv.includes('--summary')) {
-  const force = argv.includes('--force')
+  const force = argv.includes('--force'), noOwn = argv.includes('--no-own')
   const named = argv.filter((a) => !a.startsWith('--')).map((a) => a.replace(/^packages\/core\/src\//, ''))
-  const failed = (named.length ? named : Object.keys(TESTS_OF)).filter((file) => !run(file, force))
+  const failed = (named.length ? named : Object.keys(TESTS_OF)).filter((file) => !run(file, force, noOwn))
   if (failed.length) console.log(`\nStryker failed on: ${failed.join(', ')}`)
 }
 summary()
