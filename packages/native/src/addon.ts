@@ -2,7 +2,8 @@
 // function checks its arguments and throws TypeError/RangeError naming itself.
 // The kernels' types come from core's table (KERNELS); only the native-only
 // functions (binary2d, settings, probes) are written here.
-import type { ArgKind, FlatKernelFn, KernelName, KernelTable } from '@adjoint/core'
+import type { ArgKind, ArgKinds, FlatKernelFn, KernelName, KernelTable } from '@adjoint/core'
+import type { PackedLayout } from './layout-pack.js'
 
 export type FloatArray = Float32Array | Float64Array
 
@@ -42,7 +43,9 @@ export const NATIVE_KERNELS = [
   'attention', 'attentionBackward', 'unary', 'reluBackward', 'rmsNorm', 'rmsNormBackward',
 ] as const satisfies readonly KernelName[]
 export type NativeKernelName = typeof NATIVE_KERNELS[number]
-export type NativeKernels = { [K in NativeKernelName]: FlatKernelFn<KernelTable[K]> }
+/** What each kind is when it reaches the addon: core's, except layouts, which cross packed (layout-pack.ts). */
+export type NativeArgKinds = Omit<ArgKinds, 'layout' | 'layout?'> & { layout: PackedLayout, 'layout?': PackedLayout | null }
+export type NativeKernels = { [K in NativeKernelName]: FlatKernelFn<KernelTable[K], NativeArgKinds> }
 
 export interface NativeAddon extends NativeKernels {
   /** Every binding declared with ADJ_KERNEL and its arguments; specs.test.ts checks them against core's KERNELS. */

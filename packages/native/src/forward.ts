@@ -1,6 +1,7 @@
 // Builds, from core's kernel table and the addon's own declaration of a
 // binding, the function that takes core's call and hands it to the addon:
-// struct arguments flattened field by field, and a fallback to the reference
+// struct arguments flattened field by field, Layouts packed (layout-pack.ts)
+// into scratch arrays of the forwarder's own, and a fallback to the reference
 // kernel when an array's element type is one the binding does not take (the
 // float arrays of a call must share one type; a float32-only binding keeps
 // float64 in TS) or when the kernel's `when` rule says no. The function is
@@ -8,6 +9,7 @@
 // forwarder costs: no argument array, no loop.
 import { KERNELS, flatArgs, type Backend, type KernelName } from '@adjoint/core'
 import type { NativeArgSpec } from './addon.js'
+import { MAX_PACKED_DIMS, packLayout } from './layout-pack.js'
 
 /** Extra condition for going native (sizes worth the boundary, list types...); false keeps the reference kernel. */
 export type When<K extends KernelName> = (...args: Parameters<Backend[K]>) => boolean
@@ -39,15 +41,24 @@ export function forwarder<K extends KernelName>(name: K, native: (...args: never
     checks.push(test)
     if (first === null && !nullable) first = 'f32', checks.push(`(f32 = ${v} instanceof Float32Array, true)`)
   })
+  // layouts: packed into scratch[i] (the call is synchronous: one array per argument is enough); deeper than the addon takes stays in TS
+  const scratch: Float64Array[] = []
+  const passed = flat.map((a) => {
+    if (a.kind !== 'layout' && a.kind !== 'layout?') return expr(a.path)
+    const v = expr(a.path), s = `scratch[${scratch.length}]`
+    scratch.push(new Float64Array(2 + 2 * MAX_PACKED_DIMS))
+    checks.push(a.kind === 'layout?' ? `(${v} === null || ${v}.shape.length <= ${MAX_PACKED_DIMS})` : `${v}.shape.length <= ${MAX_PACKED_DIMS}`)
+    return a.kind === 'layout?' ? `(${v} === null ? null : pack(${v}, ${s}))` : `pack(${v}, ${s})`
+  })
   const call = params.join(', ')
   const body = [
     'let f32 = false',
     `if (!(${[...checks, 'true'].join(' && ')}) || (when !== null && !when(${call}))) return reference().${name}(${call})`,
-    `return native(${flat.map((a) => expr(a.path)).join(', ')})`,
+    `return native(${passed.join(', ')})`,
   ].join('\n')
   // eslint-disable-next-line no-new-func
-  const make = new Function('native', 'reference', 'when', `return function ${name}(${call}) {\n${body}\n}`) as (n: unknown, r: unknown, w: unknown) => Backend[K]
-  return make(native, reference, when)
+  const make = new Function('native', 'reference', 'when', 'pack', 'scratch', `return function ${name}(${call}) {\n${body}\n}`) as (n: unknown, r: unknown, w: unknown, p: unknown, s: unknown) => Backend[K]
+  return make(native, reference, when, packLayout, scratch)
 }
 
 /**

@@ -13,6 +13,7 @@ import { loadAddon } from './loader.js'
 export type { AddonInfo, NativeAddon } from './addon.js'
 export type { GemmChoice, GemmTiming } from './gemm-choice.js'
 export { setSmallGemmThreshold } from './kernels.js'
+export { packLayout, MAX_PACKED_DIMS, type PackedLayout } from './layout-pack.js'
 
 const { addon, reason, file } = loadAddon()
 // A bad ADJOINT_GEMM fails at import, before any result could silently differ.

@@ -3,10 +3,11 @@
 // of its row in the table (names, kinds, order; struct fields flattened), so a
 // kernel signature changed on one side only fails here. Also the generated
 // forwarders (src/forward.ts): what they pass and when they fall back.
-import { KERNELS, referenceBackend, type Backend, type KernelName } from '@adjoint/core'
+import { KERNELS, Layout, flatArgs, referenceBackend, type Backend, type KernelName } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
 import { NATIVE_KERNELS, type NativeAddon } from '../src/addon.js'
 import { forwarder, specDrift } from '../src/forward.js'
+import { packLayout } from '../src/layout-pack.js'
 import { nativeKernels } from '../src/kernels.js'
 import { native } from './helpers.js'
 
@@ -67,6 +68,25 @@ describe('generated forwarders', () => {
     const a = new Float64Array(4), b = new Float64Array(4), c = new Float64Array(4)
     fn({ batch: 1, m: 2, n: 2, k: 2, alpha: 1, beta: 0, a, aOffset: 0, aBatchStride: 0, aRowStride: 2, aColStride: 1, b, bOffset: 0, bBatchStride: 0, bRowStride: 2, bColStride: 1, c, cOffset: 0, cBatchStride: 0, cRowStride: 2 })
     expect(calls[0]).toEqual({ to: 'native', args: [a, 0, 0, 2, 1, b, 0, 0, 2, 1, c, 0, 0, 2, 1, 2, 2, 2, 1, 0] })
+  })
+
+  it('pack each Layout into [ndim, offset, ...shape, ...strides], one scratch array per argument; deeper than 8 dims stay in TS', () => {
+    // copy has no binding: a declaration made from core's row stands in for one
+    const spec = flatArgs(KERNELS.copy).map((a) => ({ name: a.name, kind: a.kind, dtypes: ['float32', 'float64', 'int32'] }))
+    const calls: { to: string, args: unknown[] }[] = []
+    const ref = new Proxy({} as Backend, { get: () => (...args: unknown[]) => { calls.push({ to: 'reference', args }) } })
+    const fn = forwarder('copy', (...args: unknown[]) => { calls.push({ to: 'native', args: args.map((x) => x instanceof Float64Array && x.length === 18 ? [...x] : x) }) }, spec, () => ref, null)
+    const x = new Float32Array(6), y = new Float32Array(6)
+    const src = new Layout([2, 3], [1, 2], 0), dst = Layout.contiguous([2, 3], 0)
+    fn(x, src, y, dst)
+    expect(calls[0].to).toBe('native')
+    expect(calls[0].args[0]).toBe(x)
+    expect((calls[0].args[1] as number[]).slice(0, 6)).toEqual([2, 0, 2, 3, 1, 2])
+    expect((calls[0].args[3] as number[]).slice(0, 6)).toEqual([2, 0, 2, 3, 3, 1])
+    const deep = Layout.contiguous([1, 1, 1, 1, 1, 1, 1, 1, 6])
+    fn(x, deep, y, deep)
+    expect(calls[1].to).toBe('reference')
+    expect([...packLayout(new Layout([4], [-1], 3))]).toEqual([1, 3, 4, -1])
   })
 
   it.runIf(native)('keep null optional arrays, check their type when present, and follow a float32-only binding and the when rule', () => {

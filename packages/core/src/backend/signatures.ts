@@ -54,6 +54,7 @@ export interface ArgKinds {
   'floatList?': FloatArray[] | null
   /** Where an array's elements are: shape, strides, offset (core's Layout; a stride may be 0 or negative). */
   layout: Layout
+  'layout?': Layout | null
   /** A shape (a JS array of integers). */
   dims: readonly number[]
   /** An integer (size, offset, stride, index; the range is the kernel's contract). */
@@ -286,9 +287,12 @@ export function flatArgs(spec: KernelSpec): FlatArg[] {
     : [{ path: p.name, name: p.name, kind: p.kind }])
 }
 
-type FlatOne<P> = P extends StructSpec<string, infer F>
-  ? { -readonly [I in keyof F]: F[I] extends ArgSpec<string, infer K> ? ArgKinds[K] : never }
-  : P extends ArgSpec<string, infer K> ? [ArgKinds[K]] : never
-type Flat<A extends readonly unknown[]> = A extends readonly [infer H, ...infer R] ? [...FlatOne<H>, ...Flat<R>] : []
-/** The TS type of a kernel's native binding: its arguments flattened (flatArgs). */
-export type FlatKernelFn<S extends KernelSpec> = (...args: Flat<S['args']>) => S['result'] extends 'number' ? number : void
+type FlatOne<P, T extends Record<ArgKind, unknown>> = P extends StructSpec<string, infer F>
+  ? { -readonly [I in keyof F]: F[I] extends ArgSpec<string, infer K> ? T[K] : never }
+  : P extends ArgSpec<string, infer K> ? [T[K]] : never
+type Flat<A extends readonly unknown[], T extends Record<ArgKind, unknown>> = A extends readonly [infer H, ...infer R] ? [...FlatOne<H, T>, ...Flat<R, T>] : []
+/**
+ * The TS type of a kernel's native binding: its arguments flattened (flatArgs),
+ * each kind's type from T (ArgKinds, or a backend's own: native takes layouts packed).
+ */
+export type FlatKernelFn<S extends KernelSpec, T extends Record<ArgKind, unknown> = ArgKinds> = (...args: Flat<S['args'], T>) => S['result'] extends 'number' ? number : void

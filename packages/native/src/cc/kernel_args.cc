@@ -25,13 +25,15 @@ const char* kind_name(Kind k) {
     case Kind::ReduceOp: return "reduceOp";
     case Kind::Operand: return "operand";
     case Kind::OperandOpt: return "operand?";
+    case Kind::Layout: return "layout";
+    case Kind::LayoutOpt: return "layout?";
   }
   return "?";
 }
 
 namespace {
 bool optional(Kind k) {
-  return k == Kind::FloatsOpt || k == Kind::FloatListOpt || k == Kind::OperandOpt;
+  return k == Kind::FloatsOpt || k == Kind::FloatListOpt || k == Kind::OperandOpt || k == Kind::LayoutOpt;
 }
 bool is_float_kind(Kind k) {
   return k == Kind::Floats || k == Kind::FloatsOpt || k == Kind::FloatList || k == Kind::FloatListOpt ||
@@ -127,6 +129,59 @@ void KernelArgs::parse_operand(size_t i, const ArgDef& d) {
   same_float(o.data.kind, name + ".data", d.name);
 }
 
+Span LayoutView::span() const {
+  Span s;
+  __int128 lo = offset, hi = offset;
+  for (size_t d = 0; d < ndim; ++d) {
+    if (shape[d] <= 0) return s;  // empty
+    const __int128 reach = (__int128)(shape[d] - 1) * strides[d];
+    if (reach < 0) lo += reach; else hi += reach;
+  }
+  s.empty = false;
+  s.lo = lo;
+  s.hi = hi;
+  return s;
+}
+
+std::string LayoutView::describe() const {
+  auto list = [&](const int64_t* v) {
+    std::string s = "[";
+    for (size_t d = 0; d < ndim; ++d) s += (d ? ", " : "") + std::to_string(v[d]);
+    return s + "]";
+  };
+  return "shape " + list(shape) + ", strides " + list(strides) + ", offset " + std::to_string(offset);
+}
+
+void KernelArgs::parse_layout(size_t i, const ArgDef& d) {
+  if (n_layouts_ == kMaxLayoutArgs) range_error("more than " + std::to_string(kMaxLayoutArgs) + " layout arguments");
+  napi_typedarray_type tt;
+  size_t len = 0;
+  void* data = nullptr;
+  const std::string name = d.name;
+  if (napi_get_typedarray_info(env(), at(i), &tt, &len, &data, nullptr, nullptr) != napi_ok || tt != napi_float64_array)
+    type_error(name + " must be a packed layout (a Float64Array [ndim, offset, ...shape, ...strides]: packLayout() of @adjoint/native), got " + describe(at(i)));
+  const double* v = static_cast<const double*>(data);
+  if (!v) len = 0;
+  auto exact = [](double x, double lo, double hi) { return x >= lo && x <= hi && x == std::floor(x); };
+  const double big = (double)kMaxJsInteger;
+  if (len < 2 || !exact(v[0], 0, (double)kMaxDims))
+    range_error(name + ": a packed layout starts with its ndim, an integer in [0, " + std::to_string(kMaxDims) + "]");
+  LayoutView& l = layouts_[n_layouts_];
+  l.ndim = (size_t)v[0];
+  if (len < 2 + 2 * l.ndim)
+    range_error(name + ": a packed layout of " + std::to_string(l.ndim) + " dims needs " + std::to_string(2 + 2 * l.ndim) + " numbers, got " + std::to_string(len));
+  if (!exact(v[1], 0, big)) range_error(name + ".offset must be an integer in [0, 2^53)");
+  l.offset = (int64_t)v[1];
+  for (size_t k = 0; k < l.ndim; ++k) {
+    const double s = v[2 + k], st = v[2 + l.ndim + k];
+    if (!exact(s, 0, big)) range_error(name + ".shape[" + std::to_string(k) + "] must be an integer in [0, 2^53)");
+    if (!exact(st, -big, big)) range_error(name + ".strides[" + std::to_string(k) + "] must be an integer of at most 2^53 in size");
+    l.shape[k] = (int64_t)s;
+    l.strides[k] = (int64_t)st;
+  }
+  ints_[i] = (int64_t)n_layouts_++;
+}
+
 void KernelArgs::parse() {
   for (size_t i = 0; i < n_; ++i) {
     const ArgDef& d = defs_[i];
@@ -168,6 +223,10 @@ void KernelArgs::parse() {
       case Kind::Operand:
       case Kind::OperandOpt:
         parse_operand(i, d);
+        break;
+      case Kind::Layout:
+      case Kind::LayoutOpt:
+        parse_layout(i, d);
         break;
     }
   }

@@ -26,11 +26,10 @@
 namespace adj {
 
 // The kinds of core's table (ArgKinds) that bindings take so far, one string each
-// (kind_name()); core's `layout` (a Layout object) is not parsed yet: add it here
-// with the first binding that takes one.
+// (kind_name()).
 enum class Kind : uint8_t {
   Floats, FloatsOpt, Array, I32, U8, F64, FloatList, FloatListOpt, Dims,
-  Int, Number, Bool, UnaryOp, BinaryOp, ReduceOp, Operand, OperandOpt,
+  Int, Number, Bool, UnaryOp, BinaryOp, ReduceOp, Operand, OperandOpt, Layout, LayoutOpt,
 };
 const char* kind_name(Kind k);
 
@@ -67,8 +66,17 @@ constexpr ArgDef binary_op(const char* n) { return {n, Kind::BinaryOp, 0, 0, 0};
 constexpr ArgDef operand(const char* n) { return {n, Kind::Operand, kF32 | kF64, 0, 0}; }
 constexpr ArgDef operand_opt(const char* n) { return {n, Kind::OperandOpt, kF32 | kF64, 0, 0}; }
 
+// Core's Layout (shape, strides, offset of an array's elements). It crosses packed:
+// a Float64Array [ndim, offset, ...shape, ...strides] (native/src/layout-pack.ts;
+// the generated forwarders pack core's Layout objects into reusable scratch
+// arrays), which costs one typed-array read instead of a property read per field.
+constexpr ArgDef layout(const char* n) { return {n, Kind::Layout, 0, 0, 0}; }
+constexpr ArgDef layout_opt(const char* n) { return {n, Kind::LayoutOpt, 0, 0, 0}; }
+
 constexpr size_t kMaxKernelArgs = 24;
 constexpr size_t kMaxDims = 8;
+// Layout arguments of one kernel, at most.
+constexpr size_t kMaxLayoutArgs = 10;
 
 template <size_t N>
 struct KernelDef {
@@ -90,6 +98,18 @@ struct ListEntry {
 struct DimsView {
   int64_t v[kMaxDims];
   size_t n = 0;
+};
+// A parsed layout: element (i0, i1, ...) at offset + i0 * strides[0] + i1 * strides[1] + ...
+// (offset in [0, 2^53), sizes in [0, 2^53), strides any exact JS integer).
+struct LayoutView {
+  int64_t offset;
+  size_t ndim;
+  int64_t shape[kMaxDims];
+  int64_t strides[kMaxDims];
+  // The element indices it reaches (empty when a size is 0).
+  Span span() const;
+  // "shape [2, 3], strides [3, 1], offset 0", for messages.
+  std::string describe() const;
 };
 struct OperandView {
   ArrayView data;  // data.data == nullptr when absent
@@ -115,6 +135,12 @@ class KernelArgs : public Args {
   const std::vector<ListEntry>& list(size_t i) const { return lists_[i]; }
   const DimsView& dims(size_t i) const { return dims_[i]; }
   const OperandView& operand(size_t i) const { return operands_[i]; }
+  // A `layout` argument (absent `layout?`: present(i) false).
+  const LayoutView& layout(size_t i) const { return layouts_[ints_[i]]; }
+  // Throws RangeError unless array v holds every element layout l reaches.
+  void check_layout(const ArrayView& v, const LayoutView& l) const {
+    check_span(v, l.span(), [&] { return l.describe(); });
+  }
   // The call's float type (kF32 or kF64), or 0 when it has no float array.
   ArrayKind float_kind() const { return float_kind_; }
 
@@ -123,6 +149,7 @@ class KernelArgs : public Args {
   void parse_list(size_t i, const ArgDef& d);
   void read_dims(napi_value v, const std::string& what, DimsView& out) const;
   void parse_operand(size_t i, const ArgDef& d);
+  void parse_layout(size_t i, const ArgDef& d);
   // Argument i's named properties (TypeError `not_object` when it is not an object).
   void fields(size_t i, const std::string& not_object, std::initializer_list<std::pair<const char*, napi_value*>> out) const;
   int64_t read_offset(napi_value v, const std::string& what) const;
@@ -140,6 +167,8 @@ class KernelArgs : public Args {
   std::vector<std::vector<ListEntry>> lists_;
   std::vector<DimsView> dims_;
   std::vector<OperandView> operands_;
+  LayoutView layouts_[kMaxLayoutArgs];  // filled in argument order; ints_[i] is argument i's slot
+  size_t n_layouts_ = 0;
 };
 
 // Registers fn as exports[def.name] with its argument list (see ADJ_KERNEL).

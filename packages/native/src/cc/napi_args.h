@@ -76,13 +76,14 @@ class Args {
   [[noreturn]] void span_error(const ArrayView& a, const Span& s, const std::string& what) const;
   [[noreturn]] void type_error(const std::string& msg) const;
   [[noreturn]] void range_error(const std::string& msg) const;
+  // "a Float32Array", "the number 3", "null"...: what a value is, for messages.
+  std::string describe(napi_value v) const;
 
  private:
   napi_env env_;
   const char* fn_;
   size_t argc_;
   napi_value argv_[24];
-  std::string describe(napi_value v) const;
 };
 
 }  // namespace adj
