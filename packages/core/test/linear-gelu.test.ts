@@ -4,7 +4,7 @@
 // Gradcheck/gradgradcheck: opinfo.ts; PyTorch values: torch-parity.test.ts.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DTypeError, ShapeError, ValueError, linear, linearGelu, manualSeed, randn, referenceBackend, tensor, type Tensor } from '../src/index.js'
+import { DTypeError, ShapeError, ValueError, linear, linearGelu, manualSeed, noGrad, randn, referenceBackend, tensor, type Tensor } from '../src/index.js'
 import { compareClose } from '../src/testing/index.js'
 
 const close = (got: Tensor | null | undefined, want: Tensor | null | undefined, tol: number) =>
@@ -36,6 +36,19 @@ describe('linearGelu', () => {
         if (b) expect(close(got[3], b.grad, tol)).toBe('')
       },
     ), { numRuns: 40 })
+  })
+
+  it('without a graph (its pre-activation computed in the output buffer) gives the same values', () => {
+    fc.assert(fc.property(
+      fc.record({ rows: fc.integer({ min: 1, max: 9 }), inF: fc.integer({ min: 1, max: 20 }), outF: fc.integer({ min: 1, max: 70 }), bias: fc.boolean(), approximate: fc.constantFrom('none' as const, 'tanh' as const), dtype: fc.constantFrom('float32' as const, 'float64' as const), seed: fc.nat(1000) }),
+      ({ rows, inF, outF, bias, approximate, dtype, seed }) => {
+        manualSeed(seed)
+        const x = randn([rows, inF], { dtype }).mul(2), w = randn([outF, inF], { dtype }), b = bias ? randn([outF], { dtype }) : null
+        const y = noGrad(() => linearGelu(x, w, b, { approximate }))
+        expect(y.requiresGrad).toBe(false)
+        expect(close(y, linear(x, w, b).gelu({ approximate }), dtype === 'float32' ? 1e-5 : 1e-12)).toBe('')
+      },
+    ), { numRuns: 30, seed: 1128 })
   })
 
   it('the kernel rule (ordinary backward) and the composed rule (createGraph) give the same gradients', () => {

@@ -129,11 +129,24 @@ describe('gelu kernels: threads and arguments', () => {
     expect(close(three[2]!, one[2]!, 1e-6, 1e-6)).toBe('')
   })
 
+  it.runIf(native)('biasGelu may compute in place (pre = y = x): the same values as separate arrays', () => {
+    const rows = 5, cols = 37, x = new Float32Array(rows * cols), b = new Float32Array(cols)
+    for (let i = 0; i < x.length; i++) x[i] = Math.sin(i) * 4
+    for (let i = 0; i < cols; i++) b[i] = Math.cos(i)
+    for (const tanh of [false, true]) {
+      const pre = new Float32Array(x.length), y = new Float32Array(x.length), inPlace = x.slice()
+      native!.biasGelu(x, b, pre, y, rows, cols, tanh)
+      native!.biasGelu(inPlace, b, inPlace, inPlace, rows, cols, tanh)
+      expect(Buffer.from(inPlace.buffer).equals(Buffer.from(y.buffer))).toBe(true)
+    }
+  })
+
   it.runIf(native)('biasGelu, biasGeluBackward, columnSums reject float64, short arrays and overlap', () => {
-    const x = new Float32Array(12), b = new Float32Array(4)
+    const x = new Float32Array(12), b = new Float32Array(4), big = new Float32Array(13)
     expect(() => native!.biasGelu(new Float64Array(12) as never, b, x, new Float32Array(12), 3, 4, false)).toThrow(TypeError)
     expect(() => native!.biasGelu(x, new Float32Array(3), x, new Float32Array(12), 3, 4, false)).toThrow(/^biasGelu: bias \(Float32Array of length 3\) is too short/)
-    expect(() => native!.biasGelu(x, b, x, x, 3, 4, false)).toThrow(/^biasGelu: output y overlaps/)
+    expect(() => native!.biasGelu(big, b, big, big.subarray(1), 3, 4, false)).toThrow(/^biasGelu: output y overlaps/)
+    expect(() => native!.biasGelu(big.subarray(1), b, big, big.subarray(1), 3, 4, false)).toThrow(/^biasGelu: output pre overlaps/)
     expect(() => native!.biasGeluBackward(x, x, new Float32Array(12), x.subarray(0, 4), 3, 4, false)).toThrow(/^biasGeluBackward: output gb overlaps/)
     expect(() => native!.biasGeluBackward(x, x, new Float32Array(8), null, 3, 4, false)).toThrow(/^biasGeluBackward: gx \(Float32Array of length 8\) is too short/)
     expect(() => native!.columnSums(x, 2, new Float32Array(4), 3, 4)).toThrow(/^columnSums: x \(Float32Array of length 12\) is too short/)

@@ -214,7 +214,7 @@ export const KERNELS = {
   geluBackward: kernel([arg('x', 'floats'), arg('gy', 'floats'), arg('gx', 'floats'), arg('n', 'int'), arg('approximate', 'bool')], 'void'),
   /**
    * A linear layer's bias and GELU in one pass over its [rows, cols] product x:
-   * pre[r, c] = x[r, c] + bias[c] (kept for the backward; pre may be x), y = gelu(pre).
+   * pre[r, c] = x[r, c] + bias[c] (kept for the backward; pre may be x, and y may be pre), y = gelu(pre).
    */
   biasGelu: kernel([arg('x', 'floats'), arg('bias', 'floats'), arg('pre', 'floats'), arg('y', 'floats'), ...rows, arg('approximate', 'bool')], 'void'),
   /**

@@ -25,13 +25,15 @@ export function linearGelu(x: Tensor, weight: Tensor, bias?: Tensor | null, opts
   if (approximate !== 'none' && approximate !== 'tanh') throw new ValueError(`linearGelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`)
   const tanh = approximate === 'tanh'
   const o = linearOperands('linearGelu', x, weight, bias)
-  const pre = Tensor.empty(o.outShape, o.dtype), y = Tensor.empty(o.outShape, o.dtype)
+  const grad = needsGrad(x, weight, bias)
+  // without a graph the pre-activation is not kept: it is computed in y's buffer and overwritten there
+  const y = Tensor.empty(o.outShape, o.dtype), pre = grad ? Tensor.empty(o.outShape, o.dtype) : y
   const pd = pre.storage.data as FloatArray, yd = y.storage.data as FloatArray, n = o.rows * o.outF
   linearProduct(o, pd, false)
   const be = getBackend()
   if (bias) be.biasGelu(pd, floatData(bias, o.dtype), pd, yd, o.rows, o.outF, tanh)
   else be.gelu(pd, yd, n, tanh)
-  if (needsGrad(x, weight, bias)) {
+  if (grad) {
     recordFused('linearGelu', y, [x, weight, bias], {
       // p = x W^T + b: gp = g gelu'(p); gx = gp W, gW = gp^T x, gb = gp summed over the rows
       kernel: (g) => {

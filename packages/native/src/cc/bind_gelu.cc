@@ -33,7 +33,7 @@ napi_value GeluBackward(napi_env env, napi_callback_info info) {
   });
 }
 
-// biasGelu(x, bias, pre, y, rows, cols, approximate): pre = x + bias per row (pre may be x), y = gelu(pre).
+// biasGelu(x, bias, pre, y, rows, cols, approximate): pre = x + bias per row (pre may be x, y may be pre), y = gelu(pre).
 constexpr auto kBiasGelu = kernel_def("biasGelu", f32("x"), f32("bias"), f32("pre"), f32("y"), dim("rows"), dim("cols"), boolean("approximate"));
 // biasGeluBackward(pre, gy, gx, gb?, rows, cols, approximate): gx = gy gelu'(pre) (gx may be gy), gb = sum over rows of gx.
 constexpr auto kBiasGeluBackward = kernel_def("biasGeluBackward", f32("pre"), f32("gy"), f32("gx"), f32_opt("gb"), dim("rows"), dim("cols"), boolean("approximate"));
@@ -51,9 +51,9 @@ napi_value BiasGelu(napi_env env, napi_callback_info info) {
     A.check_span(b, sb, [&] { return "cols=" + std::to_string(cols); });
     A.check_no_overlap(pre, s, x, s, true);
     A.check_no_overlap(pre, s, b, sb, false);
-    A.check_no_overlap(y, s, x, s, false);
+    A.check_no_overlap(y, s, x, s, true);  // each element's p is in a register before y is stored
     A.check_no_overlap(y, s, b, sb, false);
-    A.check_no_overlap(y, s, pre, s, false);
+    A.check_no_overlap(y, s, pre, s, true);
     bias_gelu_f32(x.as<const float>(), b.as<const float>(), pre.as<float>(), y.as<float>(), rows, cols, tanh);
     return undefined(env);
   });
