@@ -75,7 +75,8 @@ async function backendHeader(): Promise<string> {
 
 export default class SummaryReporter implements Reporter {
   async onTestRunStart(): Promise<void> {
-    console.log(await backendHeader())
+    const poison = process.env.ADJOINT_POOL_POISON === '1' ? '; released pool buffers poisoned with NaN (ADJOINT_POOL_POISON=1)' : ''
+    console.log((await backendHeader()) + poison)
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {

@@ -1,7 +1,8 @@
 // `pnpm test`: runs the whole suite with the native kernels registered (when
 // built; vitest.setup.ts), then core and nn again on the pure-TS kernels
-// (ADJOINT_NATIVE=0). Its last line is always "N passed, N failed", totalling
-// both runs (CI parses it); the line before lists what was skipped on purpose.
+// (ADJOINT_NATIVE=0), then models' training tests with released pool buffers
+// poisoned (ADJOINT_POOL_POISON=1). Its last line is always "N passed, N failed", totalling
+// every run (CI parses it); the line before lists what was skipped on purpose.
 // Everything that did not pass counts as failed (see vitest.summary-reporter.ts);
 // a run that exits non-zero without reporting a failure adds one, so a failing
 // exit code never comes with "0 failed". Exit code 1 if anything failed.
@@ -11,7 +12,11 @@ import { spawn } from 'node:child_process'
 const extra = process.argv.slice(2)
 const runs = [
   { label: 'all packages (native kernels when built)', env: {}, args: extra },
-  ...(extra.length === 0 ? [{ label: 'core + nn on the pure-TS kernels (ADJOINT_NATIVE=0)', env: { ADJOINT_NATIVE: '0' }, args: ['packages/core', 'packages/nn'] }] : []),
+  ...(extra.length === 0 ? [
+    { label: 'core + nn on the pure-TS kernels (ADJOINT_NATIVE=0)', env: { ADJOINT_NATIVE: '0' }, args: ['packages/core', 'packages/nn'] },
+    // released pool buffers filled with NaN: a training step that reads a buffer after graphScope gave it back fails
+    { label: 'models training with released buffers poisoned (ADJOINT_POOL_POISON=1)', env: { ADJOINT_POOL_POISON: '1' }, args: ['packages/models/test/train', 'packages/models/test/pretrain-run.test.ts'] },
+  ] : []),
 ]
 
 function run({ label, env, args }) {
