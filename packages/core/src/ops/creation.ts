@@ -1,6 +1,6 @@
 // Creating tensors: from JS data, constants, ranges, random numbers.
-import { allocArray, checkDType, dtypeOfArray, type DType, type TypedArray } from '../dtype.js'
-import { ShapeError, ValueError, fmtShape } from '../errors.js'
+import { allocArray, checkDType, dtypeOfArray, isFloat, type DType, type TypedArray } from '../dtype.js'
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js'
 import { defaultGenerator, type Generator } from '../random.js'
 import { checkShape, numel } from '../shape.js'
 import { Tensor, type NestedArray } from '../tensor.js'
@@ -13,6 +13,9 @@ export interface TensorOptions {
 export interface RandomOptions extends TensorOptions {
   generator?: Generator
 }
+
+/** A number as a bool element: 1 for nonzero (NaN included), 0 for zero, as PyTorch converts. */
+const boolBit = (v: number): number => (v !== 0 ? 1 : 0)
 
 function finish(t: Tensor, opts: TensorOptions): Tensor {
   if (opts.requiresGrad) t.requiresGrad_(true)
@@ -30,7 +33,8 @@ export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], 
     const shape = opts.shape ? checkShape('tensor', opts.shape) : [src.length]
     if (numel(shape) !== src.length) throw new ShapeError(`tensor: shape ${fmtShape(shape)} needs ${numel(shape)} elements, the array has ${src.length}`)
     const arr = allocArray(dtype, src.length)
-    arr.set(src as ArrayLike<number> & Float64Array)
+    if (dtype === 'bool') for (let i = 0; i < src.length; i++) arr[i] = boolBit(src[i])
+    else arr.set(src as ArrayLike<number> & Float64Array)
     return finish(Tensor.fromArray(arr, shape, dtype), opts)
   }
   const shape: number[] = []
@@ -46,7 +50,7 @@ export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], 
   let k = 0
   const fill = (v: unknown, depth: number): void => {
     if (depth === shape.length) {
-      if (typeof v === 'number') arr[k++] = v
+      if (typeof v === 'number') arr[k++] = dtype === 'bool' ? boolBit(v) : v
       else if (typeof v === 'boolean') arr[k++] = v ? 1 : 0
       else throw new ValueError(`tensor: expected a number or boolean at depth ${depth}, got ${Array.isArray(v) ? 'an array (ragged nesting)' : typeof v}`)
       return
@@ -62,7 +66,7 @@ export function full(shape: readonly number[], value: number | boolean, opts: Te
   const s = checkShape('full', shape)
   const dtype = opts.dtype ? checkDType('full', opts.dtype) : typeof value === 'boolean' ? 'bool' : 'float32'
   const t = Tensor.empty(s, dtype) // a pooled buffer when one fits: every element is written next
-  t.storage.data.fill(typeof value === 'boolean' ? (value ? 1 : 0) : value)
+  t.storage.data.fill(typeof value === 'boolean' ? (value ? 1 : 0) : dtype === 'bool' ? boolBit(value) : value)
   return finish(t, opts)
 }
 
@@ -91,7 +95,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   if (end === undefined) { end = start; start = 0 }
   if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step) || step === 0) throw new ValueError(`arange: start, end and step must be finite and step non-zero, got ${start}, ${end}, ${step}`)
   const n = Math.max(0, Math.ceil((end - start) / step))
-  const dtype = opts.dtype ?? 'float32'
+  const dtype = checkDType('arange', opts.dtype ?? 'float32')
   const arr = allocArray(dtype, n)
   for (let i = 0; i < n; i++) arr[i] = start + i * step
   return finish(Tensor.fromArray(arr, [n], dtype), opts)
@@ -99,7 +103,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
 
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be a non-negative integer, got ${steps}`)
-  const dtype = opts.dtype ?? 'float32'
+  const dtype = checkDType('linspace', opts.dtype ?? 'float32')
   const arr = allocArray(dtype, steps)
   const step = steps > 1 ? (end - start) / (steps - 1) : 0
   for (let i = 0; i < steps; i++) arr[i] = i === steps - 1 && steps > 1 ? end : start + i * step
@@ -114,21 +118,27 @@ export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
 
 function randomFill(op: string, shape: readonly number[], opts: RandomOptions, draw: (g: Generator) => number): Tensor {
   const s = checkShape(op, shape)
-  const dtype = opts.dtype ?? 'float32'
+  const dtype = checkDType(op, opts.dtype ?? 'float32')
   const arr = allocArray(dtype, numel(s))
   const g = opts.generator ?? defaultGenerator
   for (let i = 0; i < arr.length; i++) arr[i] = draw(g)
   return finish(Tensor.fromArray(arr, s, dtype), opts)
 }
 
+/** Real-valued draws need a float dtype (PyTorch refuses rand/randn of int or bool; truncating them would be silently wrong). */
+function floatDraws(op: string, opts: RandomOptions): RandomOptions {
+  if (opts.dtype !== undefined && !isFloat(checkDType(op, opts.dtype))) throw new DTypeError(`${op}: dtype must be float32 or float64, got ${opts.dtype}`)
+  return opts
+}
+
 /** Uniform in [0, 1). */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return randomFill('rand', shape, opts, (g) => g.uniform())
+  return randomFill('rand', shape, floatDraws('rand', opts), (g) => g.uniform())
 }
 
 /** Standard normal. */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return randomFill('randn', shape, opts, (g) => g.normal())
+  return randomFill('randn', shape, floatDraws('randn', opts), (g) => g.normal())
 }
 
 /** Integers in [low, high), int32 by default. */
