@@ -40,7 +40,7 @@ export const TESTS_OF = {
   'ops/softmax.ts': FUSED,
   'ops/matmul.ts': OPS,
   'ops/movement.ts': OPS,
-  'ops/normalization.ts': [...FUSED, 'fused-kernels', 'fused'],
+  'ops/normalization.ts': [...FUSED, 'fused-kernels', 'fused', 'rms-norm'],
   'ops/loss.ts': FUSED,
   'ops/indexing.ts': OPS,
   'autograd/node.ts': AUTOGRAD,

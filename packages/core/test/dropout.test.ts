@@ -3,7 +3,7 @@
 // is the upstream gradient times the same mask.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { Generator, ValueError, dropout, gradcheck, gradgradcheck, noGrad, ones, randn, tensor, type Tensor } from '../src/index.js'
+import { DTypeError, Generator, ValueError, dropout, gradcheck, gradgradcheck, noGrad, ones, randn, tensor, type Tensor } from '../src/index.js'
 import { assertClose, isClose } from '../src/testing/index.js'
 
 /** What dropout(x, p) must give with a generator seeded `seed`: the draws in element order. */
@@ -45,6 +45,13 @@ describe('dropout', () => {
     expect(a).not.toEqual(c)
   })
 
+  it('takes exactly one draw per element from the generator, so what follows stays reproducible', () => {
+    const g = new Generator(21), fresh = new Generator(21)
+    dropout(ones([2, 5]), 0.5, true, { generator: g })
+    for (let i = 0; i < 10; i++) fresh.uniform()
+    expect(g.uniform()).toBe(fresh.uniform())
+  })
+
   it('is the identity (the input itself) outside training or at p = 0', () => {
     const x = randn([3, 4])
     expect(dropout(x, 0.5, false)).toBe(x)
@@ -72,6 +79,7 @@ describe('dropout', () => {
       expect(() => dropout(ones([2]), p)).toThrow(new ValueError(`dropout: probability must be between 0 and 1, got ${p}`))
     }
     expect(() => dropout(null as any)).toThrow(/dropout: input must be a Tensor, got null/)
+    expect(() => dropout(tensor([1, 2], { dtype: 'int32' }))).toThrow(new DTypeError('dropout: input must be float32 or float64, got int32'))
   })
 
   it('backward multiplies the gradient by the same mask', () => {
