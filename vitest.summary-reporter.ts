@@ -7,6 +7,8 @@
 // an unhandled error, an interrupted run. A skip is on purpose when the test is
 // marked skip/todo (it.skip, it.skipIf, it.runIf) or calls ctx.skip(note) in a
 // suite that had no error.
+import { readdirSync, statSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, TestSuite } from 'vitest/node'
 
 export interface RunSummary {
@@ -63,6 +65,19 @@ export function summarize(modules: ReadonlyArray<TestModule>, unhandled: Readonl
   return s
 }
 
+/**
+ * Why the loaded addon is older than its C++ sources (a rebase changed them and
+ * `pnpm build:native` was not run), or null. Such a run tests other code than the
+ * tree's, so the reporter counts it as a failure. Compares modification times.
+ */
+export function staleAddon(addonFile: string, sourceDir: string, extra: readonly string[] = []): string | null {
+  const built = statSync(addonFile).mtimeMs
+  const sources = [...readdirSync(sourceDir).map((f) => join(sourceDir, f)), ...extra]
+  const newer = sources.filter((f) => statSync(f).mtimeMs > built).map((f) => basename(f))
+  if (newer.length === 0) return null
+  return `the native addon (${addonFile}) is older than its sources ${newer.slice(0, 5).join(', ')}${newer.length > 5 ? ` and ${newer.length - 5} more` : ''}: run \`pnpm build:native\``
+}
+
 /** One line saying which kernels this run's tests use (what vitest.setup.ts registers). */
 async function backendHeader(): Promise<string> {
   if (process.env.ADJOINT_NATIVE === '0') return 'backend: pure-TS kernels (ADJOINT_NATIVE=0)'
@@ -74,13 +89,22 @@ async function backendHeader(): Promise<string> {
 }
 
 export default class SummaryReporter implements Reporter {
+  private stale: string | null = null
+
   async onTestRunStart(): Promise<void> {
+    if (process.env.ADJOINT_NATIVE !== '0') {
+      const { loadAddon } = await import('./packages/native/src/loader.js')
+      const { file } = loadAddon()
+      if (file) this.stale = staleAddon(file, join(import.meta.dirname, 'packages/native/src/cc'), [join(import.meta.dirname, 'packages/native/binding.gyp')])
+      if (this.stale) console.log(`failed: ${this.stale}`)
+    }
     const poison = process.env.ADJOINT_POOL_POISON === '1' ? '; released pool buffers poisoned with NaN (ADJOINT_POOL_POISON=1)' : ''
     console.log((await backendHeader()) + poison)
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
     const s = summarize(testModules, unhandledErrors, reason)
+    if (this.stale) { s.failed++; s.problems.push(this.stale) }
     console.log(`vitest: ${s.passed} passed, ${s.failed} failed, ${s.skipped.length} skipped`)
     console.log(`vitest-summary: ${JSON.stringify(s)}`)
   }

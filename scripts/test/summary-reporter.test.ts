@@ -3,8 +3,12 @@
 // deliberately broken fixture suites in ./fixtures (never part of the real suite)
 // and checks what it counts.
 import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { staleAddon } from '../../vitest.summary-reporter.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const fixtureConfig = 'scripts/test/fixtures/vitest.config.ts'
@@ -56,5 +60,23 @@ describe('the closing line of pnpm test', () => {
     expect(r.status).toBe(1)
     expect(r.last).toBe('0 passed, 1 failed')
     expect(r.failedLines.join('\n')).toMatch(/without a summary/)
+  })
+})
+
+describe('a stale native addon', () => {
+  it('is named when a C++ source is newer than the built addon, and not otherwise', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adjoint-stale-'))
+    try {
+      const src = join(dir, 'cc'), addon = join(dir, 'addon.node'), gyp = join(dir, 'binding.gyp')
+      mkdirSync(src)
+      for (const f of ['gemm.cc', 'rows.cc', addon, gyp]) writeFileSync(f.startsWith('/') ? f : join(src, f), '')
+      const at = (f: string, s: number) => utimesSync(f, s, s)
+      at(join(src, 'gemm.cc'), 1000); at(join(src, 'rows.cc'), 1000); at(gyp, 1000); at(addon, 2000)
+      expect(staleAddon(addon, src, [gyp])).toBeNull()
+      at(join(src, 'rows.cc'), 3000); at(gyp, 3000)
+      expect(staleAddon(addon, src, [gyp])).toMatch(/is older than its sources (rows\.cc, binding\.gyp|binding\.gyp, rows\.cc): run `pnpm build:native`$/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
