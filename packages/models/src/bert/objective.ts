@@ -3,7 +3,7 @@
 import { Generator, Tensor, noGrad } from '@adjoint/core'
 import { BERT_SPECIAL_TOKENS, type Tokenizer } from '../tokenizers/index.js'
 import { TINY_PRETRAIN } from '../train/config.js'
-import { demoLine, millions, oneLine } from '../train/demo.js'
+import { millions, oneLine } from '../train/demo.js'
 import type { Objective } from '../train/objective.js'
 import { bertConfig, BERT_PRESETS, type BertConfig } from './config.js'
 import { BertForMaskedLM } from './heads.js'
@@ -48,8 +48,7 @@ export const bertObjective: Objective<BertForMaskedLM> = {
     const c = model.config
     return `model: BERT (masked LM) ${c.numHiddenLayers} layers, ${c.numAttentionHeads} heads, ${c.hiddenSize} wide, up to ${c.maxPositionEmbeddings} positions, ${millions(model.numParameters())} (config ${preset})`
   },
-  sample(model, tok, text, { seed }) {
-    const line = demoLine(text, seed)
+  sample(model, tok, line, { seed }) {
     const filled = fillMasks(model, tok, line, { seed })
     return { title: `masked-LM demo: 15% of the tokens of a training line masked, each [MASK] filled with the most likely token:`, text: `input:  ${oneLine(filled.masked)}\noutput: ${oneLine(filled.filled)}\ntruth:  ${line}` }
   },

@@ -4,6 +4,7 @@
 // been timed, from the mean step time since the first step (which pays for
 // warm-up and the first evaluation); the last line shows the final evaluated values.
 import cliProgress from 'cli-progress'
+import { withThousands } from '../number-format.js'
 import type { EvaluationUpdate, StepUpdate, TrainUI } from '../train/run.js'
 
 const fmt = (v: number | null | undefined, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d))
@@ -50,7 +51,7 @@ export function terminalUI(out: NodeJS.WriteStream = process.stdout, err: NodeJS
   const last = { done: 0, loss: null as number | null, val: '-', tps: 0 }
   const payload = () => {
     const rem = eta.remaining(total)
-    return { loss: fmt(last.loss), val: last.val, tps: Math.round(last.tps).toLocaleString('en-US'), elapsed: formatDuration(clock() - t0), left: rem === null ? '-' : formatDuration(rem) }
+    return { loss: fmt(last.loss), val: last.val, tps: withThousands(last.tps), elapsed: formatDuration(clock() - t0), left: rem === null ? '-' : formatDuration(rem) }
   }
   const line = () => {
     const p = payload()

@@ -77,19 +77,22 @@ export function parseBrownFile(content: string): string[] {
   return out
 }
 
-let cache: BrownDocument[] | null = null
+// weakly held: a training run joins the texts once and then needs none of the documents (~6 MB of strings)
+let cache: WeakRef<BrownDocument[]> | null = null
 
-/** All 500 documents, sorted by id. */
+/** All 500 documents, sorted by id (the same array while a caller still holds it). */
 export function loadBrownDocuments(): BrownDocument[] {
-  if (cache) return cache
+  const cached = cache?.deref()
+  if (cached) return cached
   const dir = brownDir()
   const files = readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort()
   if (files.length === 0) throw new DataError(`the Brown corpus folder ${dir} has no files named like ca01`)
-  cache = files.map((id) => {
+  const docs = files.map((id): BrownDocument => {
     const text = parseBrownFile(readFileSync(join(dir, id), 'utf8')).join('\n')
     return { id, genre: id[1] as BrownGenre, text, get sentences() { return this.text.split('\n') } }
   })
-  return cache
+  cache = new WeakRef(docs)
+  return docs
 }
 
 /**

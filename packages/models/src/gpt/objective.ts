@@ -43,8 +43,8 @@ export const gptObjective: Objective<GPT> = {
     const cfg = model.config
     return `model: GPT ${cfg.nLayer} layers, ${cfg.nHead} heads, ${cfg.nEmbd} wide, block ${cfg.blockSize}, ${(model.numParams() / 1e6).toFixed(2)}M parameters (config ${preset})`
   },
-  sample(model, tokenizer, text, { seed, tokens }) {
-    const prompt = defaultPrompt(tokenizer, text)
+  sample(model, tokenizer, line, { seed, tokens }) {
+    const prompt = defaultPrompt(tokenizer, line)
     const ids = generate(model, tokenizer.encode(prompt), tokens, { temperature: GPT_SAMPLE_DEFAULTS.temperature, seed })
     return { title: `sample (temperature ${GPT_SAMPLE_DEFAULTS.temperature}, ${tokens} tokens after ${JSON.stringify(prompt)}):`, text: tokenizer.decode(ids.contiguousData()) }
   },

@@ -4,7 +4,7 @@ import { Generator } from '@adjoint/core'
 import { ConfigError } from '../errors.js'
 import { t5Sentinels, type Tokenizer } from '../tokenizers/index.js'
 import { TINY_PRETRAIN } from '../train/config.js'
-import { demoLine, millions, oneLine } from '../train/demo.js'
+import { millions, oneLine } from '../train/demo.js'
 import type { Objective } from '../train/objective.js'
 import { t5Config, T5_PRESETS, type T5Config } from './config.js'
 import { t5Generate } from './generate.js'
@@ -60,9 +60,8 @@ export const t5Objective: Objective<T5ForConditionalGeneration> = {
     const c = t5Config(model.config)
     return `model: T5 ${c.numLayers} + ${c.numDecoderLayers} layers, ${c.numHeads} heads, ${c.dModel} wide, ${c.feedForwardProj} feed-forward, ${c.tieWordEmbeddings ? 'tied' : 'untied'} LM head, ${millions(model.numParameters())} (config ${preset})`
   },
-  sample(model, tok, text, { seed }) {
+  sample(model, tok, line, { seed }) {
     const s = t5SpecialIds(tok)
-    const line = demoLine(text, seed)
     const ids = tok.encode(line, { allowSpecial: false })
     const { input } = spanCorrupt(ids, { sentinelIds: s.sentinels, eosId: s.eos, generator: new Generator(seed) })
     const r = fillSentinels(model, tok, input)

@@ -39,6 +39,9 @@ export interface Objective<M extends Module = Module> {
   batchLoss(model: M, data: TokenIds, train: TrainConfig, gen: Generator, tokenizer: Tokenizer): { loss: Tensor; tokens: number }
   /** One line describing the model. */
   describe(model: M, preset: string): string
-  /** What to show at the end of a run (a sample of about `tokens` tokens), or null. */
-  sample?(model: M, tokenizer: Tokenizer, text: string, opts: { seed: number; tokens: number }): { title: string; text: string } | null
+  /**
+   * What to show at the end of a run (a sample of about `tokens` tokens), or null. `line` is
+   * demoLine(training text, seed): the run picks it before training, so the text need not stay in memory.
+   */
+  sample?(model: M, tokenizer: Tokenizer, line: string, opts: { seed: number; tokens: number }): { title: string; text: string } | null
 }

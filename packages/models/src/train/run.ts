@@ -15,10 +15,12 @@ import { CheckpointError, ConfigError, VocabularyError } from '../errors.js'
 import { stripUndefined } from '../hf/config-fields.js'
 import { asciiChart } from '../plot/ascii.js'
 import { lineChartSvg } from '../plot/svg.js'
+import { withThousands } from '../number-format.js'
 import { BPETokenizer, CharTokenizer, type Tokenizer } from '../tokenizers/index.js'
 import { expectKind, loadTrainingState, openRunDirectory, saveRunCheckpoint, tidyRunDir, type RunMeta } from './checkpoint.js'
 import { checkTrainConfig, type TrainConfig } from './config.js'
 import { RunLog, smooth } from './log.js'
+import { demoLine } from './demo.js'
 import { checkFootprint, transformerFootprint } from './memory.js'
 import { optimizerStep, runLoop } from './loop.js'
 import type { Objective } from './objective.js'
@@ -184,7 +186,9 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: RunOpti
   const valIds = encodeAll(tokenizer, texts.val, 'validation')
   checkStream('training', trainIds, train.blockSize)
   checkStream('validation', valIds, train.blockSize)
-  texts.val = '' // the ids hold it now (the training text stays: the closing sample draws its prompt from it)
+  const showSample = (o.sampleTokens ?? 300) > 0 && obj.sample !== undefined
+  const sampleLine = showSample ? demoLine(texts.train, train.seed) : ''
+  texts.train = texts.val = '' // the ids hold the texts now (and sampleLine the closing sample's line): ~1 byte a character less kept
 
   manualSeed(train.seed)
   const model = obj.build(modelConfig)
@@ -205,7 +209,7 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: RunOpti
   const log = new RunLog(join(runDir, 'log.csv'), resumeRun ? startStep : -1)
   const dataName = texts.source.source === 'file' ? basename(String(texts.source.path)) : 'the Brown corpus'
   ui.info(obj.describe(model, presetName))
-  ui.info(`data: ${dataName}: ${trainIds.length.toLocaleString('en-US')} training and ${valIds.length.toLocaleString('en-US')} validation tokens (${tokenizer.type} tokenizer, vocabulary ${tokenizer.vocabSize})`)
+  ui.info(`data: ${dataName}: ${withThousands(trainIds.length)} training and ${withThousands(valIds.length)} validation tokens (${tokenizer.type} tokenizer, vocabulary ${tokenizer.vocabSize})`)
   ui.info(`training: ${train.steps} steps of ${train.batchSize} x ${train.blockSize} tokens, AdamW lr ${train.lr} (warmup ${train.warmupSteps}, cosine to ${train.minLr} at ${train.lrDecaySteps}), ${resumeRun ? `resuming at step ${startStep}` : 'from scratch'}; run directory ${runDir}`)
 
   const ev: { val: number | null; train: number | null } = { val: null, train: null }
@@ -275,7 +279,7 @@ export async function trainModel<M extends Module>(obj: Objective<M>, o: RunOpti
   }
   if (ev.val !== null) ui.info(`step ${finalStep}: train loss ${ev.train!.toFixed(4)}, validation loss ${ev.val.toFixed(4)}; log ${join(runDir, 'log.csv')}, curve ${join(runDir, 'loss.svg')}, checkpoint ${join(runDir, 'checkpoint')}`)
   let sample: string | null = null
-  const shown = (o.sampleTokens ?? 300) > 0 && obj.sample ? obj.sample(model, tokenizer, texts.train, { seed: train.seed, tokens: o.sampleTokens ?? 300 }) : null
+  const shown = showSample ? obj.sample!(model, tokenizer, sampleLine, { seed: train.seed, tokens: o.sampleTokens ?? 300 }) : null
   if (shown) {
     sample = shown.text
     writeFileSync(join(runDir, 'sample.txt'), sample + '\n')
