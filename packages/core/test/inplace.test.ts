@@ -27,6 +27,23 @@ describe('binary in-place ops', () => {
     )
   })
 
+  it('refuse an operand that does not broadcast to the tensor\'s shape, leaving the tensor as it was', () => {
+    const dims = fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 })
+    const fits = (y: number[], x: number[]) => y.length <= x.length && y.every((s, i) => s === 1 || s === x[x.length - y.length + i])
+    fc.assert(
+      fc.property(dims, dims, fc.constantFrom('add_', 'sub_', 'mul_', 'div_'), (xs, ys, op) => {
+        fc.pre(!fits(ys, xs))
+        const x = randn(xs, { dtype: 'float64' }), before = x.toList()
+        expect(() => (x as any)[op](randn(ys, { dtype: 'float64' }))).toThrow(ShapeError)
+        expect(x.toList()).toEqual(before)
+      }),
+      { seed: 1904, numRuns: 60 },
+    )
+    // operands whose dims match the tensor's only when misaligned
+    expect(() => ones([3, 4, 5]).add_(ones([4, 3]))).toThrow(ShapeError)
+    expect(() => ones([3, 3]).mul_(ones([1, 2]))).toThrow(ShapeError)
+  })
+
   it('write through a view into the base tensor', () => {
     const base = f64([[1, 2, 3], [4, 5, 6]])
     base.t().narrow(0, 1, 1).mul_(10) // column 1
@@ -134,6 +151,13 @@ describe('autograd and in-place ops', () => {
     expect(() => w.fill_(0)).toThrow(/fill_: a leaf tensor that requires grad/)
     noGrad(() => w.sub_(tensor([1, 2])))
     assertClose(w, [0, -1], { rtol: 0, atol: 0 })
+  })
+
+  it('the refusal names each op', () => {
+    const w = ones([2], { requiresGrad: true })
+    for (const [op, f] of [['sub_', () => w.sub_(1)], ['mul_', () => w.mul_(1)], ['div_', () => w.div_(1)], ['clamp_', () => w.clamp_(0, 1)], ['copy_', () => w.copy_(ones([2]))], ['zero_', () => w.zero_()]] as const) {
+      expect(f).toThrow(new AutogradError(`${op === 'zero_' ? 'fill_' : op}: a leaf tensor that requires grad cannot be modified in place; use the out-of-place op, or wrap the update in noGrad() (as optimizers do)`))
+    }
   })
 
   it('nor can a tensor in the graph', () => {

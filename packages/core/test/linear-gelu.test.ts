@@ -4,7 +4,7 @@
 // Gradcheck/gradgradcheck: opinfo.ts; PyTorch values: torch-parity.test.ts.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DTypeError, ShapeError, ValueError, linear, linearGelu, manualSeed, noGrad, randn, referenceBackend, tensor, type Tensor } from '../src/index.js'
+import { DTypeError, ShapeError, ValueError, full, linear, linearGelu, manualSeed, noGrad, randn, referenceBackend, releaseBuffer, tensor, type Tensor } from '../src/index.js'
 import { compareClose } from '../src/testing/index.js'
 
 const close = (got: Tensor | null | undefined, want: Tensor | null | undefined, tol: number) =>
@@ -84,6 +84,28 @@ describe('linearGelu', () => {
     }
   })
 
+  it('writes its product into a fresh buffer: a reused pool buffer\'s old contents do not leak in', () => {
+    // 32 x 32 outputs: the pool keeps arrays of 1024 elements and more
+    const x = randn([32, 8], { dtype: 'float64' }), w = randn([32, 8], { dtype: 'float64' }), b = randn([32], { dtype: 'float64' })
+    for (const bias of [b, null]) {
+      const want = linear(x, w, bias).gelu()
+      // pool buffers of the output's size, full of junk
+      for (let k = 0; k < 4; k++) expect(releaseBuffer(full([1024], 1e6, { dtype: 'float64' }))).toBe(true)
+      expect(close(linearGelu(x, w, bias), want, 1e-12)).toBe('')
+    }
+  })
+
+  it('is one node named linearGelu that saves its operands: changing one in place makes backward refuse', () => {
+    for (const which of [0, 1, 2]) {
+      const x = randn([3, 4], { requiresGrad: true }), w = randn([5, 4], { requiresGrad: true }), b = randn([5], { requiresGrad: true })
+      const xs = x.detach(), ws = w.detach(), bs = b.detach()
+      const y = linearGelu(x, w, b)
+      expect(y.gradFn!.op).toBe('linearGelu')
+      noGrad(() => [xs, ws, bs][which].add_(1))
+      expect(() => y.sum().backward()).toThrow(/modified by an in-place operation/)
+    }
+  })
+
   it('gives no gradient to what does not require one', () => {
     const x = randn([4, 3]), w = randn([5, 3]).requiresGrad_(), b = randn([5])
     linearGelu(x, w, b).sum().backward()
@@ -99,7 +121,7 @@ describe('linearGelu', () => {
     expect(() => linearGelu(x, randn([5, 2]))).toThrow(/^linearGelu: input of shape \[4,3\] does not match weight \[5,2\]/)
     expect(() => linearGelu(x, randn([15]))).toThrow(/^linearGelu: weight must be 2-D/)
     expect(() => linearGelu(x, w, randn([4]))).toThrow(/^linearGelu: bias must have shape \[5\], got \[4\]/)
-    expect(() => linearGelu(x, w, null, { approximate: 'fast' as never })).toThrow(ValueError)
+    expect(() => linearGelu(x, w, null, { approximate: 'fast' as never })).toThrow(new ValueError(`linearGelu: approximate must be 'none' or 'tanh', got "fast"`))
     expect(() => linearGelu(tensor([[1, 2, 3]], { dtype: 'int32' }), tensor([[1, 2, 3]], { dtype: 'int32' }))).toThrow(DTypeError)
     expect(() => linearGelu([1, 2, 3] as never, w)).toThrow(/^linearGelu/)
   })
