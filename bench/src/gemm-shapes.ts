@@ -3,6 +3,7 @@
 // C++ (addon.timeGemm, no N-API per call), best of several samples, by the
 // calling thread's CPU time for one thread (what the neighbours on a shared
 // machine disturb least) and by wall time for two.
+import { getBackend, Layout as CoreLayout } from '@adjoint/core'
 import type { NativeAddon } from '@adjoint/native'
 
 export type Layout = 'nn' | 'nt' | 'tn'
@@ -58,12 +59,16 @@ export function timeShape(addon: NativeAddon, g: GemmShape, hows: ('own' | 'cbla
   return best.map((b) => ({ cpu: flops / b.cpu / 1e9, wall: flops / b.wall / 1e9 }))
 }
 
-/** µs per call of addon.gemm on one decode shape (N-API call included): best of 20 runs of 2000 calls, wall and process CPU. */
-export function timeDecodeCall(addon: NativeAddon, g: GemmShape): Timing {
+/**
+ * µs per call of core's registered gemm (the native forwarder: layouts packed, N-API call,
+ * argument checks, product) on one decode shape: best of 20 runs of 2000 calls, wall and process CPU.
+ */
+export function timeDecodeCall(g: GemmShape): Timing {
   const { m, k, n, layout } = g
   const a = new Float32Array(m * k).map(() => Math.random() - 0.5), b = new Float32Array(k * n).map(() => Math.random() - 0.5), c = new Float32Array(m * n)
-  const [rsb, csb] = layout === 'nt' ? [1, k] : [n, 1]
-  const call = () => addon.gemm(a, 0, 0, k, 1, b, 0, 0, rsb, csb, c, 0, 0, n, 1, m, n, k, 1, 0)
+  const aL = CoreLayout.contiguous([m, k]), bL = layout === 'nt' ? new CoreLayout([k, n], [1, k], 0) : CoreLayout.contiguous([k, n]), cL = CoreLayout.contiguous([m, n])
+  const gemm = getBackend().gemm
+  const call = () => gemm(a, aL, b, bL, c, cL, 1, 0)
   for (let i = 0; i < 2000; i++) call()
   let wall = Infinity, cpu = Infinity
   for (let r = 0; r < 20; r++) {

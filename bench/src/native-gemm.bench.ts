@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import { getBackend, referenceBackend, type FloatArray, type GemmArgs } from '@adjoint/core'
-import { nativeAddon, nativeInfo, nativeUnavailableReason, setGemmImpl, setNumThreads } from '@adjoint/native'
+import { getBackend, Layout, referenceBackend } from '@adjoint/core'
+import { nativeAddon, nativeInfo, nativeUnavailableReason, packLayout, setGemmImpl, setNumThreads } from '@adjoint/native'
 import Benchmark from 'benchmark'
 import { type ChildResult, CHILD_MARKER, DECODE_SHAPES, GEMM_SHAPES, type Timing, timeDecodeCall, timeShape } from './gemm-shapes.js'
 import { benchArgs, writeSection } from './report.js'
@@ -111,13 +111,13 @@ function rand(n: number): Float32Array {
   return x
 }
 
-function gemmArgs(s: Shape): GemmArgs {
+/** Contiguous [batch, m, k] @ [batch, k, n] -> [batch, m, n] operands and their layouts. */
+function gemmArgs(s: Shape) {
   const { batch, m, k, n } = s
   return {
-    batch, m, n, k, alpha: 1, beta: 0,
-    a: rand(batch * m * k), aOffset: 0, aBatchStride: m * k, aRowStride: k, aColStride: 1,
-    b: rand(batch * k * n), bOffset: 0, bBatchStride: k * n, bRowStride: n, bColStride: 1,
-    c: new Float32Array(batch * m * n), cOffset: 0, cBatchStride: m * n, cRowStride: n,
+    a: rand(batch * m * k), aL: Layout.contiguous([batch, m, k]),
+    b: rand(batch * k * n), bL: Layout.contiguous([batch, k, n]),
+    c: new Float32Array(batch * m * n), cL: Layout.contiguous([batch, m, n]),
   }
 }
 
@@ -183,7 +183,7 @@ const gemmRows: GemmRow[] = GEMM_SHAPES.map((g) => {
 const decodeRows = DECODE_SHAPES.map((g) => {
   setGemmImpl('builtin')
   setNumThreads(cores)
-  const own = timeDecodeCall(addon, g)
+  const own = timeDecodeCall(g)
   setGemmImpl('auto')
   return { g, own, det: blasDetected?.decode.find((x) => x.name === g.name)?.us, right: blasRight?.decode.find((x) => x.name === g.name)?.us }
 })
@@ -195,15 +195,18 @@ const overheadRows: string[] = []
 const us = (s: number) => (s * 1e6).toFixed(2)
 for (const N of [1, 4, 8, 16]) {
   const args = gemmArgs({ name: '', batch: 1, m: N, k: N, n: N })
-  const direct = () => addon.gemm(args.a, 0, 0, N, 1, args.b, 0, 0, N, 1, args.c, 0, 0, N, 1, N, N, N, 1, 0)
+  const { a, aL, b, bL, c, cL } = args
+  const pa = packLayout(aL), pb = packLayout(bL), pc = packLayout(cL)
+  const direct = () => addon.gemm(a, pa, b, pb, c, pc, 1, 0)
   const tAddon = timeIt(`addon ${N}`, direct, 0.3)
-  const tTs = timeIt(`ts ${N}`, () => referenceBackend().gemm(args), 0.3)
-  const tReg = timeIt(`registered ${N}`, () => getBackend().gemm(args), 0.3)
+  const tTs = timeIt(`ts ${N}`, () => referenceBackend().gemm(a, aL, b, bL, c, cL, 1, 0), 0.3)
+  const tReg = timeIt(`registered ${N}`, () => getBackend().gemm(a, aL, b, bL, c, cL, 1, 0), 0.3)
   overheadRows.push(`| ${N}x${N}x${N} | ${us(tAddon)} | ${us(tTs)} | ${us(tReg)} |`)
   console.log(overheadRows[overheadRows.length - 1])
 }
-const emptyArgs = gemmArgs({ name: '', batch: 1, m: 4, k: 4, n: 4 })
-const tEmpty = timeIt('addon batch=0', () => addon.gemm(emptyArgs.a, 0, 0, 4, 1, emptyArgs.b, 0, 0, 4, 1, emptyArgs.c, 0, 0, 4, 0, 4, 4, 4, 1, 0), 0.3)
+const emptyArgs = gemmArgs({ name: '', batch: 0, m: 4, k: 4, n: 4 })
+const [ea, eb, ec] = [packLayout(emptyArgs.aL), packLayout(emptyArgs.bL), packLayout(emptyArgs.cL)]
+const tEmpty = timeIt('addon batch=0', () => addon.gemm(emptyArgs.a, ea, emptyArgs.b, eb, emptyArgs.c, ec, 1, 0), 0.3)
 
 // --- softmax -------------------------------------------------------------------
 const smRows: string[] = []
@@ -302,7 +305,7 @@ ${gemmTable.join('\n')}
 
 ### Decoding: one query row, µs per call, wall / CPU (lower is better)
 
-\`addon.gemm\` called from JS (N-API call, argument checks and the product), one thread, best of 20 runs of 2000 calls. The weights stay in L2 between calls here; a row of 128 x 384 floats is 196 KB, so these calls are bound by L2 bandwidth (~1.5 µs for 196 KB), not by FLOPs.
+Core's registered \`getBackend().gemm\` called from JS (the native forwarder packing the three layouts, the N-API call, argument checks and the product), one thread, best of 20 runs of 2000 calls. The weights stay in L2 between calls here; a row of 128 x 384 floats is 196 KB, so these calls are bound by L2 bandwidth (~1.5 µs for 196 KB), not by FLOPs.
 
 | shape | m x k x n | own | OpenBLAS ${detCore} | OpenBLAS ${rightName} |
 | --- | --- | --- | --- | --- |
@@ -310,7 +313,7 @@ ${decodeTable.join('\n')}
 
 ### Per-call cost of a tiny gemm, µs per call (lower is better)
 
-"addon" calls the N-API function directly (validation + kernel); "registered" is core's \`getBackend().gemm\`, which keeps products with batch·m·n·k < 512 in TS. A call that only validates its 20 arguments and returns (batch 0) costs ${tinyUs.toFixed(2)} µs.
+"addon" calls the N-API function directly (validation + kernel); "registered" is core's \`getBackend().gemm\`, which keeps products with batch·m·n·k < 512 in TS. A call that only validates its arguments (three packed layouts) and returns (batch 0) costs ${tinyUs.toFixed(2)} µs.
 
 | size | addon | TS reference | registered |
 | --- | --- | --- | --- |

@@ -24,6 +24,6 @@ setNumThreads(1)
 setGemmImpl('openblas')
 const cur = addon.setTuning(1, 0, 1, 0)
 addon.setTuning(cur[0]!, 0, cur[2]!, cur[3]!) // every size to OpenBLAS
-for (const g of DECODE_SHAPES) result.decode.push({ name: g.name, us: timeDecodeCall(addon, g) })
+for (const g of DECODE_SHAPES) result.decode.push({ name: g.name, us: timeDecodeCall(g) })
 addon.setTuning(cur[0]!, cur[1]!, cur[2]!, cur[3]!)
 console.log(CHILD_MARKER + JSON.stringify(result))

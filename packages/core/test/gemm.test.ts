@@ -1,7 +1,7 @@
 // The TS gemm kernel against a triple loop: any strides, transposes, batches, alpha, beta.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { referenceBackend } from '../src/index.js'
+import { Layout, referenceBackend } from '../src/index.js'
 import { assertClose } from '../src/testing/index.js'
 
 function naive(batch: number, m: number, n: number, k: number, a: Float64Array, aOff: number, abs: number, ars: number, acs: number, b: Float64Array, bOff: number, bbs: number, brs: number, bcs: number, alpha: number) {
@@ -29,7 +29,10 @@ describe('TS gemm kernel', () => {
         const b = Float64Array.from({ length: bBatch * bRows * bCols + 5 }, (_, i) => Math.cos(i * 0.7))
         const ars = ta ? 1 : aCols, acs = ta ? aCols : 1, brs = tb ? 1 : bCols, bcs = tb ? bCols : 1
         const c = new Float64Array(batch * m * n).fill(beta ? 2 : NaN)
-        referenceBackend().gemm({ batch, m, n, k, alpha, beta, a, aOffset: 2, aBatchStride: aRows * aCols, aRowStride: ars, aColStride: acs, b, bOffset: 1, bBatchStride: shareB ? 0 : bRows * bCols, bRowStride: brs, bColStride: bcs, c, cOffset: 0, cBatchStride: m * n, cRowStride: n })
+        referenceBackend().gemm(
+          a, new Layout([batch, m, k], [aRows * aCols, ars, acs], 2),
+          b, new Layout([batch, k, n], [shareB ? 0 : bRows * bCols, brs, bcs], 1),
+          c, Layout.contiguous([batch, m, n]), alpha, beta)
         const ref = naive(batch, m, n, k, a, 2, aRows * aCols, ars, acs, b, 1, shareB ? 0 : bRows * bCols, brs, bcs, alpha)
         assertClose(c, ref.map((v) => v + (beta ? 2 : 0)), { rtol: 0, atol: 1e-9 * (1 + k) })
       },
@@ -38,7 +41,28 @@ describe('TS gemm kernel', () => {
 
   it('float32 output rounds once', () => {
     const a = new Float32Array([1, 2, 3, 4]), b = new Float32Array([5, 6, 7, 8]), c = new Float32Array(4)
-    referenceBackend().gemm({ batch: 1, m: 2, n: 2, k: 2, alpha: 1, beta: 0, a, aOffset: 0, aBatchStride: 0, aRowStride: 2, aColStride: 1, b, bOffset: 0, bBatchStride: 0, bRowStride: 2, bColStride: 1, c, cOffset: 0, cBatchStride: 4, cRowStride: 2 })
+    const sq = Layout.contiguous([2, 2])
+    referenceBackend().gemm(a, sq, b, sq, c, sq, 1, 0)
     expect(Array.from(c)).toEqual([19, 22, 43, 50])
+  })
+
+  it('walks several batch dims, broadcast (stride 0) and permuted ones, and writes C through its layout', () => {
+    // A [2, 3, m, k] stored as [3, 2, m, k] (batch dims swapped); B [2, 3, k, n] broadcast over dim 0;
+    // C [2, 3, m, n] at offset 5 with gaps between its matrices
+    const m = 2, k = 3, n = 4
+    const a = Float64Array.from({ length: 6 * m * k }, (_, i) => Math.sin(i))
+    const b = Float64Array.from({ length: 3 * k * n }, (_, i) => Math.cos(i))
+    const aL = new Layout([2, 3, m, k], [m * k, 2 * m * k, k, 1], 0)
+    const bL = new Layout([2, 3, k, n], [0, k * n, n, 1], 0)
+    const cL = new Layout([2, 3, m, n], [3 * (m * n + 1), m * n + 1, n, 1], 5)
+    const c = new Float64Array(5 + 6 * (m * n + 1)).fill(-7)
+    referenceBackend().gemm(a, aL, b, bL, c, cL, 1, 0)
+    for (let i0 = 0; i0 < 2; i0++) for (let i1 = 0; i1 < 3; i1++) {
+      const want = naive(1, m, n, k, a, i0 * m * k + i1 * 2 * m * k, 0, k, 1, b, i1 * k * n, 0, n, 1, 1)
+      const at = 5 + i0 * 3 * (m * n + 1) + i1 * (m * n + 1)
+      assertClose(c.subarray(at, at + m * n), want, { rtol: 0, atol: 1e-12 })
+      expect(c[at + m * n]).toBe(-7)
+    }
+    expect(c[4]).toBe(-7)
   })
 })

@@ -47,8 +47,8 @@ type WhenRules = { [K in NativeKernelName]: When<K> | null }
 function whenRules(beforeFirstGemm: () => void): WhenRules {
   let first = true
   return {
-    gemm: (g) => {
-      if (g.batch * g.m * g.n * g.k < smallGemmThreshold) return false
+    gemm: (_a, aLayout, _b, _bLayout, _c, cLayout) => {
+      if (cLayout.numel() * aLayout.shape[aLayout.shape.length - 1] < smallGemmThreshold) return false
       if (first) {
         first = false
         beforeFirstGemm()

@@ -1,8 +1,10 @@
 // The addon's gemm (src/cc/gemm.cc + kernels.inl) against a float64 triple
 // loop: every kernel set this CPU runs, OpenBLAS and the built-in kernel, all
 // transpose/stride combinations, batches with a shared (batch stride 0) operand.
+import { Layout as CoreLayout, referenceBackend } from '@adjoint/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { restoreIsaAndThreadsAfterAll, builtIsas, callGemm, checkGemm, isaSkipped, withPoolWorkers, type FloatArray, type FloatCtor, type Layout, makeCase, native, randInt, rng, withTuning } from './helpers.js'
+import { packLayout } from '../src/layout-pack.js'
+import { restoreIsaAndThreadsAfterAll, builtIsas, callGemm, flatGemm, checkGemm, isaSkipped, withPoolWorkers, type FloatArray, type FloatCtor, type Layout, makeCase, native, randInt, rng, withTuning } from './helpers.js'
 
 const original = restoreIsaAndThreadsAfterAll()
 afterAll(() => native?.setGemmImpl('auto'))
@@ -151,13 +153,13 @@ describe('gemm semantics', () => {
       native!.setGemmImpl(impl)
       const c = new Float32Array([NaN, NaN, NaN, NaN])
       const a = new Float32Array([1, 2]), b = new Float32Array([3, 4])
-      native!.gemm(a, 0, 0, 1, 1, b, 0, 0, 2, 1, c, 0, 0, 2, 1, 2, 2, 1, 2, 0)
+      flatGemm(native!, a, 0, 0, 1, 1, b, 0, 0, 2, 1, c, 0, 0, 2, 1, 2, 2, 1, 2, 0)
       expect([...c]).toEqual([6, 8, 12, 16])
       const c2 = new Float32Array([5, NaN])
-      native!.gemm(a, 0, 0, 1, 1, b, 0, 0, 1, 1, c2, 0, 0, 1, 1, 2, 1, 0, 1, 0) // k = 0, beta 0
+      flatGemm(native!, a, 0, 0, 1, 1, b, 0, 0, 1, 1, c2, 0, 0, 1, 1, 2, 1, 0, 1, 0) // k = 0, beta 0
       expect([...c2]).toEqual([0, 0])
       const c3 = new Float32Array([5, 6])
-      native!.gemm(a, 0, 0, 1, 1, b, 0, 0, 1, 1, c3, 0, 0, 1, 1, 2, 1, 0, 1, 1) // k = 0, beta 1
+      flatGemm(native!, a, 0, 0, 1, 1, b, 0, 0, 1, 1, c3, 0, 0, 1, 1, 2, 1, 0, 1, 1) // k = 0, beta 1
       expect([...c3]).toEqual([5, 6])
     }
     native!.setGemmImpl('auto')
@@ -170,7 +172,7 @@ describe('gemm semantics', () => {
     const b = new Float32Array([1, 0, 0, 1, 1, 1]) // 3 x 2
     const out = new Float32Array(50).fill(-1)
     const c = out.subarray(7, 11)
-    native!.gemm(a, 0, 0, 3, 1, b, 0, 0, 2, 1, c, 0, 0, 2, 1, 2, 2, 3, 1, 0)
+    flatGemm(native!, a, 0, 0, 3, 1, b, 0, 0, 2, 1, c, 0, 0, 2, 1, 2, 2, 3, 1, 0)
     expect([...c]).toEqual([4, 5, 10, 11])
     expect(out[6]).toBe(-1)
     expect(out[11]).toBe(-1)
@@ -179,8 +181,50 @@ describe('gemm semantics', () => {
   it.runIf(native)('works on SharedArrayBuffer memory', () => {
     const a = new Float32Array(new SharedArrayBuffer(4 * 4)).fill(1)
     const c = new Float32Array(new SharedArrayBuffer(4 * 4))
-    native!.gemm(a, 0, 0, 2, 1, a, 0, 0, 2, 1, c, 0, 0, 2, 1, 2, 2, 2, 1, 0)
+    flatGemm(native!, a, 0, 0, 2, 1, a, 0, 0, 2, 1, c, 0, 0, 2, 1, 2, 2, 2, 1, 0)
     expect([...c]).toEqual([2, 2, 2, 2])
+  })
+})
+
+describe('gemm over layouts', () => {
+  const L = (shape: number[], strides: number[], offset = 0) => new CoreLayout(shape, strides, offset)
+  /** The addon and core's TS kernel on the same call: the same numbers, the same elements written. */
+  function againstReference(Ctor: FloatCtor, aL: CoreLayout, bL: CoreLayout, cL: CoreLayout, alen: number, blen: number, clen: number, beta: 0 | 1 = 0): void {
+    const a = new Ctor(alen).map((_, i) => Math.sin(i * 0.7)), b = new Ctor(blen).map((_, i) => Math.cos(i * 1.1))
+    const want = new Ctor(clen).map((_, i) => (i % 5) - 2), got = want.slice()
+    referenceBackend().gemm(a, aL, b, bL, want, cL, 0.5, beta)
+    native!.gemm(a, packLayout(aL), b, packLayout(bL), got, packLayout(cL), 0.5, beta)
+    const tol = Ctor === Float32Array ? 1e-5 : 1e-12
+    for (let i = 0; i < clen; i++) expect(Math.abs(got[i]! - want[i]!), `element ${i}: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(tol)
+  }
+
+  it.runIf(native)('several batch dims: mergeable, permuted (walked one by one), broadcast, size 1; 2-D without batch', () => {
+    for (const Ctor of [Float32Array, Float64Array]) {
+      const m = 3, k = 5, n = 7
+      // [2, 3] batch contiguous in all three: merged into one batch of 6
+      againstReference(Ctor, L([2, 3, m, k], [3 * m * k, m * k, k, 1]), L([2, 3, k, n], [3 * k * n, k * n, n, 1]), L([2, 3, m, n], [3 * m * n, m * n, n, 1]), 6 * m * k, 6 * k * n, 6 * m * n)
+      // A's batch dims swapped, B broadcast over dim 0 and transposed, C with gaps and an offset, beta 1
+      againstReference(Ctor, L([2, 3, m, k], [m * k, 2 * m * k, k, 1], 1), L([2, 3, k, n], [0, k * n, 1, k]), L([2, 3, m, n], [3 * (m * n + 2), m * n + 2, n, 1], 4), 1 + 6 * m * k, 3 * k * n, 4 + 6 * (m * n + 2), 1)
+      // size-1 batch dims between others, and a one-row product (the gemv path) over a batch
+      againstReference(Ctor, L([2, 1, 3, 1, k], [3 * k, 0, k, k, 1]), L([2, 1, 3, k, n], [0, 0, k * n, n, 1]), L([2, 1, 3, 1, n], [3 * n, 3 * n, n, n, 1]), 6 * k, 3 * k * n, 6 * n)
+      againstReference(Ctor, L([m, k], [1, m]), L([k, n], [n, 1]), L([m, n], [n, 1]), m * k, k * n, m * n)
+    }
+  })
+
+  it.runIf(native)('refuses layouts that do not make a product, a C without contiguous rows, and overlapping matrices of C', () => {
+    const a = new Float32Array(64), b = new Float32Array(64), c = new Float32Array(64)
+    const call = (aL: CoreLayout, bL: CoreLayout, cL: CoreLayout) => () => native!.gemm(a, packLayout(aL), b, packLayout(bL), c, packLayout(cL), 1, 0)
+    expect(call(L([2, 3], [3, 1]), L([3, 2], [2, 1]), L([1, 2, 2], [4, 2, 1]))).toThrow(/^gemm: aLayout, bLayout and cLayout must have one ndim >= 2, got shapes \[2, 3\], \[3, 2\] and \[1, 2, 2\]$/)
+    expect(call(L([2, 3], [3, 1]), L([4, 2], [2, 1]), L([2, 2], [2, 1]))).toThrow(/^gemm: shapes \[2, 3\] @ \[4, 2\] -> \[2, 2\] do not make \[...batch, m, k\] @ \[...batch, k, n\] -> \[...batch, m, n\]$/)
+    expect(call(L([2, 2, 3], [6, 3, 1]), L([3, 2, 3], [0, 2, 1]), L([2, 2, 2], [4, 2, 1]))).toThrow(/do not make/)
+    expect(call(L([2, 3], [3, 1]), L([3, 2], [2, 1]), L([2, 2], [1, 2]))).toThrow(/^gemm: c's rows must be contiguous \(cLayout's last stride 1\), got shape \[2, 2\], strides \[1, 2\], offset 0$/)
+    expect(call(L([2, 2, 3], [6, 3, 1]), L([2, 3, 2], [6, 2, 1]), L([2, 2, 2], [3, 2, 1]))).toThrow(/^gemm: matrices of c overlap: shape \[2, 2, 2\], strides \[3, 2, 1\], offset 0 reaches an element twice$/)
+    expect(call(L([2, 3, 1, 3], [9, 3, 3, 1]), L([2, 3, 3, 2], [0, 0, 2, 1]), L([2, 3, 1, 2], [2, 3, 2, 1]))).toThrow(/^gemm: matrices of c overlap/)
+    expect(() => native!.gemm(a, new Float32Array(6) as never, b, packLayout(L([3, 2], [2, 1])), c, packLayout(L([2, 2], [2, 1])), 1, 0)).toThrow(/^gemm: aLayout must be a packed layout \(a Float64Array \[ndim, offset, ...shape, ...strides\]: packLayout\(\) of @adjoint\/native\), got Float32Array$/)
+    expect(() => native!.gemm(a, new Float64Array([2, 0, 2, 3, 3]), b, packLayout(L([3, 2], [2, 1])), c, packLayout(L([2, 2], [2, 1])), 1, 0)).toThrow(/^gemm: aLayout: a packed layout of 2 dims needs 6 numbers, got 5$/)
+    expect(() => native!.gemm(a, new Float64Array([9, 0]), b, packLayout(L([3, 2], [2, 1])), c, packLayout(L([2, 2], [2, 1])), 1, 0)).toThrow(/^gemm: aLayout: a packed layout starts with its ndim, an integer in \[0, 8\]$/)
+    expect(() => native!.gemm(a, new Float64Array([2, 0.5, 2, 3, 3, 1]), b, packLayout(L([3, 2], [2, 1])), c, packLayout(L([2, 2], [2, 1])), 1, 0)).toThrow(/^gemm: aLayout.offset must be an integer in \[0, 2\^53\)$/)
+    expect(() => native!.gemm(a, new Float64Array([2, 0, 2, 3, 3, 1.5]), b, packLayout(L([3, 2], [2, 1])), c, packLayout(L([2, 2], [2, 1])), 1, 0)).toThrow(/^gemm: aLayout.strides\[1\] must be an integer/)
   })
 })
 

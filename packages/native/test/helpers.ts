@@ -2,6 +2,8 @@
 // reason), a seeded RNG, a naive gemm oracle and strided operand builders.
 import { afterAll } from 'vitest'
 import type { NativeAddon } from '../src/addon.js'
+import { Layout as CoreLayout } from '@adjoint/core'
+import { packLayout } from '../src/layout-pack.js'
 import { loadAddon } from '../src/loader.js'
 
 const loaded = loadAddon()
@@ -125,11 +127,26 @@ export function makeCase(Ctor: FloatCtor, r: () => number, batch: number, m: num
 }
 
 export function callGemm(addon: NativeAddon, g: GemmCase): void {
-  addon.gemm(
+  flatGemm(addon,
     g.A.arr, g.A.offset, g.A.batchStride, g.A.rowStride, g.A.colStride,
     g.B.arr, g.B.offset, g.B.batchStride, g.B.rowStride, g.B.colStride,
     g.c, g.cOffset, g.cBatchStride, g.cRowStride, g.batch, g.m, g.n, g.k, g.alpha, g.beta,
   )
+}
+
+/**
+ * addon.gemm on batch x (m x k) @ (k x n) operands given by offset, batch stride, row stride
+ * and column stride each (C's column stride 1): their 3-D layouts packed.
+ */
+export function flatGemm(addon: NativeAddon,
+  a: FloatArray, aOffset: number, aBatchStride: number, aRowStride: number, aColStride: number,
+  b: FloatArray, bOffset: number, bBatchStride: number, bRowStride: number, bColStride: number,
+  c: FloatArray, cOffset: number, cBatchStride: number, cRowStride: number,
+  batch: number, m: number, n: number, k: number, alpha: number, beta: number): void {
+  addon.gemm(
+    a, packLayout(new CoreLayout([batch, m, k], [aBatchStride, aRowStride, aColStride], aOffset)),
+    b, packLayout(new CoreLayout([batch, k, n], [bBatchStride, bRowStride, bColStride], bOffset)),
+    c, packLayout(new CoreLayout([batch, m, n], [cBatchStride, cRowStride, 1], cOffset)), alpha, beta)
 }
 
 /**

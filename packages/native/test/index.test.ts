@@ -1,7 +1,7 @@
 // Importing @adjoint/native registers its kernels into @adjoint/core
 // (src/index.ts, kernels.ts): core's Tensor ops then run on them and agree with
 // the pure-TS kernels, including transposed views and broadcast batches.
-import { backendInfo, getBackend, manualSeed, randn, referenceBackend, registerKernels, resetKernels, type Tensor } from '@adjoint/core'
+import { Layout, backendInfo, getBackend, manualSeed, randn, referenceBackend, registerKernels, resetKernels, type Tensor } from '@adjoint/core'
 import { assertClose } from '@adjoint/core/testing'
 import { describe, expect, it } from 'vitest'
 import { nativeAddon, nativeInfo, nativeUnavailableReason, setGemmImpl, setNumThreads, setSmallGemmThreshold } from '../src/index.js'
@@ -121,7 +121,8 @@ describe('@adjoint/native registration', () => {
 
   it.runIf(native)('mixed dtypes go to the reference kernel instead of failing', () => {
     const a = new Float64Array([1, 2, 3, 4]), b = new Float32Array([1, 0, 0, 1]), c = new Float32Array(4)
-    getBackend().gemm({ batch: 1, m: 2, n: 2, k: 2, alpha: 1, beta: 0, a, aOffset: 0, aBatchStride: 0, aRowStride: 2, aColStride: 1, b, bOffset: 0, bBatchStride: 0, bRowStride: 2, bColStride: 1, c, cOffset: 0, cBatchStride: 0, cRowStride: 2 })
+    const sq = Layout.contiguous([2, 2])
+    getBackend().gemm(a, sq, b, sq, c, sq, 1, 0)
     expect([...c]).toEqual([1, 2, 3, 4])
     const y = new Float32Array(2)
     getBackend().softmax(new Float64Array([0, 0]), y, 1, 2)

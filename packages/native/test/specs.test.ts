@@ -64,10 +64,10 @@ describe('generated forwarders', () => {
   })
 
   it.runIf(native)('flatten a struct argument field by field in the table\'s order', () => {
-    const { fn, calls } = recorded('gemm')
-    const a = new Float64Array(4), b = new Float64Array(4), c = new Float64Array(4)
-    fn({ batch: 1, m: 2, n: 2, k: 2, alpha: 1, beta: 0, a, aOffset: 0, aBatchStride: 0, aRowStride: 2, aColStride: 1, b, bOffset: 0, bBatchStride: 0, bRowStride: 2, bColStride: 1, c, cOffset: 0, cBatchStride: 0, cRowStride: 2 })
-    expect(calls[0]).toEqual({ to: 'native', args: [a, 0, 0, 2, 1, b, 0, 0, 2, 1, c, 0, 0, 2, 1, 2, 2, 2, 1, 0] })
+    const { fn, calls } = recorded('sgdStep')
+    const p = new Float32Array(4), g = new Float32Array(4), fresh = new Int32Array(1)
+    fn([p], [g], null, fresh, { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0.01, nesterov: true, maximize: false })
+    expect(calls[0]).toEqual({ to: 'native', args: [[p], [g], null, fresh, 0.1, 0.9, 0, 0.01, true, false] })
   })
 
   it('pack each Layout into [ndim, offset, ...shape, ...strides], one scratch array per argument; deeper than 8 dims stay in TS', () => {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { assertClose } from '@adjoint/core/testing'
 import { describe, expect, it } from 'vitest'
-import { native, rng } from './helpers.js'
+import { flatGemm, native, rng } from './helpers.js'
 
 const addonPath = fileURLToPath(new URL('../build/Release/adjoint_native.node', import.meta.url))
 
@@ -25,6 +25,7 @@ const gemmWorker = `
 const { workerData, parentPort } = require('node:worker_threads')
 const addon = require(workerData.addonPath)
 const { n, reps, seed } = workerData
+const sq = new Float64Array([2, 0, n, n, n, 1]) // packed layout of a contiguous n x n matrix
 let s = seed
 const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1
 const a = new Float32Array(n * n).map(rand), b = new Float32Array(n * n).map(rand)
@@ -33,7 +34,7 @@ for (let i = 0; i < n; i++) for (let p = 0; p < n; p++) for (let j = 0; j < n; j
 let maxErr = 0
 for (let r = 0; r < reps; r++) {
   const c = new Float32Array(n * n)
-  addon.gemm(a, 0, 0, n, 1, b, 0, 0, n, 1, c, 0, 0, n, 1, n, n, n, 1, 0)
+  addon.gemm(a, sq, b, sq, c, sq, 1, 0)
   for (let i = 0; i < n * n; i++) maxErr = Math.max(maxErr, Math.abs(c[i] - want[i]))
   const y = new Float32Array(n * n)
   addon.softmax(c, y, n, n)
@@ -46,7 +47,8 @@ const halfWorker = `
 const { workerData, parentPort } = require('node:worker_threads')
 const addon = require(workerData.addonPath)
 const { a, b, c, n, r0, r1 } = workerData
-addon.gemm(a, r0 * n, 0, n, 1, b, 0, 0, n, 1, c, r0 * n, 0, n, 1, r1 - r0, n, n, 1, 0)
+const rows = new Float64Array([2, r0 * n, r1 - r0, n, n, 1]), sq = new Float64Array([2, 0, n, n, n, 1]) // packed layouts
+addon.gemm(a, rows, b, sq, c, rows, 1, 0)
 parentPort.postMessage('done')
 `
 
@@ -56,7 +58,7 @@ describe('worker_threads', () => {
     const jobs = [1, 2, 3].map((seed) => runWorker(gemmWorker, { addonPath, n, reps: 15, seed }))
     // the main thread keeps the pool busy meanwhile
     const r = rng(4), a = new Float32Array(300 * 300).map(() => r() - 0.5), c = new Float32Array(300 * 300)
-    for (let i = 0; i < 10; i++) native!.gemm(a, 0, 0, 300, 1, a, 0, 0, 300, 1, c, 0, 0, 300, 1, 300, 300, 300, 1, 0)
+    for (let i = 0; i < 10; i++) flatGemm(native!, a, 0, 0, 300, 1, a, 0, 0, 300, 1, c, 0, 0, 300, 1, 300, 300, 300, 1, 0)
     const results = (await Promise.all(jobs)) as { maxErr: number, isa: string }[]
     for (const res of results) {
       expect(res.maxErr).toBeLessThan(1e-4)
@@ -75,7 +77,7 @@ describe('worker_threads', () => {
       runWorker(halfWorker, { addonPath, a, b, c, n, r0: 61, r1: n }),
     ])
     const want = new Float32Array(n * n)
-    native!.gemm(a, 0, 0, n, 1, b, 0, 0, n, 1, want, 0, 0, n, 1, n, n, n, 1, 0)
+    flatGemm(native!, a, 0, 0, n, 1, b, 0, 0, n, 1, want, 0, 0, n, 1, n, n, n, 1, 0)
     // (OpenBLAS may pick other edge kernels for 61 rows than for 128: equal up to rounding)
     assertClose(c, want, { rtol: 0, atol: 1e-5 })
     expect(c.every((v) => v !== 0)).toBe(true)

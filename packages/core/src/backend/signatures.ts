@@ -99,12 +99,6 @@ type Params<A extends readonly ParamSpec[]> = { -readonly [I in keyof A]: ParamT
 export type KernelFn<S extends KernelSpec> = (...args: Params<S['args']>) => S['result'] extends 'number' ? number : void
 
 // Structs shared by several kernels
-const gemmFields = [
-  arg('a', 'floats'), arg('aOffset', 'int'), arg('aBatchStride', 'int'), arg('aRowStride', 'int'), arg('aColStride', 'int'),
-  arg('b', 'floats'), arg('bOffset', 'int'), arg('bBatchStride', 'int'), arg('bRowStride', 'int'), arg('bColStride', 'int'),
-  arg('c', 'floats'), arg('cOffset', 'int'), arg('cBatchStride', 'int'), arg('cRowStride', 'int'),
-  arg('batch', 'int'), arg('m', 'int'), arg('n', 'int'), arg('k', 'int'), arg('alpha', 'number'), arg('beta', 'number'),
-] as const
 const adamFields = [arg('beta1', 'number'), arg('beta2', 'number'), arg('eps', 'number'), arg('weightDecay', 'number'), arg('decoupled', 'bool'), arg('maximize', 'bool')] as const
 const sgdFields = [arg('lr', 'number'), arg('momentum', 'number'), arg('dampening', 'number'), arg('weightDecay', 'number'), arg('nesterov', 'bool'), arg('maximize', 'bool')] as const
 const attentionFields = [
@@ -138,17 +132,15 @@ export const KERNELS = {
    */
   columnSums: kernel([arg('x', 'array'), arg('xOffset', 'int'), arg('out', 'array'), ...rows], 'void'),
   /**
-   * C[b] = alpha * A[b] @ B[b] + beta * C[b] for b in 0..batch-1, where
-   * A[b] is m x k with element (i, p) at a[aOffset + b*aBatchStride + i*aRowStride + p*aColStride],
-   * B[b] is k x n likewise, and C[b] is m x n with element (i, j) at
-   * c[cOffset + b*cBatchStride + i*cRowStride + j] (C rows are contiguous).
-   * A batch stride of 0 shares one operand across the batch. Strides of A and B may be
-   * anything (a transposed view has aRowStride = 1), so `x @ w.T` costs no copy.
-   * beta is 0 or 1 (beta = 0 ignores C's old contents, even NaN).
-   * (Flat numbers rather than three 3-D Layouts: matmul runs on every linear layer, and one
-   * struct per call allocates less than three Layouts with their shape and strides arrays.)
+   * C = alpha * A @ B + beta * C for every index of the batch dims: a, b, c are read and
+   * written through layouts of one ndim >= 2, aLayout [...batch, m, k], bLayout [...batch, k, n],
+   * cLayout [...batch, m, n], with equal batch dims (none for ndim 2). A stride 0 shares an
+   * operand across a batch dim; A's and B's strides may be anything (a transposed view just
+   * swaps two), so `x @ w.T` costs no copy. C's last stride is 1 (rows contiguous) and its
+   * matrices do not overlap each other, A or B. beta is 0 or 1 (beta = 0 ignores C's old
+   * contents, even NaN).
    */
-  gemm: kernel([struct('g', gemmFields)], 'void'),
+  gemm: kernel([arg('a', 'floats'), arg('aLayout', 'layout'), arg('b', 'floats'), arg('bLayout', 'layout'), arg('c', 'floats'), arg('cLayout', 'layout'), arg('alpha', 'number'), arg('beta', 'number')], 'void'),
   /** out[i] = cond[i] ? a[i] : b[i] over contiguous arrays of length n. */
   where: kernel([arg('cond', 'u8'), arg('a', 'array'), arg('b', 'array'), arg('out', 'array'), arg('n', 'int')], 'void'),
   /** out[o, j, i] = x[o, index[j], i] for contiguous x [outer, dimSize, inner], out [outer, index.length, inner]. */
@@ -264,8 +256,6 @@ export const KERNELS = {
 export type KernelTable = typeof KERNELS
 export type KernelName = keyof KernelTable
 
-/** GemmArgs: gemm's one argument (see KERNELS.gemm). */
-export type GemmArgs = StructType<typeof gemmFields>
 /** Adam / AdamW hyper-parameters shared by a parameter group (AdamW: p *= 1 - lr wd before the update; else Adam's L2 term g += wd p). */
 export type AdamHyper = StructType<typeof adamFields>
 export type SgdHyper = StructType<typeof sgdFields>

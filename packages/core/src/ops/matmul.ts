@@ -4,22 +4,10 @@ import { needsGrad, record } from '../autograd/node.js'
 import { getBackend } from '../backend/backend.js'
 import { isFloat, promoteTypes, type FloatArray } from '../dtype.js'
 import { DTypeError, ShapeError, fmtShape } from '../errors.js'
+import { Layout } from '../layout.js'
 import { broadcastShapes, numel } from '../shape.js'
 import { Tensor } from '../tensor.js'
 import { assertTensor } from './util.js'
-
-/** One stride that walks all batch dims of a view, or null when they do not collapse. */
-function batchStride(shape: readonly number[], strides: readonly number[]): number | null {
-  let s: number | null = null
-  let expect = 0
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] === 1) continue
-    if (s === null) { s = strides[d]; expect = strides[d] * shape[d]; continue }
-    if (strides[d] !== expect) return null
-    expect = strides[d] * shape[d]
-  }
-  return s ?? 0
-}
 
 /** Batched product of >= 2-D tensors: [...batch, m, k] @ [...batch, k, n] with broadcast batch dims. */
 function bmm(a: Tensor, b: Tensor): Tensor {
@@ -30,22 +18,18 @@ function bmm(a: Tensor, b: Tensor): Tensor {
   if (!isFloat(dtype)) throw new DTypeError(`matmul: expected floating-point tensors, got ${a.dtype} and ${b.dtype}`)
   const out = Tensor.empty([...batchShape, m, n], dtype)
   const batch = numel(batchShape)
-  const prep = (t: Tensor, rows: number, cols: number) => {
-    let v = t.dtype === dtype ? t : t.to(dtype)
-    v = v.expand([...batchShape, rows, cols])
-    let bs = batchStride(batchShape, v.strides.slice(0, -2))
-    if (bs === null) { v = v.contiguous(); bs = rows * cols }
-    return { v, bs }
+  // the operands read in place through their layouts, broadcast batch dims as stride 0
+  const A = (a.dtype === dtype ? a : a.to(dtype)).detach().expand([...batchShape, m, k])
+  const B = (b.dtype === dtype ? b : b.to(dtype)).detach().expand([...batchShape, k, n])
+  let aL = A.layout, bL = B.layout, cL = out.layout
+  // [batch..., m, k] @ [k, n] (B shared by the batch) with A's rows one run: one product of batch * m rows
+  const flatA = batch > 1 && B.strides.every((s, d) => d >= B.ndim - 2 || s === 0) ? aL.view([batch * m, k]) : null
+  if (flatA !== null) {
+    aL = flatA
+    bL = new Layout([k, n], B.strides.slice(-2), bL.offset)
+    cL = Layout.contiguous([batch * m, n])
   }
-  const A = prep(a.detach(), m, k), B = prep(b.detach(), k, n)
-  // [B, m, k] @ [k, n] with A's rows contiguous across the batch: one big gemm with m' = B*m.
-  const fold = batch > 1 && B.bs === 0 && A.bs === m * A.v.strides[A.v.ndim - 2]
-  getBackend().gemm({
-    batch: fold ? 1 : batch, m: fold ? batch * m : m, n, k, alpha: 1, beta: 0,
-    a: A.v.storage.data as FloatArray, aOffset: A.v.offset, aBatchStride: A.bs, aRowStride: A.v.strides[A.v.ndim - 2], aColStride: A.v.strides[A.v.ndim - 1],
-    b: B.v.storage.data as FloatArray, bOffset: B.v.offset, bBatchStride: B.bs, bRowStride: B.v.strides[B.v.ndim - 2], bColStride: B.v.strides[B.v.ndim - 1],
-    c: out.storage.data as FloatArray, cOffset: 0, cBatchStride: m * n, cRowStride: n,
-  })
+  getBackend().gemm(A.storage.data as FloatArray, aL, B.storage.data as FloatArray, bL, out.storage.data as FloatArray, cL, 1, 0)
   if (needsGrad(a, b)) {
     // d(A B) = (g B^T, A^T g); broadcast batch dims are summed back by the engine.
     record('matmul', out, [a, b], (g) => [
@@ -98,12 +82,12 @@ export function linearOperands(op: string, x: Tensor, weight: Tensor, bias?: Ten
 
 /** c (rows x outF, contiguous) = x W^T, plus c's old contents when accumulate. */
 export function linearProduct(o: LinearOperands, c: FloatArray, accumulate: boolean): void {
-  getBackend().gemm({
-    batch: 1, m: o.rows, n: o.outF, k: o.inF, alpha: 1, beta: accumulate ? 1 : 0,
-    a: o.xc.storage.data as FloatArray, aOffset: o.xc.offset, aBatchStride: 0, aRowStride: o.inF, aColStride: 1,
-    b: o.w.storage.data as FloatArray, bOffset: o.w.offset, bBatchStride: 0, bRowStride: o.w.strides[1], bColStride: o.w.strides[0],
-    c, cOffset: 0, cBatchStride: 0, cRowStride: o.outF,
-  })
+  // x [rows, in] (contiguous) @ W^T [in, out] (W's strides swapped) into c [rows, out]
+  const w = o.w.layout
+  getBackend().gemm(
+    o.xc.storage.data as FloatArray, new Layout([o.rows, o.inF], [o.inF, 1], o.xc.offset),
+    o.w.storage.data as FloatArray, new Layout([o.inF, o.outF], [w.strides[1], w.strides[0]], w.offset),
+    c, Layout.contiguous([o.rows, o.outF]), 1, accumulate ? 1 : 0)
 }
 
 /** The input and weight gradients of y = x W^T from gy (the pre-activation's gradient): (gy W, gy^T x in W's layout). */

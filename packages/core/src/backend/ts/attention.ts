@@ -5,6 +5,7 @@
 // range (what the native gemm requires) even when heads interleave in a row.
 import { getBackend, type AttentionKernels, type AttentionOperand } from '../backend.js'
 import type { FloatArray } from '../../dtype.js'
+import { Layout } from '../../layout.js'
 
 /** A matrix per (batch, head): element (i, j) at data[offset + b*batch + h*head + i*row + j*col]. */
 interface Mat { data: FloatArray; offset: number; batch: number; head: number; row: number; col: number }
@@ -18,12 +19,10 @@ const dense = (data: FloatArray, heads: number, rows: number, cols: number): Mat
 function perHead(batch: number, heads: number, m: number, n: number, k: number, alpha: number, a: Mat, b: Mat, c: Mat, accumulate = false): void {
   const gemm = getBackend().gemm
   for (let h = 0; h < heads; h++) {
-    gemm({
-      batch, m, n, k, alpha, beta: accumulate ? 1 : 0,
-      a: a.data, aOffset: a.offset + h * a.head, aBatchStride: a.batch, aRowStride: a.row, aColStride: a.col,
-      b: b.data, bOffset: b.offset + h * b.head, bBatchStride: b.batch, bRowStride: b.row, bColStride: b.col,
-      c: c.data, cOffset: c.offset + h * c.head, cBatchStride: c.batch, cRowStride: c.row,
-    })
+    gemm(
+      a.data, new Layout([batch, m, k], [a.batch, a.row, a.col], a.offset + h * a.head),
+      b.data, new Layout([batch, k, n], [b.batch, b.row, b.col], b.offset + h * b.head),
+      c.data, new Layout([batch, m, n], [c.batch, c.row, c.col], c.offset + h * c.head), alpha, accumulate ? 1 : 0)
   }
 }
 

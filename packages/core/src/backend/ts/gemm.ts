@@ -3,7 +3,8 @@
 // 4 rows / 4 columns, zero-padded, so the 4x4 register-tiled micro-kernel runs
 // on unit-stride data whatever the operands' strides (a transposed view is just
 // other strides: nothing is copied beyond the packing every block needs anyway).
-import type { GemmArgs } from '../backend.js'
+import type { FloatArray } from '../../dtype.js'
+import type { Layout } from '../../layout.js'
 
 const MR = 4, NR = 4
 const MC = 64, KC = 256, NC = 256
@@ -11,35 +12,58 @@ const MC = 64, KC = 256, NC = 256
 let packA = new Float64Array(MC * KC)
 let packB = new Float64Array(KC * NC)
 
-export function gemm(g: GemmArgs): void {
-  const { batch, m, n, k } = g
-  if (m === 0 || n === 0) return
-  for (let bt = 0; bt < batch; bt++) {
-    const aOff = g.aOffset + bt * g.aBatchStride
-    const bOff = g.bOffset + bt * g.bBatchStride
-    const cOff = g.cOffset + bt * g.cBatchStride
-    if (k === 0) {
-      if (g.beta === 0) for (let i = 0; i < m; i++) g.c.fill(0, cOff + i * g.cRowStride, cOff + i * g.cRowStride + n)
-      continue
+/** One matrix product's operands: the batch item's offsets are passed beside it. */
+interface Product {
+  a: FloatArray; aRowStride: number; aColStride: number
+  b: FloatArray; bRowStride: number; bColStride: number
+  c: FloatArray; cRowStride: number
+  alpha: number
+}
+
+export function gemm(a: FloatArray, aLayout: Layout, b: FloatArray, bLayout: Layout, c: FloatArray, cLayout: Layout, alpha: number, beta: number): void {
+  const nd = cLayout.shape.length, nb = nd - 2
+  const m = cLayout.shape[nb], n = cLayout.shape[nb + 1], k = aLayout.shape[nb + 1]
+  if (m === 0 || n === 0 || cLayout.numel() === 0) return
+  const as = aLayout.strides, bs = bLayout.strides, cs = cLayout.strides
+  const g: Product = { a, aRowStride: as[nb], aColStride: as[nb + 1], b, bRowStride: bs[nb], bColStride: bs[nb + 1], c, cRowStride: cs[nb], alpha }
+  // the batch dims walked as an odometer, the three offsets moved along
+  const index = new Array<number>(nb).fill(0)
+  let aOff = aLayout.offset, bOff = bLayout.offset, cOff = cLayout.offset
+  for (;;) {
+    product(g, aOff, bOff, cOff, m, n, k, beta)
+    let d = nb - 1
+    for (; d >= 0; d--) {
+      aOff += as[d]; bOff += bs[d]; cOff += cs[d]
+      if (++index[d] < cLayout.shape[d]) break
+      index[d] = 0
+      aOff -= as[d] * cLayout.shape[d]; bOff -= bs[d] * cLayout.shape[d]; cOff -= cs[d] * cLayout.shape[d]
     }
-    for (let jc = 0; jc < n; jc += NC) {
-      const nc = Math.min(NC, n - jc)
-      for (let pc = 0; pc < k; pc += KC) {
-        const kc = Math.min(KC, k - pc)
-        packPanelsB(g, bOff, pc, kc, jc, nc)
-        const accumulate = pc > 0 || g.beta === 1
-        for (let ic = 0; ic < m; ic += MC) {
-          const mc = Math.min(MC, m - ic)
-          packPanelsA(g, aOff, ic, mc, pc, kc)
-          macroKernel(g, cOff, ic, mc, jc, nc, kc, accumulate)
-        }
+    if (d < 0) return
+  }
+}
+
+function product(g: Product, aOff: number, bOff: number, cOff: number, m: number, n: number, k: number, beta: number): void {
+  if (k === 0) {
+    if (beta === 0) for (let i = 0; i < m; i++) g.c.fill(0, cOff + i * g.cRowStride, cOff + i * g.cRowStride + n)
+    return
+  }
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc)
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc)
+      packPanelsB(g, bOff, pc, kc, jc, nc)
+      const accumulate = pc > 0 || beta === 1
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = Math.min(MC, m - ic)
+        packPanelsA(g, aOff, ic, mc, pc, kc)
+        macroKernel(g, cOff, ic, mc, jc, nc, kc, accumulate)
       }
     }
   }
 }
 
 // Ap[(ip * kc + p) * MR + ii] = alpha * A[ic + ip*MR + ii, pc + p], zero beyond m.
-function packPanelsA(g: GemmArgs, aOff: number, ic: number, mc: number, pc: number, kc: number): void {
+function packPanelsA(g: Product, aOff: number, ic: number, mc: number, pc: number, kc: number): void {
   const panels = Math.ceil(mc / MR)
   if (packA.length < panels * MR * kc) packA = new Float64Array(panels * MR * kc)
   const a = g.a, rs = g.aRowStride, cs = g.aColStride, Ap = packA, alpha = g.alpha
@@ -58,7 +82,7 @@ function packPanelsA(g: GemmArgs, aOff: number, ic: number, mc: number, pc: numb
 }
 
 // Bp[(jp * kc + p) * NR + jj] = B[pc + p, jc + jp*NR + jj], zero beyond n.
-function packPanelsB(g: GemmArgs, bOff: number, pc: number, kc: number, jc: number, nc: number): void {
+function packPanelsB(g: Product, bOff: number, pc: number, kc: number, jc: number, nc: number): void {
   const panels = Math.ceil(nc / NR)
   if (packB.length < panels * NR * kc) packB = new Float64Array(panels * NR * kc)
   const b = g.b, rs = g.bRowStride, cs = g.bColStride, Bp = packB
@@ -77,7 +101,7 @@ function packPanelsB(g: GemmArgs, bOff: number, pc: number, kc: number, jc: numb
 }
 
 // C block += (or =) Ap * Bp, one 4x4 tile of C at a time kept in 16 locals.
-function macroKernel(g: GemmArgs, cOff: number, ic: number, mc: number, jc: number, nc: number, kc: number, accumulate: boolean): void {
+function macroKernel(g: Product, cOff: number, ic: number, mc: number, jc: number, nc: number, kc: number, accumulate: boolean): void {
   const Ap = packA, Bp = packB, c = g.c, crs = g.cRowStride
   for (let jp = 0; jp * NR < nc; jp++) {
     const bBase = jp * kc * NR
@@ -108,7 +132,7 @@ function macroKernel(g: GemmArgs, cOff: number, ic: number, mc: number, jc: numb
   }
 }
 
-function storeRow(c: GemmArgs['c'], p: number, nr: number, valid: boolean, v0: number, v1: number, v2: number, v3: number, accumulate: boolean): void {
+function storeRow(c: FloatArray, p: number, nr: number, valid: boolean, v0: number, v1: number, v2: number, v3: number, accumulate: boolean): void {
   if (!valid) return
   if (accumulate) {
     c[p] += v0; if (nr > 1) c[p + 1] += v1; if (nr > 2) c[p + 2] += v2; if (nr > 3) c[p + 3] += v3
