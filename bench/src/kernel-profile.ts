@@ -2,15 +2,17 @@
 // the current backend wrapped with a timer while `fn` runs (bench:train's
 // profile tables for GPT, BERT and T5); what the kernels do not account for is
 // JavaScript (autograd bookkeeping, allocation, GC, op dispatch).
-import { getBackend, type Backend } from '@adjoint/core'
+import { getBackend, type Backend, type Layout } from '@adjoint/core'
 
 export type KernelTimes = Map<string, { ms: number; calls: number }>
 
 /** A kernel call's row: gemms split by size (GPT's Linear layers are 768 x 128 x 128 and up), elementwise ops by name. */
 export function kernelFamily(k: string, a: unknown[]): string {
   if (k === 'gemm') {
-    const g = a[0] as { m: number; n: number; k: number; batch: number }
-    return g.m * g.n * g.k >= 768 * 128 * 128 ? 'gemm (m n k >= 768 x 128 x 128)' : 'gemm (smaller)'
+    // a [...batch, m, k], c [...batch, m, n]: m n k per matrix
+    const aL = a[1] as Layout, cL = a[5] as Layout, nd = cL.shape.length
+    const mnk = cL.shape[nd - 2]! * cL.shape[nd - 1]! * aL.shape[nd - 1]!
+    return mnk >= 768 * 128 * 128 ? 'gemm (m n k >= 768 x 128 x 128)' : 'gemm (smaller)'
   }
   if (k === 'binary') return `elementwise ${a[0] as string}`
   if (k === 'unary') return `elementwise ${a[0] as string}`
