@@ -55,6 +55,20 @@ describe.each(builtIsas)('gemm on isa %s', (isa) => {
       })
     })
 
+    it.runIf(native)('row-major A packed by register transposes (k a multiple of the vector width or not), B read in place with a packed edge strip', () => {
+      using(isa, impl, () => {
+        // wide n: A is packed, its row groups transposed in registers (k = 100: a scalar tail; k = 64: none)
+        run(Float32Array, 11, 1, 40, 600, 100, 'row', 'row')
+        run(Float32Array, 12, 1, 70, 600, 64, 'row', 'row', { beta: 1 })
+        run(Float64Array, 13, 1, 40, 600, 100, 'row', 'row')
+        run(Float64Array, 14, 1, 70, 300, 64, 'row', 'row', { beta: 1 })
+        // small B with unit column stride: its full strips are read in place, the last columns packed
+        run(Float32Array, 15, 1, 30, 45, 50, 'row', 'row')
+        run(Float32Array, 16, 1, 64, 32, 64, 'col', 'row', { beta: 1 })
+        run(Float64Array, 17, 1, 29, 21, 33, 'row', 'row')
+      })
+    })
+
     it.runIf(native)('batches, with A or B shared across the batch (batch stride 0)', () => {
       using(isa, impl, () => {
         let seed = 7

@@ -59,10 +59,12 @@ struct Tile {
   };
 
   // C[0:mr, 0:nr] = alpha * A @ Bp (+ C when acc); A packed (ap, kc x MR) or,
-  // with ap == nullptr, read in place through (a, rsa, csa). Bp is kc x NR.
+  // with ap == nullptr, read in place through (a, rsa, csa). Bp is kc x NR,
+  // its rows NR apart (packed) or ldb apart (B read in place, ldb > 0).
   static void micro(int64_t kc, const T* __restrict ap, const T* __restrict bp, T* __restrict c,
                     int64_t rsc, T alpha, bool acc, int mr, int nr, const T* a = nullptr, int64_t rsa = 0,
-                    int64_t csa = 0) {
+                    int64_t csa = 0, int64_t ldb = 0) {
+    const int64_t sb = ldb > 0 ? ldb : NR;
     // C's rows are far apart (and often not cached): start fetching them now,
     // so that the update at the end does not wait on memory.
     for (int i = 0; i < mr; ++i) {
@@ -81,7 +83,7 @@ struct Tile {
           for (int v = 0; v < NV; ++v) s[i][v] += av * bv[v];
         }
         ap += MR;
-        bp += NR;
+        bp += sb;
       }
     } else if (rsa == 1 && mr == MR) {  // A's rows adjacent (a transposed view): one pointer
       for (int64_t p = 0; p < kc; ++p) {
@@ -92,7 +94,7 @@ struct Tile {
           const T av = ap_p[i];
           for (int v = 0; v < NV; ++v) s[i][v] += av * bv[v];
         }
-        bp += NR;
+        bp += sb;
       }
     } else if (csa == 1 && mr == MR) {
       // Row-major A: rows in groups of 3 from one pointer each (rows g, g + 1,
@@ -108,7 +110,7 @@ struct Tile {
           const T av = q[i / 3][(i % 3) * rsa + p];
           for (int v = 0; v < NV; ++v) s[i][v] += av * bv[v];
         }
-        bp += NR;
+        bp += sb;
       }
     } else {
       const DirectA A(a, rsa, csa, mr);
@@ -119,7 +121,7 @@ struct Tile {
           const T av = A.rows[i][p * csa];
           for (int v = 0; v < NV; ++v) s[i][v] += av * bv[v];
         }
-        bp += NR;
+        bp += sb;
       }
     }
     store(s, c, rsc, alpha, acc, mr, nr);
@@ -152,14 +154,40 @@ struct Tile {
     }
   }
 
+  // MR rows of A, each contiguous along k, to a kc x MR strip (p-major): the
+  // rows in groups of L, each L x L block transposed in registers (rows past
+  // MR zero) and stored as whole vectors; the lanes of a partial last group
+  // that spill into the next p's first lanes are rewritten by the groups
+  // stored after it (last group first), or, at the last p, not stored. The
+  // last kc % L columns one at a time.
+  static void pack_rows(int64_t kc, const T* src, int64_t rsa, T* __restrict ap) {
+    const int64_t kv = kc / L * L;
+    for (int64_t p = 0; p < kv; p += L) {
+      for (int g = (MR - 1) / L * L; g >= 0; g -= L) {
+        const int rows = (int)imin(L, MR - g);
+        V r[L];
+        for (int j = 0; j < L; ++j) r[j] = j < rows ? (V) * (const U*)(src + (g + j) * rsa + p) : V{};
+        transpose_block<T>(r);
+        for (int i = 0; i < L; ++i) {
+          T* dst = ap + (p + i) * MR + g;
+          if (rows == L || p + i + 1 < kc)
+            *(U*)dst = r[i];
+          else
+            for (int j = 0; j < rows; ++j) dst[j] = r[i][j];
+        }
+      }
+    }
+    for (int64_t p = kv; p < kc; ++p)
+      for (int i = 0; i < MR; ++i) ap[p * MR + i] = src[i * rsa + p];
+  }
+
   // Ap: ceil(mc / MR) strips of kc x MR (p-major), rows past mc zero.
   static void pack_a(int64_t mc, int64_t kc, const T* a, int64_t rsa, int64_t csa, T* __restrict ap) {
     for (int64_t i0 = 0; i0 < mc; i0 += MR, ap += MR * kc) {
       const T* src = a + i0 * rsa;
       const int mr = (int)imin(MR, mc - i0);
       if (mr == MR && csa == 1) {
-        for (int64_t p = 0; p < kc; ++p)
-          for (int i = 0; i < MR; ++i) ap[p * MR + i] = src[i * rsa + p];
+        pack_rows(kc, src, rsa, ap);
       } else if (mr == MR && rsa == 1) {
         for (int64_t p = 0; p < kc; ++p)
           for (int i = 0; i < MR; ++i) ap[p * MR + i] = src[p * csa + i];
@@ -252,17 +280,25 @@ struct Gemm {
   }
 
   // ap == nullptr: A read in place through (a, rsa, csa).
+  // ldb > 0: B read in place, its rows ldb apart (full-width strips only).
   static void micro(int64_t kc, const T* ap, const T* bp, T* c, int64_t rsc, T alpha, bool acc, int mr, int nr,
-                    const T* a, int64_t rsa, int64_t csa) {
+                    const T* a, int64_t rsa, int64_t csa, int64_t ldb) {
     const bool hm = mr <= MRH, hn = nr <= NRH;
     if (hm && hn)
-      TMN::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa);
+      TMN::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
     else if (hm)
-      TM::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa);
+      TM::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
     else if (hn)
-      TN::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa);
+      TN::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
     else
-      TT::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa);
+      TT::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
+  }
+
+  // B is read in place (not packed) when its rows are contiguous and all of it
+  // stays in L1 (small products, e.g. attention per head): its full-width
+  // strips are then as good as packed ones, and packing would be pure cost.
+  static bool direct_b(int64_t k, int64_t rsb, int64_t csb) {
+    return csb == 1 && rsb > 0 && k * rsb * (int64_t)sizeof(T) <= 32 * 1024;
   }
 
   // A is read in place (not packed) when its block stays in L1, or in L2 and
@@ -274,8 +310,9 @@ struct Gemm {
     return bytes <= 16 * 1024 || (bytes <= 128 * 1024 && nc <= 16 * NR);
   }
 
+  // bd != nullptr: B's full strips read in place at bd (rows rsb apart), the rest packed in bp.
   static void macro(int64_t m, int64_t nc, int64_t kc, T alpha, const T* a, int64_t rsa, int64_t csa, const T* bp,
-                    T* c, int64_t rsc, bool acc, T* ap) {
+                    T* c, int64_t rsc, bool acc, T* ap, const T* bd, int64_t rsb) {
     const int64_t MCb = balanced_block(m, MC, MR);
     for (int64_t ic = 0; ic < m; ic += MCb) {
       const int64_t mc = imin(MCb, m - ic);
@@ -284,9 +321,11 @@ struct Gemm {
       if (!direct) pack_a(mc, kc, ai, rsa, csa, ap);
       for (int64_t jr = 0; jr < nc; jr += NR) {
         const int nr = (int)imin(NR, nc - jr);
+        const bool in_place = bd && nr == NR;
+        const T* bj = in_place ? bd + jr : bp + jr * kc;
         for (int64_t ir = 0; ir < mc; ir += MR) {
-          micro(kc, direct ? nullptr : ap + ir * kc, bp + jr * kc, c + (ic + ir) * rsc + jr, rsc, alpha, acc,
-                (int)imin(MR, mc - ir), nr, ai + ir * rsa, rsa, csa);
+          micro(kc, direct ? nullptr : ap + ir * kc, bj, c + (ic + ir) * rsc + jr, rsc, alpha, acc,
+                (int)imin(MR, mc - ir), nr, ai + ir * rsa, rsa, csa, in_place ? rsb : 0);
         }
       }
     }
@@ -302,14 +341,18 @@ struct Gemm {
       return;
     }
     const int64_t KCb = balanced_block(k, KC, 1);
+    const bool in_place = direct_b(k, rsb, csb);
     T* ap = ws;
     T* bp = ws + round_up(round_up(balanced_block(m, MC, MR), MR) * KCb, ALIGN);
     for (int64_t jc = 0; jc < n; jc += NC) {
       const int64_t nc = imin(NC, n - jc);
       for (int64_t pc = 0; pc < k; pc += KCb) {
         const int64_t kc = imin(KCb, k - pc);
-        pack_b(kc, nc, b + pc * rsb + jc * csb, rsb, csb, bp);
-        macro(m, nc, kc, alpha, a + pc * csa, rsa, csa, bp, c + jc, rsc, beta1 || pc > 0, ap);
+        const T* bpc = b + pc * rsb + jc * csb;
+        const int64_t full = in_place ? nc / NR * NR : 0;  // strips read in place
+        if (full < nc) pack_b(kc, nc - full, bpc + full * csb, rsb, csb, bp + full * kc);
+        macro(m, nc, kc, alpha, a + pc * csa, rsa, csa, bp, c + jc, rsc, beta1 || pc > 0, ap, in_place ? bpc : nullptr,
+              rsb);
       }
     }
   }
