@@ -153,6 +153,11 @@ function openblasChild(core: string | null): ChildResult | null {
   const env: NodeJS.ProcessEnv = { ...process.env, BENCH_TWO_THREADS: twoThreads ? '1' : '0' }
   if (core) env.OPENBLAS_CORETYPE = core
   else delete env.OPENBLAS_CORETYPE
+  // OpenBLAS's idle threads spin 2^28 cycles (~0.1 s) by default before they sleep: with the
+  // samples interleaved, they would hold the second core through the own kernel's 2-thread
+  // samples (whose pool worker then wakes too late to take its part: 512^3 read 1.02x).
+  // 2^17 cycles (~50 µs) is about how long the own pool spins (ADJOINT_SPIN_US).
+  env.OPENBLAS_THREAD_TIMEOUT ??= '17'
   const child = fileURLToPath(new URL('./native-openblas-child.ts', import.meta.url))
   const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', child], { encoding: 'utf8', env, timeout: 900_000, stdio: ['ignore', 'pipe', 'inherit'] })
   const line = r.stdout.split('\n').find((l) => l.startsWith(CHILD_MARKER))
@@ -280,7 +285,9 @@ const NOTES = `Notes on these targets:
   L2; parts are claimed dynamically, so a worker the OS wakes late finds its part done by the caller.
   The "2T / 1T" column needs the second core free (load average below ~1): with other jobs on it,
   it measures their share of that core, not the kernel. The FMA probe line above says what the
-  cores can give together.`
+  cores can give together. The OpenBLAS children run with \`OPENBLAS_THREAD_TIMEOUT=17\` (its idle
+  threads spin ~50 µs, as the own pool does, instead of ~0.1 s, which held the second core through
+  the own kernel's interleaved 2-thread samples).`
 const sm = smTargets['4096x1024']!
 
 writeSection('native', `## Native kernels (packages/native)
