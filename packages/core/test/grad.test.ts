@@ -110,7 +110,9 @@ describe('autograd.grad', () => {
     const x = leaf([1, 2])
     const c = f64([1, 2])
     expect(() => autograd.grad(x.mul(2), x)).toThrow(/implicitly created only for scalar outputs; output 0 has shape \[2\]/)
-    expect(() => autograd.grad(x.mul(2), x, f64([1, 2, 3]))).toThrow(ShapeError)
+    expect(() => autograd.grad(x.mul(2), x, f64([1, 2, 3]))).toThrow(new ShapeError('grad: gradOutputs[0] has shape [3], output 0 has shape [2]'))
+    // a gradOutput that would broadcast is still refused: it must have the output's shape
+    expect(() => autograd.grad([x.sum(), x.mul(2)], x, [null, f64([1])])).toThrow(new ShapeError('grad: gradOutputs[1] has shape [1], output 1 has shape [2]'))
     expect(() => autograd.grad(x.sum(), c)).toThrow(/input 0 does not require grad/)
     expect(() => autograd.grad(c.sum(), x)).toThrow(/output 0 does not require grad/)
     expect(() => autograd.grad([x.sum(), x.sum()], x, [null] as (Tensor | null)[])).toThrow(/1 gradOutputs for 2 outputs/)
