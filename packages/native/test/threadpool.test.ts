@@ -25,7 +25,7 @@ const gemmWorker = `
 const { workerData, parentPort } = require('node:worker_threads')
 const addon = require(workerData.addonPath)
 const { n, reps, seed } = workerData
-const sq = new Float64Array([2, 0, n, n, n, 1]) // packed layout of a contiguous n x n matrix
+const sq = new Float64Array([2, 0, n, n, n, 1]).buffer // packed layout of a contiguous n x n matrix
 let s = seed
 const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1
 const a = new Float32Array(n * n).map(rand), b = new Float32Array(n * n).map(rand)
@@ -47,7 +47,7 @@ const halfWorker = `
 const { workerData, parentPort } = require('node:worker_threads')
 const addon = require(workerData.addonPath)
 const { a, b, c, n, r0, r1 } = workerData
-const rows = new Float64Array([2, r0 * n, r1 - r0, n, n, 1]), sq = new Float64Array([2, 0, n, n, n, 1]) // packed layouts
+const rows = new Float64Array([2, r0 * n, r1 - r0, n, n, 1]).buffer, sq = new Float64Array([2, 0, n, n, n, 1]).buffer // packed layouts
 addon.gemm(a, rows, b, sq, c, rows, 1, 0)
 parentPort.postMessage('done')
 `

@@ -42,13 +42,13 @@ bool is_float_kind(Kind k) {
 const char* type_name_of(ArrayKind k) { return k == kF32 ? "Float32Array" : "Float64Array"; }
 }  // namespace
 
-void KernelArgs::same_float(ArrayKind k, const std::string& what, const char* first) {
+void KernelArgs::same_float(ArrayKind k, const char* name, const char* suffix) {
   if (float_kind_ == 0) {
     float_kind_ = k;
-    float_first_ = first;
+    float_first_ = name;
     float_type_ = type_name_of(k);
   } else if (k != float_kind_) {
-    type_error(what + " must be a " + float_type_ + " like " + float_first_ + ", got " + type_name_of(k));
+    type_error(std::string(name) + suffix + " must be a " + float_type_ + " like " + float_first_ + ", got " + type_name_of(k));
   }
 }
 
@@ -92,7 +92,7 @@ void KernelArgs::parse_list(size_t i, const ArgDef& d) {
     if (!en.data) en.length = 0;
     if (k > 0 && en.kind != out[0].kind) type_error(what + " has another element type than " + d.name + "[0]");
   }
-  if (n > 0) same_float(out[0].kind, std::string(d.name) + "[0]", d.name);
+  if (n > 0) same_float(out[0].kind, d.name, "[0]");
 }
 
 void KernelArgs::fields(size_t i, const std::string& not_object, std::initializer_list<std::pair<const char*, napi_value*>> out) const {
@@ -126,7 +126,7 @@ void KernelArgs::parse_operand(size_t i, const ArgDef& d) {
   if (!o.data.data) o.data.length = 0;
   o.offset = read_offset(offset, name + ".offset");
   read_dims(strides, name + ".strides", o.strides);
-  same_float(o.data.kind, name + ".data", d.name);
+  same_float(o.data.kind, d.name, ".data");
 }
 
 Span LayoutView::span() const {
@@ -152,30 +152,35 @@ std::string LayoutView::describe() const {
   return "shape " + list(shape) + ", strides " + list(strides) + ", offset " + std::to_string(offset);
 }
 
+namespace {
+// x is an integer in [lo, hi] (hi <= 2^53: the cast back is exact there).
+bool exact_in(double x, double lo, double hi) { return x >= lo && x <= hi && (double)(int64_t)x == x; }
+}  // namespace
+
+// Called on every call of a binding with layouts: no string is built unless a check fails.
 void KernelArgs::parse_layout(size_t i, const ArgDef& d) {
   if (n_layouts_ == kMaxLayoutArgs) range_error("more than " + std::to_string(kMaxLayoutArgs) + " layout arguments");
-  napi_typedarray_type tt;
-  size_t len = 0;
+  size_t bytes = 0;
   void* data = nullptr;
-  const std::string name = d.name;
-  if (napi_get_typedarray_info(env(), at(i), &tt, &len, &data, nullptr, nullptr) != napi_ok || tt != napi_float64_array)
-    type_error(name + " must be a packed layout (a Float64Array [ndim, offset, ...shape, ...strides]: packLayout() of @adjoint/native), got " + describe(at(i)));
+  if (napi_get_arraybuffer_info(env(), at(i), &data, &bytes) != napi_ok)
+    type_error(std::string(d.name) + " must be a packed layout (an ArrayBuffer of float64 [ndim, offset, ...shape, ...strides]: packLayout() of @adjoint/native), got " + describe(at(i)));
+  size_t len = bytes / sizeof(double);
   const double* v = static_cast<const double*>(data);
   if (!v) len = 0;
-  auto exact = [](double x, double lo, double hi) { return x >= lo && x <= hi && x == std::floor(x); };
   const double big = (double)kMaxJsInteger;
-  if (len < 2 || !exact(v[0], 0, (double)kMaxDims))
-    range_error(name + ": a packed layout starts with its ndim, an integer in [0, " + std::to_string(kMaxDims) + "]");
+  if (len < 2 || !exact_in(v[0], 0, (double)kMaxDims))
+    range_error(std::string(d.name) + ": a packed layout starts with its ndim, an integer in [0, " + std::to_string(kMaxDims) + "]");
   LayoutView& l = layouts_[n_layouts_];
-  l.ndim = (size_t)v[0];
-  if (len < 2 + 2 * l.ndim)
-    range_error(name + ": a packed layout of " + std::to_string(l.ndim) + " dims needs " + std::to_string(2 + 2 * l.ndim) + " numbers, got " + std::to_string(len));
-  if (!exact(v[1], 0, big)) range_error(name + ".offset must be an integer in [0, 2^53)");
+  const size_t nd = (size_t)v[0];
+  l.ndim = nd;
+  if (len < 2 + 2 * nd)
+    range_error(std::string(d.name) + ": a packed layout of " + std::to_string(nd) + " dims needs " + std::to_string(2 + 2 * nd) + " numbers, got " + std::to_string(len));
+  if (!exact_in(v[1], 0, big)) range_error(std::string(d.name) + ".offset must be an integer in [0, 2^53)");
   l.offset = (int64_t)v[1];
-  for (size_t k = 0; k < l.ndim; ++k) {
-    const double s = v[2 + k], st = v[2 + l.ndim + k];
-    if (!exact(s, 0, big)) range_error(name + ".shape[" + std::to_string(k) + "] must be an integer in [0, 2^53)");
-    if (!exact(st, -big, big)) range_error(name + ".strides[" + std::to_string(k) + "] must be an integer of at most 2^53 in size");
+  for (size_t k = 0; k < nd; ++k) {
+    const double s = v[2 + k], st = v[2 + nd + k];
+    if (!exact_in(s, 0, big)) range_error(std::string(d.name) + ".shape[" + std::to_string(k) + "] must be an integer in [0, 2^53)");
+    if (!exact_in(st, -big, big)) range_error(std::string(d.name) + ".strides[" + std::to_string(k) + "] must be an integer of at most 2^53 in size");
     l.shape[k] = (int64_t)s;
     l.strides[k] = (int64_t)st;
   }
@@ -186,7 +191,10 @@ void KernelArgs::parse() {
   for (size_t i = 0; i < n_; ++i) {
     const ArgDef& d = defs_[i];
     present_[i] = !(optional(d.kind) && is_nullish(i));
-    if (!present_[i]) continue;
+    if (!present_[i]) {
+      arrays_[i].v = ArrayView{};  // an absent array reads as data == nullptr
+      continue;
+    }
     switch (d.kind) {
       case Kind::Floats:
       case Kind::FloatsOpt:
@@ -194,8 +202,8 @@ void KernelArgs::parse() {
       case Kind::I32:
       case Kind::U8:
       case Kind::F64:
-        arrays_[i] = Args::array(i, d.name, d.dtypes);
-        if (is_float_kind(d.kind)) same_float(arrays_[i].kind, d.name, d.name);
+        arrays_[i].v = Args::array(i, d.name, d.dtypes);
+        if (is_float_kind(d.kind)) same_float(arrays_[i].v.kind, d.name, "");
         break;
       case Kind::FloatList:
       case Kind::FloatListOpt:

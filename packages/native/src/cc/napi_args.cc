@@ -137,7 +137,7 @@ double Args::number(size_t i, const char* name) const {
 
 int64_t Args::integer(size_t i, const char* name, int64_t lo, int64_t hi) const {
   const double d = number(i, name);
-  if (!(d >= (double)lo && d <= (double)hi) || d != std::floor(d))
+  if (!(d >= (double)lo && d <= (double)hi) || (double)(int64_t)d != d)
     range_error(std::string(name) + " must be an integer in [" + i128(lo) + ", " + i128(hi) + "], got " + num(d));
   return (int64_t)d;
 }
