@@ -240,15 +240,30 @@ struct Gemm {
   static constexpr int64_t ALIGN = 64 / sizeof(T);
   static_assert(MC % MR == 0, "MC must be a multiple of MR");
   static_assert(NC % NR == 0, "NC must be a multiple of NR");
-  // Edge strips: a last strip of at most half a tile's rows (columns) is packed
-  // and computed with a half-height (half-width) tile, so that narrow edges (m = 64
-  // with MR 12, n = 65 with NR 32) do not pay for a whole tile of zeros.
+  // Edge strips: a last strip of at most half a tile's columns is packed and
+  // computed with a half-width tile (n = 65 with NR 32); the last rows of a block
+  // with one of the tile heights MRH = MR / 2, MR2 = 2 MR / 3 or MR (strip_rows),
+  // so that narrow edges do not pay for a whole tile of zeros.
   static constexpr int MRH = MR >= 2 ? MR / 2 : MR;
+  static constexpr int MR2 = MR >= 3 ? MR * 2 / 3 : MR;
   static constexpr int NVH = NV >= 2 ? NV / 2 : NV;
   static constexpr int NRH = NVH * TT::L;
   typedef Tile<T, MRH, NV> TM;   // half height
+  typedef Tile<T, MR2, NV> T2;   // two thirds
   typedef Tile<T, MR, NVH> TN;   // half width
   typedef Tile<T, MRH, NVH> TMN;
+  typedef Tile<T, MR2, NVH> T2N;
+
+  // Rows of the strip that starts `left` rows before the end of a block: MR,
+  // except that the last MR + 1 .. MR + MR / 3 rows are two strips of at most MR2
+  // (m = 64, MR 12: 4 x 12 + 8 + 8 rows, not 5 x 12 + 4 in a tile of 6).
+  static int strip_rows(int64_t left) {
+    if (left > MR + MR / 3) return MR;
+    if (left > MR) return (int)(left - left / 2);
+    return (int)left;
+  }
+  // The height of the tile that computes (and packs) a strip of h rows.
+  static int tile_rows(int h) { return h <= MRH ? MRH : h <= MR2 ? MR2 : MR; }
 
   static size_t workspace(int64_t m, int64_t n, int64_t k) {
     if (m <= 0 || n <= 0 || k <= 0) return 0;
@@ -269,29 +284,34 @@ struct Gemm {
       TT::pack_b(kc, rest, b + full * csb, rsb, csb, bp + full * kc);
   }
 
+  // The strips of strip_rows, each tile_rows(h) x kc (rows past h zero), one after another.
   static void pack_a(int64_t mc, int64_t kc, const T* a, int64_t rsa, int64_t csa, T* ap) {
-    const int64_t full = mc / MR * MR, rest = mc - full;
-    TT::pack_a(full, kc, a, rsa, csa, ap);
-    if (rest == 0) return;
-    if (rest <= MRH)
-      TM::pack_a(rest, kc, a + full * rsa, rsa, csa, ap + full * kc);
-    else
-      TT::pack_a(rest, kc, a + full * rsa, rsa, csa, ap + full * kc);
+    for (int64_t ir = 0; ir < mc;) {
+      const int h = strip_rows(mc - ir), t = tile_rows(h);
+      const T* src = a + ir * rsa;
+      if (t == MRH)
+        TM::pack_a(h, kc, src, rsa, csa, ap);
+      else if (t == MR2)
+        T2::pack_a(h, kc, src, rsa, csa, ap);
+      else
+        TT::pack_a(h, kc, src, rsa, csa, ap);
+      ap += t * kc;
+      ir += h;
+    }
   }
 
   // ap == nullptr: A read in place through (a, rsa, csa).
   // ldb > 0: B read in place, its rows ldb apart (full-width strips only).
   static void micro(int64_t kc, const T* ap, const T* bp, T* c, int64_t rsc, T alpha, bool acc, int mr, int nr,
                     const T* a, int64_t rsa, int64_t csa, int64_t ldb) {
-    const bool hm = mr <= MRH, hn = nr <= NRH;
-    if (hm && hn)
-      TMN::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
-    else if (hm)
-      TM::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
-    else if (hn)
-      TN::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
+    const int t = tile_rows(mr);
+    const bool hn = nr <= NRH;
+    if (t == MRH)
+      (hn ? TMN::micro : TM::micro)(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
+    else if (t == MR2)
+      (hn ? T2N::micro : T2::micro)(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
     else
-      TT::micro(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
+      (hn ? TN::micro : TT::micro)(kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
   }
 
   // B is read in place (not packed) when its rows are contiguous and all of it
@@ -323,9 +343,13 @@ struct Gemm {
         const int nr = (int)imin(NR, nc - jr);
         const bool in_place = bd && nr == NR;
         const T* bj = in_place ? bd + jr : bp + jr * kc;
-        for (int64_t ir = 0; ir < mc; ir += MR) {
-          micro(kc, direct ? nullptr : ap + ir * kc, bj, c + (ic + ir) * rsc + jr, rsc, alpha, acc,
-                (int)imin(MR, mc - ir), nr, ai + ir * rsa, rsa, csa, in_place ? rsb : 0);
+        const T* api = ap;  // strip ir's packed rows
+        for (int64_t ir = 0; ir < mc;) {
+          const int h = strip_rows(mc - ir);
+          micro(kc, direct ? nullptr : api, bj, c + (ic + ir) * rsc + jr, rsc, alpha, acc, h, nr, ai + ir * rsa, rsa,
+                csa, in_place ? rsb : 0);
+          api += tile_rows(h) * kc;
+          ir += h;
         }
       }
     }
