@@ -202,6 +202,21 @@ struct Tile {
 
   // Bp: ceil(nc / NR) strips of kc x NR (p-major), columns past nc zero.
   static void pack_b(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* __restrict bp) {
+    if (csb == 1 && nc >= NR) {
+      // B's rows contiguous: each row read once, front to back, into every full
+      // strip (strip by strip, B's rows would be re-read kc apart, nc / NR times).
+      const int64_t full = nc / NR * NR;
+      for (int64_t p = 0; p < kc; ++p) {
+        const T* src = b + p * rsb;
+        T* dst = bp + p * NR;
+        for (int64_t j0 = 0; j0 < full; j0 += NR, dst += NR * kc)
+          for (int v = 0; v < NV; ++v) *(U*)(dst + v * L) = *(const U*)(src + j0 + v * L);
+      }
+      if (full == nc) return;
+      b += full;
+      bp += full * kc;
+      nc -= full;
+    }
     for (int64_t j0 = 0; j0 < nc; j0 += NR, bp += NR * kc) {
       const T* src = b + j0 * csb;
       const int nr = (int)imin(NR, nc - j0);
