@@ -4,7 +4,7 @@
 // indices summing in the backward, int32 inputs, views, and the errors.
 import { describe, expect, it } from 'vitest'
 import { DTypeError, IndexError, ShapeError, ValueError, embedding, gradcheck, gradgradcheck, ones, randn, tensor, zeros, type Tensor } from '../src/index.js'
-import { indexAdd } from '../src/ops/indexing.js'
+import { gather, indexAdd, scatterAdd } from '../src/ops/indexing.js'
 import { assertClose } from '../src/testing/index.js'
 
 const f64 = (v: unknown, requiresGrad = false) => tensor(v as number[], { dtype: 'float64', requiresGrad })
@@ -45,6 +45,8 @@ describe('gather', () => {
     expect(() => x.gather(0, f64([[0]]))).toThrow(new DTypeError('gather: index must be an int32 tensor, got float64'))
     expect(() => x.gather(2, i32([[0]]))).toThrow(IndexError)
     expect(() => x.gather(0, null as any)).toThrow(new ValueError('gather: index must be a Tensor, got null'))
+    expect(() => gather(null as any, 0, i32([0]))).toThrow(new ValueError('gather: input must be a Tensor, got null'))
+    expect(() => scatterAdd(3 as any, 0, i32([0]), ones([1]))).toThrow(new ValueError('scatterAdd: input must be a Tensor, got number'))
   })
 })
 
@@ -131,6 +133,43 @@ describe('indexSelect and indexAdd', () => {
     expect(() => indexAdd(x, 0, i32([0]), ones([1, 2], { dtype: 'float64' }))).toThrow(new ShapeError('indexAdd: src must have shape [1,3], got [1,2]'))
     expect(() => indexAdd(x, 0, i32([0]), ones([3], { dtype: 'float64' }))).toThrow(/indexAdd: src must have shape \[1,3\], got \[3\]/)
     expect(() => indexAdd(x, 0, i32([5]), ones([1, 3], { dtype: 'float64' }))).toThrow(new IndexError('indexAdd: index 5 out of range for 2 entries along dim 0'))
+  })
+})
+
+describe('indexing details', () => {
+  it('the index may be longer than the input along the indexed dim (only the other dims are bounded), as in PyTorch', () => {
+    const x = f64([[1, 2], [3, 4]])
+    assertClose(x.gather(1, i32([[0, 1, 1, 0], [1, 1, 1, 1]])), [1, 2, 2, 1, 4, 4, 4, 4], exact)
+    assertClose(zeros([2], { dtype: 'float64' }).scatterAdd(0, i32([0, 1, 1, 1, 0]), f64([1, 2, 3, 4, 5])), [6, 9], exact)
+  })
+
+  it('a float input that needs no gradient gets no node; one that does gets a node named after the op', () => {
+    const x = f64([[1, 2], [3, 4]]), idx = i32([[0], [1]]), row = i32([1])
+    for (const out of [x.gather(1, idx), x.scatterAdd(1, idx, f64([[1], [1]])), x.indexSelect(0, row), indexAdd(x, 0, row, f64([[1, 1]])), embedding(x, row)]) {
+      expect(out.requiresGrad).toBe(false)
+      expect(out.gradFn).toBeNull()
+    }
+    const w = f64([[1, 2], [3, 4]], true)
+    expect(w.gather(1, idx).gradFn!.op).toBe('gather')
+    expect(w.scatterAdd(1, idx, f64([[1], [1]])).gradFn!.op).toBe('scatterAdd')
+    expect(w.indexSelect(0, row).gradFn!.op).toBe('indexSelect')
+    expect(indexAdd(w, 0, row, f64([[1, 1]])).gradFn!.op).toBe('indexAdd')
+    expect(embedding(w, row).gradFn!.op).toBe('reshape')
+    expect(embedding(w, row).gradFn!.inputs[0]!.gradFn!.op).toBe('embedding')
+  })
+
+  it('each op names itself in its argument errors', () => {
+    const x = zeros([2, 3]), idx = i32([[0]])
+    expect(() => x.gather(2, idx)).toThrow(/^gather: dim 2 out of range/)
+    expect(() => x.scatterAdd(2, idx, ones([1, 1]))).toThrow(/^scatterAdd: dim 2 out of range/)
+    expect(() => x.scatterAdd(0, null as any, ones([1, 1]))).toThrow(new ValueError('scatterAdd: index must be a Tensor, got null'))
+    expect(() => x.indexSelect(0, null as any)).toThrow(new ValueError('indexSelect: index must be a Tensor, got null'))
+    expect(() => x.indexSelect(-3, i32([0]))).toThrow(/^indexSelect: dim -3 out of range/)
+    expect(() => indexAdd(null as any, 0, i32([0]), ones([1, 3]))).toThrow(new ValueError('indexAdd: input must be a Tensor, got null'))
+    expect(() => indexAdd(x, 2, i32([0]), ones([1, 3]))).toThrow(/^indexAdd: dim 2 out of range/)
+    expect(() => indexAdd(x, 0, f64([0]), ones([1, 3]))).toThrow(new DTypeError('indexAdd: index must be an int32 tensor, got float64'))
+    // a src with fewer dims than the input, even one matching a prefix of the expected shape
+    expect(() => indexAdd(x, 0, i32([0]), ones([1]))).toThrow(new ShapeError('indexAdd: src must have shape [1,3], got [1]'))
   })
 })
 
