@@ -5,7 +5,7 @@
 // values, gradients and fixtures are in rms-norm.test.ts.)
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DTypeError, ShapeError, ValueError, gradcheck, gradgradcheck, layerNorm, ones, randn, rmsNorm, tensor, type Tensor } from '../src/index.js'
+import { DTypeError, ShapeError, ValueError, gradcheck, gradgradcheck, layerNorm, noGrad, ones, randn, rmsNorm, tensor, type Tensor } from '../src/index.js'
 import { assertClose } from '../src/testing/index.js'
 
 /** (x - mean) / sqrt(var + eps) * w + b over `dims`, biased variance, with Tensor ops. */
@@ -88,6 +88,21 @@ describe('layerNorm', () => {
     y.sum().backward()
     assertClose(w.grad!, [0, 0, 0], { rtol: 0, atol: 0 })
     assertClose(b.grad!, [0, 0, 0], { rtol: 0, atol: 0 })
+  })
+})
+
+describe('saved tensors', () => {
+  it('layerNorm and rmsNorm save their operands: changing one in place makes backward refuse', () => {
+    const cases: [string, (x: Tensor, w: Tensor, b: Tensor) => Tensor][] = [['layerNorm', (x, w, b) => layerNorm(x, [3], w, b)], ['rmsNorm', (x, w) => rmsNorm(x, [3], w)]]
+    for (const [name, f] of cases) {
+      for (const which of name === 'layerNorm' ? [0, 1, 2] : [0, 1]) {
+        const x = randn([2, 3], { requiresGrad: true }), w = randn([3], { requiresGrad: true }), b = randn([3], { requiresGrad: true })
+        const y = f(x, w, b)
+        expect(y.gradFn!.op).toBe(name)
+        noGrad(() => [x, w, b][which].detach().add_(1))
+        expect(() => y.sum().backward(), `${name} input ${which}`).toThrow(/modified by an in-place operation/)
+      }
+    }
   })
 })
 
