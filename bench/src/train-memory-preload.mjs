@@ -1,11 +1,22 @@
 // Loaded into the `adjoint train` process by train-memory.bench.ts (node --import):
-// at exit, prints the peak RSS and the time V8's collector took (perf_hooks 'gc'
-// entries) as one JSON line on stderr, marked for the bench to find.
+// every 500 ms, and at exit, prints one JSON line on stderr, marked for the bench
+// to find: where the resident memory is (V8's heap, the typed arrays' buffers,
+// core's buffer pool), the peak RSS so far and the time V8's collector took
+// (perf_hooks 'gc' entries).
 import { PerformanceObserver, performance } from 'node:perf_hooks'
 
 let gcMs = 0
 new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration }).observe({ entryTypes: ['gc'] })
-process.on('exit', () => {
-  const wallMs = performance.now()
-  process.stderr.write(`\nTRAIN-MEMORY ${JSON.stringify({ peakMB: process.resourceUsage().maxRSS / 1024, gcMs, wallMs })}\n`)
-})
+// the CLI's own copy of core (same resolved file, so the same module instance), for the pool's figures
+let poolStats = null
+import('@adjoint/core').then((core) => { poolStats = core.poolStats }, () => {})
+const MB = 2 ** 20
+const report = () => {
+  const m = process.memoryUsage()
+  return {
+    peakMB: process.resourceUsage().maxRSS / 1024, rssMB: m.rss / MB, heapMB: m.heapTotal / MB, heapUsedMB: m.heapUsed / MB,
+    arrayBuffersMB: m.arrayBuffers / MB, poolMB: poolStats === null ? NaN : poolStats().bytes / MB, gcMs, wallMs: performance.now(),
+  }
+}
+setInterval(() => process.stderr.write(`\nTRAIN-MEMORY-SAMPLE ${JSON.stringify(report())}\n`), 500).unref()
+process.on('exit', () => process.stderr.write(`\nTRAIN-MEMORY ${JSON.stringify(report())}\n`))

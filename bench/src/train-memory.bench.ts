@@ -1,8 +1,10 @@
 // The memory of the real CLI: runs `adjoint train --config reference` (plain node
 // on the built JS, with the flags of `pnpm train`) as a child process and samples
 // its resident memory (Linux: /proc/PID/status) against the step it is at (the
-// lines of its log.csv): RSS at step 200 and at the end, the peak, and the share
-// of the run V8's garbage collector took. The #11 target: peak < 150 MB, flat after step 200.
+// lines of its log.csv): RSS at step 200 and at the end, the peak, the share of
+// the run V8's garbage collector took, and where the memory is (V8's heap, typed
+// arrays, core's buffer pool: reported by the child, see train-memory-preload.mjs).
+// The #11 target: peak < 150 MB, flat after step 200.
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -11,7 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { benchArgs, machine, writeSection } from './report.js'
 
 const args = benchArgs(`pnpm bench:memory [--steps N] [--write]: resident memory of \`adjoint train --config reference\` (the built CLI
-on plain node) step by step: RSS at step 200 and at the end, peak RSS and the garbage collector's share of the run.
+on plain node) step by step: RSS at step 200 and at the end, peak RSS, the garbage collector's share of the run,
+and where the memory is (V8's heap, typed arrays, core's buffer pool) along the run.
   --steps N  steps to train (default 2000, the reference run)`)
 const i = args.indexOf('--steps')
 const steps = i >= 0 ? Number(args[i + 1]) : 2000
@@ -25,8 +28,21 @@ const out = mkdtempSync(join(tmpdir(), 'adjoint-bench-memory-'))
 const flags = ['--max-semi-space-size=2'] // as the root package.json's train script runs it
 const load0 = loadavg()[0]
 const child = spawn(process.execPath, [...flags, '--import', join(root, 'bench/src/train-memory-preload.mjs'), bin, 'train', '--config', 'reference', '--steps', String(steps), '--out', join(out, 'run')], { stdio: ['ignore', 'ignore', 'pipe'] })
+interface Breakdown { rssMB: number; heapMB: number; heapUsedMB: number; arrayBuffersMB: number; poolMB: number; peakMB: number; gcMs: number; wallMs: number }
+/** The child's own figures (train-memory-preload.mjs), with the step it was at. */
+const breakdowns: [number, Breakdown][] = []
 let stderr = ''
-child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+let pending = ''
+child.stderr.on('data', (d: Buffer) => {
+  const text = d.toString()
+  stderr += text
+  const lines = (pending + text).split('\n')
+  pending = lines.pop()!
+  for (const line of lines) {
+    const m = /^TRAIN-MEMORY-SAMPLE (\{.*\})$/.exec(line)
+    if (m) breakdowns.push([stepNow(), JSON.parse(m[1]) as Breakdown])
+  }
+})
 
 const rssMB = (): number => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
@@ -42,17 +58,26 @@ clearInterval(timer)
 rmSync(out, { recursive: true, force: true })
 const m = /TRAIN-MEMORY (\{.*\})/.exec(stderr)
 if (code !== 0 || !m) throw new Error(`bench:memory: adjoint train exited with ${code}:\n${stderr.slice(-2000)}`)
-const end = JSON.parse(m[1]) as { peakMB: number; gcMs: number; wallMs: number }
+const end = JSON.parse(m[1]) as Breakdown
 const at = (s: number): number => samples.find(([k]) => k >= s)?.[1] ?? NaN
 const after200 = samples.filter(([k]) => k >= 200).map(([, r]) => r)
 const f1 = (x: number) => x.toFixed(1)
-const curve = [...new Set([1, 100, 200, 500, 1000, 1500, 2000, steps])].filter((s) => s <= steps).sort((a, b) => a - b).map((s) => `${s}: ${f1(at(s))}`).join(', ')
+const marks = [...new Set([1, 100, 200, 500, 1000, 1500, 2000, steps])].filter((s) => s <= steps).sort((a, b) => a - b)
+const curve = marks.map((s) => `${s}: ${f1(at(s))}`).join(', ')
+// the child's breakdown at each mark, and at the end (after the last evaluation, checkpoint and the closing sample)
+const rows = [...marks.map((s) => [String(s), breakdowns.find(([k]) => k >= s)?.[1]] as const), ['end', end] as const]
+const table = ['| step | RSS | V8 heap (used) | typed arrays (of which the pool) | the rest: node, code, malloc |', '| --- | --- | --- | --- | --- |',
+  ...rows.filter(([, b]) => b !== undefined).map(([s, b]) => `| ${s} | ${f1(b!.rssMB)} | ${f1(b!.heapMB)} (${f1(b!.heapUsedMB)}) | ${f1(b!.arrayBuffersMB)} (${f1(b!.poolMB)}) | ${f1(b!.rssMB - b!.heapMB - b!.arrayBuffersMB)} |`)].join('\n')
 const md = `## Memory of \`pnpm train --config reference\` (\`pnpm bench:memory\`)
 
 ${machine()}; load ${load0.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end. The built CLI on plain node (${flags.join(' ')}, as \`pnpm train\` runs it), ${steps} steps.
 
 RSS by step (MB): ${curve}. Peak RSS ${f1(end.peakMB)} MB; after step 200 it stays between ${f1(Math.min(...after200))} and ${f1(Math.max(...after200))} MB. Garbage collection (perf_hooks): ${(100 * end.gcMs / end.wallMs).toFixed(1)}% of the run (${(end.wallMs / 1000).toFixed(0)} s, loading, evaluations and checkpoints included).
 
-What the resident memory holds: node with the modules and the native addon (~55 MB before any data), V8's heap (~25-30 MB: the training text, code, the young generation capped at 2 MB a half), core's buffer pool (the activations and gradients of one step, reused by every step: ~37 MB), the model with its gradients and AdamW state (16 bytes a parameter), and the token ids (1 byte a character).`
+Where it is (MB; the child's process.memoryUsage() near that step: V8's heap committed and in use, the typed arrays' buffers, which live outside V8's heap, and what is left of the RSS):
+
+${table}
+
+What the resident memory holds: node with its modules and the native addon (~60 MB before any data, most of it pages of the node binary and shared libraries), V8's heap (code, the young generation capped at 2 MB a half, and the garbage that reaches the old generation between two of its major collections, a few MB up and down), core's buffer pool (the activations and gradients of one step, reused by every step), the model with its gradients and AdamW state (16 bytes a parameter) and the token ids (1 byte a character). The texts themselves are not kept once they are encoded.`
 console.log(md)
 writeSection('train-memory', md)

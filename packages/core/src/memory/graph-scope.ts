@@ -83,17 +83,20 @@ export function noteNodeFreed(node: Node): void {
   if (scope === null || scope.readers === null || scope.unsafe) return
   const i = scope.index!.get(node)
   if (i === undefined) return
-  const readers = scope.readers, pinned = scope.pinned!
-  const storages = [scope.outs[i].storage, ...scope.saved[i].map((t) => t.storage)]
   const pin = node.hooks !== null || node.retained !== null || node.opaque
-  for (const s of storages) {
-    if (pin) pinned.add(s)
-    const n = readers.get(s)! - 1
-    if (n > 0) { readers.set(s, n); continue }
-    readers.delete(s)
-    if (pinned.has(s) || !scope.allocated.has(s) || s.data.length === 0) continue
-    releaseStorage(s)
-  }
+  readDone(scope, scope.outs[i].storage, pin)
+  for (const t of scope.saved[i]) readDone(scope, t.storage, pin) // no array of the storages: this runs for every node of every step
+}
+
+/** One reader of s (a freed node) is done; the last one gives s back unless it is pinned. */
+function readDone(scope: Scope, s: Storage, pin: boolean): void {
+  const readers = scope.readers!, pinned = scope.pinned!
+  if (pin) pinned.add(s)
+  const n = readers.get(s)! - 1
+  if (n > 0) { readers.set(s, n); return }
+  readers.delete(s)
+  if (pinned.has(s) || !scope.allocated.has(s) || s.data.length === 0) return
+  releaseStorage(s)
 }
 
 /** Called by the engine: a backward whose results may keep reading forward activations. */

@@ -11,8 +11,7 @@ export function indexSelect(x: TypedArray, out: TypedArray, outer: number, dimSi
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
       const src = (o * dimSize + index[j]) * inner, dst = (o * m + j) * inner
-      if (inner === 1) out[dst] = x[src]
-      else out.set(x.subarray(src, src + inner), dst)
+      for (let i = 0; i < inner; i++) out[dst + i] = x[src + i] // no subarray: an embedding lookup made an object per row
     }
   }
 }
