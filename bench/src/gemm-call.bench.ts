@@ -7,6 +7,9 @@
 import { getBackend, Layout, linear, matmul, Tensor, type FloatArray } from '@adjoint/core'
 import { nativeAddon, packLayout, setGemmImpl, setNumThreads } from '@adjoint/native'
 import { cpus, loadavg } from 'node:os'
+import { benchArgs, machine, writeSection } from './report.js'
+
+benchArgs('pnpm bench:gemm-call: the per-call cost of decode-size gemms (one query row), split by layer: kernel, argument parsing, binding, forwarder, op.')
 
 const addon = nativeAddon()
 if (!addon) throw new Error('bench:gemm-call needs the native addon')
@@ -35,6 +38,7 @@ const SHAPES: Shape[] = [
 ]
 const rand = (n: number) => new Float32Array(n).map(() => Math.random() - 0.5)
 const rows: string[] = []
+const load0 = loadavg()[0]!
 const f = (x: number) => x.toFixed(2)
 for (const s of SHAPES) {
   const { batch, m, k, n } = s
@@ -42,7 +46,8 @@ for (const s of SHAPES) {
   const aL = new Layout([batch, m, k], [m * k, k, 1], 0)
   const bL = s.bT ? new Layout([batch, k, n], [k * n, 1, k], 0) : new Layout([batch, k, n], [k * n, n, 1], 0)
   const cL = Layout.contiguous([batch, m, n])
-  const inner = addon.timeGemm(m, n, k, 20000, 'driver', s.bT ? 'nt' : 'nn')[1] * 1e6
+  // timeGemm runs one matrix: a batch costs `batch` of them
+  const inner = batch * addon.timeGemm(m, n, k, 20000, 'driver', s.bT ? 'nt' : 'nn')[1] * 1e6
   const pa = packLayout(aL), pb = packLayout(bL), pc = packLayout(cL)
   const direct = perCall(() => addon.gemm(a, pa, b, pb, c, pc, 1, 0))
   const empty0 = Layout.contiguous([batch, 0, k]), emptyC = Layout.contiguous([batch, 0, n])
@@ -54,6 +59,20 @@ for (const s of SHAPES) {
   rows.push(`| ${s.name} | ${batch > 1 ? `${batch}x` : ''}${m}x${k}x${n} ${s.bT ? 'nt' : 'nn'} | ${f(inner)} | ${f(empty.cpu)} | ${f(direct.cpu)} | ${f(registered.cpu)} | ${f(op.cpu)} (${s.bT ? 'linear' : 'matmul'}) |`)
   console.log(rows[rows.length - 1])
 }
-console.log(`\nµs per call, process CPU time, best of 15 x 4000 calls; load ${loadavg()[0]!.toFixed(1)}, ${cpus()[0]!.model}`)
-console.log('| shape | m x k x n | kernel in C++ (timeGemm driver, thread CPU) | addon.gemm with m = 0 | addon.gemm | getBackend().gemm | op on tensors |')
-console.log(rows.join('\n'))
+const md = `## Decode-size gemm calls, per layer (\`pnpm bench:gemm-call\`)
+
+Written by \`pnpm bench:gemm-call\` (\`bench/src/gemm-call.bench.ts\`); ${machine()}; load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}.
+µs per call (lower is better), process CPU time, best of 15 runs of 4000 calls, own kernel, float32. Columns, each including
+the one before: the kernel inside C++ (\`timeGemm\` 'driver', no N-API; thread CPU time; batch times one matrix); the addon's binding called
+with an empty product (m = 0: N-API call, argument parsing and checks only); the binding on the product
+(\`addon.gemm\` with packed layouts); core's registered \`getBackend().gemm\` (the native forwarder: element-type
+checks, the size rule, the three layouts packed); the op on tensors (\`linear\` / \`matmul\`: operand checks, the
+output tensor). A one-row product reads all of B once from L2 (1 x 128 x 384: 196 KB, 1 x 512 x 128: 256 KB), so
+the kernel column is bound by L2 bandwidth, and on a shared machine by what the neighbours leave of it.
+
+| shape | m x k x n | kernel in C++ | binding, m = 0 | binding | getBackend().gemm | op on tensors |
+| --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+`
+console.log(md)
+writeSection('gemm-call', md)
