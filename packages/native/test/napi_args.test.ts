@@ -26,6 +26,19 @@ const junkArray: fc.Arbitrary<Junk> = fc.oneof(
   fc.record({ kind: fc.constant('array' as const), ctor: fc.constantFrom('f32' as const, 'f64' as const, 'i32' as const), n: fc.integer({ min: 0, max: 40 }) }),
   fc.record({ kind: fc.constant('value' as const), v: fc.constantFrom<unknown>(null, undefined, 3, 'x', {}, [], [1, 2], new ArrayBuffer(8), new DataView(new ArrayBuffer(8)), new Uint8Array(8), 1n, Symbol('s'), () => 1) }),
 )
+/** A packed layout (an ArrayBuffer of float64 [ndim, offset, ...shape, ...strides]): small sizes and strides of either sign, sometimes a wrong length, ndim or a fraction; or a junk value. */
+const junkLayout: fc.Arbitrary<Junk> = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 0, max: 4 }).chain((nd) => fc.tuple(
+    fc.integer({ min: 0, max: 30 }), fc.array(fc.integer({ min: 0, max: 5 }), { minLength: nd, maxLength: nd }), fc.array(fc.integer({ min: -8, max: 8 }), { minLength: nd, maxLength: nd }),
+    fc.constantFrom(0, 0, 0, 0, -1, 1), fc.constantFrom<number | null>(null, null, null, null, null, 9, 0.5, -1, 2 ** 60),
+  ).map(([offset, shape, strides, extra, bad]) => {
+    const v = [nd, offset, ...shape, ...strides]
+    if (bad !== null) v[Math.min(v.length - 1, 1 + (Math.abs(offset) % v.length))] = bad
+    const packed = extra < 0 ? v.slice(0, -1) : extra > 0 ? [...v, 0] : v
+    return { kind: 'value' as const, v: new Float64Array(packed).buffer }
+  })) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(null, undefined, 3, new Float64Array([2, 0, 1, 1, 1, 1]), new ArrayBuffer(3), new ArrayBuffer(0), new SharedArrayBuffer(48), {}).map((v) => ({ kind: 'value' as const, v })) },
+)
 const junkNumber: fc.Arbitrary<Junk> = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: -3, max: 40 }).map((v) => ({ kind: 'value' as const, v })) },
   { weight: 3, arbitrary: fc.constantFrom<unknown>(-1, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), 2 ** 53, 2 ** 60, -(2 ** 60), 1e300, NaN, Infinity, -Infinity, 1.5, -0, 0.1).map((v) => ({ kind: 'value' as const, v })) },
@@ -65,9 +78,9 @@ function checkCall(name: string, fn: (...a: unknown[]) => unknown, specs: Junk[]
   }
 }
 
-const A = junkArray, N = junkNumber
+const A = junkArray, N = junkNumber, L = junkLayout
 const signatures: [string, fc.Arbitrary<Junk>[]][] = [
-  ['gemm', [A, N, N, N, N, A, N, N, N, N, A, N, N, N, N, N, N, N, N, N]],
+  ['gemm', [A, L, A, L, A, L, N, N]],
   ['softmax', [A, A, N, N]],
   ['logSoftmax', [A, A, N, N]],
   ['softmaxBackward', [A, A, A, N, N]],

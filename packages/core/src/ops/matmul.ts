@@ -73,11 +73,17 @@ export function linearOperands(op: string, x: Tensor, weight: Tensor, bias?: Ten
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) throw new ShapeError(`${op}: input of shape ${fmtShape(x.shape)} does not match weight ${fmtShape(weight.shape)} (${x.shape[x.ndim - 1]} != ${inF})`)
   if (bias !== null && bias !== undefined) assertTensor(op, bias, 'bias')
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) throw new ShapeError(`${op}: bias must have shape [${outF}], got ${fmtShape(bias.shape)}`)
-  const dtype = [x, weight, ...(bias ? [bias] : [])].reduce((d, t) => promoteTypes(d, t.dtype), x.dtype)
+  const dtype = bias ? promoteTypes(promoteTypes(x.dtype, weight.dtype), bias.dtype) : promoteTypes(x.dtype, weight.dtype)
   if (!isFloat(dtype)) throw new DTypeError(`${op}: expected floating-point tensors, got ${x.dtype} and ${weight.dtype}`)
-  const xc = (x.dtype === dtype ? x : x.to(dtype)).detach().contiguous()
-  const w = weight.dtype === dtype ? weight.detach() : weight.detach().to(dtype)
-  return { dtype: dtype as 'float32' | 'float64', xc, w, rows: numel(x.shape.slice(0, -1)), inF, outF, outShape: [...x.shape.slice(0, -1), outF] }
+  // only storage, offset and strides are read: a conversion or copy is made detached (no node), else the tensor itself
+  const xd = x.dtype === dtype ? x : x.detach().to(dtype)
+  const xc = xd.isContiguous() ? xd : xd.detach().contiguous()
+  const w = weight.dtype === dtype ? weight : weight.detach().to(dtype)
+  const outShape = x.shape.slice()
+  outShape[outShape.length - 1] = outF
+  let rows = 1
+  for (let d = 0; d < x.ndim - 1; d++) rows *= x.shape[d]
+  return { dtype: dtype as 'float32' | 'float64', xc, w, rows, inF, outF, outShape }
 }
 
 /** c (rows x outF, contiguous) = x W^T, plus c's old contents when accumulate. */
