@@ -3,7 +3,7 @@
 // one packed projection), the addon's against core's TS kernels (per-head gemm +
 // softmax calls on the same backend), forward and backward, in per-process CPU
 // time (less disturbed by other processes than wall time), best of N.
-import { referenceBackend, type AttentionOperand, type Backend } from '@adjoint/core'
+import { Layout, referenceBackend, type Backend } from '@adjoint/core'
 import { nativeAddon, nativeInfo, setNumThreads } from '@adjoint/native'
 import { cpus, loadavg } from 'node:os'
 import { forwarder } from '../../packages/native/src/forward.js'
@@ -48,14 +48,18 @@ function shapes(B: number, H: number, L: number, S: number, D: number, qoff: num
   // q, k, v heads of one [B, T, 3 H D] projection (T = S; q the last L rows), as GPT's attention
   const row = 3 * H * D
   const x = new Float32Array(B * S * row).map(() => Math.random() * 2 - 1)
-  const head = (col: number, first: number): AttentionOperand => ({ data: x, offset: col + first * row, strides: [S * row, D, row, 1] })
+  // the layout of `rows` rows of a head at column `col` from row `first` of a [B, S, row] array (the [B, T, H, D] memory viewed as [B, H, T, D])
+  const head = (col: number, first: number, rows: number) => new Layout([B, H, rows, D], [S * row, D, row, 1], col + first * row)
+  const qLayout = head(0, S - L, L), kLayout = head(H * D, 0, S), vLayout = head(2 * H * D, 0, S)
   const g = new Float32Array(B * L * H * D).map(() => Math.random() * 2 - 1)
-  const out = (): AttentionOperand => ({ data: new Float32Array(B * L * H * D), offset: 0, strides: [L * H * D, D, H * D, 1] })
-  const inputs = { batch: B, heads: H, L, S, E: D, Ev: D, q: head(0, S - L), k: head(H * D, 0), v: head(2 * H * D, 0), scale: 1 / Math.sqrt(D), causal: true, queryOffset: qoff, probs: new Float32Array(B * H * L * S) }
+  const outLayout = new Layout([B, H, L, D], [L * H * D, D, H * D, 1], 0)
+  const inputs = { q: x, qLayout, k: x, kLayout, v: x, vLayout, scale: 1 / Math.sqrt(D), causal: true, queryOffset: qoff, probs: new Float32Array(B * H * L * S) }
   const gBase = new Float32Array(B * S * row)
-  const at = (col: number, first: number): AttentionOperand => ({ data: gBase, offset: col + first * row, strides: [S * row, D, row, 1] })
-  const fwd = (k: Pick<Backend, 'attention'>) => () => k.attention({ ...inputs, mask: null, out: out() })
-  const bwd = (k: Pick<Backend, 'attentionBackward'>) => () => k.attentionBackward({ ...inputs, gOut: { data: g, offset: 0, strides: [L * H * D, D, H * D, 1] }, gScores: new Float32Array(B * H * L * S), gq: at(0, S - L), gk: at(H * D, 0), gv: at(2 * H * D, 0), accumulate: true })
+  const fwd = (k: Pick<Backend, 'attention'>) => () => k.attention({ ...inputs, mask: null, maskLayout: null, out: new Float32Array(B * L * H * D), outLayout })
+  const bwd = (k: Pick<Backend, 'attentionBackward'>) => () => k.attentionBackward({
+    ...inputs, gOut: g, gOutLayout: outLayout, gScores: new Float32Array(B * H * L * S),
+    gq: gBase, gqLayout: qLayout, gk: gBase, gkLayout: kLayout, gv: gBase, gvLayout: vLayout, accumulate: true,
+  })
   return { fwd, bwd }
 }
 

@@ -20,7 +20,7 @@ export { coalesce as coalesceDims } from './backend/ts/iterate.js'
 export { erf as erfScalar } from './backend/ts/erf.js'
 export {
   getBackend, registerKernels, resetKernels, referenceBackend, backendInfo,
-  type Backend, KERNELS, flatArgs, type FlatArg, type FlatKernelFn, type KernelTable, type KernelSpec, type ArgKind, type ArgKinds, type ArgSpec, type StructSpec, type ParamSpec, type OptimizerKernels, type AdamHyper, type SgdHyper, type FusedKernels, type GeluKernels, type AttentionKernels, type AttentionInputs, type AttentionOperand, type UnaryOp, type BinaryOp, type ReduceOp, type KernelName,
+  type Backend, KERNELS, flatArgs, type FlatArg, type FlatKernelFn, type KernelTable, type KernelSpec, type ArgKind, type ArgKinds, type ArgSpec, type StructSpec, type ParamSpec, type OptimizerKernels, type AdamHyper, type SgdHyper, type FusedKernels, type GeluKernels, type AttentionKernels, type AttentionInputs, type UnaryOp, type BinaryOp, type ReduceOp, type KernelName,
 } from './backend/backend.js'
 
 export * from './ops/creation.js'

@@ -14,7 +14,7 @@ import { MAX_PACKED_DIMS, packLayout } from './layout-pack.js'
 /** Extra condition for going native (sizes worth the boundary, list types...); false keeps the reference kernel. */
 export type When<K extends KernelName> = (...args: Parameters<Backend[K]>) => boolean
 
-const FLOAT_KINDS = new Set(['floats', 'floats?', 'operand', 'operand?'])
+const FLOAT_KINDS = new Set(['floats', 'floats?'])
 
 /** The forwarder of kernel `name` to `native` (the addon's binding, declared by `spec`). */
 export function forwarder<K extends KernelName>(name: K, native: (...args: never[]) => unknown, spec: NativeArgSpec[], reference: () => Backend, when: When<K> | null): Backend[K] {
@@ -33,7 +33,7 @@ export function forwarder<K extends KernelName>(name: K, native: (...args: never
   let first: string | null = null
   flat.forEach((a, i) => {
     if (!FLOAT_KINDS.has(a.kind)) return
-    const v = a.kind.startsWith('operand') ? `${expr(a.path)}.data` : expr(a.path)
+    const v = expr(a.path)
     const nullable = a.kind.endsWith('?')
     const only32 = !spec[i].dtypes.includes('float64'), only64 = !spec[i].dtypes.includes('float32')
     let test = only32 ? `${v} instanceof Float32Array` : only64 ? `${v} instanceof Float64Array` : first === null ? `(${v} instanceof Float32Array || ${v} instanceof Float64Array)` : `${v} instanceof (${first} ? Float32Array : Float64Array)`

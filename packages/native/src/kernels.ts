@@ -80,8 +80,8 @@ function whenRules(beforeFirstGemm: () => void): WhenRules {
     // relu on float32 only (the binding's one op; x and out are `array`s, not checked by the forwarder)
     unary: (op, x, out, n) => op === 'relu' && n >= MIN_UNARY_ELEMENTS && x instanceof Float32Array && out instanceof Float32Array,
     reluBackward: (_x, _gy, _gx, n) => n >= MIN_UNARY_ELEMENTS,
-    attention: (a) => a.L > 1,
-    attentionBackward: (a) => a.L > 1,
+    attention: (a) => a.qLayout.shape[2] > 1,
+    attentionBackward: (a) => a.qLayout.shape[2] > 1,
   }
 }
 

@@ -6,22 +6,26 @@
 // reference does), accumulation into the gradient of one packed projection;
 // threaded runs equal single-threaded ones bit for bit; float64 gradcheck of
 // scaledDotProductAttention running on these kernels.
-import { Generator, backendInfo, gradcheck, randn, referenceBackend, scaledDotProductAttention, type AttentionOperand, type Backend, type Tensor } from '@adjoint/core'
+import { Generator, Layout, backendInfo, gradcheck, randn, referenceBackend, scaledDotProductAttention, type AttentionInputs, type Backend, type Tensor } from '@adjoint/core'
 import { compareClose } from '@adjoint/core/testing'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { forwarder } from '../src/forward.js'
+import { packLayout, type PackedLayout } from '../src/layout-pack.js'
 import { nativeKernels } from '../src/kernels.js'
 import { restoreIsaAndThreadsAfterAll, type FloatArray, type FloatCtor, builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
 const original = restoreIsaAndThreadsAfterAll()
 
-type Layout = 'bhrc' | 'brhc' | 'col' | 'strided' | 'bcast'
-const LAYOUTS: Layout[] = ['bhrc', 'brhc', 'col', 'strided', 'bcast']
+type Kind = 'bhrc' | 'brhc' | 'col' | 'strided' | 'bcast'
+const KINDS: Kind[] = ['bhrc', 'brhc', 'col', 'strided', 'bcast']
 
-/** A [B, H, rows, cols] operand in `layout` inside a padded array of random values. */
-function operand4(Ctor: FloatCtor, r: () => number, B: number, H: number, rows: number, cols: number, layout: Layout): AttentionOperand {
+/** An attention kernel's operand: an array and its 4-D Layout [batch, head, row, col]. */
+interface Operand { data: FloatArray; layout: Layout }
+
+/** A [B, H, rows, cols] operand laid out as `kind` inside a padded array of random values. */
+function operand4(Ctor: FloatCtor, r: () => number, B: number, H: number, rows: number, cols: number, kind: Kind): Operand {
   const n = rows * cols
   const strides = {
     bhrc: [H * n, n, cols, 1], // contiguous
@@ -29,20 +33,28 @@ function operand4(Ctor: FloatCtor, r: () => number, B: number, H: number, rows: 
     col: [H * n, n, 1, rows], // transposed
     strided: [2 * H * n, 2 * n, 2 * cols, 2],
     bcast: [0, n, cols, 1], // one batch broadcast
-  }[layout]
+  }[kind]
   const offset = Math.floor(r() * 4)
   let reach = 0
   ;[B, H, rows, cols].forEach((d, i) => { reach += (d - 1) * strides[i] })
   const data = new Ctor(offset + reach + 1 + Math.floor(r() * 3))
   for (let i = 0; i < data.length; i++) data[i] = r() * 2 - 1
-  return { data, offset, strides }
+  return { data, layout: new Layout([B, H, rows, cols], strides, offset) }
 }
 
-const copyOf = (o: AttentionOperand): AttentionOperand => ({ ...o, data: o.data.slice() })
+const copyOf = (o: Operand): Operand => ({ ...o, data: o.data.slice() })
+/** A contiguous [B, H, rows, cols] operand of zeros. */
+const dense = (Ctor: FloatCtor, B: number, H: number, rows: number, cols: number): Operand => ({ data: new Ctor(B * H * rows * cols), layout: Layout.contiguous([B, H, rows, cols]) })
+type AttentionArgs = Parameters<Backend['attention']>[0]
+type AttentionBackwardArgs = Parameters<Backend['attentionBackward']>[0]
+/** The operand fields `name` and `nameLayout` of a kernel call (null ones for an absent operand). */
+function fields<N extends string>(name: N, o: Operand | null): Record<N, FloatArray | null> & Record<`${N}Layout`, Layout | null> {
+  return { [name]: o && o.data, [`${name}Layout`]: o && o.layout } as Record<N, FloatArray | null> & Record<`${N}Layout`, Layout | null>
+}
 
 interface Case {
   B: number; H: number; L: number; S: number; E: number; Ev: number
-  lq: Layout; lk: Layout; lv: Layout; outInterleaved: boolean
+  lq: Kind; lk: Kind; lv: Kind; outInterleaved: boolean
   mask: 'none' | 'full' | 'shared' | 'blocked'
   causal: boolean; qoff: number; scale: number | null; seed: number
 }
@@ -51,7 +63,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   B: fc.integer({ min: 1, max: 3 }), H: fc.integer({ min: 1, max: 3 }),
   L: fc.integer({ min: 1, max: 9 }), S: fc.integer({ min: 1, max: 11 }),
   E: fc.integer({ min: 1, max: 19 }), Ev: fc.integer({ min: 1, max: 19 }),
-  lq: fc.constantFrom(...LAYOUTS), lk: fc.constantFrom(...LAYOUTS), lv: fc.constantFrom(...LAYOUTS), outInterleaved: fc.boolean(),
+  lq: fc.constantFrom(...KINDS), lk: fc.constantFrom(...KINDS), lv: fc.constantFrom(...KINDS), outInterleaved: fc.boolean(),
   mask: fc.constantFrom('none' as const, 'full' as const, 'shared' as const, 'blocked' as const),
   causal: fc.boolean(), qoff: fc.integer({ min: -2, max: 8 }), scale: fc.option(fc.double({ min: -2, max: 2, noNaN: true })), seed: fc.integer(),
 })
@@ -61,22 +73,27 @@ function build(Ctor: FloatCtor, c: Case) {
   const r = rng(c.seed)
   const { B, H, L, S, E, Ev } = c
   const q = operand4(Ctor, r, B, H, L, E, c.lq), k = operand4(Ctor, r, B, H, S, E, c.lk), v = operand4(Ctor, r, B, H, S, Ev, c.lv)
-  let mask: AttentionOperand | null = null
+  let mask: Operand | null = null
   if (c.mask !== 'none') {
     mask = operand4(Ctor, r, c.mask === 'shared' ? 1 : B, c.mask === 'shared' ? 1 : H, L, S, 'bhrc')
-    if (c.mask === 'shared') mask.strides = [0, 0, S, 1]
+    if (c.mask === 'shared') mask.layout = mask.layout.expand([B, H, L, S])
     if (c.mask === 'blocked') for (let i = 0; i < mask.data.length; i++) if (r() < 0.3) mask.data[i] = -Infinity
   }
-  const fresh = (rows: number, cols: number, fill: () => number): AttentionOperand => {
+  const fresh = (rows: number, cols: number, fill: () => number): Operand => {
     const o = operand4(Ctor, r, B, H, rows, cols, c.outInterleaved ? 'brhc' : 'bhrc')
     o.data.fill(NaN)
-    const [s0, s1, s2] = o.strides
-    for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) o.data[o.offset + b * s0 + h * s1 + i * s2 + j] = fill()
+    const [s0, s1, s2] = o.layout.strides, off = o.layout.offset
+    for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) o.data[off + b * s0 + h * s1 + i * s2 + j] = fill()
     return o
   }
   const gOut = operand4(Ctor, r, B, H, L, Ev, c.lq === 'bcast' ? 'bhrc' : c.lq)
-  const inputs = { batch: B, heads: H, L, S, E, Ev, q, k, v, scale: c.scale ?? 1 / Math.sqrt(E), causal: c.causal, queryOffset: c.qoff, probs: new Ctor(B * H * L * S).fill(NaN) }
+  const inputs = { ...fields('q', q), ...fields('k', k), ...fields('v', v), scale: c.scale ?? 1 / Math.sqrt(E), causal: c.causal, queryOffset: c.qoff, probs: new Ctor(B * H * L * S).fill(NaN) } as AttentionInputs
   return { inputs, mask, gOut, fresh, r }
+}
+
+/** attentionBackward's argument: the forward's inputs, gOut, gScores and the gradients [gq, gk, gv] (null: not wanted). */
+function backwardArgs(inputs: AttentionInputs, gOut: Operand, gScores: FloatArray, [gq, gk, gv]: (Operand | null)[], accumulate: boolean): AttentionBackwardArgs {
+  return { ...inputs, ...fields('gOut', gOut), gScores, ...fields('gq', gq), ...fields('gk', gk), ...fields('gv', gv), accumulate } as AttentionBackwardArgs
 }
 
 const tolOf = (Ctor: FloatCtor) => (Ctor === Float32Array ? { atol: 2e-5, rtol: 2e-4 } : { atol: 1e-12, rtol: 1e-10 })
@@ -99,8 +116,8 @@ function checkCase(Ctor: FloatCtor, c: Case, impl: Pick<Backend, 'attention' | '
   const { L, S, E, Ev } = c
   const out = fresh(L, Ev, () => NaN)
   const mine = { ...inputs, probs: inputs.probs.slice() }, outMine = copyOf(out)
-  ref.attention({ ...inputs, mask, out })
-  impl.attention({ ...mine, mask, out: outMine })
+  ref.attention({ ...inputs, ...fields('mask', mask), ...fields('out', out) } as AttentionArgs)
+  impl.attention({ ...mine, ...fields('mask', mask), ...fields('out', outMine) } as AttentionArgs)
   const what = JSON.stringify(c)
   let d = differs(mine.probs, inputs.probs, Ctor) || differs(outMine.data, out.data, Ctor)
   if (d) return `forward ${what}: ${d}`
@@ -109,8 +126,8 @@ function checkCase(Ctor: FloatCtor, c: Case, impl: Pick<Backend, 'attention' | '
     const gq = fresh(L, E, fill), gk = fresh(S, E, fill), gv = fresh(S, Ev, fill)
     const gScores = new Ctor(inputs.probs.length).fill(NaN), gsMine = gScores.slice()
     const [gqMine, gkMine, gvMine] = [gq, gk, gv].map(copyOf)
-    ref.attentionBackward({ ...inputs, gOut, gScores, gq, gk, gv, accumulate })
-    impl.attentionBackward({ ...inputs, gOut, gScores: gsMine, gq: gqMine, gk: gkMine, gv: gvMine, accumulate })
+    ref.attentionBackward(backwardArgs(inputs, gOut, gScores, [gq, gk, gv], accumulate))
+    impl.attentionBackward(backwardArgs(inputs, gOut, gsMine, [gqMine, gkMine, gvMine], accumulate))
     d = differs(gsMine, gScores, Ctor) || differs(gqMine.data, gq.data, Ctor) || differs(gkMine.data, gk.data, Ctor) || differs(gvMine.data, gv.data, Ctor)
     if (d) return `backward (accumulate ${accumulate}) ${what}: ${d}`
   }
@@ -152,20 +169,20 @@ describe.skipIf(!native)('attention kernels on the thread pool', () => {
     return withTuning({ minFlopsPerThread: 1 }, () => {
       const { inputs, mask, gOut, fresh } = build(Float32Array, c)
       const out = fresh(c.L, c.Ev, () => NaN)
-      kernels!.attention({ ...inputs, mask, out })
+      kernels!.attention({ ...inputs, ...fields('mask', mask), ...fields('out', out) } as AttentionArgs)
       const gScores = new Float32Array(inputs.probs.length)
-      let grads: AttentionOperand[]
+      let grads: Operand[]
       if (share === 'separate') grads = [fresh(c.L, c.E, () => 0), fresh(c.S, c.E, () => 0), fresh(c.S, c.Ev, () => 0)]
       else {
         // one [B, T, 3 H D] gradient: q, k, v at column offsets 0, HD, 2HD ('packed'), all at 0 ('same'),
         // or at 0, D/2, D: overlapping across heads, which must run serially ('overlapping')
         const { B, H, L, E } = c, row = 3 * H * E
         const data = new Float32Array(B * L * row)
-        const at = (off: number): AttentionOperand => ({ data, offset: off, strides: [L * row, E, row, 1] })
+        const at = (off: number): Operand => ({ data, layout: new Layout([B, c.H, L, E], [L * row, E, row, 1], off) })
         const offs = { packed: [0, H * E, 2 * H * E], same: [0, 0, 0], overlapping: [0, E >> 1, E] }[share]
         grads = offs.map(at)
       }
-      kernels!.attentionBackward({ ...inputs, gOut, gScores, gq: grads[0], gk: grads[1], gv: grads[2], accumulate: share !== 'separate' })
+      kernels!.attentionBackward(backwardArgs(inputs, gOut, gScores, grads, share !== 'separate'))
       return [out.data, inputs.probs, gScores, ...grads.map((g) => g.data)]
     })
   }
@@ -186,9 +203,9 @@ describe.skipIf(!native)('attention kernels on the thread pool', () => {
     // and equal to the reference accumulating into the same layout
     const { inputs, gOut } = build(Float32Array, c)
     const data = new Float32Array(one[3].length)
-    const row = 3 * c.H * c.E, at = (off: number): AttentionOperand => ({ data, offset: off, strides: [c.L * row, c.E, row, 1] })
-    ref.attention({ ...inputs, mask: null, out: { data: new Float32Array(c.B * c.H * c.L * c.Ev), offset: 0, strides: [c.H * c.L * c.Ev, c.L * c.Ev, c.Ev, 1] } })
-    ref.attentionBackward({ ...inputs, gOut, gScores: new Float32Array(inputs.probs.length), gq: at(0), gk: at(c.E >> 1), gv: at(c.E), accumulate: true })
+    const row = 3 * c.H * c.E, at = (off: number): Operand => ({ data, layout: new Layout([c.B, c.H, c.L, c.E], [c.L * row, c.E, row, 1], off) })
+    ref.attention({ ...inputs, ...fields('mask', null), ...fields('out', dense(Float32Array, c.B, c.H, c.L, c.Ev)) } as AttentionArgs)
+    ref.attentionBackward(backwardArgs(inputs, gOut, new Float32Array(inputs.probs.length), [at(0), at(c.E >> 1), at(c.E)], true))
     expect(differs(one[3], data, Float32Array)).toBe('')
   })
 })
@@ -201,32 +218,40 @@ describe.skipIf(!native)('attention kernels: arguments', () => {
     for (const [what, L, maskCtor] of [['float64 mask', 3, Float64Array], ['one query row', 1, Float32Array]] as const) {
       const { inputs, mask } = build(Float32Array, { ...c, L })
       const m = { ...mask!, data: maskCtor.from(mask!.data) }
-      const out = { data: new Float32Array(c.H * L * c.Ev), offset: 0, strides: [c.H * L * c.Ev, L * c.Ev, c.Ev, 1] }
+      const out = dense(Float32Array, c.B, c.H, L, c.Ev)
       const mine = { ...inputs, probs: inputs.probs.slice() }, outMine = copyOf(out)
-      watched.attention({ ...mine, mask: m, out: outMine })
+      watched.attention({ ...mine, ...fields('mask', m), ...fields('out', outMine) } as AttentionArgs)
       expect(addonCalls, what).not.toHaveBeenCalled()
-      ref.attention({ ...inputs, mask: m, out })
+      ref.attention({ ...inputs, ...fields('mask', m), ...fields('out', out) } as AttentionArgs)
       expect(Buffer.compare(Buffer.from(outMine.data.buffer), Buffer.from(out.data.buffer)), what).toBe(0)
     }
     // two rows do go native
     const { inputs } = build(Float32Array, { ...c, L: 2 })
-    watched.attention({ ...inputs, mask: null, out: { data: new Float32Array(c.H * 2 * c.Ev), offset: 0, strides: [c.H * 2 * c.Ev, 2 * c.Ev, c.Ev, 1] } })
+    watched.attention({ ...inputs, ...fields('mask', null), ...fields('out', dense(Float32Array, c.B, c.H, 2, c.Ev)) } as AttentionArgs)
     expect(addonCalls).toHaveBeenCalledTimes(1)
   })
 
-  it('bad sizes, strides and overlaps throw RangeError / TypeError naming the function', () => {
+  it('bad layouts, sizes and overlaps throw RangeError / TypeError naming the function and the argument', () => {
     const f = new Float32Array(64)
-    const op = (data: Float32Array | Float64Array = f, offset = 0, strides = [4, 4, 2, 1]) => ({ data, offset, strides })
+    // the raw binding takes layouts packed (what the forwarders pass)
+    const lay = (offset = 0, strides = [4, 4, 2, 1], shape = [1, 1, 2, 2]) => packLayout(new Layout(shape, strides, offset))
+    type Op = [FloatArray, PackedLayout]
     // batch 1, heads 1, L = S = E = Ev = 2: every operand [1, 1, 2, 2]
-    const call = (o: { q?: object; out?: object; L?: number } = {}) => () =>
-      native!.attention(1, 1, o.L ?? 2, 2, 2, 2, (o.q ?? op()) as never, op(), op(), 1, new Float32Array(4), null, false, 0, (o.out ?? op(new Float32Array(4))) as never)
+    const call = (o: { q?: Op; k?: Op; mask?: [FloatArray | null, PackedLayout | null]; out?: Op } = {}) => () => {
+      const [q, ql] = o.q ?? [f, lay()], [k, kl] = o.k ?? [f, lay()], [m, ml] = o.mask ?? [null, null], [out, outl] = o.out ?? [new Float32Array(4), lay()]
+      native!.attention(q, ql, k, kl, f, lay(), 1, false, 0, new Float32Array(4), m, ml, out, outl)
+    }
     expect(call()).not.toThrow()
-    expect(call({ L: 1.5 })).toThrow(/^attention: /)
-    expect(call({ q: op(f, 63) })).toThrow(RangeError) // q past its array
-    expect(call({ q: op(f, 0, [4, 4, 2]) })).toThrow(/^attention: q.strides must hold 4 strides/)
-    expect(call({ out: op(new Float32Array(16), 0, [4, 4, 2, 2]) })).toThrow(/^attention: out must have a unit column stride/)
-    expect(call({ out: op(f, 2) })).toThrow(/^attention: output out overlaps input q/) // out over q's elements
-    expect(call({ q: op(new Float64Array(64)) })).toThrow(TypeError)
+    expect(call({ mask: [new Float32Array(4), lay()] })).not.toThrow()
+    expect(call({ q: [f, lay(63)] })).toThrow(RangeError) // q past its array
+    expect(call({ q: [f, lay(63)] })).toThrow(/^attention: q \(Float32Array of length 64\) is too short for shape \[1, 1, 2, 2\], strides \[4, 4, 2, 1\], offset 63/)
+    expect(call({ q: [f, lay(0, [4, 2, 1], [1, 2, 2])] })).toThrow(/^attention: qLayout must be 4-D \[batch, heads, rows, cols\], got shape \[1, 2, 2\]/)
+    expect(call({ k: [f, lay(0, [4, 4, 3, 1], [1, 1, 2, 3])] })).toThrow(/^attention: kLayout has shape \[1, 1, 2, 3\], expected \[1, 1, 2, 2\]/)
+    expect(call({ mask: [new Float32Array(4), null] })).toThrow(/^attention: mask and maskLayout must both be given or both be null/)
+    expect(call({ mask: [new Float32Array(6), lay(0, [6, 6, 3, 1], [1, 1, 2, 3])] })).toThrow(/^attention: maskLayout has shape \[1, 1, 2, 3\], expected \[1, 1, 2, 2\]/)
+    expect(call({ out: [new Float32Array(16), lay(0, [4, 4, 2, 2])] })).toThrow(/^attention: out must have a unit column stride/)
+    expect(call({ out: [f, lay(2)] })).toThrow(/^attention: output out overlaps input q/) // out over q's elements
+    expect(call({ q: [new Float64Array(64), lay()] })).toThrow(TypeError)
   })
 })
 

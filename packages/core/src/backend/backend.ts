@@ -4,7 +4,7 @@
 // some of them (gemm, softmax...) by calling registerKernels().
 import type { KernelFn, KernelName, KernelTable } from './signatures.js'
 
-export { KERNELS, arg, struct, flatArgs, type FlatArg, type FlatKernelFn, type ArgKind, type ArgKinds, type ArgSpec, type StructSpec, type ParamSpec, type KernelSpec, type KernelTable, type KernelName, type KernelFn, type UnaryOp, type BinaryOp, type ReduceOp, type AdamHyper, type SgdHyper, type AttentionInputs, type AttentionOperand } from './signatures.js'
+export { KERNELS, arg, struct, flatArgs, type FlatArg, type FlatKernelFn, type ArgKind, type ArgKinds, type ArgSpec, type StructSpec, type ParamSpec, type KernelSpec, type KernelTable, type KernelName, type KernelFn, type UnaryOp, type BinaryOp, type ReduceOp, type AdamHyper, type SgdHyper, type AttentionInputs } from './signatures.js'
 
 /** Every kernel, typed from its row in KERNELS (signatures.ts): the one place a kernel's signature is written. */
 export type Backend = { [K in KernelName]: KernelFn<KernelTable[K]> }

@@ -28,17 +28,6 @@ export type BinaryOp =
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin'
 
 /**
- * A strided 4-D operand [batch, head, row, col] of the attention kernels: element
- * (b, h, i, j) is data[offset + b*strides[0] + h*strides[1] + i*strides[2] + j*strides[3]].
- * A stride may be 0 (broadcast) or anything a view has (no copy of q, k, v is needed).
- */
-export interface AttentionOperand {
-  data: FloatArray
-  offset: number
-  strides: readonly number[]
-}
-
-/**
  * What each argument kind is in TS. Array kinds: `floats` is a Float32Array or
  * Float64Array (one float type for all the float arrays of a call), `array` any
  * dtype's array; a `?` kind may be null (absent: not read / not wanted).
@@ -54,6 +43,7 @@ export interface ArgKinds {
   'floatList?': FloatArray[] | null
   /** Where an array's elements are: shape, strides, offset (core's Layout; a stride may be 0 or negative). */
   layout: Layout
+  /** A Layout, or null beside an absent `?` array. */
   'layout?': Layout | null
   /** A shape (a JS array of integers). */
   dims: readonly number[]
@@ -64,8 +54,6 @@ export interface ArgKinds {
   unaryOp: UnaryOp
   binaryOp: BinaryOp
   reduceOp: ReduceOp
-  operand: AttentionOperand
-  'operand?': AttentionOperand | null
 }
 export type ArgKind = keyof ArgKinds
 
@@ -101,9 +89,10 @@ export type KernelFn<S extends KernelSpec> = (...args: Params<S['args']>) => S['
 // Structs shared by several kernels
 const adamFields = [arg('beta1', 'number'), arg('beta2', 'number'), arg('eps', 'number'), arg('weightDecay', 'number'), arg('decoupled', 'bool'), arg('maximize', 'bool')] as const
 const sgdFields = [arg('lr', 'number'), arg('momentum', 'number'), arg('dampening', 'number'), arg('weightDecay', 'number'), arg('nesterov', 'bool'), arg('maximize', 'bool')] as const
+// q [batch, heads, L, E], k [batch, heads, S, E], v [batch, heads, S, Ev]: the sizes come from these layouts
 const attentionFields = [
-  arg('batch', 'int'), arg('heads', 'int'), arg('L', 'int'), arg('S', 'int'), arg('E', 'int'), arg('Ev', 'int'),
-  arg('q', 'operand'), arg('k', 'operand'), arg('v', 'operand'), arg('scale', 'number'), arg('probs', 'floats'),
+  arg('q', 'floats'), arg('qLayout', 'layout'), arg('k', 'floats'), arg('kLayout', 'layout'), arg('v', 'floats'), arg('vLayout', 'layout'),
+  arg('scale', 'number'), arg('causal', 'bool'), arg('queryOffset', 'int'), arg('probs', 'floats'),
 ] as const
 
 const rows = [arg('rows', 'int'), arg('cols', 'int')] as const
@@ -216,23 +205,28 @@ export const KERNELS = {
   biasGeluBackward: kernel([arg('pre', 'floats'), arg('gy', 'floats'), arg('gx', 'floats'), arg('gb', 'floats?'), ...rows, arg('approximate', 'bool')], 'void'),
 
   // Scaled dot-product attention: P = softmax(scale q k^T + mask, causal entries -inf),
-  // out = P v, and its backward. Outputs are written through their strides, whose last
-  // (col) stride must be 1. probs: contiguous [batch, heads, L, S], written by attention,
-  // read by attentionBackward.
+  // out = P v, and its backward. Every operand is an array and its 4-D Layout
+  // [batch, heads, rows, cols] (strides may be 0 or anything a view has: q, k, v are read
+  // in place); the sizes are the layouts' shapes: q's [batch, heads, L, E], k's [.., S, E],
+  // v's [.., S, Ev], and every other operand's must match them. With causal, query i sees
+  // keys j <= i + queryOffset only (queryOffset: the absolute position of query 0 when L
+  // new queries attend to a longer cache; 0 is PyTorch's is_causal). Outputs are written
+  // through their layouts, whose last (col) stride must be 1. probs: contiguous
+  // [batch, heads, L, S], written by attention, read by attentionBackward.
+  /** Writes probs and out [batch, heads, L, Ev]. mask [batch, heads, L, S] (null: none, with a null layout) is added to the scores. */
+  attention: kernel([struct('a', [...attentionFields, arg('mask', 'floats?'), arg('maskLayout', 'layout?'), arg('out', 'floats'), arg('outLayout', 'layout')])], 'void'),
   /**
-   * Writes probs and out [batch, heads, L, Ev]. mask (may be null) is added to the scores;
-   * with causal, query i sees keys j <= i + queryOffset only (queryOffset: the absolute
-   * position of query 0 when L new queries attend to a longer cache; 0 is PyTorch's is_causal).
-   */
-  attention: kernel([struct('a', [...attentionFields, arg('mask', 'operand?'), arg('causal', 'bool'), arg('queryOffset', 'int'), arg('out', 'operand')])], 'void'),
-  /**
-   * From gOut = dL/dout: dP = gOut v^T, dS = P (dP - rowsum(dP P)) (written to gScores,
+   * From gOut [batch, heads, L, Ev] = dL/dout: dP = gOut v^T, dS = P (dP - rowsum(dP P)) (written to gScores,
    * contiguous [batch, heads, L, S]: the mask's gradient), gq = scale dS k, gk = scale dS^T q,
-   * gv = P^T gOut. gq, gk, gv may be null (not wanted); they are overwritten, or added to
-   * with accumulate (then they may share one array, even overlap: q, k, v views of one tensor).
-   * causal and queryOffset are the forward's: a kernel may skip the keys a query cannot see (P is 0 there).
+   * gv = P^T gOut (shaped as q, k, v). gq, gk, gv may be null with a null layout (not wanted); they are
+   * overwritten, or added to with accumulate (then they may share one array, even overlap: q, k, v views
+   * of one tensor). causal and queryOffset are the forward's: a kernel may skip the keys a query cannot see (P is 0 there).
    */
-  attentionBackward: kernel([struct('a', [...attentionFields, arg('gOut', 'operand'), arg('gScores', 'floats'), arg('gq', 'operand?'), arg('gk', 'operand?'), arg('gv', 'operand?'), arg('causal', 'bool'), arg('queryOffset', 'int'), arg('accumulate', 'bool')])], 'void'),
+  attentionBackward: kernel([struct('a', [
+    ...attentionFields, arg('gOut', 'floats'), arg('gOutLayout', 'layout'), arg('gScores', 'floats'),
+    arg('gq', 'floats?'), arg('gqLayout', 'layout?'), arg('gk', 'floats?'), arg('gkLayout', 'layout?'), arg('gv', 'floats?'), arg('gvLayout', 'layout?'),
+    arg('accumulate', 'bool'),
+  ])], 'void'),
 
   // Optimizer updates over lists of arrays, one entry per parameter (the i-th entries of the
   // lists have one length; all one float type; no overlap): one call per parameter group.
@@ -259,7 +253,7 @@ export type KernelName = keyof KernelTable
 /** Adam / AdamW hyper-parameters shared by a parameter group (AdamW: p *= 1 - lr wd before the update; else Adam's L2 term g += wd p). */
 export type AdamHyper = StructType<typeof adamFields>
 export type SgdHyper = StructType<typeof sgdFields>
-/** Sizes and inputs shared by the attention kernels (one float dtype throughout). */
+/** The inputs shared by the attention kernels (one float dtype throughout). */
 export type AttentionInputs = StructType<typeof attentionFields>
 
 /** One argument of a kernel as a native binding receives it: a struct argument's fields come one by one. */

@@ -1,13 +1,14 @@
 // Scaled dot-product attention, softmax(scale q k^T + mask) v, as one fused op:
-// the backend's attention kernels forward and backward (q, k, v read through
-// their strides, no copies), and the same rule composed of Tensor ops beside
+// the backend's attention kernels forward and backward (q, k, v read in place
+// through their 4-D Layouts, no copies), and the same rule composed of Tensor ops beside
 // them for createGraph and for dropout (the "math" form, which also gives the
 // attention weights).
 import { recordFused } from '../autograd/fused.js'
 import { needsGrad } from '../autograd/node.js'
-import { getBackend, type AttentionOperand } from '../backend/backend.js'
+import { getBackend } from '../backend/backend.js'
 import type { DType, FloatArray } from '../dtype.js'
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js'
+import { Layout } from '../layout.js'
 import type { Generator } from '../random.js'
 import { broadcastShapes } from '../shape.js'
 import { Tensor } from '../tensor.js'
@@ -154,7 +155,7 @@ function as4d(x: Tensor, batch: readonly number[], rows: number, cols: number): 
   return t
 }
 
-const operand = (t: Tensor): AttentionOperand => ({ data: t.storage.data as FloatArray, offset: t.offset, strides: t.strides })
+const data = (t: Tensor): FloatArray => t.storage.data as FloatArray
 
 /**
  * A fresh [B, H, rows, cols] tensor laid out like `like`: when like's heads sit
@@ -209,8 +210,8 @@ function fusedAttention(c: Call): Tensor {
   const [B, H] = q4.shape
   const out4 = emptyLike4d(q4, L, Ev, dtype)
   const probs = Tensor.empty([B, H, L, S], dtype)
-  const inputs = { batch: B, heads: H, L, S, E, Ev, q: operand(q4), k: operand(k4), v: operand(v4), scale: c.scale, causal: c.causal, queryOffset: c.queryOffset, probs: probs.storage.data as FloatArray }
-  getBackend().attention({ ...inputs, mask: mask4 ? operand(mask4) : null, out: operand(out4) })
+  const inputs = { q: data(q4), qLayout: q4.layout, k: data(k4), kLayout: k4.layout, v: data(v4), vLayout: v4.layout, scale: c.scale, causal: c.causal, queryOffset: c.queryOffset, probs: data(probs) }
+  getBackend().attention({ ...inputs, mask: mask4 && data(mask4), maskLayout: mask4 && mask4.layout, out: data(out4), outLayout: out4.layout })
   const out = out4.reshape([...batch, L, Ev])
   const maskGrad = mask !== null && mask.requiresGrad
   if (!needsGrad(q, k, v, maskGrad ? mask : null)) return out
@@ -219,18 +220,20 @@ function fusedAttention(c: Call): Tensor {
   const kernel = (g: Tensor): { gq: Tensor | null; gk: Tensor | null; gv: Tensor | null; gBase: Tensor | null; gScores: Tensor } => {
     const g4 = as4d(g.dtype === dtype ? g : g.to(dtype), batch, L, Ev)
     const gScores = Tensor.empty([B, H, L, S], dtype)
-    const common = { ...inputs, gOut: operand(g4), gScores: gScores.storage.data as FloatArray }
+    const common = { ...inputs, gOut: data(g4), gOutLayout: g4.layout, gScores: data(gScores) }
     if (base !== null) {
       // each view's gradient lands at the view's place in the base's gradient
-      const gBase = zeros(base.shape, { dtype })
-      const at = (t4: Tensor): AttentionOperand => ({ data: gBase.storage.data as FloatArray, offset: t4.offset - base.offset, strides: t4.strides })
-      getBackend().attentionBackward({ ...common, gq: at(q4), gk: at(k4), gv: at(v4), accumulate: true })
+      const gBase = zeros(base.shape, { dtype }), d = data(gBase)
+      const at = (t4: Tensor): Layout => new Layout(t4.shape, t4.strides, t4.offset - base.offset)
+      getBackend().attentionBackward({ ...common, gq: d, gqLayout: at(q4), gk: d, gkLayout: at(k4), gv: d, gvLayout: at(v4), accumulate: true })
       return { gq: null, gk: null, gv: null, gBase, gScores }
     }
     const gq = q.requiresGrad ? emptyLike4d(q4, L, E, dtype) : null
     const gk = k.requiresGrad ? emptyLike4d(k4, S, E, dtype) : null
     const gv = v.requiresGrad ? emptyLike4d(v4, S, Ev, dtype) : null
-    getBackend().attentionBackward({ ...common, gq: gq && operand(gq), gk: gk && operand(gk), gv: gv && operand(gv), accumulate: false })
+    getBackend().attentionBackward({
+      ...common, gq: gq && data(gq), gqLayout: gq && gq.layout, gk: gk && data(gk), gkLayout: gk && gk.layout, gv: gv && data(gv), gvLayout: gv && gv.layout, accumulate: false,
+    })
     return { gq, gk, gv, gBase: null, gScores }
   }
   /** The same rule with Tensor ops (differentiable again). */
