@@ -23,8 +23,6 @@ const char* kind_name(Kind k) {
     case Kind::UnaryOp: return "unaryOp";
     case Kind::BinaryOp: return "binaryOp";
     case Kind::ReduceOp: return "reduceOp";
-    case Kind::Operand: return "operand";
-    case Kind::OperandOpt: return "operand?";
     case Kind::Layout: return "layout";
     case Kind::LayoutOpt: return "layout?";
   }
@@ -33,11 +31,10 @@ const char* kind_name(Kind k) {
 
 namespace {
 bool optional(Kind k) {
-  return k == Kind::FloatsOpt || k == Kind::FloatListOpt || k == Kind::OperandOpt || k == Kind::LayoutOpt;
+  return k == Kind::FloatsOpt || k == Kind::FloatListOpt || k == Kind::LayoutOpt;
 }
 bool is_float_kind(Kind k) {
-  return k == Kind::Floats || k == Kind::FloatsOpt || k == Kind::FloatList || k == Kind::FloatListOpt ||
-         k == Kind::Operand || k == Kind::OperandOpt;
+  return k == Kind::Floats || k == Kind::FloatsOpt || k == Kind::FloatList || k == Kind::FloatListOpt;
 }
 const char* type_name_of(ArrayKind k) { return k == kF32 ? "Float32Array" : "Float64Array"; }
 }  // namespace
@@ -93,40 +90,6 @@ void KernelArgs::parse_list(size_t i, const ArgDef& d) {
     if (k > 0 && en.kind != out[0].kind) type_error(what + " has another element type than " + d.name + "[0]");
   }
   if (n > 0) same_float(out[0].kind, d.name, "[0]");
-}
-
-void KernelArgs::fields(size_t i, const std::string& not_object, std::initializer_list<std::pair<const char*, napi_value*>> out) const {
-  napi_valuetype t;
-  if (napi_typeof(env(), at(i), &t) != napi_ok || t != napi_object) type_error(not_object);
-  for (const auto& f : out) napi_get_named_property(env(), at(i), f.first, f.second);
-}
-
-int64_t KernelArgs::read_offset(napi_value v, const std::string& what) const {
-  double off = 0;
-  if (napi_get_value_double(env(), v, &off) != napi_ok || off != std::floor(off) || !(off >= 0 && off <= (double)kMaxJsInteger))
-    range_error(what + " must be an integer in [0, 2^53)");
-  return (int64_t)off;
-}
-
-void KernelArgs::parse_operand(size_t i, const ArgDef& d) {
-  if (operands_.empty()) operands_.resize(n_);
-  napi_env e = env();
-  OperandView& o = operands_[i];
-  const std::string name = d.name;
-  napi_value data, offset, strides;
-  fields(i, name + " must be an object {data, offset, strides}", {{"data", &data}, {"offset", &offset}, {"strides", &strides}});
-  napi_typedarray_type tt;
-  if (napi_get_typedarray_info(e, data, &tt, &o.data.length, &o.data.data, nullptr, nullptr) != napi_ok ||
-      (tt != napi_float32_array && tt != napi_float64_array))
-    type_error(name + ".data must be a Float32Array or Float64Array");
-  o.data.kind = tt == napi_float32_array ? kF32 : kF64;
-  o.data.elem_size = o.data.kind == kF32 ? 4 : 8;
-  o.data.type_name = type_name_of(o.data.kind);
-  o.data.name = d.name;
-  if (!o.data.data) o.data.length = 0;
-  o.offset = read_offset(offset, name + ".offset");
-  read_dims(strides, name + ".strides", o.strides);
-  same_float(o.data.kind, d.name, ".data");
 }
 
 Span LayoutView::span() const {
@@ -227,10 +190,6 @@ void KernelArgs::parse() {
       case Kind::ReduceOp:
         if (strs_.empty()) strs_.resize(n_);
         strs_[i] = Args::string(i, d.name);
-        break;
-      case Kind::Operand:
-      case Kind::OperandOpt:
-        parse_operand(i, d);
         break;
       case Kind::Layout:
       case Kind::LayoutOpt:

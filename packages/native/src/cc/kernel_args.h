@@ -16,9 +16,7 @@
 // with core's table.
 #pragma once
 #include <cstdint>
-#include <initializer_list>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "napi_args.h"
@@ -29,7 +27,7 @@ namespace adj {
 // (kind_name()).
 enum class Kind : uint8_t {
   Floats, FloatsOpt, Array, I32, U8, F64, FloatList, FloatListOpt, Dims,
-  Int, Number, Bool, UnaryOp, BinaryOp, ReduceOp, Operand, OperandOpt, Layout, LayoutOpt,
+  Int, Number, Bool, UnaryOp, BinaryOp, ReduceOp, Layout, LayoutOpt,
 };
 const char* kind_name(Kind k);
 
@@ -62,9 +60,6 @@ constexpr ArgDef stride(const char* n) { return integer(n, -kMaxJsInteger, kMaxJ
 constexpr ArgDef number(const char* n) { return {n, Kind::Number, 0, 0, 0}; }
 constexpr ArgDef boolean(const char* n) { return {n, Kind::Bool, 0, 0, 0}; }
 constexpr ArgDef binary_op(const char* n) { return {n, Kind::BinaryOp, 0, 0, 0}; }
-// A strided operand {data: floats, offset, strides: number[]} (attention kernels).
-constexpr ArgDef operand(const char* n) { return {n, Kind::Operand, kF32 | kF64, 0, 0}; }
-constexpr ArgDef operand_opt(const char* n) { return {n, Kind::OperandOpt, kF32 | kF64, 0, 0}; }
 
 // Core's Layout (shape, strides, offset of an array's elements). It crosses packed:
 // an ArrayBuffer of float64 [ndim, offset, ...shape, ...strides] (native/src/layout-pack.ts;
@@ -113,11 +108,6 @@ struct LayoutView {
   // "shape [2, 3], strides [3, 1], offset 0", for messages.
   std::string describe() const;
 };
-struct OperandView {
-  ArrayView data;  // data.data == nullptr when absent
-  int64_t offset = 0;
-  DimsView strides;
-};
 
 class KernelArgs : public Args {
  public:
@@ -136,7 +126,6 @@ class KernelArgs : public Args {
   const std::string& str(size_t i) const { return strs_[i]; }
   const std::vector<ListEntry>& list(size_t i) const { return lists_[i]; }
   const DimsView& dims(size_t i) const { return dims_[i]; }
-  const OperandView& operand(size_t i) const { return operands_[i]; }
   // A `layout` argument (absent `layout?`: present(i) false).
   const LayoutView& layout(size_t i) const { return layouts_[ints_[i]]; }
   // Throws RangeError unless array v holds every element layout l reaches.
@@ -150,11 +139,7 @@ class KernelArgs : public Args {
   void parse();
   void parse_list(size_t i, const ArgDef& d);
   void read_dims(napi_value v, const std::string& what, DimsView& out) const;
-  void parse_operand(size_t i, const ArgDef& d);
   void parse_layout(size_t i, const ArgDef& d);
-  // Argument i's named properties (TypeError `not_object` when it is not an object).
-  void fields(size_t i, const std::string& not_object, std::initializer_list<std::pair<const char*, napi_value*>> out) const;
-  int64_t read_offset(napi_value v, const std::string& what) const;
   // The call's one float type: argument `name` (its element `name + suffix`) has kind k.
   void same_float(ArrayKind k, const char* name, const char* suffix);
   const ArgDef* defs_;
@@ -175,7 +160,6 @@ class KernelArgs : public Args {
   std::vector<std::string> strs_;
   std::vector<std::vector<ListEntry>> lists_;
   std::vector<DimsView> dims_;
-  std::vector<OperandView> operands_;
   LayoutView layouts_[kMaxLayoutArgs];  // filled in argument order; ints_[i] is argument i's slot
   size_t n_layouts_ = 0;
 };
