@@ -28,7 +28,7 @@ const out = mkdtempSync(join(tmpdir(), 'adjoint-bench-memory-'))
 const flags = ['--max-semi-space-size=2'] // as the root package.json's train script runs it
 const load0 = loadavg()[0]
 const child = spawn(process.execPath, [...flags, '--import', join(root, 'bench/src/train-memory-preload.mjs'), bin, 'train', '--config', 'reference', '--steps', String(steps), '--out', join(out, 'run')], { stdio: ['ignore', 'ignore', 'pipe'] })
-interface Breakdown { rssMB: number; heapMB: number; heapUsedMB: number; arrayBuffersMB: number; poolMB: number; peakMB: number; gcMs: number; wallMs: number }
+interface Breakdown { rssMB: number; heapMB: number; heapUsedMB: number; liveHeapMB: number; arrayBuffersMB: number; poolMB: number; peakMB: number; gcMs: number; wallMs: number }
 /** The child's own figures (train-memory-preload.mjs), with the step it was at. */
 const breakdowns: [number, Breakdown][] = []
 let stderr = ''
@@ -61,13 +61,13 @@ if (code !== 0 || !m) throw new Error(`bench:memory: adjoint train exited with $
 const end = JSON.parse(m[1]) as Breakdown
 const at = (s: number): number => samples.find(([k]) => k >= s)?.[1] ?? NaN
 const after200 = samples.filter(([k]) => k >= 200).map(([, r]) => r)
-const f1 = (x: number) => x.toFixed(1)
+const f1 = (x: number | null) => (x === null || !Number.isFinite(x) ? '-' : x.toFixed(1))
 const marks = [...new Set([1, 100, 200, 500, 1000, 1500, 2000, steps])].filter((s) => s <= steps).sort((a, b) => a - b)
 const curve = marks.map((s) => `${s}: ${f1(at(s))}`).join(', ')
 // the child's breakdown at each mark, and at the end (after the last evaluation, checkpoint and the closing sample)
 const rows = [...marks.map((s) => [String(s), breakdowns.find(([k]) => k >= s)?.[1]] as const), ['end', end] as const]
-const table = ['| step | RSS | V8 heap (used) | typed arrays (of which the pool) | the rest: node, code, malloc |', '| --- | --- | --- | --- | --- |',
-  ...rows.filter(([, b]) => b !== undefined).map(([s, b]) => `| ${s} | ${f1(b!.rssMB)} | ${f1(b!.heapMB)} (${f1(b!.heapUsedMB)}) | ${f1(b!.arrayBuffersMB)} (${f1(b!.poolMB)}) | ${f1(b!.rssMB - b!.heapMB - b!.arrayBuffersMB)} |`)].join('\n')
+const table = ['| step | RSS | V8 heap (in use; live after the last major GC) | typed arrays (of which the pool) | the rest: node, code, malloc |', '| --- | --- | --- | --- | --- |',
+  ...rows.filter(([, b]) => b !== undefined).map(([s, b]) => `| ${s} | ${f1(b!.rssMB)} | ${f1(b!.heapMB)} (${f1(b!.heapUsedMB)}; ${f1(b!.liveHeapMB)}) | ${f1(b!.arrayBuffersMB)} (${f1(b!.poolMB)}) | ${f1(b!.rssMB - b!.heapMB - b!.arrayBuffersMB)} |`)].join('\n')
 const md = `## Memory of \`pnpm train --config reference\` (\`pnpm bench:memory\`)
 
 ${machine()}; load ${load0.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end. The built CLI on plain node (${flags.join(' ')}, as \`pnpm train\` runs it), ${steps} steps.
@@ -78,6 +78,6 @@ Where it is (MB; the child's process.memoryUsage() near that step: V8's heap com
 
 ${table}
 
-What the resident memory holds: node with its modules and the native addon (~60 MB before any data, most of it pages of the node binary and shared libraries), V8's heap (code, the young generation capped at 2 MB a half, and the garbage that reaches the old generation between two of its major collections, a few MB up and down), core's buffer pool (the activations and gradients of one step, reused by every step), the model with its gradients and AdamW state (16 bytes a parameter) and the token ids (1 byte a character). The texts themselves are not kept once they are encoded.`
+What the resident memory holds: node with its modules and the native addon (~60 MB before any data, most of it pages of the node binary and shared libraries); V8's heap: ~9 MB of live objects (code, modules, the model's JS objects), the young generation (capped at 2 MB a half), and the garbage that reaches the old generation, which V8 lets grow by ~8 MB before each major collection (every few hundred steps here), so the RSS goes up and down by ~5 MB while the live heap stays level; core's buffer pool (the activations and gradients of one step, reused by every step); the model with its gradients and AdamW state (16 bytes a parameter); the token ids (1 byte a character). The texts are not kept once they are encoded.`
 console.log(md)
 writeSection('train-memory', md)

@@ -31,6 +31,24 @@ describe('RunLog', () => {
     expect(new RunLog(file, -1).rows).toEqual([])
   })
 
+  it('keeps every row of a long run, with its numbers exact and an empty cell as null', () => {
+    const log = new RunLog(join(tempDir(), 'log.csv'), -1)
+    for (let s = 1; s <= 300; s++) {
+      log.step({ ...row(s, 1 + 1 / s), gradNorm: s % 2 === 0 ? null : s })
+      if (s % 100 === 0) log.evaluation(s, 2 + 1 / s, null)
+    }
+    const { train, val, lr } = log.series()
+    expect(train).toHaveLength(300)
+    expect(train[299]).toEqual([300, 1 + 1 / 300]) // the pending row counts
+    expect(val).toEqual([[100, 2.01], [200, 2.005], [300, 2 + 1 / 300]])
+    expect(lr).toHaveLength(300)
+    log.flush()
+    const rows = log.rows
+    expect(rows).toHaveLength(300)
+    expect(rows[136]).toEqual({ step: 137, trainLoss: 1 + 1 / 137, valLoss: null, evalTrainLoss: null, lr: 0.001, gradNorm: 137, tokensPerSec: 100, elapsedS: 137 })
+    expect(rows[137].gradNorm).toBeNull()
+  })
+
   it('smooth averages windows', () => {
     expect(smooth([[1, 1], [2, 3], [3, 5], [4, 7], [5, 9]], 2)).toEqual([[2, 2], [4, 6], [5, 9]])
   })
