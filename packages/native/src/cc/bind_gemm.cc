@@ -14,12 +14,6 @@ namespace {
 constexpr auto kGemm = kernel_def("gemm", floats("a"), layout("aLayout"), floats("b"), layout("bLayout"), floats("c"),
                                   layout("cLayout"), number("alpha"), number("beta"));
 
-std::string shape_of(const LayoutView& l) {
-  std::string s = "[";
-  for (size_t d = 0; d < l.ndim; ++d) s += (d ? ", " : "") + std::to_string(l.shape[d]);
-  return s + "]";
-}
-
 // The batch dims of the three operands, size-1 dims dropped and neighbours merged
 // when each operand steps through them as through one dim; dims[0] outermost.
 struct BatchDims {
@@ -52,14 +46,14 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     if (beta != 0 && beta != 1) A.range_error("beta must be 0 or 1, got " + std::to_string(beta));
     const size_t nd = lc.ndim;
     if (nd < 2 || la.ndim != nd || lb.ndim != nd)
-      A.range_error("aLayout, bLayout and cLayout must have one ndim >= 2, got shapes " + shape_of(la) + ", " +
-                    shape_of(lb) + " and " + shape_of(lc));
+      A.range_error("aLayout, bLayout and cLayout must have one ndim >= 2, got shapes " + la.shape_string() + ", " +
+                    lb.shape_string() + " and " + lc.shape_string());
     const size_t nb = nd - 2;
     const int64_t m = lc.shape[nb], n = lc.shape[nb + 1], k = la.shape[nb + 1];
     bool agree = la.shape[nb] == m && lb.shape[nb] == k && lb.shape[nb + 1] == n;
     for (size_t d = 0; d < nb; ++d) agree = agree && la.shape[d] == lc.shape[d] && lb.shape[d] == lc.shape[d];
     if (!agree)
-      A.range_error("shapes " + shape_of(la) + " @ " + shape_of(lb) + " -> " + shape_of(lc) +
+      A.range_error("shapes " + la.shape_string() + " @ " + lb.shape_string() + " -> " + lc.shape_string() +
                     " do not make [...batch, m, k] @ [...batch, k, n] -> [...batch, m, n]");
     const int64_t rsc = lc.strides[nb];
     if (n > 1 && lc.strides[nb + 1] != 1)

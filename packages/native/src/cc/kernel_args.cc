@@ -106,13 +106,18 @@ Span LayoutView::span() const {
   return s;
 }
 
+namespace {
+std::string list(const int64_t* v, size_t n) {
+  std::string s = "[";
+  for (size_t d = 0; d < n; ++d) s += (d ? ", " : "") + std::to_string(v[d]);
+  return s + "]";
+}
+}  // namespace
+
+std::string LayoutView::shape_string() const { return list(shape, ndim); }
+
 std::string LayoutView::describe() const {
-  auto list = [&](const int64_t* v) {
-    std::string s = "[";
-    for (size_t d = 0; d < ndim; ++d) s += (d ? ", " : "") + std::to_string(v[d]);
-    return s + "]";
-  };
-  return "shape " + list(shape) + ", strides " + list(strides) + ", offset " + std::to_string(offset);
+  return "shape " + list(shape, ndim) + ", strides " + list(strides, ndim) + ", offset " + std::to_string(offset);
 }
 
 namespace {

@@ -107,6 +107,8 @@ struct LayoutView {
   Span span() const;
   // "shape [2, 3], strides [3, 1], offset 0", for messages.
   std::string describe() const;
+  // "[2, 3]": the shape alone.
+  std::string shape_string() const;
 };
 
 class KernelArgs : public Args {

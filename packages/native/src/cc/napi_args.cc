@@ -52,7 +52,8 @@ Span span_of(int64_t offset, std::initializer_list<Dim> dims) {
 }
 
 Args::Args(napi_env env, napi_callback_info info, const char* fn, size_t min_count, size_t max_count)
-    : env_(env), fn_(fn), argc_(24) {
+    : env_(env), fn_(fn), argc_(max_count < 24 ? max_count : 24) {
+  // only the slots a valid call uses are filled; argc_ comes back as the count given
   if (napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr) != napi_ok) type_error("cannot read the arguments");
   if (argc_ < min_count || argc_ > max_count) {
     type_error("expected " + (min_count == max_count ? std::to_string(min_count)
