@@ -106,6 +106,16 @@ describe('saved tensors', () => {
   })
 })
 
+describe('rmsNorm nodes', () => {
+  it('records a node only when x or the weight needs a gradient', () => {
+    expect(rmsNorm(randn([2, 3]), [3]).gradFn).toBeNull()
+    expect(rmsNorm(randn([2, 3]), [3], randn([3])).gradFn).toBeNull()
+    expect(noGrad(() => rmsNorm(randn([2, 3], { requiresGrad: true }), [3])).gradFn).toBeNull()
+    expect(rmsNorm(randn([2, 3]), [3], randn([3], { requiresGrad: true })).gradFn!.op).toBe('rmsNorm')
+    expect(layerNorm(randn([2, 3]), [3], randn([3]), randn([3])).gradFn).toBeNull()
+  })
+})
+
 describe('rmsNorm default eps', () => {
   it("is the dtype's machine epsilon (torch.finfo(dtype).eps)", () => {
     // one element x: y = x / sqrt(x^2 + eps)
@@ -131,6 +141,10 @@ describe('argument checks of layerNorm and rmsNorm', () => {
       expect(call(x, [3])).toThrow(new ShapeError(`${op}: input of shape [2,4] does not end with normalizedShape [3]`))
       expect(call(x, [1, 2, 4])).toThrow(new ShapeError(`${op}: input of shape [2,4] does not end with normalizedShape [1,2,4]`))
       expect(call(x, [4, 4])).toThrow(ShapeError)
+      expect(call(ones([4]), [4, 4])).toThrow(new ShapeError(`${op}: input of shape [4] does not end with normalizedShape [4,4]`))
+      expect(call(x, [4, -1])).toThrow(new ValueError(`${op}: normalizedShape must be a non-empty array of positive sizes, got [4,-1]`))
+      expect(call(x, [4], tensor(2))).toThrow(new ShapeError(`${op}: weight must have shape [4] (normalizedShape), got []`))
+      expect(call(randn([2, 3, 4]), [3, 4], randn([3, 5]))).toThrow(new ShapeError(`${op}: weight must have shape [3,4] (normalizedShape), got [3,5]`))
       expect(call(x, [4], randn([2, 4]))).toThrow(new ShapeError(`${op}: weight must have shape [4] (normalizedShape), got [2,4]`))
       expect(call(x, [4], randn([3]))).toThrow(/weight must have shape \[4\] \(normalizedShape\), got \[3\]/)
       expect(call(x, [4], 1)).toThrow(new ValueError(`${op}: weight must be a Tensor, got number`))
