@@ -66,6 +66,40 @@ describe('loss details', () => {
     expect(crossEntropy(x, i32([0, 2]), { reduction: 'none' }).gradFn).toBeNull()
   })
 
+  it('a masked (-inf) logit of a class that is not the target leaves the loss finite, with class weights too', () => {
+    const x = f64([[0, Number.NEGATIVE_INFINITY, 1], [2, 0, Number.NEGATIVE_INFINITY]]), t = i32([2, 0])
+    // log softmax of [0, -inf, 1] at 2 is 1 - log(1 + e); of [2, 0, -inf] at 0 is 2 - log(e^2 + 1)
+    const l0 = -(1 - Math.log(1 + Math.E)), l1 = -(2 - Math.log(Math.E ** 2 + 1))
+    assertClose(crossEntropy(x, t, { reduction: 'none' }), [l0, l1], { rtol: 1e-12, atol: 0 })
+    const w = f64([0.5, 1, 2])
+    assertClose(crossEntropy(x, t, { weight: w, reduction: 'none' }), [2 * l0, 0.5 * l1], { rtol: 1e-12, atol: 0 })
+    assertClose(nllLoss(x.logSoftmax(1), t, { weight: w, reduction: 'sum' }), [2 * l0 + 0.5 * l1], { rtol: 1e-12, atol: 0 })
+  })
+
+  it('labelSmoothing may be 1 (the uniform target), as in PyTorch', () => {
+    const x = f64([[1, 2, 4]])
+    const logp = (x.logSoftmax(1).toList() as number[])
+    const want = -(logp[0] + logp[1] + logp[2]) / 3
+    assertClose(crossEntropy(x, i32([0]), { labelSmoothing: 1 }), [want], { rtol: 1e-12, atol: 0 })
+    assertClose(crossEntropy(x, i32([2]), { labelSmoothing: 1, weight: f64([1, 1, 1]) }), [want], { rtol: 1e-12, atol: 0 })
+  })
+
+  it('probability targets for a 1-D input (one sample, classes along dim 0)', () => {
+    const x = f64([0.5, -1, 2]), p = f64([0.2, 0.3, 0.5])
+    const logp = x.logSoftmax(0).toList() as number[]
+    const want = -(0.2 * logp[0] + 0.3 * logp[1] + 0.5 * logp[2])
+    const l = crossEntropy(x, p)
+    expect(l.shape).toEqual([])
+    assertClose(l, [want], { rtol: 1e-12, atol: 0 })
+  })
+
+  it('records one node named crossEntropy for class-index targets', () => {
+    const ops = (t: Tensor) => { const seen: string[] = []; let n = t.gradFn; while (n) { seen.push(n.op); n = n.inputs[0]?.gradFn ?? null } return seen }
+    const x = randn([2, 3], { requiresGrad: true })
+    expect(ops(crossEntropy(x, i32([0, 2]), { reduction: 'sum' }))).toEqual(['sum', 'crossEntropy'])
+    expect(ops(crossEntropy(x, i32([0, 2]), { reduction: 'none' }))).toContain('crossEntropy')
+  })
+
   it('checkReduction and reduceLoss', () => {
     expect(checkReduction('myLoss', 'sum')).toBe('sum')
     expect(() => checkReduction('myLoss', 'avg')).toThrow(new ValueError(`myLoss: reduction must be 'mean', 'sum' or 'none', got "avg"`))
@@ -98,6 +132,14 @@ describe('loss details', () => {
     expect(() => crossEntropy(x, zeros([2, 3]), { weight: ones([4]) })).toThrow(/crossEntropy: weight must have shape \[3\]/)
     expect(() => crossEntropy(x, zeros([3, 2]))).toThrow(new ShapeError("crossEntropy: probability target of shape [3,2] must match the input's shape [2,3]"))
     expect(() => crossEntropy(x, zeros([2, 3, 1]))).toThrow(/probability target of shape \[2,3,1\] must match/)
+    // float class indices are read as probabilities, so they must have the input's shape
+    expect(() => crossEntropy(x, tensor([0, 1]))).toThrow(new ShapeError("crossEntropy: probability target of shape [2] must match the input's shape [2,3]"))
+    expect(() => crossEntropy(x, zeros([2, 4]))).toThrow(/probability target of shape \[2,4\] must match the input's shape \[2,3\]/)
+    expect(() => crossEntropy(x, i32([0, 1]), { weight: ones([3, 1]) })).toThrow(/crossEntropy: weight must have shape \[3\] \(one per class\), got \[3,1\]/)
+    expect(() => crossEntropy(null as any, i32([0]))).toThrow(new ValueError('crossEntropy: input must be a Tensor, got null'))
+    expect(() => crossEntropy(x, undefined as any)).toThrow(new ValueError('crossEntropy: target must be a Tensor, got undefined'))
+    expect(() => crossEntropy(ones([2, 3], { dtype: 'int32' }), i32([0, 1]))).toThrow(new DTypeError('crossEntropy: input must be float32 or float64, got int32'))
+    expect(() => nllLoss(null as any, i32([0]))).toThrow(new ValueError('nllLoss: input must be a Tensor, got null'))
     expect(() => crossEntropy(x, i32([0, 1]), { weight: 2 as any })).toThrow(new ValueError('crossEntropy: weight must be a Tensor, got number'))
     expect(() => nllLoss(ones([2, 3], { dtype: 'int32' }), i32([0, 1]))).toThrow(/nllLoss: input must be float32 or float64, got int32/)
     expect(() => nllLoss(x, null as any)).toThrow(/nllLoss: target must be a Tensor, got null/)
