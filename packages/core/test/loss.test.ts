@@ -15,7 +15,7 @@ interface Case {
 }
 const fixtures = JSON.parse(readFileSync(new URL('./fixtures/torch-loss.json', import.meta.url), 'utf8')) as { torch: string; cases: Case[] }
 const i32 = (v: number[] | number) => tensor(v, { dtype: 'int32' })
-const f64 = (v: number[] | number, requiresGrad = false) => tensor(v, { dtype: 'float64', requiresGrad })
+const f64 = (v: number[] | number[][] | number, requiresGrad = false) => tensor(v, { dtype: 'float64', requiresGrad })
 
 function run(c: Case, input: Tensor): Tensor {
   const target = tensor(c.target, { dtype: c.kind === 'index' ? 'int32' : 'float64' }).reshape(c.targetShape)
