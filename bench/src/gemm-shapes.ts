@@ -41,20 +41,24 @@ export interface Timing { cpu: number, wall: number }
 
 /**
  * GFLOP/s of one shape for each of `hows` (e.g. own and cblas), their samples
- * interleaved (so that both see the same neighbours), best of `samples` samples
- * of ~10 ms each (cpu: calling thread's CPU time; wall: wall time).
+ * interleaved (so that both see the same neighbours; which goes first alternates,
+ * so that neither always runs in the caches the other just left), best of
+ * `samples` samples of ~1 ms each (or one call, when a call takes longer): on a
+ * machine shared with other jobs, a short sample is more often one that nothing
+ * else interrupted (cpu: calling thread's CPU time; wall: wall time).
  */
-export function timeShape(addon: NativeAddon, g: GemmShape, hows: ('own' | 'cblas')[], threads: number, samples = 7): Timing[] {
+export function timeShape(addon: NativeAddon, g: GemmShape, hows: ('own' | 'cblas')[], threads: number, samples = 30): Timing[] {
   const flops = 2 * g.m * g.n * g.k
-  const iters = Math.max(1, Math.round(10e-3 * 100e9 / flops))
+  const iters = Math.max(1, Math.round(1e-3 * 100e9 / flops))
   const best = hows.map(() => ({ cpu: Infinity, wall: Infinity }))
   for (const how of hows) addon.timeGemm(g.m, g.n, g.k, 1, how, g.layout, threads) // warm up
   for (let i = 0; i < samples; i++) {
-    hows.forEach((how, h) => {
-      const [w, c] = addon.timeGemm(g.m, g.n, g.k, iters, how, g.layout, threads)
+    for (let j = 0; j < hows.length; j++) {
+      const h = i % 2 === 0 ? j : hows.length - 1 - j
+      const [w, c] = addon.timeGemm(g.m, g.n, g.k, iters, hows[h]!, g.layout, threads)
       best[h]!.wall = Math.min(best[h]!.wall, w)
       best[h]!.cpu = Math.min(best[h]!.cpu, c)
-    })
+    }
   }
   return best.map((b) => ({ cpu: flops / b.cpu / 1e9, wall: flops / b.wall / 1e9 }))
 }
