@@ -13,6 +13,6 @@ describe('withThousands', () => {
   })
 
   it("agrees with toLocaleString('en-US') on integers", () => {
-    fc.assert(fc.property(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), (n) => withThousands(n) === n.toLocaleString('en-US')))
+    fc.assert(fc.property(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), (n) => withThousands(n) === n.toLocaleString('en-US')), { seed: 1128 })
   })
 })

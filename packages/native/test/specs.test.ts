@@ -7,7 +7,7 @@ import { KERNELS, Layout, flatArgs, referenceBackend, type Backend, type KernelN
 import { describe, expect, it } from 'vitest'
 import { NATIVE_KERNELS, type NativeAddon } from '../src/addon.js'
 import { forwarder, specDrift } from '../src/forward.js'
-import { packLayout } from '../src/layout-pack.js'
+import { MAX_PACKED_DIMS, packLayout } from '../src/layout-pack.js'
 import { nativeKernels } from '../src/kernels.js'
 import { native } from './helpers.js'
 
@@ -83,9 +83,14 @@ describe('generated forwarders', () => {
     expect(calls[0].args[0]).toBe(x)
     expect((calls[0].args[1] as number[]).slice(0, 6)).toEqual([2, 0, 2, 3, 1, 2])
     expect((calls[0].args[3] as number[]).slice(0, 6)).toEqual([2, 0, 2, 3, 3, 1])
+    expect(MAX_PACKED_DIMS).toBe(8)
+    const deepest = Layout.contiguous([1, 1, 1, 1, 1, 1, 1, 6])
+    fn(x, deepest, y, deepest)
+    expect(calls[1].to).toBe('native')
+    expect((calls[1].args[1] as number[]).slice(0, 2)).toEqual([MAX_PACKED_DIMS, 0])
     const deep = Layout.contiguous([1, 1, 1, 1, 1, 1, 1, 1, 6])
     fn(x, deep, y, deep)
-    expect(calls[1].to).toBe('reference')
+    expect(calls[2].to).toBe('reference')
     expect([...new Float64Array(packLayout(new Layout([4], [-1], 3)))]).toEqual([1, 3, 4, -1])
   })
 
