@@ -210,8 +210,12 @@ function fusedAttention(c: Call): Tensor {
   const [B, H] = q4.shape
   const out4 = emptyLike4d(q4, L, Ev, dtype)
   const probs = Tensor.empty([B, H, L, S], dtype)
-  const inputs = { q: data(q4), qLayout: q4.layout, k: data(k4), kLayout: k4.layout, v: data(v4), vLayout: v4.layout, scale: c.scale, causal: c.causal, queryOffset: c.queryOffset, probs: data(probs) }
-  getBackend().attention({ ...inputs, mask: mask4 && data(mask4), maskLayout: mask4 && mask4.layout, out: data(out4), outLayout: out4.layout })
+  // each call's arguments are one object literal (no spreads): a spread makes objects of a
+  // new hidden class that V8 keeps in its long-lived heap, a steady growth over a training run
+  getBackend().attention({
+    q: data(q4), qLayout: q4.layout, k: data(k4), kLayout: k4.layout, v: data(v4), vLayout: v4.layout, scale: c.scale, causal: c.causal, queryOffset: c.queryOffset, probs: data(probs),
+    mask: mask4 && data(mask4), maskLayout: mask4 && mask4.layout, out: data(out4), outLayout: out4.layout,
+  })
   const out = out4.reshape([...batch, L, Ev])
   const maskGrad = mask !== null && mask.requiresGrad
   if (!needsGrad(q, k, v, maskGrad ? mask : null)) return out
@@ -220,20 +224,21 @@ function fusedAttention(c: Call): Tensor {
   const kernel = (g: Tensor): { gq: Tensor | null; gk: Tensor | null; gv: Tensor | null; gBase: Tensor | null; gScores: Tensor } => {
     const g4 = as4d(g.dtype === dtype ? g : g.to(dtype), batch, L, Ev)
     const gScores = Tensor.empty([B, H, L, S], dtype)
-    const common = { ...inputs, gOut: data(g4), gOutLayout: g4.layout, gScores: data(gScores) }
+    const backward = (gq: FloatArray | null, gqLayout: Layout | null, gk: FloatArray | null, gkLayout: Layout | null, gv: FloatArray | null, gvLayout: Layout | null, accumulate: boolean) => getBackend().attentionBackward({
+      q: data(q4), qLayout: q4.layout, k: data(k4), kLayout: k4.layout, v: data(v4), vLayout: v4.layout, scale: c.scale, causal: c.causal, queryOffset: c.queryOffset, probs: data(probs),
+      gOut: data(g4), gOutLayout: g4.layout, gScores: data(gScores), gq, gqLayout, gk, gkLayout, gv, gvLayout, accumulate,
+    })
     if (base !== null) {
       // each view's gradient lands at the view's place in the base's gradient
       const gBase = zeros(base.shape, { dtype }), d = data(gBase)
       const at = (t4: Tensor): Layout => new Layout(t4.shape, t4.strides, t4.offset - base.offset)
-      getBackend().attentionBackward({ ...common, gq: d, gqLayout: at(q4), gk: d, gkLayout: at(k4), gv: d, gvLayout: at(v4), accumulate: true })
+      backward(d, at(q4), d, at(k4), d, at(v4), true)
       return { gq: null, gk: null, gv: null, gBase, gScores }
     }
     const gq = q.requiresGrad ? emptyLike4d(q4, L, E, dtype) : null
     const gk = k.requiresGrad ? emptyLike4d(k4, S, E, dtype) : null
     const gv = v.requiresGrad ? emptyLike4d(v4, S, Ev, dtype) : null
-    getBackend().attentionBackward({
-      ...common, gq: gq && data(gq), gqLayout: gq && gq.layout, gk: gk && data(gk), gkLayout: gk && gk.layout, gv: gv && data(gv), gvLayout: gv && gv.layout, accumulate: false,
-    })
+    backward(gq && data(gq), gq && gq.layout, gk && data(gk), gk && gk.layout, gv && data(gv), gv && gv.layout, false)
     return { gq, gk, gv, gBase: null, gScores }
   }
   /** The same rule with Tensor ops (differentiable again). */
