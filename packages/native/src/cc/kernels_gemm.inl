@@ -292,10 +292,13 @@ struct Gemm {
   // The height of the tile that computes (and packs) a strip of h rows.
   static int tile_rows(int h) { return h <= MRH ? MRH : h <= MR2 ? MR2 : MR; }
 
+  // Enough for run() on any m' <= m, n' <= n (the parts gemm.cc splits a product
+  // into share one size): balanced_block(m', MC, MR) is not monotone in m' (m = 132
+  // gives blocks of 72 rows, m = 120 one of 120), min(MC, m rounded up) bounds it.
   static size_t workspace(int64_t m, int64_t n, int64_t k) {
     if (m <= 0 || n <= 0 || k <= 0) return 0;
     const int64_t kc = balanced_block(k, KC, 1);
-    const int64_t mc = round_up(balanced_block(m, MC, MR), MR);
+    const int64_t mc = imin(MC, round_up(m, MR));
     const int64_t nc = round_up(imin(NC, n), NR);
     return (size_t)(round_up(mc * kc, ALIGN) + nc * kc);
   }
