@@ -45,7 +45,7 @@ describe('tensor()', () => {
     expect(tensor(new Float32Array(6), { shape: [3, 2] }).shape).toEqual([3, 2])
     expect(tensor(new Uint8Array([0, 1])).dtype).toBe('bool')
     expect(() => tensor(new Float32Array(4), { shape: [3] })).toThrow(new ShapeError('tensor: shape [3] needs 3 elements, the array has 4'))
-    expect(() => tensor(new Float32Array(4), { shape: [2, -2] })).toThrow(ValueError)
+    expect(() => tensor(new Float32Array(4), { shape: [2, -2] })).toThrow(new ValueError('tensor: sizes must be non-negative integers, got [2,-2]'))
     expect(() => tensor(new Float32Array(4), { dtype: 'half' as any })).toThrow(new DTypeError('tensor: unknown dtype half (expected one of float32, float64, int32, bool)'))
   })
 
@@ -54,6 +54,7 @@ describe('tensor()', () => {
     expect(() => tensor([[1, 2], 3] as any)).toThrow(new ShapeError('tensor: ragged nested array: expected length 2 at depth 1, got number'))
     expect(() => tensor([1, [2]] as any)).toThrow(new ValueError('tensor: expected a number or boolean at depth 1, got an array (ragged nesting)'))
     expect(() => tensor(['a'] as any)).toThrow(new ValueError('tensor: expected a number or boolean at depth 1, got string'))
+    expect(() => tensor([1, 2], { dtype: 'uint8' as any })).toThrow(new DTypeError('tensor: unknown dtype uint8 (expected one of float32, float64, int32, bool)'))
     expect(() => tensor(null as any)).toThrow(/tensor: expected a number or boolean at depth 0, got object/)
   })
 
@@ -95,6 +96,8 @@ describe('constants', () => {
     expect(onesLike(x.to('float32'), { requiresGrad: true }).requiresGrad).toBe(true)
     const f = tensor([[1, 2]], { dtype: 'float64' })
     expect(randnLike(f).dtype).toBe('float64')
+    expect(randLike(f).dtype).toBe('float64')
+    expect(randLike(f).shape).toEqual([1, 2])
     expect(randLike(f, { dtype: 'float32' }).dtype).toBe('float32')
     expect(() => randnLike(x)).toThrow(new DTypeError('randn: dtype must be float32 or float64, got int32'))
   })
@@ -127,7 +130,8 @@ describe('ranges', () => {
   it('linspace spaces steps points evenly, ending exactly on end', () => {
     const l = linspace(0, 1, 4, { dtype: 'float64' }).toList()
     expect(l).toEqual([0, 1 / 3, 2 / 3, 1])
-    expect(linspace(0.1, 0.7, 7, { dtype: 'float64' }).toList()[6]).toBe(0.7) // not 0.1 + 6 * 0.1
+    expect(linspace(0.3, 2.1, 4, { dtype: 'float64' }).toList()[3]).toBe(2.1) // not 0.3 + 3 * 0.6 = 2.0999999999999996
+    expect(linspace(-1, 0.9, 2, { dtype: 'float64' }).toList()).toEqual([-1, 0.9])
     expect(linspace(-1, 1, 2).toList()).toEqual([-1, 1])
     expect(linspace(2, 5, 1).toList()).toEqual([2])
     expect(linspace(2, 5, 0).shape).toEqual([0])
@@ -142,6 +146,7 @@ describe('ranges', () => {
     expect(eye(3).toArray()).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]])
     expect(eye(3, 2).toArray()).toEqual([[1, 0], [0, 1], [0, 0]])
     expect(eye(0).shape).toEqual([0, 0])
+    expect(eye(4, 2).toArray()).toEqual([[1, 0], [0, 1], [0, 0], [0, 0]])
     expect(eye(2, 2, { dtype: 'int32' }).dtype).toBe('int32')
     expect(eye(2, 2, { requiresGrad: true }).requiresGrad).toBe(true)
     expect(() => eye(-1)).toThrow(new ValueError('eye: sizes must be non-negative integers, got [-1,-1]'))
@@ -175,6 +180,7 @@ describe('random draws', () => {
     expect(() => rand([2], { dtype: 'bool' })).toThrow(new DTypeError('rand: dtype must be float32 or float64, got bool'))
     expect(() => rand([2], { dtype: 'float16' as any })).toThrow(/rand: unknown dtype float16/)
     expect(() => randn([2.5])).toThrow(new ValueError('randn: sizes must be non-negative integers, got [2.5]'))
+    expect(() => rand([-1])).toThrow(new ValueError('rand: sizes must be non-negative integers, got [-1]'))
     expect(rand([2]).dtype).toBe('float32')
   })
 })
