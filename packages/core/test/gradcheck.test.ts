@@ -99,6 +99,13 @@ describe('gradcheck', () => {
     expect(gradcheck((a: Tensor, i: Tensor) => a.mul(i), [x, tensor([2, 3], { dtype: 'int32' })])).toBe(true)
   })
 
+  it('handles an empty input and outputs that need no gradient (a constant, an int index)', () => {
+    const x = leaf([0.5, 1.5])
+    const empty = tensor([], { dtype: 'float64', requiresGrad: true })
+    expect(gradcheck((e: Tensor, a: Tensor) => a.exp().add(e.sum()), [empty, x])).toBe(true)
+    expect(gradcheck((a: Tensor) => [a.exp(), tensor([1], { dtype: 'float64' }), a.argmax()], [x])).toBe(true)
+  })
+
   it('leaves the inputs as they were', () => {
     const x = leaf([0.1, 0.2, 0.3])
     gradcheck((a: Tensor) => a.exp(), [x])
@@ -114,6 +121,23 @@ describe('gradgradcheck', () => {
     // first derivatives alone cannot tell them apart
     expect(gradcheck(cubeFlatBackward, [x])).toBe(true)
     expect(() => gradgradcheck(cubeFlatBackward, [x])).toThrow(GradcheckError)
+  })
+
+  it('differentiates with respect to the gradOutputs too: a backward that detaches its gradient fails', () => {
+    const cutsG = defineFunction({
+      name: 'cutsG',
+      forward(ctx, a: Tensor) { ctx.saveForBackward(a); return a.square() },
+      backward(ctx, g) { const [a] = ctx.savedTensors; return g.detach().mul(a).mul(2) },
+    })
+    const x = leaf([0.5, -1.5])
+    expect(gradcheck(cutsG, [x])).toBe(true)
+    expect(gradgradcheck(cutsG, [x], null, { raiseException: false })).toBe(false)
+  })
+
+  it('inputs that need no gradient are held constant', () => {
+    const x = leaf([0.5, -1.5]), c = tensor([2, 3], { dtype: 'float64' })
+    expect(gradgradcheck((a: Tensor, k: Tensor) => a.square().mul(k).sin(), [x, c])).toBe(true)
+    expect(gradgradcheck((k: Tensor, a: Tensor) => a.exp().mul(k), [c, x])).toBe(true)
   })
 
   it('takes given gradOutputs, or seeded random ones', () => {
