@@ -141,7 +141,17 @@ struct Tile {
 
   static void store(V (&s)[MR][NV], T* __restrict c, int64_t rsc, T alpha, bool acc, int mr, int nr) {
     if (mr == MR && nr == NR) {
-      if (acc) {
+      if (alpha == T(1)) {  // the common case: no multiply (1 * s is s)
+        if (acc)
+          for (int i = 0; i < MR; ++i)
+            for (int v = 0; v < NV; ++v) {
+              U* cp = (U*)(c + i * rsc + v * L);
+              *cp = s[i][v] + *cp;
+            }
+        else
+          for (int i = 0; i < MR; ++i)
+            for (int v = 0; v < NV; ++v) *(U*)(c + i * rsc + v * L) = s[i][v];
+      } else if (acc) {
         for (int i = 0; i < MR; ++i)
           for (int v = 0; v < NV; ++v) {
             U* cp = (U*)(c + i * rsc + v * L);
