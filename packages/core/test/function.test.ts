@@ -186,3 +186,85 @@ describe('defineFunction', () => {
     expect(() => badSave(leaf([1]))).toThrow(/saveForBackward: argument 0 is not a Tensor/)
   })
 })
+
+describe('defineFunction details', () => {
+  const id = (_c: FunctionCtx, x: Tensor) => x.mul(1)
+  const pass = (_c: FunctionCtx, g: Tensor) => g
+
+  it('checks the spec, and names the op function after it', () => {
+    for (const bad of [null, {}, { name: '' }, { name: 5 }]) {
+      expect(() => defineFunction(bad as any)).toThrow(new ValueError('defineFunction: spec.name must be a non-empty string'))
+    }
+    expect(() => defineFunction({ name: 'f', forward: id } as any)).toThrow(new ValueError('defineFunction(f): spec.forward and spec.backward must be functions'))
+    expect(() => defineFunction({ name: 'f', backward: pass } as any)).toThrow(new ValueError('defineFunction(f): spec.forward and spec.backward must be functions'))
+    expect(defineFunction({ name: 'myOp', forward: id, backward: pass }).name).toBe('myOp')
+  })
+
+  it('explains a forward that returns something else than tensors', () => {
+    const f = (out: unknown) => defineFunction({ name: 'f', forward: () => out as Tensor, backward: pass })
+    expect(() => f(null)()).toThrow(new ValueError('defineFunction(f): forward must return a Tensor or an array of Tensors, got null'))
+    expect(() => f(3)()).toThrow(new ValueError('defineFunction(f): forward must return a Tensor or an array of Tensors, got number'))
+    expect(() => f([tensor([1]), 'x'])()).toThrow(new ValueError("defineFunction(f): forward's output 1 is not a Tensor"))
+  })
+
+  it('explains a backward that returns something else than gradients', () => {
+    const f = (result: unknown) => defineFunction({ name: 'g', forward: id, backward: () => result as Tensor })
+    expect(() => f(3)(leaf([1])).sum().backward()).toThrow(new AutogradError('defineFunction(g): backward must return a Tensor, null, or an array with one gradient per input; got number'))
+    expect(() => f(['a'])(leaf([1])).sum().backward()).toThrow(new AutogradError("defineFunction(g): backward's gradient 0 is not a Tensor"))
+    // null (or undefined in the array) means no gradient
+    const x = leaf([1, 2])
+    f(null)(x).sum().backward()
+    expect(x.grad).toBeNull()
+    f([undefined])(x).sum().backward()
+    expect(x.grad).toBeNull()
+  })
+
+  it('a gradient that broadcasts to the input is summed back to its shape; one that does not is refused', () => {
+    const wide = defineFunction({ name: 'wide', forward: id, backward: (_c, g) => g.unsqueeze(0).expand([2, 3]).mul(1) })
+    const x = leaf([1, 2, 3])
+    wide(x).sum().backward()
+    expect(x.grad!.toList()).toEqual([2, 2, 2])
+  })
+
+  it('several outputs: int ones come back as they are, float ones as views of one node', () => {
+    const split = defineFunction({
+      name: 'split',
+      forward(_c, x: Tensor) { return [x.mul(2), x.argmax(), x.mul(3)] },
+      backward(_c, g0, g1, g2) { return g0.mul(2).add(g2.mul(3)) },
+    })
+    const x = leaf([1, 5, 2])
+    const [a, i, b] = split(x)
+    expect(i.dtype).toBe('int32')
+    expect(i.item()).toBe(1)
+    expect(i.requiresGrad).toBe(false)
+    expect(a.toList()).toEqual([2, 10, 4])
+    expect(b.toList()).toEqual([3, 15, 6])
+    a.add(b).sum().backward()
+    expect(x.grad!.toList()).toEqual([5, 5, 5])
+    // only int outputs: no node at all
+    const ints = defineFunction({ name: 'ints', forward: (_c, t: Tensor) => [t.argmax(), t.argmin()], backward: pass })
+    const [mx, mn] = ints(leaf([3, 1, 2]))
+    expect([mx.item(), mn.item(), mx.requiresGrad, mn.requiresGrad]).toEqual([0, 1, false, false])
+  })
+
+  it('several differentiable outputs must share one dtype', () => {
+    const mixed = defineFunction({ name: 'mixed', forward: (_c, t: Tensor) => [t.mul(2), t.to('float32')], backward: pass })
+    expect(() => mixed(leaf([1]))).toThrow(new ValueError('defineFunction(mixed): differentiable outputs must share one dtype, got float64, float32'))
+  })
+
+  it('a second-order gradient through a onceDifferentiable backward hits a node named after the op', () => {
+    const raw = defineFunction({
+      name: 'rawCube',
+      onceDifferentiable: true,
+      forward(ctx, x: Tensor) { ctx.saveForBackward(x); return x.mul(x).mul(x) },
+      backward(ctx, g) { const [x] = ctx.savedTensors; return g.mul(x.square()).mul(3) },
+    })
+    const x = leaf([2])
+    const [g] = autograd.grad(raw(x).sum(), x, null, { createGraph: true })
+    expect(g!.toList()).toEqual([12])
+    expect(g!.gradFn!.op).toBe('rawCubeBackward')
+    // nothing requires grad in the backward (no createGraph): a plain gradient, no extra node
+    const [h] = autograd.grad(raw(x).sum(), x)
+    expect(h!.gradFn).toBeNull()
+  })
+})
