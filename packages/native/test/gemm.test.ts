@@ -122,6 +122,9 @@ describe('gemm threading', () => {
     const shapes: [number, number, number, number, Layout, Layout, object][] = [
       [1, 200, 37, 64, 'row', 'row', {}], [1, 37, 300, 64, 'row', 'col', {}], [1, 5, 5, 5, 'row', 'row', {}],
       [3, 20, 20, 20, 'row', 'row', { shareB: true }], [8, 9, 10, 11, 'col', 'row', {}], [1, 70, 3100, 300, 'row', 'col', { beta: 1 }],
+      // by columns because n >= m; by rows into parts whose row blocks differ (120 rows: one
+      // block of 120; the 130 of the other part: two of 72), which share one workspace
+      [1, 100, 300, 70, 'col', 'row', {}], [1, 250, 67, 520, 'row', 'row', {}],
     ]
     try {
       withTuning({ minFlopsPerThread: 1 }, () => { // split even small problems
