@@ -119,3 +119,43 @@ describe('detectAnomaly', () => {
     expect(creationSite(undefined)).toBeUndefined()
   })
 })
+
+describe('anomaly mode details', () => {
+  it('deepens Error.stackTraceLimit to 64 while on (never shallower) and restores it after', () => {
+    const E = Error as { stackTraceLimit?: number }
+    const before = E.stackTraceLimit
+    try {
+      E.stackTraceLimit = 10
+      setDetectAnomaly(true)
+      expect(E.stackTraceLimit).toBe(64)
+      setDetectAnomaly(true) // already on: nothing changes, and the saved limit stays 10
+      setDetectAnomaly(false)
+      expect(E.stackTraceLimit).toBe(10)
+      setDetectAnomaly(false)
+      expect(E.stackTraceLimit).toBe(10)
+      E.stackTraceLimit = 100
+      detectAnomaly(() => expect(E.stackTraceLimit).toBe(100))
+      expect(E.stackTraceLimit).toBe(100)
+    } finally {
+      E.stackTraceLimit = before
+    }
+  })
+
+  it('the message has three lines: what went bad, whose fault, where the op was created (then its stack)', () => {
+    const x = leaf(0, 'x')
+    let err: AnomalyError | undefined
+    try { detectAnomaly(() => x.log().mul(0).backward()) } catch (e) { err = e as AnomalyError }
+    const lines = err!.message.split('\n')
+    expect(lines[0]).toMatch(/^anomaly: backward of "log" returned NaN/)
+    expect(lines[1]).toMatch(/^The gradient flowing into "log" was finite/)
+    expect(lines[2]).toMatch(/^"log" was created at (?!at )\S.*anomaly\.test\.ts:\d+:\d+\)?; full creation stack:$/)
+    expect(lines.length).toBeGreaterThan(4) // the stack itself follows
+    expect(err!.site).toMatch(/^at /)
+  })
+
+  it('creationSite reads only the frame lines of a stack', () => {
+    const stack = ['Error: created', '    at unaryOp (/repo/packages/core/src/ops/elementwise.ts:68:5)', '    at step (/home/me/train.ts:3:1)'].join('\n')
+    expect(creationSite(stack)).toBe('at step (/home/me/train.ts:3:1)')
+    expect(creationSite('Error\n    at f (node:internal/x:1:1)')).toBe('at f (node:internal/x:1:1)') // all internal: the first frame
+  })
+})
