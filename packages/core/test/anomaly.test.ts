@@ -151,6 +151,13 @@ describe('anomaly mode details', () => {
     expect(lines[2]).toMatch(/^"log" was created at (?!at )\S.*anomaly\.test\.ts:\d+:\d+\)?; full creation stack:$/)
     expect(lines.length).toBeGreaterThan(4) // the stack itself follows
     expect(err!.site).toMatch(/^at /)
+    expect(lines[2]).toBe(`"log" was created at ${err!.site!.slice(3)}; full creation stack:`)
+    // a node created outside anomaly mode: no site, no stack
+    const y = leaf(0)
+    const before = y.log()
+    let err2: AnomalyError | undefined
+    try { detectAnomaly(() => before.mul(0).backward()) } catch (e) { err2 = e as AnomalyError }
+    expect(err2!.message.split('\n').at(-1)).toBe('"log" has no creation site (it was created before anomaly mode was enabled)')
   })
 
   it('creationSite reads only the frame lines of a stack', () => {
