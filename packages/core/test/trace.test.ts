@@ -1,6 +1,6 @@
 // trace(fn): readable forward and backward steps.
 import { describe, expect, it } from 'vitest'
-import { type Tensor, backwardRule, defineFunction, ones, sumToShape, tensor, trace } from '../src/index.js'
+import { type Tensor, backwardRule, defineFunction, linear, ones, sumToShape, tensor, trace } from '../src/index.js'
 import { traceBackward, traceForward } from '../src/autograd/trace-state.js'
 
 const named = (t: Tensor, name: string) => { t.name = name; return t }
@@ -136,5 +136,27 @@ describe('trace', () => {
     expect(backwardRule('linear')).toHaveLength(3) // x, weight, bias
     expect(backwardRule('crossEntropy')![0]).toMatch(/softmax/)
     expect(backwardRule('noSuchOp')).toBeUndefined()
+  })
+})
+
+describe('trace details', () => {
+  it('an op without an infix symbol lists its operands and their shapes; absent inputs are left out', () => {
+    const a = named(tensor([1, 5], { requiresGrad: true }), 'a'), b = named(tensor([4, 2], { requiresGrad: true }), 'b')
+    const w = named(ones([3, 2], { requiresGrad: true }), 'W')
+    const t = trace(() => [a.maximum(b), linear(a, w)])
+    const lines = t.toString().split('\n')
+    expect(lines[0]).toBe('forward  maximum: [2], [2] -> [2]    t1 = maximum(a, b) = [4, 5]')
+    expect(lines[1]).toBe('forward  linear: [2], [3,2] -> [3]    t2 = linear(a, W) = [6, 6, 6]') // no bias: not "undefined"
+    expect(t.steps[1].inputs).toEqual(['a', 'W'])
+  })
+
+  it('marks which inputs accumulate: the first gradient a tensor gets is =, the next +=', () => {
+    const x = named(tensor([1, 2], { requiresGrad: true }), 'x'), c = tensor([3, 4])
+    const t = trace(() => { const h = x.mul(c); h.add(x).sum().backward() })
+    const back = t.steps.filter((s) => s.phase === 'backward')
+    expect(back.map((s) => [s.op, s.accumulates])).toEqual([['sum', [false]], ['add', [false, false]], ['mul', [true, false]]])
+    expect(back[2].text).toMatch(/^backward mul: grad_x \[2\] \+= /)
+    // a tensor keeps one label through the whole trace
+    expect(t.steps.filter((s) => s.phase === 'forward').map((s) => [s.output, ...s.inputs])).toEqual([['t2', 'x', 't1'], ['t3', 't2', 'x'], ['t4', 't3']])
   })
 })
