@@ -178,3 +178,38 @@ describe('autogradGraph', () => {
     expect(g.edges).toEqual([{ from: 'n1', to: 'n0', input: 0 }, { from: 'n2', to: 'n0', input: 1 }])
   })
 })
+
+describe('graph export details', () => {
+  it('prints values as PyTorch-ish short numbers: integers as such, 4 significant digits, nan and inf', () => {
+    expect(formatValues(tensor([Number.NaN, Infinity, -Infinity, 3, 0.123456, -2.5e-7], { dtype: 'float64' }))).toBe('[nan, inf, -inf, 3, 0.1235, -2.500e-7]')
+    expect(formatValues(tensor(7))).toBe('7')
+    expect(formatValues(tensor([1, 2, 3]), 2)).toBeUndefined()
+  })
+
+  it('maxElements bounds the printed values; showValues prints nothing for a bigger leaf', () => {
+    const small = tensor([1, 2, 3], { requiresGrad: true }), big = ones([7], { requiresGrad: true })
+    small.name = 'small'; big.name = 'big'
+    const y = small.sum().add(big.sum())
+    expect(toDot(y, { showValues: true })).toContain('value [1, 2, 3]')
+    expect(toDot(y, { showValues: true, maxElements: 2 })).not.toContain('value [1, 2, 3]')
+    expect(toDot(y, { showValues: true })).not.toMatch(/value undefined|value \[1, 1, 1, 1, 1, 1, 1\]/)
+  })
+
+  it('leaves that need no gradient (only ever roots: the graph skips such inputs) are grey, the others blue', () => {
+    const w = tensor([1, 2], { requiresGrad: true }), c = tensor([3, 4])
+    w.name = 'w'; c.name = 'c'
+    const dot = toDot([w.mul(c), c])
+    expect(dot).toMatch(/label="w\\n\[2\] float32", shape=box, style=filled, fillcolor="#cfe3ff"/)
+    expect(dot).toMatch(/label="c\\n\[2\] float32", shape=box, style=filled, fillcolor="#eeeeee", peripheries=2/)
+  })
+
+  it('a tensor given as a root is marked root even when it is also an input of another root', () => {
+    const x = tensor([1, 2], { requiresGrad: true })
+    const h = x.mul(2), y = h.sum()
+    const g = autogradGraph([y, h, x])
+    expect(g.nodes.filter((n) => n.root).map((n) => n.label).sort()).toEqual(['leaf', 'mul', 'sum'])
+    const g2 = autogradGraph([y, x])
+    expect(g2.nodes.find((n) => n.kind === 'leaf')!.root).toBe(true)
+    expect(g2.nodes.find((n) => n.label === 'mul')!.root).toBe(false)
+  })
+})
