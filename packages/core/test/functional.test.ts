@@ -302,3 +302,37 @@ describe('vjp / jvp / hvp / jacobian / hessian', () => {
     expect(() => vjp((a) => a.sum(), zeros([2], { dtype: 'int32' }))).toThrow(/floating-point/)
   })
 })
+
+describe('grad / valueAndGrad argument checks', () => {
+  const x = tensor([1, 2], { dtype: 'float64' })
+  const sq = (a: Tensor) => a.square().sum()
+
+  it('name the transform, the argument and what was wrong', () => {
+    expect(() => grad('f' as any)).toThrow(new ValueError('grad: f must be a function'))
+    expect(() => valueAndGrad(3 as any)).toThrow(new ValueError('valueAndGrad: f must be a function'))
+    expect(() => grad(sq)(3 as any)).toThrow(new ValueError('grad: argument 0 must be a Tensor, got number'))
+    expect(() => grad(sq)(null as any)).toThrow(new ValueError('grad: argument 0 must be a Tensor, got null'))
+    expect(() => grad(sq)(tensor([1], { dtype: 'int32' }))).toThrow(new ValueError('grad: argument 0 must be a floating-point tensor to be differentiated, got int32'))
+    expect(() => grad(sq, { argnums: [] })(x)).toThrow(new ValueError('grad: argnums is empty'))
+    expect(() => grad(sq, { argnums: 1 })(x)).toThrow(new ValueError('grad: argnums 1 out of range for 1 argument(s)'))
+    expect(() => grad(sq, { argnums: -2 })(x)).toThrow(new ValueError('grad: argnums -2 out of range for 1 argument(s)'))
+    expect(() => grad(sq, { argnums: 0.5 })(x)).toThrow(new ValueError('grad: argnums 0.5 out of range for 1 argument(s)'))
+  })
+
+  it('explain what f returned instead of a scalar tensor', () => {
+    expect(() => grad((() => 3) as any)(x)).toThrow(new ValueError('grad: f must return a Tensor, got number'))
+    expect(() => valueAndGrad((() => null) as any)(x)).toThrow(new ValueError('valueAndGrad: f must return a Tensor, got null'))
+    expect(() => grad(((a: Tensor) => a.sum()) as any, { hasAux: true })(x)).toThrow(new ValueError('grad: with hasAux, f must return [value, aux]'))
+    expect(() => grad(((a: Tensor) => [a.sum(), 1, 2]) as any, { hasAux: true })(x)).toThrow(new ValueError('grad: with hasAux, f must return [value, aux]'))
+    expect(() => grad(((_a: Tensor) => [3, 'aux']) as any, { hasAux: true })(x)).toThrow(new ValueError('grad: f must return a Tensor as the first element of [value, aux], got number'))
+  })
+
+  it('a constant result gives zero gradients; an argument from an outer graph keeps the result differentiable', () => {
+    expect(grad((_a: Tensor) => tensor(3, { dtype: 'float64' }))(x).toList()).toEqual([0, 0])
+    const outer = tensor([1, 2], { dtype: 'float64', requiresGrad: true })
+    const [gx, gy] = grad((a: Tensor, b: Tensor) => a.square().mul(b).sum(), { argnums: [0, 1] })(outer, tensor([3, 4], { dtype: 'float64' }))
+    expect(gx.requiresGrad).toBe(true) // one tracked argument is enough for createGraph
+    expect(gx.toList()).toEqual([6, 16])
+    expect(gy.toList()).toEqual([1, 4])
+  })
+})
