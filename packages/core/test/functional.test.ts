@@ -336,3 +336,35 @@ describe('grad / valueAndGrad argument checks', () => {
     expect(gy.toList()).toEqual([1, 4])
   })
 })
+
+describe('vjp / jvp / hvp / jacobian / hessian defaults and messages', () => {
+  const x = tensor([0.5, -1], { dtype: 'float64' })
+  const f = (a: Tensor) => a.square().mul(a.sin())
+  const s = (a: Tensor) => a.square().sum()
+
+  it('results are plain tensors unless createGraph (even for inputs that require grad)', () => {
+    const xg = tensor([0.5, -1], { dtype: 'float64', requiresGrad: true })
+    for (const inp of [x, xg]) {
+      const [, g] = vjp(f, inp, tensor([1, 2], { dtype: 'float64' }))
+      const [, jv] = jvp(f, inp, tensor([1, 2], { dtype: 'float64' }))
+      const [, hv] = hvp(s, inp, tensor([1, 2], { dtype: 'float64' }))
+      for (const r of [g, jv, hv, jacobian(f, inp), hessian(s, inp)] as Tensor[]) expect(r.requiresGrad).toBe(false)
+    }
+    // sum(x^3): H v = 6 x v, a function of x, so createGraph keeps it differentiable
+    const [, hv] = hvp((a: Tensor) => a.pow(3).sum(), xg, tensor([1, 2], { dtype: 'float64' }), { createGraph: true })
+    expect(hv.requiresGrad).toBe(true)
+    expect(hv.toList()).toEqual([3, -12])
+    expect((hessian(s, x) as Tensor).toArray()).toEqual([[2, 0], [0, 2]])
+  })
+
+  it('name the transform in their errors', () => {
+    expect(() => hvp(f, x, x)).toThrow(new ShapeError('hvp: f must return one scalar tensor, got shape [2]'))
+    expect(() => hessian(f, x)).toThrow(new ShapeError('hessian: f must return one scalar tensor, got shape [2]'))
+    expect(() => hvp(s, x, [x, x] as any)).toThrow(new ValueError('hvp: got 2 v for 1 tensor(s)'))
+    expect(() => vjp(f, x, [x, x] as any)).toThrow(new ValueError('vjp: got 2 v for 1 tensor(s)'))
+    expect(() => jvp(f, x, [x, x] as any)).toThrow(new ValueError('jvp: got 2 tangents for 1 tensor(s)'))
+    expect(() => vjp(f, x)).toThrow(new ValueError('vjp: v can be omitted only when every output is a scalar; got shape [2]'))
+    expect(() => jacobian(f, 3 as any)).toThrow(new ValueError('jacobian: input 0 must be a Tensor, got number'))
+    expect(() => hvp(s, [x, 'y'] as any, [x, x])).toThrow(new ValueError('hvp: input 1 must be a Tensor, got string'))
+  })
+})

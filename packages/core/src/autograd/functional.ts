@@ -126,10 +126,11 @@ type In = Tensor | readonly Tensor[]
 type Like<I extends In> = I extends Tensor ? Tensor : Tensor[]
 
 function callWith<O extends Outs>(op: string, f: (...xs: Tensor[]) => O, inputs: In, createGraph: boolean): { ins: Tensor[], outs: Tensor[], raw: O } {
-  const given = listOf(inputs)
+  // not listOf: a non-tensor, non-array input must reach checkFloat's message, not a TypeError from spreading it
+  const given: unknown[] = Array.isArray(inputs) ? [...inputs] : [inputs]
   if (given.length === 0) throw new ValueError(`${op}: no inputs`)
   given.forEach((x, i) => checkFloat(op, x, `input ${i}`))
-  const ins = given.map((x) => prepare(x, createGraph))
+  const ins = (given as Tensor[]).map((x) => prepare(x, createGraph))
   const raw = f(...ins)
   const r: unknown = raw
   const outs = r instanceof Tensor ? [r] : Array.isArray(r) ? [...r] as Tensor[] : null
