@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { forwarder } from '../src/forward.js'
 import { packLayout, type PackedLayout } from '../src/layout-pack.js'
 import { nativeKernels } from '../src/kernels.js'
-import { restoreIsaAndThreadsAfterAll, type FloatArray, type FloatCtor, builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
+import { restoreIsaAndThreadsAfterAll, type FloatArray, type FloatCtor, builtIsas, skipTestsUnlessCpuRuns, native, rng, withPoolWorkers, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
 const original = restoreIsaAndThreadsAfterAll()
@@ -137,7 +137,7 @@ function checkCase(Ctor: FloatCtor, c: Case, impl: Pick<Backend, 'attention' | '
 const dtypes: FloatCtor[] = [Float32Array, Float64Array]
 
 describe.each(builtIsas)('attention kernels on isa %s', (isa) => {
-  if (isaSkipped(isa)) { it.skip(`${isa}: this CPU cannot run it`, () => {}); return }
+  skipTestsUnlessCpuRuns(isa)
   afterEach(() => { native?.setIsa(original!.isa) })
   describe.each(dtypes)('%o', (Ctor) => {
     it.runIf(native)('match the reference over random shapes, strides, masks, causal and queryOffset', () => {

@@ -5,7 +5,7 @@ import { getBackend, manualSeed, randn, referenceBackend } from '@adjoint/core'
 import { compareClose } from '@adjoint/core/testing'
 import { describe, expect, it } from 'vitest'
 import '../src/index.js'
-import { restoreIsaAndThreadsAfterAll, builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
+import { restoreIsaAndThreadsAfterAll, builtIsas, skipTestsUnlessCpuRuns, native, rng, withPoolWorkers, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
 const original = restoreIsaAndThreadsAfterAll()
@@ -26,7 +26,7 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rt
 }
 
 describe.each(builtIsas)('gelu kernels on isa %s', (isa) => {
-  if (isaSkipped(isa)) { it.skip(`${isa}: this CPU cannot run it`, () => {}); return }
+  skipTestsUnlessCpuRuns(isa)
   for (const approximate of [false, true]) {
     it.runIf(native)(`${approximate ? 'tanh' : 'exact'}: forward and backward match the float64 TS kernels`, () => {
       native!.setIsa(isa)
@@ -61,7 +61,7 @@ describe.each(builtIsas)('gelu kernels on isa %s', (isa) => {
 const shapes: [number, number][] = [[0, 5], [1, 1], [3, 7], [5, 16], [4, 17], [9, 33], [40, 129]]
 
 describe.each(builtIsas)('bias GELU and column-sum kernels on isa %s', (isa) => {
-  if (isaSkipped(isa)) { it.skip(`${isa}: this CPU cannot run it`, () => {}); return }
+  skipTestsUnlessCpuRuns(isa)
   for (const approximate of [false, true]) {
     it.runIf(native)(`${approximate ? 'tanh' : 'exact'}: biasGelu / biasGeluBackward match the TS kernels; columnSums matches exactly`, () => {
       native!.setIsa(isa)

@@ -1,6 +1,6 @@
 // Shared by the native tests: the addon (or null: tests then skip with a
 // reason), a seeded RNG, a naive gemm oracle and strided operand builders.
-import { afterAll } from 'vitest'
+import { afterAll, beforeEach } from 'vitest'
 import type { NativeAddon } from '../src/addon.js'
 import { Layout as CoreLayout } from '@adjoint/core'
 import { packLayout } from '../src/layout-pack.js'
@@ -20,6 +20,10 @@ export const isas: string[] = native ? native.info().isas : []
  */
 export const builtIsas: string[] = native ? native.info().compiledIsas : []
 export const isaSkipped = (isa: string): boolean => !isas.includes(isa)
+/** In a suite of one ISA: every test of it is reported skipped, by name, when this CPU cannot run that ISA. */
+export function skipTestsUnlessCpuRuns(isa: string): void {
+  beforeEach((ctx) => { if (isaSkipped(isa)) ctx.skip(`${isa}: this CPU cannot run it`) })
+}
 
 /**
  * Runs fn (which must give the same result each time) until the pool's worker

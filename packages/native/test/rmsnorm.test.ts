@@ -6,7 +6,7 @@ import { referenceBackend } from '@adjoint/core'
 import { compareClose } from '@adjoint/core/testing'
 import { describe, expect, it } from 'vitest'
 import '../src/index.js'
-import { restoreIsaAndThreadsAfterAll, builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
+import { restoreIsaAndThreadsAfterAll, builtIsas, skipTestsUnlessCpuRuns, native, rng, withPoolWorkers, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
 const original = restoreIsaAndThreadsAfterAll()
@@ -45,7 +45,7 @@ function check(F: typeof Float32Array | typeof Float64Array, rows: number, cols:
 }
 
 describe.each(builtIsas)('rmsNorm kernels on isa %s', (isa) => {
-  if (isaSkipped(isa)) { it.skip(`${isa}: this CPU cannot run it`, () => {}); return }
+  skipTestsUnlessCpuRuns(isa)
   it.runIf(native)('float32 forward and backward match the float64 TS kernels', () => {
     native!.setIsa(isa)
     try {

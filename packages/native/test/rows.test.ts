@@ -6,7 +6,7 @@
 import { referenceBackend } from '@adjoint/core'
 import { compareClose } from '@adjoint/core/testing'
 import { describe, expect, it } from 'vitest'
-import { restoreIsaAndThreadsAfterAll, type FloatArray, type FloatCtor, builtIsas, isaSkipped, isas, native, rng, withPoolWorkers, withTuning } from './helpers.js'
+import { restoreIsaAndThreadsAfterAll, type FloatArray, type FloatCtor, builtIsas, skipTestsUnlessCpuRuns, isas, native, rng, withPoolWorkers, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
 const original = restoreIsaAndThreadsAfterAll()
@@ -28,7 +28,7 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rt
 const tol = (Ctor: FloatCtor) => (Ctor === Float32Array ? { atol: 3e-6, rtol: 3e-5 } : { atol: 1e-13, rtol: 1e-12 })
 
 describe.each(builtIsas)('row kernels on isa %s', (isa) => {
-  if (isaSkipped(isa)) { it.skip(`${isa}: this CPU cannot run it`, () => {}); return }
+  skipTestsUnlessCpuRuns(isa)
   describe.each(dtypes)('%o', (Ctor) => {
     const { atol, rtol } = tol(Ctor)
 

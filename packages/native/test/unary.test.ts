@@ -5,7 +5,7 @@
 import { referenceBackend } from '@adjoint/core'
 import { describe, expect, it } from 'vitest'
 import '../src/index.js'
-import { restoreIsaAndThreadsAfterAll, builtIsas, isaSkipped, native, rng, withPoolWorkers, withTuning } from './helpers.js'
+import { restoreIsaAndThreadsAfterAll, builtIsas, skipTestsUnlessCpuRuns, native, rng, withPoolWorkers, withTuning } from './helpers.js'
 
 const ref = referenceBackend()
 const original = restoreIsaAndThreadsAfterAll()
@@ -28,7 +28,7 @@ function firstDiff(got: ArrayLike<number>, want: ArrayLike<number>): number {
 }
 
 describe.each(builtIsas)('relu kernels on isa %s', (isa) => {
-  if (isaSkipped(isa)) { it.skip(`${isa}: this CPU cannot run it`, () => {}); return }
+  skipTestsUnlessCpuRuns(isa)
   it.runIf(native)('relu and reluBackward equal the TS kernels, also in place', () => {
     native!.setIsa(isa)
     try {
