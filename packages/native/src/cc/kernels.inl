@@ -29,6 +29,7 @@ inline int64_t balanced_block(int64_t total, int64_t max, int64_t unit) {
 }
 
 #include "kernels_gemm.inl"  // GEMM: packed panels around a register-blocked micro-kernel
+#include "kernels_gemv.inl"  // one row of A (decoding): straight from B, no packing
 #include "kernels_rows.inl"  // row-wise float32 kernels: softmax family, layer norm, cross-entropy
 #include "kernels_gelu.inl"  // GELU forward / backward (float32)
 #include "kernels_unary.inl"  // ReLU forward / backward (float32)
