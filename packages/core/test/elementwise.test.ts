@@ -192,6 +192,18 @@ describe('clamp', () => {
     expect(clamp(tensor([1]), 0).requiresGrad).toBe(false)
     expect(clamp(x, 0).gradFn?.op).toBe('clamp')
   })
+
+  it("promotes like PyTorch: a fractional bound makes an int32 input's result float32; whole bounds keep int32", () => {
+    const i = ints([1, 2, 3])
+    const lo = clamp(i, 1.5)
+    expect(lo.dtype).toBe('float32')
+    expect(lo.toArray()).toEqual([1.5, 2, 3])
+    const hi = clamp(i, null, 2.5)
+    expect(hi.dtype).toBe('float32')
+    expect(hi.toArray()).toEqual([1, 2, 2.5])
+    expect(clamp(i, 2, 2).dtype).toBe('int32')
+    expect(clamp(tensor([1, 2], { dtype: 'float64' }), 1.5).dtype).toBe('float64')
+  })
 })
 
 describe('triu / tril', () => {

@@ -109,6 +109,13 @@ describe('clamp_, copy_, fill_, zero_', () => {
     assertClose(f64([-2, 0.5, 3]).clamp_(1), [1, 1, 3], { rtol: 0, atol: 0 })
   })
 
+  it('clamp_ refuses a fractional bound on an int32 tensor (its result is float32), as PyTorch does', () => {
+    const i = tensor([1, 2, 3], { dtype: 'int32' })
+    expect(() => i.clamp_(1.5)).toThrow(new DTypeError("clamp_: the result's dtype float32 cannot be written into a int32 tensor"))
+    expect(i.toArray()).toEqual([1, 2, 3])
+    expect(i.clamp_(2).toArray()).toEqual([2, 2, 3])
+  })
+
   it('copy_ broadcasts the source and converts any dtype (float to int32 truncates, as in PyTorch)', () => {
     const x = zeros([2, 3], { dtype: 'float64' })
     expect(x.copy_(f64([1, 2, 3]))).toBe(x)
@@ -156,7 +163,7 @@ describe('autograd and in-place ops', () => {
   it('the refusal names each op', () => {
     const w = ones([2], { requiresGrad: true })
     for (const [op, f] of [['sub_', () => w.sub_(1)], ['mul_', () => w.mul_(1)], ['div_', () => w.div_(1)], ['clamp_', () => w.clamp_(0, 1)], ['copy_', () => w.copy_(ones([2]))], ['zero_', () => w.zero_()]] as const) {
-      expect(f).toThrow(new AutogradError(`${op === 'zero_' ? 'fill_' : op}: a leaf tensor that requires grad cannot be modified in place; use the out-of-place op, or wrap the update in noGrad() (as optimizers do)`))
+      expect(f).toThrow(new AutogradError(`${op}: a leaf tensor that requires grad cannot be modified in place; use the out-of-place op, or wrap the update in noGrad() (as optimizers do)`))
     }
   })
 

@@ -214,11 +214,15 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   assertTensor('clamp', x)
   if ((min === undefined || min === null) && (max === undefined || max === null)) throw new ValueError('clamp: at least one of min and max must be given')
+  // PyTorch's type promotion: a fractional bound makes an int32 input's result float32 (int32.clamp(1.5) is [1.5, 2, ...], not truncated)
+  let dtype = x.dtype
+  if (min !== undefined && min !== null) dtype = promoteWithScalar(dtype, min)
+  if (max !== undefined && max !== null) dtype = promoteWithScalar(dtype, max)
   let out = x
   const inner = () => {
-    if (min !== undefined && min !== null) out = binaryForward('maximum', out, scalar(min, x.dtype))
-    if (max !== undefined && max !== null) out = binaryForward('minimum', out, scalar(max, x.dtype))
-    return out === x ? binaryForward('add', x, scalar(0, x.dtype)) : out
+    if (min !== undefined && min !== null) out = binaryForward('maximum', out, scalar(min, dtype))
+    if (max !== undefined && max !== null) out = binaryForward('minimum', out, scalar(max, dtype))
+    return out === x ? binaryForward('add', x, scalar(0, dtype)) : out
   }
   const result = inner()
   if (isFloat(x.dtype) && needsGrad(x)) {

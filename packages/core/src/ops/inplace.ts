@@ -68,5 +68,6 @@ export const mul_ = (x: Tensor, y: TensorLike) => binaryInplace('mul_', 'mul', x
 export const div_ = (x: Tensor, y: TensorLike) => binaryInplace('div_', 'div', x, y)
 export const clamp_ = (x: Tensor, min?: number | null, max?: number | null) => inplace('clamp_', x, () => x.clamp(min, max))
 export const copy_ = (x: Tensor, src: Tensor) => inplace('copy_', x, () => src, true)
-export const fill_ = (x: Tensor, value: number) => inplace('fill_', x, () => Tensor.zeros([], x.dtype).add(value), true)
-export const zero_ = (x: Tensor) => fill_(x, 0)
+const fillAs = (op: string, x: Tensor, value: number) => inplace(op, x, () => Tensor.zeros([], x.dtype).add(value), true)
+export const fill_ = (x: Tensor, value: number) => fillAs('fill_', x, value)
+export const zero_ = (x: Tensor) => fillAs('zero_', x, 0)
