@@ -10,7 +10,7 @@ export default defineConfig({
   resolve: { conditions: ['source', ...defaultClientConditions] },
   ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'docs/**/*.test.ts', 'scripts/test/**/*.test.ts', 'test/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'docs/**/*.test.ts', 'scripts/test/**/*.test.ts', 'test/*.test.ts', 'bench/test/**/*.test.ts'],
     // Registers the native kernels unless ADJOINT_NATIVE=0 (see the file).
     setupFiles: ['./vitest.setup.ts'],
     // 'forks' (default) and 'threads' both load the N-API addon: it is context-aware.

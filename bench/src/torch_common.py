@@ -3,6 +3,7 @@ import ctypes
 import json
 import math
 import resource
+import sys
 import time
 
 import torch
@@ -29,13 +30,13 @@ def blas_core():
     return "unknown"
 
 
-def timed_steps(steps, warmup, batch_at, loss_of, opt, params, clip, lr_at):
-    """warmup + steps training steps: batch_at(it) -> (x, y), the lr of lr_at(it), loss_of(x, y),
-    zero_grad, backward, global grad-norm clip, opt.step(). Returns the times (s) of the steps
-    after the warm-up, their CPU times (s, all threads: process_time) and every loss."""
-    times, cpu, losses = [], [], []
-    for it in range(warmup + steps):
-        t0, c0 = time.perf_counter(), time.process_time()
+def make_step(batch_at, loss_of, opt, params, clip, lr_at):
+    """One training step a call, as adjoint's: batch_at(it) -> (x, y), the lr of lr_at(it), loss_of(x, y),
+    zero_grad, backward, global grad-norm clip, opt.step(). Returns the step function (it returns the loss)."""
+    it = 0
+
+    def step():
+        nonlocal it
         x, y = batch_at(it)
         for group in opt.param_groups:
             group["lr"] = lr_at(it)
@@ -44,27 +45,48 @@ def timed_steps(steps, warmup, batch_at, loss_of, opt, params, clip, lr_at):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, clip)
         opt.step()
-        dt, dc = time.perf_counter() - t0, time.process_time() - c0
-        losses.append(loss.item())
-        if it >= warmup:
-            times.append(dt)
-            cpu.append(dc)
-    return times, cpu, losses
+        it += 1
+        return loss.item()
+
+    return step
 
 
-def report(times, cpu, losses, steps, **extra):
-    """The one JSON line bench:train reads: median and best step and median CPU time per step (ms), losses, peak RSS, OpenBLAS's core."""
-    times, cpu = sorted(times), sorted(cpu)
-    print(json.dumps({
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "steps": steps,
-        **extra,
-        "median_ms": 1000 * times[len(times) // 2],
-        "min_ms": 1000 * times[0],
-        "cpu_ms": 1000 * cpu[len(cpu) // 2],
-        "first_loss": losses[0],
-        "last_loss": sum(losses[-10:]) / min(10, len(losses)),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "blas_core": blas_core(),
-    }))
+def serve(step, **extra):
+    """PyTorch's side of bench:train's interleaved pairs: the line protocol of bench/src/step-server.ts on
+    stdin/stdout. "steps K" runs K steps and answers their wall and CPU times (ms; CPU: process_time, all
+    threads) and the CPU time used while waiting since the last answer; "info" answers the versions, threads,
+    OpenBLAS core, peak RSS and losses (with `extra`). Ends at the end of its input."""
+    losses = []
+    last = time.process_time()
+
+    def reply(o):
+        sys.stdout.write("step-server: " + json.dumps(o) + "\n")
+        sys.stdout.flush()
+
+    for line in sys.stdin:
+        name, _, arg = line.strip().partition(" ")
+        if not name:
+            continue
+        idle = time.process_time() - last
+        if name == "steps" and arg.isdigit():
+            times, cpu = [], []
+            for _ in range(int(arg)):
+                t0, c0 = time.perf_counter(), time.process_time()
+                losses.append(step())
+                times.append(1000 * (time.perf_counter() - t0))
+                cpu.append(1000 * (time.process_time() - c0))
+            reply({"times_ms": times, "cpu_ms": cpu, "idle_cpu_ms": 1000 * idle})
+        elif name == "info":
+            reply({
+                "torch": torch.__version__,
+                "threads": torch.get_num_threads(),
+                "blas_core": blas_core(),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "steps": len(losses),
+                "first_loss": losses[0] if losses else None,
+                "last_loss": sum(losses[-10:]) / min(10, len(losses)) if losses else None,
+                **extra,
+            })
+        else:
+            reply({"error": f"unknown command {line.strip()!r} (PyTorch's side answers steps K, info)"})
+        last = time.process_time()

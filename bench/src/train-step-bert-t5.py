@@ -8,9 +8,11 @@ N(0, initializer_range) weights and embeddings, T5's fan-in scaled normals) and
 adjoint's training step (AdamW on two groups, weight decay on 2-D weights only,
 warmup-cosine lr, global grad-norm clip), and trains on the batches adjoint made
 (MLM-masked or span-corrupted token ids, in --batches, cycled), with
-torch.set_num_threads matching adjoint's thread count. Prints one JSON line.
+torch.set_num_threads matching adjoint's thread count. Serves bench:train's
+interleaved rounds: reads "steps K" / "info" lines on stdin and answers each with
+one line (torch_common.serve; the protocol is in bench/src/step-server.ts).
 
-usage: /usr/bin/python3 train-step-bert-t5.py --batches FILE --threads T [--steps N] [--warmup W]
+usage: echo "steps 20" | /usr/bin/python3 train-step-bert-t5.py --batches FILE --threads T
 """
 import argparse
 import json
@@ -29,8 +31,6 @@ import generate_bert_t5_fixtures as ref  # noqa: E402  (the plain-PyTorch BERT a
 p = argparse.ArgumentParser()
 p.add_argument("--batches", required=True)  # JSON written by train-step-bert-t5.ts
 p.add_argument("--threads", type=int, required=True)
-p.add_argument("--steps", type=int, default=200)
-p.add_argument("--warmup", type=int, default=10)
 a = p.parse_args()
 
 torch.set_num_threads(a.threads)
@@ -107,7 +107,7 @@ opt = torch.optim.AdamW([
     {"params": [q for q in params if q.dim() < 2], "weight_decay": 0.0},
 ], lr=t["lr"], betas=(t["beta1"], t["beta2"]), eps=1e-8)
 
-times, cpu, losses = common.timed_steps(
-    a.steps, a.warmup, lambda it: batches[it % len(batches)], loss_of, opt, params, t["grad_clip"],
-    lambda it: common.lr_at(it, t["warmup_steps"], t["lr_decay_steps"], t["lr"], t["min_lr"]))
-common.report(times, cpu, losses, a.steps, parameters=sum(q.numel() for q in params))
+common.serve(common.make_step(
+    lambda it: batches[it % len(batches)], loss_of, opt, params, t["grad_clip"],
+    lambda it: common.lr_at(it, t["warmup_steps"], t["lr_decay_steps"], t["lr"], t["min_lr"])),
+    parameters=sum(q.numel() for q in params))

@@ -1,20 +1,22 @@
 // The GPT training step (forward + backward + AdamW) on nanoGPT's CPU config,
-// adjoint against PyTorch in the same run (`pnpm bench:train`, ~10 minutes):
+// adjoint against PyTorch in the same run (`pnpm bench:train`, ~6 minutes on 2 idle cores):
 // - adjoint trains the reference config on the Brown corpus (char-level) for
-//   BENCH_STEPS steps (default 2000): median step time, RSS at step 200 and at
-//   the end, peak RSS, the loss curve and a sample;
+//   --steps steps (default 2000) on the first thread count: median step time,
+//   RSS at step 200 and at the end, peak RSS, the loss curve and a sample, and
+//   the share of the run spent in V8's garbage collector (perf_hooks 'gc');
 // - a profile of the step by phase and by kernel family (wrapped backend
 //   kernels; what is left is JS: autograd, allocation, GC, the fused GELU loop);
-// - PyTorch (Debian's /usr/bin/python3 with torch, if it imports) runs the same
-//   model and step (bench/src/train-step.py) with the same thread count, and
-//   both sides again on 1 thread. PyTorch gets OpenBLAS's right kernels for this
-//   CPU (OPENBLAS_CORETYPE=SkylakeX on AVX-512, Haswell on AVX2, on its side only);
-// - the share of the step spent in V8's garbage collector (perf_hooks 'gc' entries).
+// - the pairs: for each thread count (default: the CPUs, then 1), the same model
+//   and step in PyTorch (Debian's /usr/bin/python3 with torch, if it imports;
+//   bench/src/train-step.py, a child process serving steps on request) and
+//   adjoint's model go in interleaved rounds (pair-rounds.ts), the ratio being
+//   the median of the per-round ratios. PyTorch gets OpenBLAS's right kernels for
+//   this CPU (OPENBLAS_CORETYPE=SkylakeX on AVX-512, Haswell on AVX2) and exactly
+//   the thread count (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS), on its side only.
 // With --write: docs/benchmarks.md section "GPT training step" and docs/gpt-train-loss.svg.
 // Then (train-step-bert-t5.ts) a BERT and a T5 step of the same size against
-// plain-PyTorch equivalents, each in its own section; --model picks the models.
-import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+// plain-PyTorch equivalents, in the same rounds, each in its own section; --model picks the models.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,52 +24,61 @@ import { Generator, linear, linearGelu, manualSeed, noGrad, randn, scaledDotProd
 import { nativeInfo, setNumThreads } from '@adjoint/native'
 import { CharTokenizer, GPT, PRESETS, asciiChart, generate, lineChartSvg, loadBrownText } from '@adjoint/models'
 import { AdamW, WarmupCosineLR, clipGradNorm_, getBatch, type TokenIds } from '@adjoint/nn'
-import { PerformanceObserver } from 'node:perf_hooks'
 import { graphScope, keep, poolStats, releaseBuffer } from '@adjoint/core'
+import { GcMeter } from './gc-meter.js'
 import { callsPerStep, kernelMsPerStep, kernelTable, withKernelTimes } from './kernel-profile.js'
+import { median, pairReport, pairStats, runPair, threadsText, type PairStats } from './pair-rounds.js'
 import { benchArgs, machine, writeRequested, writeSection } from './report.js'
-import { PAIR_MODELS, benchBertT5, openblasCoreType, type PairModel } from './train-step-bert-t5.js'
+import { timedSteps } from './step-server.js'
+import { PAIR_MODELS, benchBertT5, type PairModel, type PairOptions } from './train-step-bert-t5.js'
+import { openblasCoreType, spawnTorch, torchMissing, torchSetup } from './torch-peer.js'
 
-const args = benchArgs(`pnpm bench:train [--model gpt,bert,t5] [--steps N] [--model-steps N] [--write]: training steps, adjoint against
-PyTorch in the same run (2 threads and 1 thread on both sides). GPT: the reference config, with a profile of adjoint's
-step, its GC share, peak RSS and the loss curve. BERT (masked LM) and T5 (span corruption) of the same size against
-plain-PyTorch equivalents: median step, tokens/s, peak RSS and the ratio.
-  --model LIST     the models to run, comma-separated (default gpt,bert,t5)
-  --steps N        GPT: adjoint's reference run length (default 2000, or BENCH_STEPS); BENCH_TORCH_STEPS (200),
-                   BENCH_ONE_THREAD_STEPS (60) and BENCH_THREADS (the CPUs) set the rest
-  --model-steps N  BERT and T5: timed steps per side (default 200, or BENCH_MODEL_STEPS); their 1-thread pairs
-                   take BENCH_ONE_THREAD_STEPS (60)`)
-const intArg = (name: string, fallback: number): number => {
+const args = benchArgs(`pnpm bench:train [--model gpt,bert,t5] [--steps N] [--threads LIST] [--rounds R] [--round-steps K] [--pair-warmup W] [--write]:
+training steps, adjoint against PyTorch in the same run, measured in interleaved rounds (adjoint K steps, PyTorch K
+steps, the other order next round; the ratio is the median of the rounds' ratios, with their spread). GPT: the
+reference config, with a profile of adjoint's step, its GC share, peak RSS and the loss curve of a reference run.
+BERT (masked LM) and T5 (span corruption) of the same size against plain-PyTorch equivalents: the same pairs, peak
+RSS, GC share, the profile and the losses. About 6 minutes on 2 idle cores with the defaults.
+  --model LIST       the models to run, comma-separated (default gpt,bert,t5)
+  --steps N          GPT: adjoint's reference run (loss curve, memory, sample), steps (default 2000, or BENCH_STEPS)
+  --threads LIST     the thread counts of the pairs, comma-separated (default: the CPUs, then 1; or BENCH_THREADS);
+                     GPT's reference run and the profiles take the first
+  --rounds R         rounds per pair (default 12, or BENCH_ROUNDS); raise it on a noisy machine
+  --round-steps K    timed steps per side and round (default 20, or BENCH_ROUND_STEPS);
+  --pair-warmup W    untimed steps per side before the rounds (default 10, or BENCH_PAIR_WARMUP; 0 for none)`)
+const argValue = (name: string): string | undefined => {
   const i = args.indexOf(name)
-  if (i < 0) return fallback
-  const v = Number(args[i + 1])
-  if (!(Number.isInteger(v) && v > 0)) throw new Error(`bench:train: ${name} needs a positive integer, got ${args[i + 1]}`)
-  return v
+  return i < 0 ? undefined : (args[i + 1] ?? '')
 }
-const argSteps = intArg('--steps', NaN)
-const modelList = args.includes('--model') ? (args[args.indexOf('--model') + 1] ?? '').split(',').map((m) => m.trim()) : ['gpt', ...PAIR_MODELS]
+const integer = (name: string, v: string, min = 1): number => {
+  const n = Number(v)
+  if (!(Number.isInteger(n) && n >= min)) throw new Error(`bench:train: ${name} needs an integer >= ${min}, got ${JSON.stringify(v)}`)
+  return n
+}
+const intArg = (name: string, env: string, fallback: number, min = 1): number => {
+  const v = argValue(name) ?? process.env[env]
+  return v === undefined ? fallback : integer(name, v, min)
+}
+const modelList = (argValue('--model') ?? ['gpt', ...PAIR_MODELS].join(',')).split(',').map((m) => m.trim())
 const unknown = modelList.filter((m) => m !== 'gpt' && !(PAIR_MODELS as readonly string[]).includes(m))
-if (unknown.length > 0 || modelList.length === 0) throw new Error(`bench:train: --model takes a comma-separated list of gpt, ${PAIR_MODELS.join(', ')}; got ${JSON.stringify(args[args.indexOf('--model') + 1] ?? '')}`)
+if (unknown.length > 0 || modelList.length === 0) throw new Error(`bench:train: --model takes a comma-separated list of gpt, ${PAIR_MODELS.join(', ')}; got ${JSON.stringify(argValue('--model'))}`)
 const pairModels = PAIR_MODELS.filter((m: PairModel) => modelList.includes(m))
-const pairOptions = () => {
-  const info = nativeInfo()
-  return {
-    threads: Number(process.env.BENCH_THREADS ?? info?.threads ?? 1),
-    steps: intArg('--model-steps', Number(process.env.BENCH_MODEL_STEPS ?? 200)),
-    oneSteps: info ? Number(process.env.BENCH_ONE_THREAD_STEPS ?? 60) : 0,
-    coreType: openblasCoreType(),
-  }
+const info = nativeInfo()
+const cpusThreads = info?.threads ?? 1
+const threadList = (argValue('--threads') ?? process.env.BENCH_THREADS ?? [...new Set([cpusThreads, 1])].join(',')).split(',').map((t) => integer('--threads', t.trim()))
+const options: PairOptions = {
+  threads: info ? threadList : [1], // without the addon adjoint has one thread
+  plan: { rounds: intArg('--rounds', 'BENCH_ROUNDS', 12), steps: intArg('--round-steps', 'BENCH_ROUND_STEPS', 20), warmup: intArg('--pair-warmup', 'BENCH_PAIR_WARMUP', 10, 0) },
+  coreType: openblasCoreType(),
 }
 if (!modelList.includes('gpt')) {
-  benchBertT5(pairModels, pairOptions())
+  await benchBertT5(pairModels, options)
   process.exit(0)
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
-const STEPS = Number.isNaN(argSteps) ? Number(process.env.BENCH_STEPS ?? 2000) : argSteps
-const TORCH_STEPS = Number(process.env.BENCH_TORCH_STEPS ?? 200)
-const info = nativeInfo()
-const THREADS = Number(process.env.BENCH_THREADS ?? info?.threads ?? 1)
+const STEPS = intArg('--steps', 'BENCH_STEPS', 2000)
+const THREADS = options.threads[0]!
 if (info) setNumThreads(THREADS)
 const load0 = loadavg()[0]!
 const ref = PRESETS.reference
@@ -125,10 +136,8 @@ console.log(`adjoint: ${STEPS} steps of the reference config on ${THREADS} threa
 const times: number[] = [], losses: [number, number][] = [], vals: [number, number][] = [[0, evalLoss(valIds)]]
 let rss200 = 0
 // V8's collections, timed by perf_hooks (entries arrive asynchronously: flushed before they are read)
-let gcMs = 0, gcOn = false
-new PerformanceObserver((list) => { if (gcOn) for (const e of list.getEntries()) gcMs += e.duration }).observe({ entryTypes: ['gc'] })
-const flushGc = () => new Promise((r) => setTimeout(r, 20))
-gcOn = true
+const gcRun = new GcMeter()
+gcRun.start()
 const pool0 = poolStats()
 const t0 = performance.now()
 for (let i = 0; i < STEPS; i++) {
@@ -143,9 +152,9 @@ for (let i = 0; i < STEPS; i++) {
   }
 }
 const wall = (performance.now() - t0) / 1000
-await flushGc()
-gcOn = false
-const gcShare = gcMs / (wall * 1000)
+gcRun.stop()
+const gcShare = await gcRun.share()
+gcRun.disconnect()
 const pool1 = poolStats()
 const poolHitRate = (pool1.hits - pool0.hits) / Math.max(1, pool1.hits - pool0.hits + pool1.misses - pool0.misses)
 const rssEnd = mb()
@@ -172,49 +181,50 @@ const heads = (i: number) => qkv.narrow(2, i * E, E).reshape([T.batchSize, T.blo
 const attention = (): Tensor => scaledDotProductAttention(heads(0), heads(1), heads(2), { isCausal: true }).transpose(1, 2).reshape([T.batchSize, T.blockSize, E])
 const attnMs = L * micro(() => { attention().backward(ag) })
 
-// ---- the same at 1 thread (both sides), less exposed to a busy machine than 2 threads
-const ONE = Number(process.env.BENCH_ONE_THREAD_STEPS ?? 60)
-let adjOne = NaN, gcShareOne = NaN
-if (info && ONE > 0) {
-  setNumThreads(1)
-  const t1: number[] = []
-  for (let i = 0; i < 5; i++) step()
-  gcMs = 0
-  gcOn = true
-  for (let i = 0; i < ONE; i++) { const s0 = performance.now(); step(); t1.push(performance.now() - s0) }
-  await flushGc()
-  gcOn = false
-  gcShareOne = gcMs / t1.reduce((a, b) => a + b, 0)
-  adjOne = median(t1)
-  setNumThreads(THREADS)
-}
-
-// ---- PyTorch
-const tokFile = join(mkdtempSync(join(tmpdir(), 'adjoint-bench-')), 'tokens.bin')
+// ---- the pairs: adjoint (this process, the model trained above) and PyTorch (train-step.py) in interleaved rounds
+const dir = mkdtempSync(join(tmpdir(), 'adjoint-bench-'))
+const tokFile = join(dir, 'tokens.bin')
 writeFileSync(tokFile, new Uint8Array(Int32Array.from(trainIds).buffer)) // int32 ids, as train-step.py reads them (the corpus is kept in 1 byte a character)
-let torch: { torch: string; median_ms: number; min_ms: number; peak_rss_mb: number; threads: number; steps: number; blas_core: string } | null = null
-// OpenBLAS's kernels for this CPU on PyTorch's side (Debian's 0.3.21 falls back to Prescott on recent Xeons)
-const coreType = openblasCoreType()
-const torchEnv = { ...process.env, ...(coreType ? { OPENBLAS_CORETYPE: coreType } : {}) }
-let torchNote = ''
-let torchOne = NaN
-const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' })
-if (probe.status === 0) {
-  console.log(`PyTorch: ${TORCH_STEPS} steps on ${THREADS} thread(s)...`)
-  const out = execFileSync('/usr/bin/python3', [join(here, 'train-step.py'), '--tokens', tokFile, '--vocab', String(tok.vocabSize), '--threads', String(THREADS), '--steps', String(TORCH_STEPS)], { encoding: 'utf8', maxBuffer: 1 << 20, env: torchEnv })
-  torch = JSON.parse(out.trim().split('\n').pop()!)
-  console.log(`PyTorch ${torch!.torch}: OpenBLAS core ${torch!.blas_core} (OPENBLAS_CORETYPE=${coreType || 'unset'})`)
-  if (!Number.isNaN(adjOne)) {
-    const one = execFileSync('/usr/bin/python3', [join(here, 'train-step.py'), '--tokens', tokFile, '--vocab', String(tok.vocabSize), '--threads', '1', '--steps', String(ONE)], { encoding: 'utf8', maxBuffer: 1 << 20, env: torchEnv })
-    torchOne = JSON.parse(one.trim().split('\n').pop()!).median_ms
+const torchNote = torchMissing()
+const plan = options.plan
+interface GptPair { threads: number; stats: PairStats; gcShare: number }
+const pairs: GptPair[] = []
+let torchInfo: Record<string, unknown> | null = null
+let torchPeakMb = 0
+const adjSteps = timedSteps(() => { step() })
+if (!torchNote) {
+  try {
+    for (const threads of options.threads) {
+      if (info) setNumThreads(threads)
+      console.log(`GPT pair, ${threads} thread(s): ${plan.rounds} rounds of ${plan.steps} steps a side, after ${plan.warmup} warm-up steps`)
+      const torch = spawnTorch('train-step.py', ['--tokens', tokFile, '--vocab', String(tok.vocabSize)], threads, options.coreType)
+      const gc = new GcMeter()
+      try {
+        const rounds = await runPair(
+          { run: async (k) => { gc.start(); const r = adjSteps(k); gc.stop(); return r } },
+          { run: (k) => torch.steps(k) },
+          plan,
+          (i, r) => console.log(`  round ${i + 1}: adjoint ${median(r.a.times_ms).toFixed(1)} ms, PyTorch ${median(r.b.times_ms).toFixed(1)} ms`),
+        )
+        pairs.push({ threads, stats: pairStats(rounds), gcShare: await gc.share() })
+        torchInfo = await torch.request('info')
+        torchPeakMb = Math.max(torchPeakMb, Number(torchInfo.peak_rss_mb))
+      } finally {
+        gc.disconnect()
+        await torch.close()
+      }
+    }
+  } finally {
+    if (info) setNumThreads(THREADS)
+    rmSync(dir, { recursive: true, force: true })
   }
-} else torchNote = `PyTorch comparison skipped: /usr/bin/python3 cannot import torch (${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()})`
+}
 const load1 = loadavg()[0]!
 
 // ---- report
-function median(a: number[]): number { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)] ?? NaN }
 const f1 = (v: number) => v.toFixed(1)
-const ratio = torch ? adjMedian / torch.median_ms : NaN
+const torchName = torchInfo ? `PyTorch ${String(torchInfo.torch)}` : 'PyTorch'
+const pairText = torchNote || pairReport(plan, pairs, T.batchSize * T.blockSize, torchName)
 const trainPts = losses.filter((_, i) => i % 20 === 19).map(([s], i) => [s, losses.slice(i * 20, i * 20 + 20).reduce((a, p) => a + p[1], 0) / 20] as [number, number])
 const svgName = 'gpt-train-loss.svg'
 if (writeRequested()) writeFileSync(join(here, '../../docs', svgName), lineChartSvg([{ name: 'train (mean of 20 steps)', points: trainPts }, { name: 'validation', points: vals }], { title: 'adjoint: reference GPT on the Brown corpus (char-level)', xLabel: 'step', yLabel: 'loss (nats per character)' }))
@@ -224,20 +234,15 @@ const md = `## GPT training step
 
 \`pnpm bench:train\` (bench/src/train-step.bench.ts). Machine: ${machine()}; load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end (the machine is shared: figures are noisy).
 Model: nanoGPT's CPU config (4 layers, 4 heads, 128 wide, block 64, batch 12, ${(model.numParams() / 1e6).toFixed(2)}M parameters, char-level vocabulary ${tok.vocabSize}), AdamW (lr 1e-3, beta2 0.99, weight decay 0.1 on 2-D weights), warmup 100 then cosine to 1e-4 at 2000, grad clip 1.0. Step = batch + forward + backward + clip + AdamW.
-Backend: ${info ? `native addon, gemm on ${info.blas}, ${info.isa} kernels` : 'pure TypeScript'}, ${THREADS} thread(s). PyTorch: ${torch ? `${torch.torch} with OpenBLAS core ${torch.blas_core} (OPENBLAS_CORETYPE=${coreType || 'unset'} on its side only)` : 'not run'}.
+Backend: ${info ? `native addon, gemm on ${info.blas}, ${info.isa} kernels` : 'pure TypeScript'}; adjoint's reference run and profile on ${threadsText(THREADS)}. PyTorch: ${torchInfo ? `${String(torchInfo.torch)} with OpenBLAS core ${String(torchInfo.blas_core)}; ${torchSetup(options.coreType)}` : 'not run'}.
 
-| | median step (ms) | tokens/s | ratio to PyTorch |
-| --- | --- | --- | --- |
-| adjoint (${STEPS} steps) | ${f1(adjMedian)} | ${Math.round(T.batchSize * T.blockSize / adjMedian * 1000)} | ${torch ? `${ratio.toFixed(2)}x` : '-'} |
-${torch ? `| PyTorch ${torch.torch} (${torch.steps} steps, ${torch.threads} threads) | ${f1(torch.median_ms)} | ${Math.round(T.batchSize * T.blockSize / torch.median_ms * 1000)} | 1.00x |` : `| PyTorch | - | - | ${torchNote} |`}
-${!Number.isNaN(adjOne) ? `| adjoint, 1 thread (${ONE} steps) | ${f1(adjOne)} | ${Math.round(T.batchSize * T.blockSize / adjOne * 1000)} | ${Number.isNaN(torchOne) ? '-' : `${(adjOne / torchOne).toFixed(2)}x`} |` : ''}
-${!Number.isNaN(torchOne) ? `| PyTorch, 1 thread (${ONE} steps) | ${f1(torchOne)} | ${Math.round(T.batchSize * T.blockSize / torchOne * 1000)} | 1.00x |` : ''}
+adjoint's reference run alone (${STEPS} steps, ${threadsText(THREADS)}): median step ${f1(adjMedian)} ms, ${Math.round(T.batchSize * T.blockSize / adjMedian * 1000)} tokens/s; the whole run took ${wall.toFixed(0)} s.
 
-The 1-thread pair is the one to trust on a busy machine: there PyTorch's OpenMP threads lose more than the addon's task pool when the cores are oversubscribed.
+Against PyTorch, the same step in the same run. ${pairText}
 
-Memory (adjoint, RSS): ${f1(rss200)} MB at step 200, ${f1(rssEnd)} MB at step ${STEPS}, peak ${f1(peak)} MB${torch ? ` (PyTorch's peak: ${f1(torch.peak_rss_mb)} MB)` : ''}. The whole run took ${wall.toFixed(0)} s.
+Memory (adjoint, RSS): ${f1(rss200)} MB at step 200, ${f1(rssEnd)} MB at step ${STEPS}, peak ${f1(peak)} MB${torchPeakMb > 0 ? ` (PyTorch's peak: ${f1(torchPeakMb)} MB)` : ''}.
 
-Garbage collection (V8, perf_hooks): ${(100 * gcShare).toFixed(1)}% of the reference run's wall time${Number.isNaN(gcShareOne) ? '' : `, ${(100 * gcShareOne).toFixed(1)}% of the 1-thread steps`}. Buffer pool: ${(100 * poolHitRate).toFixed(0)}% of Tensor.empty calls of pooled size reused a buffer the backward pass gave back.
+Garbage collection (V8, perf_hooks): ${(100 * gcShare).toFixed(1)}% of the reference run's wall time${pairs.map((p) => `, ${(100 * p.gcShare).toFixed(1)}% of adjoint's steps in the ${p.threads}-thread pair`).join('')}. Buffer pool: ${(100 * poolHitRate).toFixed(0)}% of Tensor.empty calls of pooled size reused a buffer the backward pass gave back.
 
 Where a step's time goes (adjoint, ${P} steps with every backend kernel timed; ${f1(profStep)} ms per step while profiling):
 
@@ -267,4 +272,4 @@ ${sample}
 `
 writeSection('train-step', md)
 console.log(md)
-benchBertT5(pairModels, pairOptions())
+await benchBertT5(pairModels, options)

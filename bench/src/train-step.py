@@ -1,9 +1,11 @@
 """PyTorch's side of bench/src/train-step.bench.ts: nanoGPT's model (pre-LN GPT,
 exact GELU, tied LM head, GPT-2 init) and training step (AdamW with weight decay
 on 2-D weights, warmup-cosine lr, grad clip 1.0) on the same token stream, with
-torch.set_num_threads matching adjoint's thread count. Prints one JSON line.
+torch.set_num_threads matching adjoint's thread count. Serves bench:train's
+interleaved rounds: reads "steps K" / "info" lines on stdin and answers each with
+one line (torch_common.serve; the protocol is in bench/src/step-server.ts).
 
-usage: /usr/bin/python3 train-step.py --tokens FILE --vocab V --threads T [--steps N] [--warmup W]
+usage: echo "steps 20" | /usr/bin/python3 train-step.py --tokens FILE --vocab V --threads T
 """
 import argparse
 import math
@@ -20,8 +22,6 @@ p = argparse.ArgumentParser()
 p.add_argument("--tokens", required=True)  # int32 little-endian token ids
 p.add_argument("--vocab", type=int, required=True)
 p.add_argument("--threads", type=int, required=True)
-p.add_argument("--steps", type=int, default=200)
-p.add_argument("--warmup", type=int, default=10)
 p.add_argument("--layers", type=int, default=4)
 p.add_argument("--heads", type=int, default=4)
 p.add_argument("--embd", type=int, default=128)
@@ -117,5 +117,4 @@ def batch_at(it):
     return torch.stack([data[i:i + a.block] for i in ix]), torch.stack([data[i + 1:i + 1 + a.block] for i in ix])
 
 
-times, cpu, losses = common.timed_steps(a.steps, a.warmup, batch_at, model, opt, list(model.parameters()), 1.0, lr_at)
-common.report(times, cpu, losses, a.steps)
+common.serve(common.make_step(batch_at, model, opt, list(model.parameters()), 1.0, lr_at))
