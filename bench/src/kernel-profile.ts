@@ -3,6 +3,7 @@
 // profile tables for GPT, BERT and T5); what the kernels do not account for is
 // JavaScript (autograd bookkeeping, allocation, GC, op dispatch).
 import { getBackend, type Backend, type Layout } from '@adjoint/core'
+import { threadsText } from './pair-rounds.js'
 
 export type KernelTimes = Map<string, { ms: number; calls: number }>
 
@@ -69,4 +70,22 @@ export function callsPerStep(times: KernelTimes, steps: number): number {
 /** Milliseconds per step in the kernels. */
 export function kernelMsPerStep(times: KernelTimes, steps: number): number {
   return [...times.values()].reduce((a, e) => a + e.ms, 0) / steps
+}
+
+/** PyTorch's side of a profile (torch_common.profile): wall ms per step while profiling, and [op, self CPU ms per step, calls per step], largest first. */
+export interface TorchProfile { steps: number; step_ms: number; ops: [string, number, number][] }
+
+/** PyTorch's profile for a report: how it was taken and its rows like kernelTable's (the 20 largest ops of at least 0.05 ms per step, the others together, the total). */
+export function torchProfileText(p: TorchProfile, threads: number): string {
+  const f1 = (v: number) => v.toFixed(1)
+  const total = p.ops.reduce((a, [, ms]) => a + ms, 0)
+  const top = p.ops.slice(0, 20).filter(([, ms]) => ms >= 0.05), rest = p.ops.slice(top.length)
+  if (rest.length > 0) top.push([`${rest.length} other ops`, rest.reduce((a, [, ms]) => a + ms, 0), rest.reduce((a, [, , c]) => a + c, 0)])
+  const rows = top.map(([op, ms, calls]) => `| ${op} | ${f1(ms)} | ${calls.toFixed(0)} | ${(100 * ms / p.step_ms).toFixed(0)}% |`)
+  return `PyTorch's step, the same way (${p.steps} steps on ${threadsText(threads)} under torch.autograd.profiler, ${f1(p.step_ms)} ms per step while profiling; an op's self time leaves out the ops it calls; the rest of the step is Python, the autograd engine and the profiler's own cost):
+
+| PyTorch op (self CPU time) | ms per step | calls per step | share of the step |
+| --- | --- | --- | --- |
+${rows.join('\n')}
+| **all ops** | ${f1(total)} | ${p.ops.reduce((a, [, , c]) => a + c, 0).toFixed(0)} | ${(100 * total / p.step_ms).toFixed(0)}% |`
 }

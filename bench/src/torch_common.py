@@ -55,7 +55,8 @@ def serve(step, **extra):
     """PyTorch's side of bench:train's interleaved pairs: the line protocol of bench/src/step-server.ts on
     stdin/stdout. "steps K" runs K steps and answers their wall and CPU times (ms; CPU: process_time, all
     threads) and the CPU time used while waiting since the last answer; "info" answers the versions, threads,
-    OpenBLAS core, peak RSS and losses (with `extra`). Ends at the end of its input."""
+    OpenBLAS core, peak RSS and losses (with `extra`); "profile K" runs K steps under PyTorch's profiler.
+    Ends at the end of its input."""
     losses = []
     last = time.process_time()
 
@@ -76,6 +77,8 @@ def serve(step, **extra):
                 times.append(1000 * (time.perf_counter() - t0))
                 cpu.append(1000 * (time.process_time() - c0))
             reply({"times_ms": times, "cpu_ms": cpu, "idle_cpu_ms": 1000 * idle})
+        elif name == "profile" and arg.isdigit():
+            reply(profile(step, int(arg), losses))
         elif name == "info":
             reply({
                 "torch": torch.__version__,
@@ -88,5 +91,18 @@ def serve(step, **extra):
                 **extra,
             })
         else:
-            reply({"error": f"unknown command {line.strip()!r} (PyTorch's side answers steps K, info)"})
+            reply({"error": f"unknown command {line.strip()!r} (PyTorch's side answers steps K, profile K, info)"})
         last = time.process_time()
+
+
+def profile(step, k, losses):
+    """k steps under torch.autograd.profiler: the wall time per step while profiling and each op's self CPU
+    time and calls per step (ms), largest first (the profiler's own cost inflates the small ops)."""
+    with torch.autograd.profiler.profile() as prof:
+        t0 = time.perf_counter()
+        for _ in range(k):
+            losses.append(step())
+        wall = time.perf_counter() - t0
+    ops = [[e.key, e.self_cpu_time_total / 1000 / k, e.count / k] for e in prof.key_averages()]
+    ops.sort(key=lambda o: -o[1])
+    return {"steps": k, "step_ms": 1000 * wall / k, "ops": ops}

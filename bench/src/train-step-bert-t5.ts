@@ -25,7 +25,7 @@ import {
   BERT_SPECIAL_TOKENS, CharTokenizer, T5_SPECIAL_TOKENS, bertConfig, bertConfigToHF, bertObjective, loadBrownText,
   mlmBatch, spanCorruptionBatch, t5Config, t5ConfigToHF, t5Objective, type TrainConfig,
 } from '@adjoint/models'
-import { kernelMsPerStep, kernelTable, type KernelTimes } from './kernel-profile.js'
+import { kernelMsPerStep, kernelTable, torchProfileText, type KernelTimes, type TorchProfile } from './kernel-profile.js'
 import { median, pairReport, pairStats, runPair, threadsText, type PairPlan, type PairStats } from './pair-rounds.js'
 import { machine, writeSection } from './report.js'
 import { StepServer } from './step-server.js'
@@ -129,7 +129,7 @@ export async function benchBertT5(models: readonly PairModel[], o: PairOptions):
       const specFile = join(dir, `${model}.json`)
       writeFileSync(specFile, JSON.stringify(spec))
       const results: ConfigResult[] = []
-      let profile: Profile | null = null
+      let profile: Profile | null = null, torchProfile: TorchProfile | null = null
       if (torchNote) console.log(torchNote)
       for (const threads of torchNote ? [] : o.threads) {
         console.log(`${model} pair, ${threads} thread(s): ${p.rounds} rounds of ${p.steps} steps a side, after ${p.warmup} warm-up steps`)
@@ -139,12 +139,15 @@ export async function benchBertT5(models: readonly PairModel[], o: PairOptions):
           const rounds = await runPair({ run: (k) => adj.steps(k) }, { run: (k) => torch.steps(k) }, p,
             (i, r) => console.log(`  round ${i + 1}: adjoint ${median(r.a.times_ms).toFixed(1)} ms, PyTorch ${median(r.b.times_ms).toFixed(1)} ms`))
           results.push({ threads, stats: pairStats(rounds), adj: (await adj.request('info')) as unknown as SideInfo, torch: (await torch.request('info')) as unknown as SideInfo })
-          if (profile === null) profile = (await adj.request('profile 30')) as unknown as Profile
+          if (profile === null) {
+            profile = (await adj.request('profile 30')) as unknown as Profile
+            torchProfile = (await torch.request('profile 30')) as unknown as TorchProfile
+          }
         } finally {
           await Promise.all([adj.close(), torch.close()])
         }
       }
-      const md = report(model, spec, results, profile, o, { load0, load1: loadavg()[0]!, backend: info ? `native addon, gemm on ${info.blas}, ${info.isa} kernels` : 'pure TypeScript', torchNote })
+      const md = report(model, spec, results, profile, torchProfile, o, { load0, load1: loadavg()[0]!, backend: info ? `native addon, gemm on ${info.blas}, ${info.isa} kernels` : 'pure TypeScript', torchNote })
       writeSection(`train-step-${model}`, md)
       console.log(md)
     }
@@ -153,7 +156,7 @@ export async function benchBertT5(models: readonly PairModel[], o: PairOptions):
   }
 }
 
-function report(model: PairModel, spec: PairSpec, results: ConfigResult[], profile: Profile | null, o: PairOptions, m: { load0: number; load1: number; backend: string; torchNote: string }): string {
+function report(model: PairModel, spec: PairSpec, results: ConfigResult[], profile: Profile | null, torchProfile: TorchProfile | null, o: PairOptions, m: { load0: number; load1: number; backend: string; torchNote: string }): string {
   const t = TITLES[model]
   const f1 = (v: number) => v.toFixed(1)
   const first = results[0]
@@ -171,7 +174,7 @@ Step = forward + backward + grad clip 1.0 + AdamW (lr ${spec.train.lr}, betas ${
 Backend: ${m.backend}. PyTorch: ${first ? `${first.torch.torch} with OpenBLAS core ${first.torch.blas_core}; ${torchSetup(o.coreType)}` : 'not run'}.
 
 ${table}
-${profile ? profileText(profile, o.threads[0]!) : ''}
+${profile ? profileText(profile, o.threads[0]!) : ''}${torchProfile ? `\n${torchProfileText(torchProfile, o.threads[0]!)}\n` : ''}
 ${first ? `Loss (the same batches, the same init scheme, ${o.plan.warmup + o.plan.rounds * o.plan.steps} steps on each side): adjoint ${first.adj.first_loss.toFixed(3)} at the first step, ${first.adj.last_loss.toFixed(3)} over the last 10; PyTorch ${first.torch.first_loss.toFixed(3)} and ${first.torch.last_loss.toFixed(3)} (ln ${vocab} = ${Math.log(vocab).toFixed(3)}).` : ''}
 `
 }

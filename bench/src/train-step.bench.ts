@@ -26,7 +26,7 @@ import { CharTokenizer, GPT, PRESETS, asciiChart, generate, lineChartSvg, loadBr
 import { AdamW, WarmupCosineLR, clipGradNorm_, getBatch, type TokenIds } from '@adjoint/nn'
 import { graphScope, keep, poolStats, releaseBuffer } from '@adjoint/core'
 import { GcMeter } from './gc-meter.js'
-import { callsPerStep, kernelMsPerStep, kernelTable, withKernelTimes } from './kernel-profile.js'
+import { callsPerStep, kernelMsPerStep, kernelTable, torchProfileText, withKernelTimes, type TorchProfile } from './kernel-profile.js'
 import { median, pairReport, pairStats, runPair, threadsText, type PairStats } from './pair-rounds.js'
 import { benchArgs, machine, writeRequested, writeSection } from './report.js'
 import { timedSteps } from './step-server.js'
@@ -191,6 +191,7 @@ interface GptPair { threads: number; stats: PairStats; gcShare: number }
 const pairs: GptPair[] = []
 let torchInfo: Record<string, unknown> | null = null
 let torchPeakMb = 0
+let torchProfile: TorchProfile | null = null // PyTorch's step by op, on the first thread count (as adjoint's profile above)
 const adjSteps = timedSteps(() => { step() })
 if (!torchNote) {
   try {
@@ -208,6 +209,7 @@ if (!torchNote) {
         )
         pairs.push({ threads, stats: pairStats(rounds), gcShare: await gc.share() })
         torchInfo = await torch.request('info')
+        torchProfile ??= (await torch.request(`profile ${P}`)) as unknown as TorchProfile
         torchPeakMb = Math.max(torchPeakMb, Number(torchInfo.peak_rss_mb))
       } finally {
         gc.disconnect()
@@ -251,7 +253,7 @@ Where a step's time goes (adjoint, ${P} steps with every backend kernel timed; $
 ${phaseRows}
 
 ${kernelTable(kernelMs, P, profStep)}
-
+${torchProfile ? `\n${torchProfileText(torchProfile, THREADS)}\n` : ''}
 Timed alone on the step's shapes: the MLP's up-projection and GELU forward + backward (4 layers of [12, 64, 128] -> [12, 64, 512]) as the fused linearGelu op the model runs ${f1(fusedMs)} ms per step, as linear then gelu ${f1(unfusedMs)} ms; the fused attention forward + backward (gemm + softmax kernels, counted above) ${f1(attnMs)} ms. The rest, ${f1(profStep - kernelTotal)} ms, is autograd bookkeeping, allocation and GC, AdamW's and clipping's loops, and op dispatch.
 
 What stands between adjoint and PyTorch on this step, from the profile: (1) the gemms, which PyTorch also runs (same FLOPs; the addon's OpenBLAS/own kernels against PyTorch's); (2) the JS side of ~${Math.round(callsPerStep(kernelMs, P))} backend calls per step (autograd bookkeeping and op dispatch); (3) allocation and GC: each step runs in a graphScope (models' optimizerStep does the same), so the backward pass gives its gradient buffers and the forward's activations back to core's pool as it passes them and the next step reuses them, AdamW/clipping run as fused native kernels over whole parameter groups (${f1((phaseMs.optimizer + phaseMs.clip) / P)} ms per step here), and in-place adds write into their tensor.
