@@ -4,7 +4,7 @@
 import { Layout as CoreLayout, referenceBackend } from '@adjoint/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { packLayout } from '../src/layout-pack.js'
-import { restoreIsaAndThreadsAfterAll, builtIsas, callGemm, flatGemm, checkGemm, isaSkipped, withPoolWorkers, type FloatArray, type FloatCtor, type Layout, makeCase, native, randInt, rng, withTuning } from './helpers.js'
+import { restoreIsaAndThreadsAfterAll, skipTestsUnlessCpuRuns, builtIsas, callGemm, flatGemm, checkGemm, isaSkipped, withPoolWorkers, type FloatArray, type FloatCtor, type Layout, makeCase, native, randInt, rng, withTuning } from './helpers.js'
 
 const original = restoreIsaAndThreadsAfterAll()
 afterAll(() => native?.setGemmImpl('auto'))
@@ -112,6 +112,38 @@ describe.each(builtIsas)('gemm on isa %s', (isa) => {
         let seed = 900
         for (const la of layouts) for (const lb of layouts) run(Float64Array, seed++, 2, 11, 9, 14, la, lb, { beta: (seed % 2) as 0 | 1 })
       })
+    })
+  })
+})
+
+describe.each(builtIsas)('one-row gemm on isa %s', (isa) => {
+  skipTestsUnlessCpuRuns(isa)
+  it.runIf(native)('one row of A: any column range gives bitwise the columns of the whole product (a thread may compute one)', () => {
+    using(isa, 'builtin', () => {
+      const r = rng(41)
+      for (const Ctor of [Float32Array, Float64Array]) {
+        for (const [k, n] of [[128, 384], [129, 70], [37, 45], [16, 33], [5, 20], [512, 130]] as const) {
+          for (const trans of [true, false]) {
+            // columns (B transposed) or rows a whole number of 64-byte lines apart (the aligned chunks), or not
+            const padded = r() < 0.5
+            const lines = (x: number) => x + (16 - (x % 16 || 16))
+            const rowStride = trans ? 1 : padded ? lines(n) : n + 1, colStride = trans ? (padded ? lines(k) : k + 3) : 1
+            const offset = randInt(r, 0, 17)
+            const b = new Ctor(offset + (k - 1) * rowStride + (n - 1) * colStride + 1).map(() => r() * 2 - 1)
+            const a = new Ctor(k).map(() => r() * 2 - 1)
+            const product = (j0: number, j1: number) => {
+              const c = new Ctor(j1 - j0)
+              flatGemm(native!, a, 0, 0, k, 1, b, offset + j0 * colStride, 0, rowStride, colStride, c, 0, 0, j1 - j0, 1, 1, j1 - j0, k, 1, 0)
+              return [...c]
+            }
+            const whole = product(0, n)
+            for (let t = 0; t < 6; t++) {
+              const j0 = randInt(r, 0, n - 1), j1 = randInt(r, j0 + 1, n)
+              expect(product(j0, j1), `${Ctor.name} 1x${k}x${n} ${trans ? 'B transposed' : 'B row-major'} columns [${j0}, ${j1})`).toEqual(whole.slice(j0, j1))
+            }
+          }
+        }
+      }
     })
   })
 })

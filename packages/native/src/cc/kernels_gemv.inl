@@ -9,11 +9,6 @@ struct Gemv {
   typedef typename Vec<T>::M M;
   static constexpr int L = sizeof(V) / sizeof(T);
 
-  static T hsum(V v) {
-    T s = 0;
-    for (int i = 0; i < L; ++i) s += v[i];
-    return s;
-  }
   static void put(T* c, T v, T alpha, bool beta1) { *c = beta1 ? alpha * v + *c : alpha * v; }
 
   // Lanes [lo, hi) of t to c[lo:hi].
@@ -21,30 +16,35 @@ struct Gemv {
     for (int i = lo; i < hi; ++i) put(c + i, t[i], alpha, beta1);
   }
 
+  // Every column of C is computed by the same operations wherever it lies in
+  // the product (which chunk, group or tail holds it, how B is aligned): a
+  // column range of a product (what a thread computes when the columns are
+  // split) gives bitwise the results of the whole. In the row form each lane
+  // runs two chains (even / odd rows of B), summed at the end; in the column
+  // form each column two (even / odd chunks of L along k), summed lane by lane,
+  // then its lanes by halves (tree_sum, which transpose_sum does for L columns
+  // at once).
+
   // B's rows contiguous (csb == 1): NV vectors of C, from the columns at bv (row 0)
-  // and cv, accumulated over the rows of B; S sets of accumulators (rows p mod S)
-  // so that even a narrow chunk has enough independent FMA chains to hide the FMA
-  // latency. Only lanes [lo, L) of the first vector and [0, hi) of the last are
-  // columns of C (the others are computed from whatever shares their aligned
-  // vector, and dropped).
-  template <int NV, int S>
+  // and cv, accumulated over the rows of B. Only lanes [lo, L) of the first vector
+  // and [0, hi) of the last are columns of C (the others are computed from
+  // whatever shares their aligned vector, and dropped).
+  template <int NV>
   static void rows_chunk(const T* bv, T* cv, int lo, int hi, int64_t k, T alpha, const T* a, int64_t csa,
                          int64_t rsb, bool beta1) {
-    V acc[S][NV];
-    for (int s = 0; s < S; ++s)
-      for (int v = 0; v < NV; ++v) acc[s][v] = V{};
+    V e[NV], o[NV];
+    for (int v = 0; v < NV; ++v) e[v] = o[v] = V{};
     const T* bp = bv;
     int64_t p = 0;
-    for (; p + S <= k; p += S, bp += S * rsb)
-      for (int s = 0; s < S; ++s) {
-        const T ap = a[(p + s) * csa];
-        for (int v = 0; v < NV; ++v) acc[s][v] += ap * *(const U*)(bp + s * rsb + v * L);
-      }
-    for (; p < k; ++p, bp += rsb)
-      for (int v = 0; v < NV; ++v) acc[0][v] += a[p * csa] * *(const U*)(bp + v * L);
+    for (; p + 2 <= k; p += 2, bp += 2 * rsb) {
+      const T a0 = a[p * csa], a1 = a[(p + 1) * csa];
+      for (int v = 0; v < NV; ++v) e[v] += a0 * *(const U*)(bp + v * L);
+      for (int v = 0; v < NV; ++v) o[v] += a1 * *(const U*)(bp + rsb + v * L);
+    }
+    if (p < k)
+      for (int v = 0; v < NV; ++v) e[v] += a[p * csa] * *(const U*)(bp + v * L);
     for (int v = 0; v < NV; ++v) {
-      V t = acc[0][v];
-      for (int s = 1; s < S; ++s) t += acc[s][v];
+      const V t = e[v] + o[v];
       const int l0 = v == 0 ? lo : 0, l1 = v == NV - 1 ? hi : L;
       if (l0 == 0 && l1 == L) {
         U* cp = (U*)(cv + v * L);
@@ -55,25 +55,30 @@ struct Gemv {
     }
   }
 
-  // The last n - j0 (< L) columns one at a time, 4 partial sums each.
-  static void rows_scalar(int64_t j0, int64_t n, int64_t k, T alpha, const T* a, int64_t csa, const T* b,
-                          int64_t rsb, T* c, bool beta1) {
-    for (int64_t j = j0; j < n; ++j) {
-      T s[4] = {0, 0, 0, 0};
-      int64_t p = 0;
-      for (; p + 4 <= k; p += 4)
-        for (int q = 0; q < 4; ++q) s[q] += a[(p + q) * csa] * b[(p + q) * rsb + j];
-      for (; p < k; ++p) s[0] += a[p * csa] * b[p * rsb + j];
-      put(c + j, (s[0] + s[1]) + (s[2] + s[3]), alpha, beta1);
+  // The last n - j0 (< L) columns: the same chains as a vector lane, on their
+  // values gathered row by row into one vector (a scalar loop would not do the
+  // same operations: the compiler vectorizes its multiplies apart from the adds).
+  static void rows_rest(int64_t j0, int64_t n, int64_t k, T alpha, const T* a, int64_t csa, const T* b,
+                        int64_t rsb, T* c, bool beta1) {
+    const int w = (int)(n - j0);
+    if (w <= 0) return;
+    V acc[2] = {V{}, V{}};
+    for (int64_t p = 0; p < k; ++p) {
+      T g[L];
+      for (int i = 0; i < L; ++i) g[i] = i < w ? b[p * rsb + j0 + i] : T(0);
+      acc[p & 1] += a[p * csa] * *(const U*)g;
     }
+    put_lanes(acc[0] + acc[1], 0, w, c + j0, alpha, beta1);
   }
 
-  // Vectors of columns, 8 at a time, then 4, 2, 1. When every row of B starts at
-  // the same offset in a vector (rsb a multiple of it), the vectors are the
-  // aligned ones that hold the row (an aligned vector never crosses a page, so
-  // the lanes outside the row are read, then dropped): no load straddles two
-  // cache lines, which would halve the bandwidth B streams in with from L2.
-  // Otherwise unaligned loads, and the last columns one at a time.
+  // Vectors of columns, 4 at a time, then 2, 1 (two chains each: from L2, 4
+  // vectors x 2 chains were as fast as 8 x 1 and faster than 4 x 4 or 8 x 2; a
+  // narrow product waits on the FMA latency, which 2 chains halve). When every
+  // row of B starts at the same offset in a vector (rsb a multiple of it), the
+  // vectors are the aligned ones that hold the row (an aligned vector never
+  // crosses a page, so the lanes outside the row are read, then dropped): no load
+  // straddles two cache lines, which would halve the bandwidth B streams in with
+  // from L2. Otherwise unaligned loads, and the last columns gathered.
   static void rows(int64_t n, int64_t k, T alpha, const T* a, int64_t csa, const T* b, int64_t rsb, T* c,
                    bool beta1) {
     const int64_t mis = (int64_t)((uintptr_t)b % sizeof(V));
@@ -85,15 +90,14 @@ struct Gemv {
     const T* base = b - off;
     T* cbase = c - off;
     int64_t v = 0;
-#define ADJ_ROWS_CHUNK(NV, S)                                                                                    \
-  rows_chunk<NV, S>(base + v * L, cbase + v * L, v == 0 ? off : 0, v + NV == nvec ? last : L, k, alpha, a, csa, \
-                    rsb, beta1)
-    for (; v + 8 <= nvec; v += 8) ADJ_ROWS_CHUNK(8, 1);
-    if (v + 4 <= nvec) ADJ_ROWS_CHUNK(4, 2), v += 4;
-    if (v + 2 <= nvec) ADJ_ROWS_CHUNK(2, 4), v += 2;
-    if (v + 1 <= nvec) ADJ_ROWS_CHUNK(1, 8), v += 1;
+#define ADJ_ROWS_CHUNK(NV)                                                                                    \
+  rows_chunk<NV>(base + v * L, cbase + v * L, v == 0 ? off : 0, v + NV == nvec ? last : L, k, alpha, a, csa, \
+                 rsb, beta1)
+    for (; v + 4 <= nvec; v += 4) ADJ_ROWS_CHUNK(4);
+    if (v + 2 <= nvec) ADJ_ROWS_CHUNK(2), v += 2;
+    if (v + 1 <= nvec) ADJ_ROWS_CHUNK(1), v += 1;
 #undef ADJ_ROWS_CHUNK
-    if (!same) rows_scalar(nvec * L, n, k, alpha, a, csa, b, rsb, c, beta1);
+    if (!same) rows_rest(nvec * L, n, k, alpha, a, csa, b, rsb, c, beta1);
   }
 
   // One level of a transposing sum: x and y hold lane groups of G lanes (one
@@ -116,11 +120,22 @@ struct Gemv {
     }
   }
 
+  // The sum of v's lanes by halves (lane i + lane i + h, h = L / 2, ..., 1): for
+  // each of its columns, the operations transpose_sum<L> does.
+  static T tree_sum(V v) {
+    T t[L];
+    *(U*)t = v;
+    for (int h = L / 2; h >= 1; h /= 2)
+      for (int i = 0; i < h; ++i) t[i] = t[i] + t[i + h];
+    return t[0];
+  }
+
   // A partial vector along k: the lanes [lo, hi) of chunk ch (k indices
   // ch L - off + i) as a mask, and a's values there (0 elsewhere).
   struct Edge {
     M mask;
     V a;
+    Edge() : mask(M{}), a(V{}) {}
     Edge(const T* a_, int64_t ch, int64_t off, int lo, int hi) {
       T at[L];
       for (int i = 0; i < L; ++i) {
@@ -134,64 +149,113 @@ struct Gemv {
     V times(const T* p) const { return a * (V)(*(const M*)p & mask); }
   };
 
+  // How a column of B (k long, contiguous) is cut into chunks of L along k: chunk
+  // ch covers k indices [ch L - off, ch L - off + L). same (every column starts at
+  // the same offset in a vector: csb a multiple of it): the chunks are the aligned
+  // vectors that hold the column, a partial first (head) or last (tail) one read
+  // whole (an aligned vector never crosses a page) and masked, a zero-padded alike.
+  // Otherwise chunks from k index 0, unaligned, a partial last one gathered.
+  struct Chunks {
+    bool same, head, tail;
+    int64_t off, nch;
+    Edge eh, et;
+    Chunks(const T* a, int64_t k, bool same_, int64_t off_, int64_t span)
+        : same(same_),
+          head(same_ && (off_ != 0 || span < L)),
+          tail(same_ ? span > L && span % L != 0 : k % L != 0),
+          off(off_),
+          nch((span + L - 1) / L),
+          eh(head ? Edge(a, 0, off_, (int)off_, (int)imin(L, span)) : Edge()),
+          et(tail ? Edge(a, nch - 1, off_, 0, (int)(span - (nch - 1) * L)) : Edge()) {}
+    static Chunks of(const T* a, const T* b, int64_t csb, int64_t k) {
+      const int64_t mis = (int64_t)((uintptr_t)b % sizeof(V));
+      const bool same = (csb * (int64_t)sizeof(T)) % (int64_t)sizeof(V) == 0 && mis % (int64_t)sizeof(T) == 0;
+      const int64_t off = same ? mis / (int64_t)sizeof(T) : 0;
+      return Chunks(a, k, same, off, off + k);
+    }
+  };
+
+  // R columns of B side by side (csb apart from bj): out[r] = column r's lane
+  // partials, the even chunks' chain plus the odd chunks'. The R columns are read
+  // chunk by chunk together: R streams through memory, about as fast from L2 as
+  // one sequential read for R = 4 (16 side by side were ~15% slower).
+  // The lanes of p[0:L] that mask selects (the others 0), read one at a time.
+  __attribute__((noinline)) static V gather(const T* p, M mask) {
+    T g[L];
+    for (int i = 0; i < L; ++i) g[i] = mask[i] ? p[i] : T(0);
+    return *(const U*)g;
+  }
+
+  template <int R>
+  static void partials(const Chunks& ck, const T* a, const T* bj, int64_t csb, V* out) {
+    V e[R], o[R];
+    for (int r = 0; r < R; ++r) e[r] = o[r] = V{};
+    const T* base = bj - ck.off;  // chunk ch of column r at base + r csb + ch L
+    const T* ap = a - ck.off;     // a's part at ap + ch L
+    int64_t ch = 0;
+    const int64_t end = ck.tail ? ck.nch - 1 : ck.nch;
+    if (ck.head) {
+      for (int r = 0; r < R; ++r) e[r] += ck.eh.times(base + r * csb);
+      ch = 1;
+      if (ch < end) {
+        const V a1 = *(const U*)(ap + L);
+        for (int r = 0; r < R; ++r) o[r] += a1 * *(const U*)(base + r * csb + L);
+        ch = 2;
+      }
+    }
+    for (; ch + 2 <= end; ch += 2) {
+      const V a0 = *(const U*)(ap + ch * L), a1 = *(const U*)(ap + ch * L + L);
+      for (int r = 0; r < R; ++r) e[r] += a0 * *(const U*)(base + r * csb + ch * L);
+      for (int r = 0; r < R; ++r) o[r] += a1 * *(const U*)(base + r * csb + ch * L + L);
+    }
+    if (ch < end) {
+      const V a0 = *(const U*)(ap + ch * L);
+      for (int r = 0; r < R; ++r) e[r] += a0 * *(const U*)(base + r * csb + ch * L);
+      ++ch;
+    }
+    // the last chunk, partial: added the way a whole one is (acc += a * chunk, one FMA)
+#define ADJ_TAIL(acc)                                                                                      \
+  for (int r = 0; r < R; ++r)                                                                              \
+    acc[r] += ck.et.a * (ck.same ? (V)(*(const M*)(base + r * csb + ch * L) & ck.et.mask)                  \
+                                 : gather(bj + r * csb + ch * L, ck.et.mask));
+    if (ck.tail) {
+      if (ch & 1) {
+        ADJ_TAIL(o)
+      } else {
+        ADJ_TAIL(e)
+      }
+    }
+#undef ADJ_TAIL
+    for (int r = 0; r < R; ++r) out[r] = e[r] + o[r];
+  }
+
   // B's columns contiguous (rsb == 1) and a contiguous: a dot product per column,
-  // L columns at a time (L independent chains), their L partial-sum vectors
-  // reduced together into one vector of C. When every column starts at the same
-  // offset in a vector (csb a multiple of it), the loads along k are aligned:
-  // the first and last partial vectors are read whole (an aligned vector never
-  // crosses a page) and masked to the column's lanes, a zero-padded the same way.
+  // L columns at a time, their L partial-sum vectors reduced together into one
+  // vector of C (transpose_sum); the last n % L columns 4, then 1 at a time.
   static void cols(int64_t n, int64_t k, T alpha, const T* a, const T* b, int64_t csb, T* c, bool beta1) {
-    const int64_t mis = (int64_t)((uintptr_t)b % sizeof(V));
-    const bool same = (csb * (int64_t)sizeof(T)) % (int64_t)sizeof(V) == 0 && mis % (int64_t)sizeof(T) == 0;
-    const int64_t off = same ? mis / (int64_t)sizeof(T) : 0;
-    // Aligned chunks along k: chunk ch covers k indices [ch L - off, ch L - off + L).
-    const int64_t span = off + k, nch = (span + L - 1) / L;
-    const bool head = off != 0 || span < L;  // chunk 0 partial
-    const bool tail = nch > 1 && span % L != 0;  // chunk nch - 1 partial (and not chunk 0)
-    const Edge eh(a, 0, off, (int)off, (int)imin(L, span)), et(a, nch - 1, off, 0, (int)(span - (nch - 1) * L));
-    const int64_t kv = k / L * L;
+    const Chunks ck = Chunks::of(a, b, csb, k);
+    constexpr int R = L < 4 ? L : 4;
     int64_t j = 0;
     for (; j + L <= n; j += L) {
       V acc[L];
-      for (int q = 0; q < L; ++q) acc[q] = V{};
-      const T* bj = b + j * csb;
-      if (same) {
-        const T* base = bj - off;  // aligned
-        if (head)
-          for (int q = 0; q < L; ++q) acc[q] += eh.times(base + q * csb);
-        for (int64_t ch = head ? 1 : 0, end = tail ? nch - 1 : nch; ch < end; ++ch) {
-          const V av = *(const U*)(a + ch * L - off);
-          for (int q = 0; q < L; ++q) acc[q] += av * *(const V*)(base + q * csb + ch * L);
-        }
-        if (tail)
-          for (int q = 0; q < L; ++q) acc[q] += et.times(base + q * csb + (nch - 1) * L);
-      } else {
-        for (int64_t p = 0; p < kv; p += L) {
-          const V av = *(const U*)(a + p);
-          for (int q = 0; q < L; ++q) acc[q] += av * *(const U*)(bj + q * csb + p);
-        }
-      }
-      V s = transpose_sum<L>(acc);
-      if (!same && kv < k) {
-        T rest[L];
-        for (int q = 0; q < L; ++q) {
-          T t = 0;
-          for (int64_t r = kv; r < k; ++r) t += a[r] * bj[q * csb + r];
-          rest[q] = t;
-        }
-        s += *(const U*)rest;
-      }
+      for (int r = 0; r < L; r += R) partials<R>(ck, a, b + (j + r) * csb, csb, acc + r);
+#ifdef NOREDUCE
+      V s = acc[0]; for (int r = 1; r < L; ++r) s += acc[r];
+#else
+      const V s = transpose_sum<L>(acc);
+#endif
       U* cp = (U*)(c + j);
       *cp = beta1 ? alpha * s + *cp : alpha * s;
     }
+    for (; j + R <= n; j += R) {
+      V acc[R];
+      partials<R>(ck, a, b + j * csb, csb, acc);
+      for (int r = 0; r < R; ++r) put(c + j + r, tree_sum(acc[r]), alpha, beta1);
+    }
     for (; j < n; ++j) {
-      const T* bj = b + j * csb;
-      V acc = V{};
-      int64_t p = 0;
-      for (; p < kv; p += L) acc += *(const U*)(a + p) * *(const U*)(bj + p);
-      T s = hsum(acc);
-      for (; p < k; ++p) s += a[p] * bj[p];
-      put(c + j, s, alpha, beta1);
+      V acc[1];
+      partials<1>(ck, a, b + j * csb, csb, acc);
+      put(c + j, tree_sum(acc[0]), alpha, beta1);
     }
   }
 
