@@ -3,7 +3,8 @@
 // with NaN, so a gradient released while something could still read it shows
 // up as NaN in a comparison against the same computation with the pool off.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { Generator, Tensor, clearPool, defineFunction, poolStats, randn, setPoolOptions, type PoolOptions } from '../src/index.js'
+import { Generator, Tensor, cat, clearPool, defineFunction, poolStats, randn, scaledDotProductAttention, setPoolOptions, type PoolOptions } from '../src/index.js'
+import { assertClose } from '../src/testing/index.js'
 
 const N = 64 // 64 x 64 = 4096 elements: above the pool's minimum size
 let saved: Required<PoolOptions>
@@ -134,5 +135,86 @@ describe('gradient buffers reused by the engine', () => {
     const { pooled, plain } = withAndWithout(run)
     expectSame(pooled, plain)
     expectSame([pooled[0]], [pooled[1]])
+  })
+})
+
+describe('which buffers the engine gives back, and when', () => {
+  const gen = () => new Generator(9)
+  /** Pool counters changed by f: hits + misses is the number of pooled-size buffers taken. */
+  function counted(f: () => void): { taken: number; released: number } {
+    const before = poolStats()
+    f()
+    const after = poolStats()
+    return { taken: after.hits + after.misses - before.hits - before.misses, released: after.released - before.released }
+  }
+
+  it('a leaf adopts its first gradient (no copy, nothing given back); later ones are added into it', () => {
+    const x = randn([N, N], { generator: gen() }).requiresGrad_()
+    const y = x.mul(3).sum()
+    // mul's backward makes the one x-sized buffer, which becomes x.grad
+    expect(counted(() => y.backward())).toEqual({ taken: 1, released: 0 })
+    expect(x.grad!.toList().every((v) => v === 3)).toBe(true)
+    const z = x.mul(2).sum()
+    // the second gradient is added into x.grad in place, then its buffer goes back
+    expect(counted(() => z.backward())).toEqual({ taken: 1, released: 1 })
+    expect(x.grad!.toList().every((v) => v === 5)).toBe(true)
+  })
+
+  it('two gradients for one node are summed into the first one\'s buffer', () => {
+    const x = randn([N, N], { generator: gen() }).requiresGrad_()
+    const h = x.mul(2)
+    const z = h.mul(3).add(h.mul(4)).sum()
+    // h's node receives 3g and 4g: 3g becomes 7g in place and 4g goes back; mul(2) then makes x.grad
+    const c = counted(() => z.backward())
+    expect(c.taken).toBe(3)
+    expect(c.released).toBe(2)
+    expect(x.grad!.toList().every((v) => v === 14)).toBe(true)
+  })
+
+  it('a gradient that arrives as a transposed or partial view is copied into a .grad of its own', () => {
+    const x = randn([N, N], { generator: gen() }).requiresGrad_()
+    const w = randn([N, N], { generator: gen() })
+    x.transpose(0, 1).mul(w).sum().backward()
+    expect(x.grad!.isContiguous()).toBe(true)
+    assertClose(x.grad!, w.transpose(0, 1).contiguous())
+    const y = randn([N, N], { generator: gen() }).requiresGrad_()
+    cat([y, w], 0).mul(2).sum().backward() // y's gradient: the first half of cat's [2N, N] gradient
+    expect(y.grad!.storage.data.length).toBe(N * N)
+    expect(y.grad!.toList().every((v) => v === 2)).toBe(true)
+  })
+
+  it('a leaf as the root: its .grad is a copy of the seed, which the next pass does not touch', () => {
+    const x = randn([N, N], { generator: gen() }).requiresGrad_()
+    const seed = Tensor.zeros([N, N], 'float32').add(2)
+    x.backward(seed)
+    expect(x.grad!.storage.data.length).toBe(N * N)
+    expect(x.grad!.toList().every((v) => v === 2)).toBe(true)
+    x.backward(seed) // added into x.grad, not into the seed
+    expect(x.grad!.toList().every((v) => v === 4)).toBe(true)
+    expect(seed.toList().every((v) => v === 2)).toBe(true)
+  })
+
+  it('scratch a backward closure allocated and never handed on goes back at the end of the pass', () => {
+    // attention's backward kernel writes the score gradient [1, 1, 32, 32] (pooled size) into
+    // scratch; q, k, v and their gradients ([1, 1, 32, 8]) are below the pooled size
+    const g = gen()
+    const [q, k, v] = [0, 1, 2].map(() => randn([1, 1, 32, 8], { generator: g }).requiresGrad_())
+    const loss = scaledDotProductAttention(q, k, v).square().sum()
+    expect(counted(() => loss.backward())).toEqual({ taken: 1, released: 1 })
+    expect(counted(() => Tensor.empty([32, 32], 'float32'))).toEqual({ taken: 1, released: 0 })
+    expect(poolStats().hits).toBe(1)
+  })
+
+  it('one gradient shared by two nodes (add\'s backward) is not summed into in place while the other still needs it', () => {
+    const run = () => {
+      const x = randn([N, N], { generator: gen() }).requiresGrad_()
+      const a = x.mul(2), b = x.mul(3)
+      // a and b receive the same gradient tensor from add; a then gets a second gradient
+      // while b's node has not run yet: adding it into the shared buffer would change b's
+      a.mul(2).sum().add(b.mul(3).tanh().sum()).add(a.add(b).tanh().sum()).backward()
+      return [x.grad!.toList()]
+    }
+    const { pooled, plain } = withAndWithout(run)
+    expectSame(pooled, plain)
   })
 })
