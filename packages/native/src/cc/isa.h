@@ -19,6 +19,8 @@ struct GemmKernel {
                const T* b, int64_t rsb, int64_t csb, T* c, int64_t rsc, bool beta1, T* ws);
   // One row of A (m = 1), unpacked: c[0:n] = alpha * a @ B (+ c when beta1) for k >= 1;
   // false (nothing done) unless B has unit column stride, or unit row stride and a unit column stride.
+  // Each column's result does not depend on n or on where the columns start: gemv on a column
+  // range [j0, j1) (b + j0 csb, c + j0, n = j1 - j0) gives bitwise those columns of the whole.
   bool (*gemv)(int64_t n, int64_t k, T alpha, const T* a, int64_t csa, const T* b, int64_t rsb, int64_t csb, T* c,
                bool beta1);
 };
