@@ -118,6 +118,28 @@ describe.each(builtIsas)('gemm on isa %s', (isa) => {
 
 describe.each(builtIsas)('one-row gemm on isa %s', (isa) => {
   skipTestsUnlessCpuRuns(isa)
+  it.runIf(native)('B surrounded by NaN, Infinity and denormals: the aligned vectors read around its rows leave no trace', () => {
+    using(isa, 'builtin', () => {
+      const r = rng(43)
+      for (const Ctor of [Float32Array, Float64Array]) {
+        for (const [k, n, trans] of [[64, 32, false], [16, 37, false], [33, 20, true], [128, 65, true], [7, 130, false]] as const) {
+          for (const offset of [1, 3, 5, 16]) {
+            const rowStride = trans ? 1 : n, colStride = trans ? k : 1
+            const arr = new Ctor(offset + k * n + 40)
+            for (let i = 0; i < arr.length; i++) arr[i] = [NaN, Infinity, -Infinity, 1e-40, 5e-324][i % 5]!
+            for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) arr[offset + p * rowStride + j * colStride] = r() * 2 - 1
+            const B = { arr, offset, batchStride: 0, rowStride, colStride, get: (_b: number, i: number, j: number) => arr[offset + i * rowStride + j * colStride]! }
+            const g = makeCase(Ctor, r, 1, 1, n, k, 'row', 'row')
+            g.B = B
+            const before = g.c.slice()
+            callGemm(native!, g)
+            expect(checkGemm(g, before), `${Ctor.name} 1x${k}x${n} ${trans ? 'B transposed' : 'B row-major'} at offset ${offset}`).toBe('')
+          }
+        }
+      }
+    })
+  })
+
   it.runIf(native)('one row of A: any column range gives bitwise the columns of the whole product (a thread may compute one)', () => {
     using(isa, 'builtin', () => {
       const r = rng(41)
