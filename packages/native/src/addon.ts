@@ -64,8 +64,13 @@ export interface NativeAddon extends NativeKernels {
   setGemmImpl(impl: 'auto' | 'openblas' | 'builtin'): void
   /** What 'auto' runs (decided by measurement in src/gemm-choice.ts; 'builtin' until then). */
   setAutoGemmImpl(impl: 'openblas' | 'builtin'): void
-  /** Benchmark/test knobs (see src/cc/gemm.h and rows.h); returns the previous four values. */
-  setTuning(minFlopsPerThread: number, blasMinFlops: number, rowsParallelMinElements: number, streamMinBytes: number): number[]
+  /** Benchmark/test knobs (see src/cc/gemm.h and rows.h); returns the previous five values. */
+  setTuning(minFlopsPerThread: number, blasMinFlops: number, rowsParallelMinElements: number, streamMinBytes: number, decodeSplitMinBytes?: number): number[]
+  /**
+   * What the thread pool's workers did since load: tasks run, times a worker stopped spinning and blocked
+   * (sleeps), how many are not blocked now, and their OS thread ids (Linux; for /proc/self/task/<tid>/schedstat).
+   */
+  poolState(): { workerTasks: number, sleeps: number, awake: number, tids: number[] }
   /**
    * [wall, calling thread's CPU] seconds per float32 C = op(A) @ op(B) timed inside C++ (no N-API per call):
    * 'cblas' = cblas_sgemm directly, 'own' = the built-in kernel, both on `threads` threads (default 1);

@@ -211,6 +211,92 @@ describe('gemm threading', () => {
     }
   })
 
+  it.runIf(native)('odd shapes on 1, 2 and 3 threads: parts of one tile, fewer tiles than threads, k = 1, a cut through a block edge', () => {
+    native!.setGemmImpl('builtin')
+    const shapes: [number, number, number, number, Layout, Layout, object][] = [
+      [1, 13, 7, 300, 'col', 'col', {}], [1, 2, 500, 3, 'row', 'col', { beta: 1 }], [1, 241, 33, 1, 'neg', 'row', {}],
+      [2, 97, 31, 17, 'strided', 'bcast', {}], [5, 25, 65, 9, 'row', 'row', { shareA: true }], [1, 121, 129, 257, 'col', 'neg', { alpha: 0.5 }],
+    ]
+    try {
+      withTuning({ minFlopsPerThread: 1 }, () => {
+        for (const Ctor of [Float32Array, Float64Array]) {
+          let seed = 70
+          for (const [batch, m, n, k, la, lb, opts] of shapes) {
+            const results: FloatArray[] = []
+            for (const threads of [1, 2, 3]) {
+              native!.setNumThreads(threads)
+              const g = makeCase(Ctor, rng(seed), batch, m, n, k, la, lb, opts)
+              const before = g.c.slice()
+              callGemm(native!, g)
+              expect(checkGemm(g, before), `${Ctor.name} ${threads} threads ${batch}x${m}x${n}x${k}`).toBe('')
+              results.push(g.c)
+            }
+            expect([...results[1]!], `2 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
+            expect([...results[2]!], `3 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
+            seed++
+          }
+        }
+      })
+    } finally {
+      native!.setNumThreads(original!.threads)
+      native!.setGemmImpl('auto')
+    }
+  })
+
+  describe.each(builtIsas)('on isa %s', (isa) => {
+  skipTestsUnlessCpuRuns(isa)
+  it.runIf(native)('one row of A (decoding) cut over the awake workers: bitwise the 1-thread result, B rows at any offset, B transposed', () => {
+    native!.setGemmImpl('builtin')
+    // [n, k, B transposed, large enough for a cut (ranges start on 64-byte lines of B's rows)]
+    const shapes: [number, number, boolean, boolean][] = [
+      [400, 40, false, true], [1000, 3, false, true], [300, 33, true, true], [65, 128, true, true], [257, 16, true, true],
+      [129, 9, false, true], [47, 5, true, true], [9, 7, false, false], [2, 7, true, false],
+    ]
+    try {
+      withTuning({ decodeSplitMinBytes: 0 }, () => {
+        {
+          native!.setIsa(isa)
+          for (const Ctor of [Float32Array, Float64Array]) {
+            let seed = 80
+            for (const [n, k, trans, cut] of shapes) {
+              // one case (the same memory) for every thread count
+              const r = rng(seed)
+              const offset = randInt(r, 0, 17), colStride = k + randInt(r, 0, 2) * (r() < 0.5 ? 1 : 16), rowStride = n + randInt(r, 0, 17)
+              const arr = new Ctor(offset + (k - 1) * (trans ? 1 : rowStride) + (n - 1) * (trans ? colStride : 1) + 1).map(() => r() * 2 - 1)
+              const B = { arr, offset, batchStride: 0, rowStride: trans ? 1 : rowStride, colStride: trans ? colStride : 1, get: (_b: number, i: number, j: number) => arr[offset + i * B.rowStride + j * B.colStride]! }
+              const g = makeCase(Ctor, r, 1, 1, n, k, 'row', 'row', { beta: (n % 2) as 0 | 1 })
+              g.B = B
+              const before = g.c.slice()
+              const product = () => {
+                // back to back, like decoding steps: a worker is awake only if the previous region was
+                // a moment ago (the first calls wake it, without waiting for it)
+                for (let i = 0; i < 40; i++) {
+                  g.c.set(before)
+                  callGemm(native!, g)
+                }
+                expect(checkGemm(g, before), `${isa} ${Ctor.name} 1x${k}x${n} ${trans ? 'B transposed' : `B offset ${offset}`}`).toBe('')
+                return g.c.slice()
+              }
+              const results: FloatArray[] = []
+              for (const threads of [1, 2, 3]) {
+                native!.setNumThreads(threads)
+                results.push(threads > 1 && cut ? withPoolWorkers(product) : product())
+              }
+              expect([...results[1]!], `${isa} ${Ctor.name} 2 threads 1x${k}x${n}`).toEqual([...results[0]!])
+              expect([...results[2]!], `${isa} ${Ctor.name} 3 threads 1x${k}x${n}`).toEqual([...results[0]!])
+              seed++
+            }
+          }
+        }
+      })
+    } finally {
+      native!.setIsa(original!.isa)
+      native!.setNumThreads(original!.threads)
+      native!.setGemmImpl('auto')
+    }
+  })
+  })
+
   it.runIf(native)('a large product through the default dispatch', () => {
     native!.setGemmImpl('auto')
     run(Float32Array, 77, 1, 256, 384, 128, 'row', 'col')

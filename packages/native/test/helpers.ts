@@ -182,17 +182,17 @@ export function checkGemm(g: GemmCase, cBefore: FloatArray): string {
   return ''
 }
 
-export interface Tuning { minFlopsPerThread?: number, blasMinFlops?: number, rowsParallelMinElements?: number, streamMinBytes?: number }
+export interface Tuning { minFlopsPerThread?: number, blasMinFlops?: number, rowsParallelMinElements?: number, streamMinBytes?: number, decodeSplitMinBytes?: number }
 
 /** Runs fn with some of the addon's tuning knobs changed, then restores them. */
 export function withTuning<T>(t: Tuning, fn: () => T): T {
   const cur = native!.setTuning(1, 0, 1, 0)
-  native!.setTuning(cur[0]!, cur[1]!, cur[2]!, cur[3]!)
-  native!.setTuning(t.minFlopsPerThread ?? cur[0]!, t.blasMinFlops ?? cur[1]!, t.rowsParallelMinElements ?? cur[2]!, t.streamMinBytes ?? cur[3]!)
+  native!.setTuning(cur[0]!, cur[1]!, cur[2]!, cur[3]!, cur[4]!)
+  native!.setTuning(t.minFlopsPerThread ?? cur[0]!, t.blasMinFlops ?? cur[1]!, t.rowsParallelMinElements ?? cur[2]!, t.streamMinBytes ?? cur[3]!, t.decodeSplitMinBytes ?? cur[4]!)
   try {
     return fn()
   } finally {
-    native!.setTuning(cur[0]!, cur[1]!, cur[2]!, cur[3]!)
+    native!.setTuning(cur[0]!, cur[1]!, cur[2]!, cur[3]!, cur[4]!)
   }
 }
 

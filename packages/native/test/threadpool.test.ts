@@ -3,11 +3,12 @@
 // their own memory and on halves of one SharedArrayBuffer, while the main
 // thread computes too; and @adjoint/native imported in a worker registers into
 // that worker's @adjoint/core.
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { assertClose } from '@adjoint/core/testing'
 import { describe, expect, it } from 'vitest'
-import { flatGemm, native, rng } from './helpers.js'
+import { flatGemm, native, rng, withPoolWorkers } from './helpers.js'
 
 const addonPath = fileURLToPath(new URL('../build/Release/adjoint_native.node', import.meta.url))
 
@@ -90,5 +91,42 @@ describe('worker_threads', () => {
     expect(res.backend).toMatch(/native\(.*gemm/)
     expect(res.info.loaded).toBe(true)
     expect(res.maxErr).toBeLessThan(1e-5)
+  })
+})
+
+// utime + stime of one of this process's threads, in clock ticks (/proc/self/task/<tid>/stat, fields 14 and 15).
+function threadTicks(tid: number): number {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // fields from 3 on
+  return Number(fields[11]) + Number(fields[12])
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('the pool when idle', () => {
+  it.runIf(native && process.platform === 'linux')('its workers run tasks, then stop spinning by themselves and use no CPU while the process idles', async () => {
+    const n = 256, r = rng(5), a = new Float32Array(n * n).map(() => r() - 0.5), c = new Float32Array(n * n)
+    const threads = native!.info().threads
+    native!.setNumThreads(2)
+    try {
+      const before = native!.poolState()
+      withPoolWorkers(() => flatGemm(native!, a, 0, 0, n, 1, a, 0, 0, n, 1, c, 0, 0, n, 1, n, n, n, 1, 0))
+      const after = native!.poolState()
+      expect(after.workerTasks).toBeGreaterThan(before.workerTasks)
+      expect(after.tids.length).toBeGreaterThanOrEqual(1)
+      // every worker blocks on its own once its spin (ADJOINT_SPIN_US, 50 µs) is over: a deadline, not a timing
+      const deadline = performance.now() + 20_000
+      while (native!.poolState().awake > 0 && performance.now() < deadline) await sleep(5)
+      const idle = native!.poolState()
+      expect(idle.awake).toBe(0)
+      expect(idle.sleeps).toBeGreaterThan(before.sleeps)
+      // a blocked thread runs nothing: its CPU time stays put over half a second of idling (a spinning one would take ~50 ticks)
+      const ticks0 = idle.tids.map(threadTicks)
+      await sleep(500)
+      const ticks1 = idle.tids.map(threadTicks)
+      for (let i = 0; i < ticks0.length; i++) expect(ticks1[i]! - ticks0[i]!, `worker ${idle.tids[i]}`).toBeLessThanOrEqual(1)
+      expect(native!.poolState().sleeps).toBe(idle.sleeps)
+    } finally {
+      native!.setNumThreads(threads)
+    }
   })
 })

@@ -2,6 +2,7 @@
 //   timeGemm(m, n, k, iters, how, layout, threads) -> [wall, thread CPU] seconds per call
 //   fmaPeak(isa, iters, threads) -> [wall, thread CPU] GFLOP/s of independent vector FMAs
 //   cpuClockGHz() -> the core clock
+//   poolState() -> what the thread pool's workers did, and their thread ids
 #include <time.h>
 
 #include <algorithm>
@@ -157,7 +158,26 @@ napi_value CpuClockGHz(napi_env env, napi_callback_info) {
   });
 }
 
+// poolState() -> { workerTasks, sleeps, awake, tids }: what the pool's workers did
+// since load (tasks run, times one stopped spinning and blocked), how many are
+// not blocked now, and their OS thread ids (Linux), so that a test or benchmark
+// can read their CPU time (/proc/self/task/<tid>/schedstat).
+napi_value PoolState(napi_env env, napi_callback_info) {
+  return guard(env, [&]() -> napi_value {
+    const PoolStats st = pool_stats();
+    napi_value o;
+    napi_create_object(env, &o);
+    napi_set_named_property(env, o, "workerTasks", make_number(env, (double)st.worker_tasks));
+    napi_set_named_property(env, o, "sleeps", make_number(env, (double)st.sleeps));
+    napi_set_named_property(env, o, "awake", make_number(env, st.awake));
+    std::vector<double> tids(st.tids.begin(), st.tids.end());
+    napi_set_named_property(env, o, "tids", make_number_array(env, tids.data(), tids.size()));
+    return o;
+  });
+}
+
 ADJ_EXPORT("timeGemm", TimeGemm);
+ADJ_EXPORT("poolState", PoolState);
 ADJ_EXPORT("fmaPeak", FmaPeak);
 ADJ_EXPORT("cpuClockGHz", CpuClockGHz);
 

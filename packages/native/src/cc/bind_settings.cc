@@ -89,22 +89,26 @@ napi_value SetAutoGemmImpl(napi_env env, napi_callback_info info) {
   });
 }
 
-// setTuning(minFlopsPerThread, blasMinFlops, rowsParallelMinElements, streamMinBytes):
-// for benchmarks and tests; returns the previous values as an array.
+// setTuning(minFlopsPerThread, blasMinFlops, rowsParallelMinElements, streamMinBytes[, decodeSplitMinBytes]):
+// for benchmarks and tests; returns the previous values (all five) as an array.
 napi_value SetTuning(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    Args A(env, info, "setTuning", 4, 4);
+    Args A(env, info, "setTuning", 4, 5);
     const int64_t v0 = A.integer(0, "minFlopsPerThread", 1, kMaxIndex);
     const int64_t v1 = A.integer(1, "blasMinFlops", 0, kMaxIndex);
     const int64_t v2 = A.integer(2, "rowsParallelMinElements", 1, kMaxIndex);
     const int64_t v3 = A.integer(3, "streamMinBytes", 0, kMaxIndex);
-    const double old[4] = {(double)gemm_tuning().min_flops_per_thread, (double)gemm_tuning().blas_min_flops,
-                           (double)rows_parallel_min_elements(), (double)stream_min_bytes()};
+    const int64_t v4 =
+        A.count() > 4 ? A.integer(4, "decodeSplitMinBytes", 0, kMaxIndex) : gemm_tuning().decode_split_min_bytes;
+    const double old[5] = {(double)gemm_tuning().min_flops_per_thread, (double)gemm_tuning().blas_min_flops,
+                           (double)rows_parallel_min_elements(), (double)stream_min_bytes(),
+                           (double)gemm_tuning().decode_split_min_bytes};
     gemm_tuning().min_flops_per_thread = v0;
     gemm_tuning().blas_min_flops = v1;
     rows_parallel_min_elements() = v2;
     stream_min_bytes() = v3;
-    return make_number_array(env, old, 4);
+    gemm_tuning().decode_split_min_bytes = v4;
+    return make_number_array(env, old, 5);
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <new>
@@ -94,16 +95,58 @@ void part_range(int64_t units, int64_t parts, int64_t p, int64_t unit, int64_t l
   hi = std::min(limit, units * (p + 1) / parts * unit);
 }
 
+// One row of A (decoding), unpacked (packing would cost more than the
+// product), batch items one after another. A single product large enough
+// (decode_split_min_bytes of B) is cut into column ranges that the caller and
+// the pool workers that are awake right now compute (a wake-up would cost more
+// than the whole product: none is waited for). The kernel computes a column the
+// same way in any range (kernels_gemv.inl), so the result does not depend on the
+// threads; cuts fall on 64-byte lines of B's rows. When the workers sleep but the
+// previous such call was recent (decoding), they are woken without waiting, for
+// the next calls.
+template <class T>
+bool one_row(const GemmCall<T>& g, const GemmKernel<T>& K) {
+  if (g.batch == 1 && num_threads() > 1 && g.n * g.k * (int64_t)sizeof(T) >= gemm_tuning().decode_split_min_bytes) {
+    static thread_local std::chrono::steady_clock::time_point last_call;
+    const auto now = std::chrono::steady_clock::now();
+    const bool recent = now - last_call < std::chrono::microseconds(200);
+    last_call = now;
+    ParallelLock lock;
+    const int nt = lock.awake(std::min(num_threads(), 16));
+    if (nt > 1) {
+      constexpr int64_t line = 64 / sizeof(T);
+      int64_t cut[17];
+      int parts = 0;
+      cut[0] = 0;
+      for (int p = 1; p < nt; ++p) {
+        const int64_t j = std::min(g.n, (g.n * p / nt + line / 2) / line * line);
+        if (j > cut[parts]) cut[++parts] = j;
+      }
+      if (cut[parts] < g.n) cut[++parts] = g.n;
+      if (parts > 1) {
+        std::atomic<bool> ok{true};
+        run_tasks(nt, parts, [&](int, int64_t t) {
+          const int64_t j0 = cut[t];
+          if (!K.gemv(cut[t + 1] - j0, g.k, g.alpha, g.a, g.csa, g.b + j0 * g.csb, g.rsb, g.csb, g.c + j0, g.beta1))
+            ok.store(false);  // a layout gemv does not take: the same for every range, nothing written
+        }, Wake::Awake);
+        return ok.load();
+      }
+    } else if (recent && lock.held()) {
+      lock.reserve(2);
+      wake_workers();
+    }
+  }
+  for (int64_t bi = 0; bi < g.batch; ++bi)
+    if (!K.gemv(g.n, g.k, g.alpha, g.a + bi * g.sa, g.csa, g.b + bi * g.sb, g.rsb, g.csb, g.c + bi * g.sc, g.beta1))
+      return false;
+  return true;
+}
+
 template <class T>
 void builtin(const GemmCall<T>& g) {
   const GemmKernel<T>& K = kernel<T>();
-  // One row of A (decoding): unpacked and on this thread, where packing and
-  // waking the pool would cost more than the product.
-  if (g.m == 1 && K.gemv(g.n, g.k, g.alpha, g.a, g.csa, g.b, g.rsb, g.csb, g.c, g.beta1)) {
-    for (int64_t bi = 1; bi < g.batch; ++bi)
-      K.gemv(g.n, g.k, g.alpha, g.a + bi * g.sa, g.csa, g.b + bi * g.sb, g.rsb, g.csb, g.c + bi * g.sc, g.beta1);
-    return;
-  }
+  if (g.m == 1 && one_row(g, K)) return;
   const double item_flops = 2.0 * (double)g.m * (double)g.n * (double)g.k;
   const double flops = item_flops * (double)g.batch;
   const int want = (int)std::min<double>(num_threads(), std::max(1.0, flops / (double)gemm_tuning().min_flops_per_thread));
@@ -185,7 +228,7 @@ GemmImpl resolved_gemm_impl() {
 }
 
 GemmTuning& gemm_tuning() {
-  static GemmTuning t{1 << 19, 1 << 21};
+  static GemmTuning t{1 << 19, 1 << 21, 96 << 10};
   return t;
 }
 

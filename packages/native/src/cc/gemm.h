@@ -39,6 +39,7 @@ void gemm(const GemmCall<T>& g);
 struct GemmTuning {
   int64_t min_flops_per_thread;  // fewer threads when a product has less work than this per thread
   int64_t blas_min_flops;        // products (per matrix) below this use the own kernel even with OpenBLAS
+  int64_t decode_split_min_bytes;  // one-row products with less B than this stay on the calling thread
 };
 GemmTuning& gemm_tuning();
 

@@ -3,9 +3,14 @@
 // runs at a time: a caller that finds the pool busy gets `false` and computes
 // on its own thread instead, so concurrent JS threads never block each other
 // and the pool is never oversubscribed.
+//
+// Workers spin for a short while after each region (ADJOINT_SPIN_US, 50 µs by
+// default), then sleep: back-to-back regions
+// (a training step, decoding) start without a wake-up, and an idle process
+// costs no CPU.
 #pragma once
 #include <cstdint>
-#include <functional>
+#include <vector>
 
 namespace adj {
 
@@ -28,19 +33,61 @@ class ParallelLock {
   // Makes sure n threads can run (starting workers if needed); returns how many
   // can (1 when the lock is not held, fewer than n if the OS refused threads).
   int reserve(int n);
+  // How many threads can run a region right now without waking one: the caller
+  // and the workers that are awake (spinning after their last region); 1 when
+  // the lock is not held. For products so small that a wake-up costs more than
+  // they do (decoding): run_tasks(n, ..., Wake::Awake) with n <= this.
+  int awake(int n) const;
 
  private:
   bool held_;
 };
 
-// Runs fn(slot, task) for every task in [0, tasks) on up to n threads: the
-// caller (slot 0) and the pool workers that wake up in time (slots 1..n-1),
-// each claiming the next task until none is left. Returns when all are done.
-// The caller must hold a ParallelLock and n <= lock.reserve(n). fn must not throw.
-void run_tasks(int n, int64_t tasks, const std::function<void(int, int64_t)>& fn);
+// A callable run_tasks calls as fn(slot, task), by reference (no allocation).
+class TaskFn {
+ public:
+  TaskFn() : obj_(nullptr), call_(nullptr) {}
+  template <class F>
+  TaskFn(F& f)
+      : obj_(const_cast<void*>(static_cast<const void*>(&f))),
+        call_([](void* o, int slot, int64_t t) { (*static_cast<F*>(o))(slot, t); }) {}
+  void operator()(int slot, int64_t t) const { call_(obj_, slot, t); }
 
-// How many tasks pool workers (slots >= 1, not the caller) have run since load:
-// lets tests check that a parallel region really used other threads.
+ private:
+  void* obj_;
+  void (*call_)(void*, int, int64_t);
+};
+
+enum class Wake { All, Awake };
+
+// Runs fn(slot, task) for every task in [0, tasks) on up to n threads: the
+// caller (slot 0) and the pool workers that join in time (slots 1..n-1), each
+// claiming the next task until none is left; returns when all are done. Task t
+// goes to slot t when that slot's thread is there to claim it first (the caller
+// takes task 0 at once), so that a product split the same way twice gives each
+// core the same part (its operands are still in that core's cache). Wake::Awake
+// wakes no sleeping worker (only spinning ones can join). The caller must hold a
+// ParallelLock and n <= lock.reserve(n). fn must not throw.
+void run_tasks(int n, int64_t tasks, TaskFn fn, Wake wake = Wake::All);
+template <class F>
+void run_tasks(int n, int64_t tasks, F&& fn, Wake wake = Wake::All) {
+  run_tasks(n, tasks, TaskFn(fn), wake);
+}
+
+// Makes sleeping workers spin again (for ADJOINT_SPIN_US) without waiting for
+// them: the next regions (e.g. the next decoding steps' Wake::Awake products) find
+// them awake. Costs the caller a futex wake when a worker sleeps, nothing otherwise.
+void wake_workers();
+
+// For tests and benchmarks: what the pool's workers did since load.
+struct PoolStats {
+  uint64_t worker_tasks;  // tasks run by workers (slots >= 1, not the caller)
+  uint64_t sleeps;        // times a worker stopped spinning and blocked
+  int awake;              // workers not blocked now
+  std::vector<int64_t> tids;  // the workers' OS thread ids (Linux; else empty)
+};
+PoolStats pool_stats();
+// pool_stats().worker_tasks: lets tests check that a parallel region really used other threads.
 uint64_t pool_worker_tasks();
 
 }  // namespace adj
