@@ -46,12 +46,13 @@ describe.each(builtIsas)('gemm on isa %s', (isa) => {
       })
     })
 
-    it.runIf(native)('sizes that cross the cache blocks (k > KC, m > MC, n > NR * several)', () => {
+    it.runIf(native)('sizes that cross the cache blocks (k > KC, m > MC, n > NR * several, n > NC)', () => {
       using(isa, impl, () => {
         run(Float32Array, 1, 1, 127, 131, 301, 'row', 'row')
         run(Float32Array, 2, 1, 250, 67, 520, 'row', 'col', { beta: 1 })
         run(Float32Array, 3, 1, 61, 263, 200, 'col', 'row')
         run(Float64Array, 4, 1, 125, 71, 300, 'col', 'col', { beta: 1, alpha: 2 })
+        run(Float32Array, 5, 1, 30, 1100, 40, 'row', 'col', { beta: 1 }) // n > NC (avx512 float: 1024)
       })
     })
 
