@@ -157,6 +157,16 @@ describe.each(builtIsas)('attention kernels on isa %s', (isa) => {
         expect(checkCase(Ctor, { ...c, L: 3, qoff: 61, lq: 'bhrc' })).toBe('')
       }
     })
+
+    it.runIf(native)('sizes past whole transpose tiles (k^T and v^T packed in 16 x 16 / 8 x 8 register tiles, then their edges)', () => {
+      native!.setIsa(isa)
+      for (const [L, S, E, Ev] of [[20, 37, 35, 19], [16, 48, 16, 33], [5, 17, 8, 24]]) {
+        for (const lk of ['brhc', 'col'] as const) {
+          const c: Case = { B: 2, H: 2, L, S, E, Ev, lq: 'brhc', lk, lv: lk, outInterleaved: true, mask: 'none', causal: true, qoff: S - L, scale: null, seed: L + S }
+          expect(checkCase(Ctor, c)).toBe('')
+        }
+      }
+    })
   })
 })
 

@@ -107,8 +107,9 @@ inline void attn_tile(int mr, int64_t p0, int64_t p1, const T* a, int64_t ars, i
 }
 
 // C[0:m, 0:n(i0)] (+)= alpha A B over row blocks [i0, i0 + mr): cols(i0, mr) gives
-// the block's column count, depth(i0, mr, p0, p1) its depth range. B is packed
-// with ldb >= round_up(max n, lanes).
+// the block's column count, depth(i0, mr, p0, p1) its depth range. B's rows are
+// ldb apart, each readable for round_up(max n, lanes) elements (packed and padded,
+// or in place when n is whole vectors: attn_operand).
 template <class T, class Cols, class Depth>
 inline void attn_gemm(int64_t m, const T* a, int64_t ars, int64_t acs, const T* b, int64_t ldb, T* c, int64_t ldc,
                       T alpha, bool acc, Cols cols, Depth depth) {
@@ -131,6 +132,79 @@ inline void attn_gemm(int64_t m, const T* a, int64_t ars, int64_t acs, const T* 
   }
 }
 
+// dst[r * ld + c] = src[c * cs + r] for r in [r0, r1), c in [c0, c1): a transposed block, read along its memory rows.
+template <class T>
+inline void attn_transpose_scalar(int64_t r0, int64_t r1, int64_t c0, int64_t c1, const T* src, int64_t cs, T* dst, int64_t ld) {
+  for (int64_t c = c0; c < c1; ++c)
+    for (int64_t r = r0; r < r1; ++r) dst[r * ld + c] = src[c * cs + r];
+}
+
+// The same for a whole rows x cols matrix. float: square tiles of one vector per
+// row transposed in registers (16 x 16 on AVX-512, 8 x 8 on AVX2: 4 shuffle stages
+// of unpack / shuffle / lane permutes instead of one scalar load and store per
+// element); the edges, double and other ISAs element by element.
+template <class T>
+inline void attn_transpose(int64_t rows, int64_t cols, const T* src, int64_t cs, T* dst, int64_t ld) {
+  attn_transpose_scalar<T>(0, rows, 0, cols, src, cs, dst, ld);
+}
+#if ADJ_VBYTES == 64 && defined(__AVX512F__)
+#define ADJ_ATTN_TRANSPOSE_TILE 1
+constexpr int kAttnTW = 16;
+// GCC 12 reports the unmasked forms' _mm512_undefined_ps source as uninitialized (a false positive)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+// d[j * ld + i] = s[i * cs + j], i, j < 16
+inline void attn_transpose_tile(const float* s, int64_t cs, float* d, int64_t ld) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(s + i * cs);
+  for (int i = 0; i < 16; i += 2) t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]), t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  // r[4q + k]: elements 4l + k of rows 4q..4q+3 in 128-bit lane l
+  for (int q = 0; q < 4; ++q) {
+    r[4 * q + 0] = _mm512_shuffle_ps(t[4 * q], t[4 * q + 2], 0x44), r[4 * q + 1] = _mm512_shuffle_ps(t[4 * q], t[4 * q + 2], 0xEE);
+    r[4 * q + 2] = _mm512_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0x44), r[4 * q + 3] = _mm512_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0xEE);
+  }
+  // t[k] (k < 4): elements k and 8 + k of rows 0-7; t[4 + k]: 4 + k and 12 + k; t[8 + ..]: the same of rows 8-15
+  for (int k = 0; k < 4; ++k) {
+    t[k] = _mm512_shuffle_f32x4(r[k], r[4 + k], 0x88), t[4 + k] = _mm512_shuffle_f32x4(r[k], r[4 + k], 0xDD);
+    t[8 + k] = _mm512_shuffle_f32x4(r[8 + k], r[12 + k], 0x88), t[12 + k] = _mm512_shuffle_f32x4(r[8 + k], r[12 + k], 0xDD);
+  }
+  for (int k = 0; k < 8; ++k) {
+    _mm512_storeu_ps(d + k * ld, _mm512_shuffle_f32x4(t[k], t[8 + k], 0x88));
+    _mm512_storeu_ps(d + (8 + k) * ld, _mm512_shuffle_f32x4(t[k], t[8 + k], 0xDD));
+  }
+}
+#pragma GCC diagnostic pop
+#elif ADJ_VBYTES == 32 && defined(__AVX2__)
+#define ADJ_ATTN_TRANSPOSE_TILE 1
+constexpr int kAttnTW = 8;
+// d[j * ld + i] = s[i * cs + j], i, j < 8
+inline void attn_transpose_tile(const float* s, int64_t cs, float* d, int64_t ld) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(s + i * cs);
+  for (int i = 0; i < 8; i += 2) t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]), t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  // r[4q + k]: elements k (low lane) and 4 + k (high lane) of rows 4q..4q+3
+  for (int q = 0; q < 2; ++q) {
+    r[4 * q + 0] = _mm256_shuffle_ps(t[4 * q], t[4 * q + 2], 0x44), r[4 * q + 1] = _mm256_shuffle_ps(t[4 * q], t[4 * q + 2], 0xEE);
+    r[4 * q + 2] = _mm256_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0x44), r[4 * q + 3] = _mm256_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0xEE);
+  }
+  for (int k = 0; k < 4; ++k) {
+    _mm256_storeu_ps(d + k * ld, _mm256_permute2f128_ps(r[k], r[4 + k], 0x20));
+    _mm256_storeu_ps(d + (4 + k) * ld, _mm256_permute2f128_ps(r[k], r[4 + k], 0x31));
+  }
+}
+#endif
+#ifdef ADJ_ATTN_TRANSPOSE_TILE
+template <>
+inline void attn_transpose<float>(int64_t rows, int64_t cols, const float* src, int64_t cs, float* dst, int64_t ld) {
+  constexpr int W = kAttnTW;
+  const int64_t rt = rows / W * W, ct = cols / W * W;
+  for (int64_t r = 0; r < rt; r += W)
+    for (int64_t c = 0; c < ct; c += W) attn_transpose_tile(src + c * cs + r, cs, dst + r * ld + c, ld);
+  attn_transpose_scalar<float>(0, rt, ct, cols, src, cs, dst, ld);
+  attn_transpose_scalar<float>(rt, rows, 0, cols, src, cs, dst, ld);
+}
+#endif
+
 // dst[r * ld + c] = src[r rs + c cs] for a rows x cols matrix, each row zero-padded to ld.
 template <class T>
 inline void attn_pack(int64_t rows, int64_t cols, const T* src, int64_t rs, int64_t cs, T* dst, int64_t ld) {
@@ -143,13 +217,25 @@ inline void attn_pack(int64_t rows, int64_t cols, const T* src, int64_t rs, int6
       for (int64_t c = 0; c < cols; ++c) d[c] = s[c * cs];
     for (int64_t c = cols; c < ld; ++c) d[c] = T(0);
   }
-  if (cs != 1 && rs == 1)  // a transposed matrix: read along its memory rows
-    for (int64_t c = 0; c < cols; ++c)
-      for (int64_t r = 0; r < rows; ++r) dst[r * ld + c] = src[c * cs + r];
+  if (cs != 1 && rs == 1) attn_transpose<T>(rows, cols, src, cs, dst, ld);  // a transposed matrix: read along its memory rows
 }
 
 template <class T>
 inline int64_t attn_ld(int64_t n) { return round_up(n < 1 ? 1 : n, attn_lanes<T>()); }
+
+// A gemm's B operand (rows x cols at src, strides rs, cs): read in place when its rows are
+// whole vectors with a unit column stride (the tiles then load only within each row: the
+// heads of a packed projection), else packed into dst with rows ld apart. Sets b and ldb.
+template <class T>
+inline void attn_operand(int64_t rows, int64_t cols, const T* src, int64_t rs, int64_t cs, T* dst, int64_t ld, const T*& b,
+                         int64_t& ldb) {
+  if (cs == 1 && cols % attn_lanes<T>() == 0) {
+    b = src, ldb = rs;
+    return;
+  }
+  attn_pack(rows, cols, src, rs, cs, dst, ld);
+  b = dst, ldb = ld;
+}
 
 // softmax of x[0:n] in place; returns the sum of exps (0 or NaN: the row is degenerate,
 // all -inf or NaN, and the caller fills it with NaN as the reference softmax gives).
@@ -172,6 +258,14 @@ inline double attn_softmax_row(double* x, int64_t n) {
   return s;
 }
 
+// The sum of the lanes: float by halving (kernels_rows.inl's hsum), double in lane order.
+inline float attn_hsum(vf v) { return hsum(v); }
+inline double attn_hsum(vd v) {
+  double s = 0;
+  for (int l = 0; l < attn_lanes<double>(); ++l) s += v[l];
+  return s;
+}
+
 // sum_j x[j] y[j]
 template <class T>
 inline T attn_dot(const T* x, const T* y, int64_t n) {
@@ -185,9 +279,7 @@ inline T attn_dot(const T* x, const T* y, int64_t n) {
     s1 += *(const U*)(x + j + W) * *(const U*)(y + j + W);
   }
   for (; j + W <= n; j += W) s0 += *(const U*)(x + j) * *(const U*)(y + j);
-  s0 += s1;
-  T s = 0;
-  for (int l = 0; l < W; ++l) s += s0[l];
+  T s = attn_hsum(s0 + s1);
   for (; j < n; ++j) s += x[j] * y[j];
   return s;
 }
@@ -221,7 +313,9 @@ void attention_forward(const AttentionHead<T>& h, T* ws) {
   T* kt = ws;              // k^T [E, S]
   T* vp = kt + E * ldS;    // v [S, Ev]
   attn_pack(E, S, h.k, h.kcs, h.krs, kt, ldS);
-  attn_pack(S, Ev, h.v, h.vrs, h.vcs, vp, ldV);
+  const T* vb;
+  int64_t ldv;
+  attn_operand(S, Ev, h.v, h.vrs, h.vcs, vp, ldV, vb, ldv);
   auto last_visible = [&](int64_t i0, int mr) { return attn_visible(h, i0 + mr - 1); };
   // scores = scale q k^T into probs; the columns a causal block cannot see are left out
   // from the first whole vector past its last visible key (the rest are set below)
@@ -247,7 +341,7 @@ void attention_forward(const AttentionHead<T>& h, T* ws) {
   }
   // out = P v; a NaN row must reach every output it touches, so no skipping then
   const bool skip = h.causal && !degenerate;
-  attn_gemm<T>(L, h.probs, S, 1, vp, ldV, h.out, h.ors, T(1), false, [&](int64_t, int) { return Ev; },
+  attn_gemm<T>(L, h.probs, S, 1, vb, ldv, h.out, h.ors, T(1), false, [&](int64_t, int) { return Ev; },
                [&](int64_t i0, int mr, int64_t& p0, int64_t& p1) { p0 = 0, p1 = skip ? last_visible(i0, mr) : S; });
 }
 
@@ -282,15 +376,21 @@ void attention_backward(const AttentionHead<T>& h, T* ws) {
     for (int64_t j = n; j < S; ++j) d[j] = T(0);
   }
   if (h.gq) {  // gq = scale dS k
-    attn_pack(S, E, h.k, h.krs, h.kcs, kp, ldE);
-    attn_gemm<T>(L, h.gs, S, 1, kp, ldE, h.gq, h.gqrs, h.scale, h.acc, [&](int64_t, int) { return E; }, visible_depth);
+    const T* kb;
+    int64_t ldk;
+    attn_operand(S, E, h.k, h.krs, h.kcs, kp, ldE, kb, ldk);
+    attn_gemm<T>(L, h.gs, S, 1, kb, ldk, h.gq, h.gqrs, h.scale, h.acc, [&](int64_t, int) { return E; }, visible_depth);
   }
   if (h.gk) {  // gk = scale dS^T q
-    attn_pack(L, E, h.q, h.qrs, h.qcs, qp, ldE);
-    attn_gemm<T>(S, h.gs, 1, S, qp, ldE, h.gk, h.gkrs, h.scale, h.acc, [&](int64_t, int) { return E; }, key_depth);
+    const T* qb;
+    int64_t ldq;
+    attn_operand(L, E, h.q, h.qrs, h.qcs, qp, ldE, qb, ldq);
+    attn_gemm<T>(S, h.gs, 1, S, qb, ldq, h.gk, h.gkrs, h.scale, h.acc, [&](int64_t, int) { return E; }, key_depth);
   }
   if (h.gv) {  // gv = P^T gOut
-    attn_pack(L, Ev, h.g, h.grs, h.gcs, gp, ldV);
-    attn_gemm<T>(S, h.probs, 1, S, gp, ldV, h.gv, h.gvrs, T(1), h.acc, [&](int64_t, int) { return Ev; }, key_depth);
+    const T* gb;
+    int64_t ldg;
+    attn_operand(L, Ev, h.g, h.grs, h.gcs, gp, ldV, gb, ldg);
+    attn_gemm<T>(S, h.probs, 1, S, gb, ldg, h.gv, h.gvrs, T(1), h.acc, [&](int64_t, int) { return Ev; }, key_depth);
   }
 }
