@@ -43,33 +43,59 @@ void for_chunks(const std::vector<Chunk>& cs, int64_t total, F&& fn) {
 }
 
 #define ADJ_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+// The loops below are inlined into each clone, so that each is compiled for the clone's ISA (a
+// plain inline template stayed one out-of-line baseline SSE2 copy that every clone called).
+#define ADJ_LOOP inline __attribute__((always_inline))
+
+// The builtins, not std::sqrt: libstdc++'s float overload is a function of the default target,
+// which GCC does not inline into a clone of another arch (a call per element, no vectorising).
+ADJ_LOOP float root(float x) { return __builtin_sqrtf(x); }
+ADJ_LOOP double root(double x) { return __builtin_sqrt(x); }
 
 // The per-element loops, one per dtype, compiled for several ISAs (chosen at load time).
-template <class T>
-inline void adam_loop(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax,
-                      int64_t n, T b1, T b2, T eps, T wd, T decay, T step_size, T bc2, bool decoupled, bool maximize) {
+// No branch in the loop body (GCC then vectorises it): maximize is a factor of -1 on g, decoupled
+// weight decay a factor on p (1 when off: exact); L2 weight decay and AMSGrad are template switches.
+template <class T, bool Coupled, bool Amsgrad>
+ADJ_LOOP void adam_loop(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax,
+                        int64_t n, T b1, T b2, T eps, T wd, T decay, T step_size, T bc2, T sign) {
   const T ob1 = T(1) - b1, ob2 = T(1) - b2;
   for (int64_t i = 0; i < n; ++i) {
-    T gi = maximize ? -g[i] : g[i];
-    T pi = p[i];
-    if (decoupled) pi *= decay;
-    else if (wd != T(0)) gi += wd * pi;
+    T gi = sign * g[i];
+    const T pi = p[i] * decay;
+    if (Coupled) gi += wd * p[i];
     const T mi = b1 * m[i] + ob1 * gi;
     const T vi = b2 * v[i] + ob2 * gi * gi;
     m[i] = mi;
     v[i] = vi;
     T s = vi;
-    if (vmax) { s = vmax[i] > vi ? vmax[i] : vi; vmax[i] = s; }
-    p[i] = pi - step_size * (mi / (std::sqrt(s) / bc2 + eps));
+    if (Amsgrad) {
+      s = vmax[i] > vi ? vmax[i] : vi;
+      vmax[i] = s;
+    }
+    p[i] = pi - step_size * (mi / (root(s) / bc2 + eps));
+  }
+}
+template <class T>
+ADJ_LOOP void adam_switch(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, T b1, T b2, T eps, T wd, T decay, T ss, T bc2,
+                          bool dec, bool max) {
+  const T sign = max ? T(-1) : T(1);
+  const bool coupled = !dec && wd != T(0);
+  if (!dec) decay = T(1);
+  if (coupled) {
+    if (vmax) adam_loop<T, true, true>(p, g, m, v, vmax, n, b1, b2, eps, wd, decay, ss, bc2, sign);
+    else adam_loop<T, true, false>(p, g, m, v, vmax, n, b1, b2, eps, wd, decay, ss, bc2, sign);
+  } else {
+    if (vmax) adam_loop<T, false, true>(p, g, m, v, vmax, n, b1, b2, eps, wd, decay, ss, bc2, sign);
+    else adam_loop<T, false, false>(p, g, m, v, vmax, n, b1, b2, eps, wd, decay, ss, bc2, sign);
   }
 }
 ADJ_CLONES void adam_f32(float* p, const float* g, float* m, float* v, float* vmax, int64_t n, float b1, float b2, float eps,
                          float wd, float decay, float ss, float bc2, bool dec, bool max) {
-  adam_loop<float>(p, g, m, v, vmax, n, b1, b2, eps, wd, decay, ss, bc2, dec, max);
+  adam_switch<float>(p, g, m, v, vmax, n, b1, b2, eps, wd, decay, ss, bc2, dec, max);
 }
 ADJ_CLONES void adam_f64(double* p, const double* g, double* m, double* v, double* vmax, int64_t n, double b1, double b2,
                          double eps, double wd, double decay, double ss, double bc2, bool dec, bool max) {
-  adam_loop<double>(p, g, m, v, vmax, n, b1, b2, eps, wd, decay, ss, bc2, dec, max);
+  adam_switch<double>(p, g, m, v, vmax, n, b1, b2, eps, wd, decay, ss, bc2, dec, max);
 }
 inline void adam_any(float* p, const float* g, float* m, float* v, float* vmax, int64_t n, const AdamHyper& h, const AdamParamConst& c) {
   adam_f32(p, g, m, v, vmax, n, (float)h.b1, (float)h.b2, (float)h.eps, (float)h.weight_decay, (float)(1 - c.lr * h.weight_decay),
@@ -80,13 +106,14 @@ inline void adam_any(double* p, const double* g, double* m, double* v, double* v
            h.maximize);
 }
 
-template <class T>
-inline void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n, T lr, T mu, T damp, T wd, bool fresh,
-                     bool nesterov, bool maximize) {
+// Momentum (the stores into buf) is a template switch: GCC vectorises no loop with a conditional store.
+template <class T, bool Momentum>
+ADJ_LOOP void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n, T lr, T mu, T damp, T wd, bool fresh,
+                       bool nesterov, bool maximize) {
   for (int64_t i = 0; i < n; ++i) {
     T d = maximize ? -g[i] : g[i];
     if (wd != T(0)) d += wd * p[i];
-    if (buf) {
+    if (Momentum) {
       const T b = fresh ? d : mu * buf[i] + (T(1) - damp) * d;
       buf[i] = b;
       d = nesterov ? d + mu * b : b;
@@ -94,12 +121,17 @@ inline void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict buf, 
     p[i] -= lr * d;
   }
 }
+template <class T>
+ADJ_LOOP void sgd_switch(T* p, const T* g, T* buf, int64_t n, T lr, T mu, T damp, T wd, bool fresh, bool nest, bool max) {
+  if (buf) sgd_loop<T, true>(p, g, buf, n, lr, mu, damp, wd, fresh, nest, max);
+  else sgd_loop<T, false>(p, g, buf, n, lr, mu, damp, wd, fresh, nest, max);
+}
 ADJ_CLONES void sgd_f32(float* p, const float* g, float* buf, int64_t n, float lr, float mu, float damp, float wd, bool fresh, bool nest, bool max) {
-  sgd_loop<float>(p, g, buf, n, lr, mu, damp, wd, fresh, nest, max);
+  sgd_switch<float>(p, g, buf, n, lr, mu, damp, wd, fresh, nest, max);
 }
 ADJ_CLONES void sgd_f64(double* p, const double* g, double* buf, int64_t n, double lr, double mu, double damp, double wd, bool fresh, bool nest,
                         bool max) {
-  sgd_loop<double>(p, g, buf, n, lr, mu, damp, wd, fresh, nest, max);
+  sgd_switch<double>(p, g, buf, n, lr, mu, damp, wd, fresh, nest, max);
 }
 inline void sgd_any(float* p, const float* g, float* b, int64_t n, const SgdHyper& h, bool fresh) {
   sgd_f32(p, g, b, n, (float)h.lr, (float)h.momentum, (float)h.dampening, (float)h.weight_decay, fresh, h.nesterov, h.maximize);
@@ -108,17 +140,20 @@ inline void sgd_any(double* p, const double* g, double* b, int64_t n, const SgdH
   sgd_f64(p, g, b, n, h.lr, h.momentum, h.dampening, h.weight_decay, fresh, h.nesterov, h.maximize);
 }
 
-// Sum of squares in double, four independent partial sums (vectorisable without reassociating floats).
+// Sum of squares in double, kSumLanes independent partial sums (element i into sum i mod kSumLanes):
+// whole vectors of doubles on every ISA and enough of them to hide the add latency (with 4
+// sums, one ymm chain, the loop ran at one element per cycle), without reassociating floats.
+constexpr int kSumLanes = 32;
 template <class T>
-inline double sumsq_loop(const T* __restrict x, int64_t n) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+ADJ_LOOP double sumsq_loop(const T* __restrict x, int64_t n) {
+  double s[kSumLanes] = {};
   int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const double a = x[i], b = x[i + 1], c = x[i + 2], d = x[i + 3];
-    s0 += a * a, s1 += b * b, s2 += c * c, s3 += d * d;
-  }
-  for (; i < n; ++i) s0 += (double)x[i] * x[i];
-  return (s0 + s1) + (s2 + s3);
+  for (; i + kSumLanes <= n; i += kSumLanes)
+    for (int j = 0; j < kSumLanes; ++j) s[j] += (double)x[i + j] * (double)x[i + j];
+  for (int j = 0; i < n; ++i, ++j) s[j] += (double)x[i] * (double)x[i];
+  for (int w = kSumLanes / 2; w > 0; w /= 2)
+    for (int j = 0; j < w; ++j) s[j] += s[j + w];
+  return s[0];
 }
 ADJ_CLONES double sumsq_f32(const float* x, int64_t n) { return sumsq_loop(x, n); }
 ADJ_CLONES double sumsq_f64(const double* x, int64_t n) { return sumsq_loop(x, n); }
