@@ -169,7 +169,8 @@ struct Pool {
 
   // Slots 1..homes-1 are posted; the caller runs task 0, the shared tasks, and
   // the posted tasks no worker has taken, then waits for the workers that did.
-  void run(Region& r, Wake wake) {
+  // Returns whether a worker was still on its task when the caller ran out of work.
+  bool run(Region& r, Wake wake) {
     const uint64_t seq = ++region_seq;
     for (int64_t s = 1; s < r.homes; ++s) {
       Mailbox& b = box[s];
@@ -187,18 +188,25 @@ struct Pool {
     r.fn(0, 0);
     for (int64_t t; (t = r.next.fetch_add(1, std::memory_order_relaxed)) < r.tasks;) r.fn(0, t);
     for (int64_t s = 1; s < r.homes; ++s) {
+      // a load first: a CAS would take the line from a worker that is still on its task
       uint64_t w = seq << 2 | kPosted;
-      if (box[s].state.compare_exchange_strong(w, seq << 2 | kCancelled, std::memory_order_acq_rel)) r.fn(0, s);
+      if (box[s].state.load(std::memory_order_relaxed) == w &&
+          box[s].state.compare_exchange_strong(w, seq << 2 | kCancelled, std::memory_order_acq_rel))
+        r.fn(0, s);
     }
-    for (int64_t s = 1; s < r.homes; ++s) wait_done(box[s], seq);
+    bool waited = false;
+    for (int64_t s = 1; s < r.homes; ++s) waited |= wait_done(box[s], seq);
+    return waited;
   }
 
-  // Waits until box's region `seq` is DONE or CANCELLED: spins for kSpin, then blocks.
-  void wait_done(Mailbox& b, uint64_t seq) {
+  // Waits until box's region `seq` is DONE or CANCELLED: spins for kSpin, then
+  // blocks. Returns whether it had to wait.
+  bool wait_done(Mailbox& b, uint64_t seq) {
     auto over = [&] {
       const uint64_t w = b.state.load(std::memory_order_acquire);
       return w >> 2 != seq || (w & 3) == kDone || (w & 3) == kCancelled;
     };
+    if (over()) return false;
     const auto t0 = Clock::now();
     for (unsigned i = 1; !over(); ++i) {
       cpu_relax();
@@ -209,9 +217,10 @@ struct Pool {
           done_cv.wait(lk, over);
         }
         caller_waiting.store(false, std::memory_order_relaxed);
-        return;
+        break;
       }
     }
+    return true;
   }
 };
 
@@ -264,17 +273,17 @@ int ParallelLock::awake(int n) const {
   return up + 1 < n ? (up > 0 ? up + 1 : 1) : n;
 }
 
-void run_tasks(int n, int64_t tasks, TaskFn fn, Wake wake) {
+bool run_tasks(int n, int64_t tasks, TaskFn fn, Wake wake) {
   if (n <= 1 || tasks <= 1) {
     for (int64_t t = 0; t < tasks; ++t) fn(0, t);
-    return;
+    return false;
   }
   Region r;
   r.fn = fn;
   r.tasks = tasks;
   r.homes = tasks < n ? tasks : n;
   r.next.store(r.homes, std::memory_order_relaxed);
-  pool().run(r, wake);
+  return pool().run(r, wake);
 }
 
 void wake_workers() { pool().wake_sleepers(); }

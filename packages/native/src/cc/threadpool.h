@@ -67,11 +67,13 @@ enum class Wake { All, Awake };
 // takes task 0 at once), so that a product split the same way twice gives each
 // core the same part (its operands are still in that core's cache). Wake::Awake
 // wakes no sleeping worker (only spinning ones can join). The caller must hold a
-// ParallelLock and n <= lock.reserve(n). fn must not throw.
-void run_tasks(int n, int64_t tasks, TaskFn fn, Wake wake = Wake::All);
+// ParallelLock and n <= lock.reserve(n). fn must not throw. Returns whether a
+// worker was still on its task when the caller had run out of work (the caller's
+// share of a split was too small).
+bool run_tasks(int n, int64_t tasks, TaskFn fn, Wake wake = Wake::All);
 template <class F>
-void run_tasks(int n, int64_t tasks, F&& fn, Wake wake = Wake::All) {
-  run_tasks(n, tasks, TaskFn(fn), wake);
+bool run_tasks(int n, int64_t tasks, F&& fn, Wake wake = Wake::All) {
+  return run_tasks(n, tasks, TaskFn(fn), wake);
 }
 
 // Makes sleeping workers spin again (for ADJOINT_SPIN_US) without waiting for
