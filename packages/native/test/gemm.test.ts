@@ -70,6 +70,20 @@ describe.each(builtIsas)('gemm on isa %s', (isa) => {
       })
     })
 
+    it.runIf(native)('heights split into runs of equal strips (64 = 4 x 12 + 2 x 8, 40 = 2 x 12 + 2 x 8 on AVX-512), A in place and packed, small and large C', () => {
+      using(isa, impl, () => {
+        let seed = 40
+        for (const m of [64, 40, 28]) {
+          for (const la of ['row', 'col', 'strided'] as const) {
+            run(Float32Array, seed++, 1, m, 32, 64, la, 'row', { beta: (seed % 2) as 0 | 1 }) // A and B in place, C in L1
+            run(Float32Array, seed++, 1, m, 40, 300, la, 'col', { beta: 1 }) // packed, k > KC
+            run(Float64Array, seed++, 1, m, 16, 24, la, 'row', { alpha: -0.5 })
+          }
+          run(Float32Array, seed++, 1, m, 2200, 16, 'row', 'row', { beta: 1 }) // C larger than L1: its rows prefetched
+        }
+      })
+    })
+
     it.runIf(native)('batches, with A or B shared across the batch (batch stride 0)', () => {
       using(isa, impl, () => {
         let seed = 7

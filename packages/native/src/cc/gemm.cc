@@ -165,16 +165,16 @@ void builtin(const GemmCall<T>& g) {
   const double item_flops = 2.0 * (double)g.m * (double)g.n * (double)g.k;
   const double flops = item_flops * (double)g.batch;
   const int want = (int)std::min<double>(num_threads(), std::max(1.0, flops / (double)gemm_tuning().min_flops_per_thread));
-  ParallelLock lock;
-  const int nt = want > 1 ? lock.reserve(want) : 1;
-
-  if (nt <= 1) {
+  auto serial = [&] {
     T* ws = (T*)tls_workspace.get(K.workspace(g.m, g.n, g.k) * sizeof(T));
     for (int64_t bi = 0; bi < g.batch; ++bi)
       K.gemm(g.m, g.n, g.k, g.alpha, g.a + bi * g.sa, g.rsa, g.csa, g.b + bi * g.sb, g.rsb, g.csb, g.c + bi * g.sc,
              g.rsc, g.beta1, ws);
-    return;
-  }
+  };
+  if (want <= 1) return serial();  // no lock: a small product's atomic exchange and release cost ~1% of it
+  ParallelLock lock;
+  const int nt = lock.reserve(want);
+  if (nt <= 1) return serial();
 
   // Every slot's workspace is allocated here, on the calling thread, where a
   // failure can still become a JS exception. Slot 0 is the caller.

@@ -41,6 +41,23 @@ inline void transpose_block(typename Vec<T>::V* r) {
   }
 }
 
+// What the strips of one Tile::strips call share (one struct by reference, not
+// 14 arguments through three call levels: those cost ~3% of 64 x 64 x 32).
+template <class T>
+struct Strips {
+  int64_t kc;
+  const T* ap;           // A packed (strips of kc x tile rows one after another), or
+  const T* a;            // nullptr and A read in place here: rows rsa, columns csa apart
+  int64_t rsa, csa;
+  const T* b;            // B's micro-panel: kc rows, sb apart (NR when packed)
+  int64_t sb;
+  T* c;                  // C's first row, rows rsc apart
+  int64_t rsc;
+  T alpha;
+  bool acc;              // C += alpha A B, else C = alpha A B
+  bool prefetch_c;       // C is large: fetch a strip's rows of C before computing it
+};
+
 template <class T, int MR, int NV>
 struct Tile {
   typedef typename Vec<T>::V V;
@@ -48,59 +65,57 @@ struct Tile {
   static constexpr int L = sizeof(V) / sizeof(T);
   static constexpr int NR = NV * L;
 
-  // A read in place (small A that stays in L1: packing it would cost more than
-  // it saves). Rows past mr repeat row mr - 1 (read, never stored).
-  struct DirectA {
-    const T* rows[MR];
-    int64_t csa;
-    DirectA(const T* a, int64_t rsa, int64_t csa_, int mr) : csa(csa_) {
-      for (int i = 0; i < MR; ++i) rows[i] = a + (i < mr ? i : mr - 1) * rsa;
-    }
-  };
+  // How the micro-kernel reads A: packed (kc x MR, p-major), in place with its
+  // rows adjacent (a transposed view: one pointer), in place row-major (rows in
+  // groups of 3), or in place through any strides (rows past mr repeat row mr - 1).
+  enum AMode { kPacked, kColumns, kRows, kAny };
 
-  // C[0:mr, 0:nr] = alpha * A @ Bp (+ C when acc); A packed (ap, kc x MR) or,
-  // with ap == nullptr, read in place through (a, rsa, csa). Bp is kc x NR,
-  // its rows NR apart (packed) or ldb apart (B read in place, ldb > 0).
-  __attribute__((always_inline)) static inline void micro(int64_t kc, const T* __restrict ap,
-                                                          const T* __restrict bp, T* __restrict c, int64_t rsc,
-                                                          T alpha, bool acc, int mr, int nr, const T* a = nullptr,
-                                                          int64_t rsa = 0, int64_t csa = 0, int64_t ldb = 0) {
-    const int64_t sb = ldb > 0 ? ldb : NR;
-    // C's rows are far apart (and often not cached): start fetching them now,
-    // so that the update at the end does not wait on memory.
-    for (int i = 0; i < mr; ++i) {
-      __builtin_prefetch(c + i * rsc, 1, 3);
-      __builtin_prefetch(c + i * rsc + nr - 1, 1, 3);
-    }
-    V s[MR][NV];
+  // C[0:mr, 0:nr] = alpha * A @ B (+ C when acc) for one strip: A at ap (packed)
+  // or at a (in place, as AM says), B's micro-panel at bp, C at c.
+  template <int AM>
+  __attribute__((always_inline)) static inline void micro(const Strips<T>& s, const T* __restrict ap, const T* a,
+                                                          T* __restrict c, int mr, int nr) {
+    const int64_t kc = s.kc, sb = s.sb, rsc = s.rsc;
+    const T* __restrict bp = s.b;
+    // A large C's rows are far apart (and often not cached): start fetching them
+    // now, so that the update at the end does not wait on memory. (A small C is
+    // in L1 already: its 24 prefetches per strip cost 1.5% of 64 x 64 x 32.)
+    if (s.prefetch_c)
+      for (T* ci = c; ci < c + mr * rsc; ci += rsc) {
+        __builtin_prefetch(ci, 1, 3);
+        __builtin_prefetch(ci + nr - 1, 1, 3);
+      }
+    V acc[MR][NV];
     for (int i = 0; i < MR; ++i)
-      for (int v = 0; v < NV; ++v) s[i][v] = V{};
-    if (ap) {
+      for (int v = 0; v < NV; ++v) acc[i][v] = V{};
+    if constexpr (AM == kPacked) {
       for (int64_t p = 0; p < kc; ++p) {
         V bv[NV];
         for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
         for (int i = 0; i < MR; ++i) {
           const T av = ap[i];
-          for (int v = 0; v < NV; ++v) s[i][v] += av * bv[v];
+          for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
         }
         ap += MR;
         bp += sb;
       }
-    } else if (rsa == 1 && mr == MR) {  // A's rows adjacent (a transposed view): one pointer
+    } else if constexpr (AM == kColumns) {
+      const int64_t csa = s.csa;
       for (int64_t p = 0; p < kc; ++p) {
         V bv[NV];
         for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
-        const T* ap_p = a + p * csa;
         for (int i = 0; i < MR; ++i) {
-          const T av = ap_p[i];
-          for (int v = 0; v < NV; ++v) s[i][v] += av * bv[v];
+          const T av = a[i];
+          for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
         }
+        a += csa;
         bp += sb;
       }
-    } else if (csa == 1 && mr == MR) {
-      // Row-major A: rows in groups of 3 from one pointer each (rows g, g + 1,
-      // g + 2 at q, q + rsa, q + 2 rsa: base + index * scale addressing), so that
-      // the 12 row addresses need 4 registers, not 12 (which spill).
+    } else if constexpr (AM == kRows) {
+      // Rows in groups of 3 from one pointer each (rows g, g + 1, g + 2 at q,
+      // q + rsa, q + 2 rsa: base + index * scale addressing), so that the 12 row
+      // addresses need 4 registers, not 12 (which spill).
+      const int64_t rsa = s.rsa;
       constexpr int G = (MR + 2) / 3;
       const T* q[G];
       for (int g = 0; g < G; ++g) q[g] = a + 3 * g * rsa;
@@ -109,70 +124,80 @@ struct Tile {
         for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
         for (int i = 0; i < MR; ++i) {
           const T av = q[i / 3][(i % 3) * rsa + p];
-          for (int v = 0; v < NV; ++v) s[i][v] += av * bv[v];
+          for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
         }
         bp += sb;
       }
     } else {
-      const DirectA A(a, rsa, csa, mr);
+      const int64_t csa = s.csa;
+      const T* rows[MR];
+      for (int i = 0; i < MR; ++i) rows[i] = a + (i < mr ? i : mr - 1) * s.rsa;
       for (int64_t p = 0; p < kc; ++p) {
         V bv[NV];
         for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
         for (int i = 0; i < MR; ++i) {
-          const T av = A.rows[i][p * csa];
-          for (int v = 0; v < NV; ++v) s[i][v] += av * bv[v];
+          const T av = rows[i][p * csa];
+          for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
         }
         bp += sb;
       }
     }
-    store(s, c, rsc, alpha, acc, mr, nr);
+    store(acc, c, s, mr, nr);
   }
 
-  // `count` strips of mr rows (count > 1: full strips) against the same B
-  // micro-panel, one after another down C: A packed (strips MR x kc apart) or
-  // in place (MR rows apart). One call for all: no call, register saves and
-  // argument set-up per strip (~10% of a 12 x 32 x 64 product).
-  static void strips(int count, int64_t kc, const T* ap, const T* bp, T* c, int64_t rsc, T alpha, bool acc, int mr,
-                     int nr, const T* a, int64_t rsa, int64_t csa, int64_t ldb) {
-    for (int s = 0; s < count; ++s)
-      micro(kc, ap ? ap + s * MR * kc : nullptr, bp, c + s * MR * rsc, rsc, alpha, acc, mr, nr, a + s * MR * rsa,
-            rsa, csa, ldb);
+  // `count` strips of mr rows (count > 1: mr == MR) against the same B
+  // micro-panel, one after another down C (A's strips MR rows, or MR x kc
+  // packed, apart). One loop per way of reading A: with all four in one function
+  // GCC kept alpha, edge masks and row pointers in vector registers and spilled a
+  // B vector in the loop (-20% on 64 x 64 x 32).
+  template <int AM>
+  __attribute__((noinline)) static void strips_as(const Strips<T>& s, int count, int mr, int nr) {
+    for (int j = 0; j < count; ++j)
+      micro<AM>(s, AM == kPacked ? s.ap + j * MR * s.kc : nullptr, AM == kPacked ? nullptr : s.a + j * MR * s.rsa,
+                s.c + j * MR * s.rsc, mr, nr);
+  }
+  static void strips(const Strips<T>& s, int count, int mr, int nr) {
+    if (s.ap)
+      strips_as<kPacked>(s, count, mr, nr);
+    else if (s.rsa == 1 && mr == MR)
+      strips_as<kColumns>(s, count, mr, nr);
+    else if (s.csa == 1 && mr == MR)
+      strips_as<kRows>(s, count, mr, nr);
+    else
+      strips_as<kAny>(s, count, mr, nr);
   }
 
-  static void store(V (&s)[MR][NV], T* __restrict c, int64_t rsc, T alpha, bool acc, int mr, int nr) {
-    if (mr == MR && nr == NR) {
-      if (alpha == T(1)) {  // the common case: no multiply (1 * s is s)
-        if (acc)
-          for (int i = 0; i < MR; ++i)
-            for (int v = 0; v < NV; ++v) {
-              U* cp = (U*)(c + i * rsc + v * L);
-              *cp = s[i][v] + *cp;
-            }
-        else
-          for (int i = 0; i < MR; ++i)
-            for (int v = 0; v < NV; ++v) *(U*)(c + i * rsc + v * L) = s[i][v];
-      } else if (acc) {
+  // The tile to C: a whole tile with alpha 1 here; edges and alpha != 1 through
+  // memory, out of line (what keeps the loop above free of their registers).
+  __attribute__((always_inline)) static inline void store(V (&acc)[MR][NV], T* __restrict c, const Strips<T>& s,
+                                                          int mr, int nr) {
+    const int64_t rsc = s.rsc;
+    if (mr == MR && nr == NR && s.alpha == T(1)) {
+      if (s.acc)
         for (int i = 0; i < MR; ++i)
           for (int v = 0; v < NV; ++v) {
             U* cp = (U*)(c + i * rsc + v * L);
-            *cp = alpha * s[i][v] + *cp;
+            *cp = acc[i][v] + *cp;
           }
-      } else {
+      else
         for (int i = 0; i < MR; ++i)
-          for (int v = 0; v < NV; ++v) *(U*)(c + i * rsc + v * L) = alpha * s[i][v];
-      }
+          for (int v = 0; v < NV; ++v) *(U*)(c + i * rsc + v * L) = acc[i][v];
       return;
     }
     T tmp[MR * NR] __attribute__((aligned(64)));
     for (int i = 0; i < MR; ++i)
-      for (int v = 0; v < NV; ++v) *(U*)(tmp + i * NR + v * L) = s[i][v];
+      for (int v = 0; v < NV; ++v) *(U*)(tmp + i * NR + v * L) = acc[i][v];
+    store_rest(tmp, c, s, mr, nr);
+  }
+  __attribute__((noinline)) static void store_rest(const T* tmp, T* __restrict c, const Strips<T>& s, int mr,
+                                                   int nr) {
     for (int i = 0; i < mr; ++i) {
-      T* ci = c + i * rsc;
+      T* ci = c + i * s.rsc;
       const T* ti = tmp + i * NR;
-      if (acc)
-        for (int j = 0; j < nr; ++j) ci[j] = alpha * ti[j] + ci[j];
+      if (s.acc)
+        for (int j = 0; j < nr; ++j) ci[j] = s.alpha * ti[j] + ci[j];
       else
-        for (int j = 0; j < nr; ++j) ci[j] = alpha * ti[j];
+        for (int j = 0; j < nr; ++j) ci[j] = s.alpha * ti[j];
     }
   }
 
@@ -341,18 +366,15 @@ struct Gemm {
   }
 
   // `count` strips of mr rows (Tile::strips) with the tile that fits them.
-  // ap == nullptr: A read in place through (a, rsa, csa).
-  // ldb > 0: B read in place, its rows ldb apart (full-width strips only).
-  static void strips(int count, int64_t kc, const T* ap, const T* bp, T* c, int64_t rsc, T alpha, bool acc, int mr,
-                     int nr, const T* a, int64_t rsa, int64_t csa, int64_t ldb) {
+  static void strips(const Strips<T>& s, int count, int mr, int nr) {
     const int t = tile_rows(mr);
     const bool hn = nr <= NRH;
     if (t == MRH)
-      (hn ? TMN::strips : TM::strips)(count, kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
+      (hn ? TMN::strips : TM::strips)(s, count, mr, nr);
     else if (t == MR2)
-      (hn ? T2N::strips : T2::strips)(count, kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
+      (hn ? T2N::strips : T2::strips)(s, count, mr, nr);
     else
-      (hn ? TN::strips : TT::strips)(count, kc, ap, bp, c, rsc, alpha, acc, mr, nr, a, rsa, csa, ldb);
+      (hn ? TN::strips : TT::strips)(s, count, mr, nr);
   }
 
   // B is read in place (not packed) when its rows are contiguous and all of it
@@ -375,6 +397,9 @@ struct Gemm {
   static void macro(int64_t m, int64_t nc, int64_t kc, T alpha, const T* a, int64_t rsa, int64_t csa, const T* bp,
                     T* c, int64_t rsc, bool acc, T* ap, const T* bd, int64_t rsb) {
     const int64_t MCb = balanced_block(m, MC, MR);
+    Strips<T> s;
+    s.kc = kc, s.rsa = rsa, s.csa = csa, s.rsc = rsc, s.alpha = alpha, s.acc = acc;
+    s.prefetch_c = m * rsc * (int64_t)sizeof(T) > 32 * 1024;
     for (int64_t ic = 0; ic < m; ic += MCb) {
       const int64_t mc = imin(MCb, m - ic);
       const T* ai = a + ic * rsa;
@@ -383,16 +408,19 @@ struct Gemm {
       for (int64_t jr = 0; jr < nc; jr += NR) {
         const int nr = (int)imin(NR, nc - jr);
         const bool in_place = bd && nr == NR;
-        const T* bj = in_place ? bd + jr : bp + jr * kc;
+        s.b = in_place ? bd + jr : bp + jr * kc;
+        s.sb = in_place ? rsb : nr <= NRH ? NRH : NR;
         const T* api = ap;  // strip ir's packed rows
         for (int64_t ir = 0; ir < mc;) {
-          // the full strips from here in one call, else the one strip here
-          int count = 0;
-          while (ir + (count + 1) * MR <= mc && strip_rows(mc - ir - count * MR) == MR) ++count;
-          const int h = count > 0 ? MR : strip_rows(mc - ir);
-          count = count > 0 ? count : 1;
-          strips(count, kc, direct ? nullptr : api, bj, c + (ic + ir) * rsc + jr, rsc, alpha, acc, h, nr,
-                 ai + ir * rsa, rsa, csa, in_place ? rsb : 0);
+          // the strips of this height from here (as tall as their tile) in one call
+          const int h = strip_rows(mc - ir);
+          int count = 1;
+          if (h == tile_rows(h))
+            while (ir + (count + 1) * h <= mc && strip_rows(mc - ir - count * h) == h) ++count;
+          s.ap = direct ? nullptr : api;
+          s.a = ai + ir * rsa;
+          s.c = c + (ic + ir) * rsc + jr;
+          strips(s, count, h, nr);
           api += count * tile_rows(h) * kc;
           ir += count * h;
         }
