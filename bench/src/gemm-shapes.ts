@@ -38,24 +38,26 @@ export const DECODE_SHAPES: GemmShape[] = [
 ]
 
 export interface Timing { cpu: number, wall: number }
+/** One way of running a shape: adjoint's own kernel or cblas_sgemm, on `threads` threads. */
+export interface Run { how: 'own' | 'cblas', threads: number }
 
 /**
- * GFLOP/s of one shape for each of `hows` (e.g. own and cblas), their samples
- * interleaved (so that both see the same neighbours; which goes first alternates,
- * so that neither always runs in the caches the other just left), best of
- * `samples` samples of ~1 ms each (or one call, when a call takes longer): on a
- * machine shared with other jobs, a short sample is more often one that nothing
- * else interrupted (cpu: calling thread's CPU time; wall: wall time).
+ * GFLOP/s of one shape for each of `runs` (e.g. own and cblas, on 1 and 2 threads), their samples
+ * interleaved (so that all see the same neighbours; the order reverses every sample, so that none
+ * always runs in the caches another just left), best of `samples` samples of ~1 ms each (or one
+ * call, when a call takes longer): on a machine shared with other jobs, a short sample is more
+ * often one that nothing else interrupted (cpu: calling thread's CPU time; wall: wall time).
+ * Each sample starts with an untimed call (timeGemm's), which also wakes the pool's workers.
  */
-export function timeShape(addon: NativeAddon, g: GemmShape, hows: ('own' | 'cblas')[], threads: number, samples = 30): Timing[] {
+export function timeShape(addon: NativeAddon, g: GemmShape, runs: Run[], samples = 30): Timing[] {
   const flops = 2 * g.m * g.n * g.k
   const iters = Math.max(1, Math.round(1e-3 * 100e9 / flops))
-  const best = hows.map(() => ({ cpu: Infinity, wall: Infinity }))
-  for (const how of hows) addon.timeGemm(g.m, g.n, g.k, 1, how, g.layout, threads) // warm up
+  const best = runs.map(() => ({ cpu: Infinity, wall: Infinity }))
+  for (const r of runs) addon.timeGemm(g.m, g.n, g.k, 1, r.how, g.layout, r.threads) // warm up
   for (let i = 0; i < samples; i++) {
-    for (let j = 0; j < hows.length; j++) {
-      const h = i % 2 === 0 ? j : hows.length - 1 - j
-      const [w, c] = addon.timeGemm(g.m, g.n, g.k, iters, hows[h]!, g.layout, threads)
+    for (let j = 0; j < runs.length; j++) {
+      const h = i % 2 === 0 ? j : runs.length - 1 - j
+      const [w, c] = addon.timeGemm(g.m, g.n, g.k, iters, runs[h]!.how, g.layout, runs[h]!.threads)
       best[h]!.wall = Math.min(best[h]!.wall, w)
       best[h]!.cpu = Math.min(best[h]!.cpu, c)
     }
@@ -65,24 +67,30 @@ export function timeShape(addon: NativeAddon, g: GemmShape, hows: ('own' | 'cbla
 
 /**
  * µs per call of core's registered gemm (the native forwarder: layouts packed, N-API call,
- * argument checks, product) on one decode shape: best of 20 runs of 2000 calls, wall and process CPU.
+ * argument checks, product) on one decode shape, for each thread count in `threads` (set with
+ * setThreads): rounds of 2000 calls, the thread counts alternating, best of 20 rounds each; wall
+ * and process CPU (which includes the pool's workers, spinning between calls too).
  */
-export function timeDecodeCall(g: GemmShape): Timing {
+export function timeDecodeCalls(g: GemmShape, threads: number[], setThreads: (n: number) => void): Timing[] {
   const { m, k, n, layout } = g
   const a = new Float32Array(m * k).map(() => Math.random() - 0.5), b = new Float32Array(k * n).map(() => Math.random() - 0.5), c = new Float32Array(m * n)
   const aL = CoreLayout.contiguous([m, k]), bL = layout === 'nt' ? new CoreLayout([k, n], [1, k], 0) : CoreLayout.contiguous([k, n]), cL = CoreLayout.contiguous([m, n])
   const gemm = getBackend().gemm
   const call = () => gemm(a, aL, b, bL, c, cL, 1, 0)
-  for (let i = 0; i < 2000; i++) call()
-  let wall = Infinity, cpu = Infinity
+  const best = threads.map(() => ({ cpu: Infinity, wall: Infinity }))
   for (let r = 0; r < 20; r++) {
-    const c0 = process.cpuUsage(), t0 = performance.now()
-    for (let i = 0; i < 2000; i++) call()
-    wall = Math.min(wall, (performance.now() - t0) * 1e3 / 2000)
-    const d = process.cpuUsage(c0)
-    cpu = Math.min(cpu, (d.user + d.system) / 2000)
+    for (let j = 0; j < threads.length; j++) {
+      const h = r % 2 === 0 ? j : threads.length - 1 - j
+      setThreads(threads[h]!)
+      for (let i = 0; i < 300; i++) call()
+      const c0 = process.cpuUsage(), t0 = performance.now()
+      for (let i = 0; i < 2000; i++) call()
+      best[h]!.wall = Math.min(best[h]!.wall, (performance.now() - t0) * 1e3 / 2000)
+      const d = process.cpuUsage(c0)
+      best[h]!.cpu = Math.min(best[h]!.cpu, (d.user + d.system) / 2000)
+    }
   }
-  return { cpu, wall }
+  return best
 }
 
 /** What the OpenBLAS child prints (one JSON line after this marker). */
@@ -91,5 +99,6 @@ export interface ChildResult {
   core: string
   /** Per shape: the own kernel and OpenBLAS, measured interleaved in the same process. */
   shapes: { name: string, own1: Timing, blas1: Timing, own2: Timing | null, blas2: Timing | null }[]
+  /** Per decode shape: OpenBLAS on one thread. */
   decode: { name: string, us: Timing }[]
 }
