@@ -164,7 +164,9 @@ void builtin(const GemmCall<T>& g) {
   if (g.m == 1 && one_row(g, K)) return;
   const double item_flops = 2.0 * (double)g.m * (double)g.n * (double)g.k;
   const double flops = item_flops * (double)g.batch;
-  const int want = (int)std::min<double>(num_threads(), std::max(1.0, flops / (double)gemm_tuning().min_flops_per_thread));
+  const double per_thread = (double)gemm_tuning().min_flops_per_thread;
+  // (a small product skips the division and num_threads(): ~0.3% of 64 x 64 x 32)
+  const int want = flops < 2 * per_thread ? 1 : (int)std::min<double>(num_threads(), flops / per_thread);
   auto serial = [&] {
     T* ws = (T*)tls_workspace.get(K.workspace(g.m, g.n, g.k) * sizeof(T));
     for (int64_t bi = 0; bi < g.batch; ++bi)

@@ -171,17 +171,21 @@ struct Tile {
   // memory, out of line (what keeps the loop above free of their registers).
   __attribute__((always_inline)) static inline void store(V (&acc)[MR][NV], T* __restrict c, const Strips<T>& s,
                                                           int mr, int nr) {
-    const int64_t rsc = s.rsc;
+    int64_t rsc = s.rsc;
     if (mr == MR && nr == NR && s.alpha == T(1)) {
+      // one running row pointer (rsc opaque here: GCC would otherwise keep the MR
+      // row offsets live across the strip loop, in registers the loop needs)
+      asm("" : "+r"(rsc));
+      T* ci = c;
       if (s.acc)
-        for (int i = 0; i < MR; ++i)
+        for (int i = 0; i < MR; ++i, ci += rsc)
           for (int v = 0; v < NV; ++v) {
-            U* cp = (U*)(c + i * rsc + v * L);
+            U* cp = (U*)(ci + v * L);
             *cp = acc[i][v] + *cp;
           }
       else
-        for (int i = 0; i < MR; ++i)
-          for (int v = 0; v < NV; ++v) *(U*)(c + i * rsc + v * L) = acc[i][v];
+        for (int i = 0; i < MR; ++i, ci += rsc)
+          for (int v = 0; v < NV; ++v) *(U*)(ci + v * L) = acc[i][v];
       return;
     }
     T tmp[MR * NR] __attribute__((aligned(64)));
