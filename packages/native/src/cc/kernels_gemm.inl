@@ -89,7 +89,7 @@ struct Tile {
     for (int i = 0; i < MR; ++i)
       for (int v = 0; v < NV; ++v) acc[i][v] = V{};
     if constexpr (AM == kPacked) {
-      for (int64_t p = 0; p < kc; ++p) {
+      for (const T* const bend = bp + kc * sb; bp != bend; bp += sb) {
         V bv[NV];
         for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
         for (int i = 0; i < MR; ++i) {
@@ -97,11 +97,10 @@ struct Tile {
           for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
         }
         ap += MR;
-        bp += sb;
       }
     } else if constexpr (AM == kColumns) {
       const int64_t csa = s.csa;
-      for (int64_t p = 0; p < kc; ++p) {
+      for (const T* const bend = bp + kc * sb; bp != bend; bp += sb) {  // B's pointer counts the steps
         V bv[NV];
         for (int v = 0; v < NV; ++v) bv[v] = *(const U*)(bp + v * L);
         for (int i = 0; i < MR; ++i) {
@@ -109,7 +108,6 @@ struct Tile {
           for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
         }
         a += csa;
-        bp += sb;
       }
     } else if constexpr (AM == kRows) {
       // Rows in groups of 3 from one pointer each (rows g, g + 1, g + 2 at q,
