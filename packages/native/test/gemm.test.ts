@@ -185,77 +185,62 @@ describe.each(builtIsas)('one-row gemm on isa %s', (isa) => {
   })
 })
 
+type Shape = [batch: number, m: number, n: number, k: number, la: Layout, lb: Layout, opts: object]
+
+/**
+ * Each shape on 1, 2 and 3 threads (the builtin kernel, even small products split): every result
+ * right and bitwise the same. Products of more than 100k multiply-adds must have used a pool worker
+ * (on tiny ones the caller may finish every task before a worker wakes: by design).
+ */
+function sameOnThreads(shapes: Shape[], firstSeed: number): void {
+  native!.setGemmImpl('builtin')
+  try {
+    withTuning({ minFlopsPerThread: 1 }, () => {
+      for (const Ctor of [Float32Array, Float64Array]) {
+        let seed = firstSeed
+        for (const [batch, m, n, k, la, lb, opts] of shapes) {
+          const g = makeCase(Ctor, rng(seed), batch, m, n, k, la, lb, opts)
+          const before = g.c.slice()
+          const product = () => {
+            g.c.set(before)
+            callGemm(native!, g)
+            return g.c.slice()
+          }
+          const results: FloatArray[] = []
+          for (const threads of [1, 2, 3]) {
+            native!.setNumThreads(threads)
+            results.push(threads > 1 && batch * m * n * k > 100_000 ? withPoolWorkers(product) : product())
+            g.c.set(results[results.length - 1]!)
+            expect(checkGemm(g, before), `${Ctor.name} ${threads} threads ${batch}x${m}x${n}x${k}`).toBe('')
+          }
+          expect([...results[1]!], `2 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
+          expect([...results[2]!], `3 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
+          seed++
+        }
+      }
+    })
+  } finally {
+    native!.setNumThreads(original!.threads)
+    native!.setGemmImpl('auto')
+  }
+}
+
 describe('gemm threading', () => {
   it.runIf(native)('1, 2 and 3 threads give bitwise the same results, split by rows, columns and batch items', () => {
-    native!.setGemmImpl('builtin')
-    const shapes: [number, number, number, number, Layout, Layout, object][] = [
+    sameOnThreads([
       [1, 200, 37, 64, 'row', 'row', {}], [1, 37, 300, 64, 'row', 'col', {}], [1, 5, 5, 5, 'row', 'row', {}],
       [3, 20, 20, 20, 'row', 'row', { shareB: true }], [8, 9, 10, 11, 'col', 'row', {}], [1, 70, 3100, 300, 'row', 'col', { beta: 1 }],
       // by columns because n >= m; by rows into parts whose row blocks differ (120 rows: one
       // block of 120; the 130 of the other part: two of 72), which share one workspace
       [1, 100, 300, 70, 'col', 'row', {}], [1, 250, 67, 520, 'row', 'row', {}],
-    ]
-    try {
-      withTuning({ minFlopsPerThread: 1 }, () => { // split even small problems
-        for (const Ctor of [Float32Array, Float64Array]) {
-          let seed = 50
-          for (const [batch, m, n, k, la, lb, opts] of shapes) {
-            const results: FloatArray[] = []
-            for (const threads of [1, 2, 3]) {
-              native!.setNumThreads(threads)
-              const product = () => {
-                const g = makeCase(Ctor, rng(seed), batch, m, n, k, la, lb, opts)
-                const before = g.c.slice()
-                callGemm(native!, g)
-                expect(checkGemm(g, before), `${Ctor.name} ${threads} threads ${batch}x${m}x${n}x${k}`).toBe('')
-                return g
-              }
-              // large enough that the pool's workers must take part (on tiny products the
-              // caller may finish every task before a worker wakes: by design)
-              results.push((threads > 1 && batch * m * n * k > 100_000 ? withPoolWorkers(product) : product()).c)
-            }
-            expect([...results[1]!], `2 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
-            expect([...results[2]!], `3 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
-            seed++
-          }
-        }
-      })
-    } finally {
-      native!.setNumThreads(original!.threads)
-      native!.setGemmImpl('auto')
-    }
+    ], 50)
   })
 
   it.runIf(native)('odd shapes on 1, 2 and 3 threads: parts of one tile, fewer tiles than threads, k = 1, a cut through a block edge', () => {
-    native!.setGemmImpl('builtin')
-    const shapes: [number, number, number, number, Layout, Layout, object][] = [
+    sameOnThreads([
       [1, 13, 7, 300, 'col', 'col', {}], [1, 2, 500, 3, 'row', 'col', { beta: 1 }], [1, 241, 33, 1, 'neg', 'row', {}],
       [2, 97, 31, 17, 'strided', 'bcast', {}], [5, 25, 65, 9, 'row', 'row', { shareA: true }], [1, 121, 129, 257, 'col', 'neg', { alpha: 0.5 }],
-    ]
-    try {
-      withTuning({ minFlopsPerThread: 1 }, () => {
-        for (const Ctor of [Float32Array, Float64Array]) {
-          let seed = 70
-          for (const [batch, m, n, k, la, lb, opts] of shapes) {
-            const results: FloatArray[] = []
-            for (const threads of [1, 2, 3]) {
-              native!.setNumThreads(threads)
-              const g = makeCase(Ctor, rng(seed), batch, m, n, k, la, lb, opts)
-              const before = g.c.slice()
-              callGemm(native!, g)
-              expect(checkGemm(g, before), `${Ctor.name} ${threads} threads ${batch}x${m}x${n}x${k}`).toBe('')
-              results.push(g.c)
-            }
-            expect([...results[1]!], `2 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
-            expect([...results[2]!], `3 threads ${batch}x${m}x${n}x${k}`).toEqual([...results[0]!])
-            seed++
-          }
-        }
-      })
-    } finally {
-      native!.setNumThreads(original!.threads)
-      native!.setGemmImpl('auto')
-    }
+    ], 70)
   })
 
   describe.each(builtIsas)('on isa %s', (isa) => {
