@@ -17,6 +17,7 @@
         "src/cc/bind_gelu.cc",
         "src/cc/bind_unary.cc",
         "src/cc/bind_sums.cc",
+        "src/cc/bind_index.cc",
         "src/cc/bind_settings.cc",
         "src/cc/bind_probes.cc",
         "src/cc/bind_optim.cc",

@@ -40,7 +40,7 @@ export interface NativeArgSpec {
 export const NATIVE_KERNELS = [
   'gemm', 'softmax', 'logSoftmax', 'softmaxBackward', 'logSoftmaxBackward', 'layerNorm', 'layerNormBackward',
   'crossEntropy', 'crossEntropyBackward', 'gelu', 'geluBackward', 'biasGelu', 'biasGeluBackward', 'columnSums', 'adamStep', 'sgdStep', 'sumSquares', 'scaleAll',
-  'attention', 'attentionBackward', 'unary', 'reluBackward', 'rmsNorm', 'rmsNormBackward',
+  'attention', 'attentionBackward', 'unary', 'reluBackward', 'rmsNorm', 'rmsNormBackward', 'indexSelect', 'indexAdd',
 ] as const satisfies readonly KernelName[]
 export type NativeKernelName = typeof NATIVE_KERNELS[number]
 /** What each kind is when it reaches the addon: core's, except layouts, which cross packed (layout-pack.ts). */

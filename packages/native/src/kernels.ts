@@ -38,6 +38,9 @@ function worthNative(...lists: (FloatArray[] | null)[]): boolean {
   return n >= MIN_OPTIM_ELEMENTS
 }
 
+/** Below this many picked elements (rows x inner) an index kernel stays in TS. */
+const MIN_INDEX_ELEMENTS = 1024
+
 /** Below this many elements the TS relu loop is as fast as crossing into C++. */
 const MIN_UNARY_ELEMENTS = 2048
 
@@ -80,6 +83,9 @@ function whenRules(beforeFirstGemm: () => void): WhenRules {
     // relu on float32 only (the binding's one op; x and out are `array`s, not checked by the forwarder)
     unary: (op, x, out, n) => op === 'relu' && n >= MIN_UNARY_ELEMENTS && x instanceof Float32Array && out instanceof Float32Array,
     reluBackward: (_x, _gy, _gx, n) => n >= MIN_UNARY_ELEMENTS,
+    // embedding rows and their gradient: float32 only (x / out are `array`s, any typed array), enough elements to cross
+    indexSelect: (x, out, _outer, _dimSize, inner, index) => x instanceof Float32Array && out instanceof Float32Array && inner * index.length >= MIN_INDEX_ELEMENTS,
+    indexAdd: (src, out, _outer, _dimSize, inner, index) => src instanceof Float32Array && out instanceof Float32Array && inner * index.length >= MIN_INDEX_ELEMENTS,
     attention: (a) => a.qLayout.shape[2] > 1,
     attentionBackward: (a) => a.qLayout.shape[2] > 1,
   }

@@ -91,6 +91,8 @@ const signatures: [string, fc.Arbitrary<Junk>[]][] = [
   ['crossEntropyBackward', [A, A, A, A, A, N, N, N, N]],
   ['gelu', [A, A, N, N]],
   ['geluBackward', [A, A, A, N, N]],
+  ['indexSelect', [A, A, N, N, N, A]],
+  ['indexAdd', [A, A, N, N, N, A]],
   ['setNumThreads', [N]],
   ['setIsa', [A]],
   ['setGemmImpl', [A]],
