@@ -200,4 +200,22 @@ describe('engine details', () => {
     expect(b.grad!.toList()).toEqual([1, 1])
     expect(a.grad!.requiresGrad).toBe(false)
   })
+
+  it('a plain backward after a createGraph one adds into a detached copy of the differentiable .grad', () => {
+    const x = f64([1, 2])
+    x.mul(x).sum().backward(undefined, { createGraph: true }) // .grad = 2x, part of a graph
+    const first = x.grad!
+    expect(first.requiresGrad).toBe(true)
+    x.mul(3).sum().backward()
+    expect(x.grad!.toList()).toEqual([5, 7])
+    expect(x.grad!.requiresGrad).toBe(false)
+    expect(first.toList()).toEqual([2, 4]) // the graph's tensor is left as it was
+  })
+
+  it('backward names a first argument that is not a gradient tensor', () => {
+    const y = f64([1, 2]).sum()
+    expect(() => y.backward(null as never)).toThrow(/^backward: the first argument is the output's gradient \(a Tensor\), got null; options go second/)
+    expect(() => y.backward({ retainGraph: true } as never)).toThrow(/^backward: the first argument is the output's gradient \(a Tensor\), got object/)
+    expect(() => y.backward(2 as never)).toThrow(ValueError)
+  })
 })
