@@ -124,12 +124,20 @@ function checkCase(Ctor: FloatCtor, c: Case, impl: Pick<Backend, 'attention' | '
   for (const accumulate of [false, true]) {
     const fill = accumulate ? () => Math.round(r() * 8) / 4 : () => NaN
     const gq = fresh(L, E, fill), gk = fresh(S, E, fill), gv = fresh(S, Ev, fill)
+    const [gq0, gk0, gv0] = [gq, gk, gv].map(copyOf)
     const gScores = new Ctor(inputs.probs.length).fill(NaN), gsMine = gScores.slice()
     const [gqMine, gkMine, gvMine] = [gq, gk, gv].map(copyOf)
     ref.attentionBackward(backwardArgs(inputs, gOut, gScores, [gq, gk, gv], accumulate))
     impl.attentionBackward(backwardArgs(inputs, gOut, gsMine, [gqMine, gkMine, gvMine], accumulate))
     d = differs(gsMine, gScores, Ctor) || differs(gqMine.data, gq.data, Ctor) || differs(gkMine.data, gk.data, Ctor) || differs(gvMine.data, gv.data, Ctor)
     if (d) return `backward (accumulate ${accumulate}) ${what}: ${d}`
+    // without gScores (dS not wanted, kept in scratch): the same gradients, bit for bit, on both kernels
+    for (const [who, k, want] of [['addon', impl, [gqMine, gkMine, gvMine]], ['reference', ref, [gq, gk, gv]]] as const) {
+      const fresh3 = [gq0, gk0, gv0].map(copyOf)
+      k.attentionBackward({ ...backwardArgs(inputs, gOut, gScores, fresh3, accumulate), gScores: null } as unknown as AttentionBackwardArgs)
+      const i = fresh3.findIndex((o, j) => Buffer.compare(Buffer.from(o.data.buffer), Buffer.from(want[j].data.buffer)) !== 0)
+      if (i >= 0) return `backward without gScores (${who}, accumulate ${accumulate}) ${what}: gradient ${'qkv'[i]} differs`
+    }
   }
   return ''
 }

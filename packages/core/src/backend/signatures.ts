@@ -217,13 +217,13 @@ export const KERNELS = {
   attention: kernel([struct('a', [...attentionFields, arg('mask', 'floats?'), arg('maskLayout', 'layout?'), arg('out', 'floats'), arg('outLayout', 'layout')])], 'void'),
   /**
    * From gOut [batch, heads, L, Ev] = dL/dout: dP = gOut v^T, dS = P (dP - rowsum(dP P)) (written to gScores,
-   * contiguous [batch, heads, L, S]: the mask's gradient), gq = scale dS k, gk = scale dS^T q,
+   * contiguous [batch, heads, L, S]: the mask's gradient; null when not wanted: the kernel keeps dS in scratch), gq = scale dS k, gk = scale dS^T q,
    * gv = P^T gOut (shaped as q, k, v). gq, gk, gv may be null with a null layout (not wanted); they are
    * overwritten, or added to with accumulate (then they may share one array, even overlap: q, k, v views
    * of one tensor). causal and queryOffset are the forward's: a kernel may skip the keys a query cannot see (P is 0 there).
    */
   attentionBackward: kernel([struct('a', [
-    ...attentionFields, arg('gOut', 'floats'), arg('gOutLayout', 'layout'), arg('gScores', 'floats'),
+    ...attentionFields, arg('gOut', 'floats'), arg('gOutLayout', 'layout'), arg('gScores', 'floats?'),
     arg('gq', 'floats?'), arg('gqLayout', 'layout?'), arg('gk', 'floats?'), arg('gkLayout', 'layout?'), arg('gv', 'floats?'), arg('gvLayout', 'layout?'),
     arg('accumulate', 'bool'),
   ])], 'void'),

@@ -221,12 +221,13 @@ function fusedAttention(c: Call): Tensor {
   if (!needsGrad(q, k, v, maskGrad ? mask : null)) return out
   const base = q.requiresGrad && k.requiresGrad && v.requiresGrad ? sharedBase([q, k, v], [q4, k4, v4]) : null
   /** The kernel backward: gradients of q, k, v (or of their base) and dS, the mask's. */
-  const kernel = (g: Tensor): { gq: Tensor | null; gk: Tensor | null; gv: Tensor | null; gBase: Tensor | null; gScores: Tensor } => {
+  const kernel = (g: Tensor): { gq: Tensor | null; gk: Tensor | null; gv: Tensor | null; gBase: Tensor | null; gScores: Tensor | null } => {
     const g4 = as4d(g.dtype === dtype ? g : g.to(dtype), batch, L, Ev)
-    const gScores = Tensor.empty([B, H, L, S], dtype)
+    // dS, the mask's gradient, only when wanted (else the kernel keeps it in scratch)
+    const gScores = maskGrad ? Tensor.empty([B, H, L, S], dtype) : null
     const backward = (gq: FloatArray | null, gqLayout: Layout | null, gk: FloatArray | null, gkLayout: Layout | null, gv: FloatArray | null, gvLayout: Layout | null, accumulate: boolean) => getBackend().attentionBackward({
       q: data(q4), qLayout: q4.layout, k: data(k4), kLayout: k4.layout, v: data(v4), vLayout: v4.layout, scale: c.scale, causal: c.causal, queryOffset: c.queryOffset, probs: data(probs),
-      gOut: data(g4), gOutLayout: g4.layout, gScores: data(gScores), gq, gqLayout, gk, gkLayout, gv, gvLayout, accumulate,
+      gOut: data(g4), gOutLayout: g4.layout, gScores: gScores && data(gScores), gq, gqLayout, gk, gkLayout, gv, gvLayout, accumulate,
     })
     if (base !== null) {
       // each view's gradient lands at the view's place in the base's gradient
@@ -258,7 +259,7 @@ function fusedAttention(c: Call): Tensor {
   const saved = [q, k, v, probs, ...(maskGrad ? [mask] : [])]
   if (base !== null) {
     recordFused(OP, out, [base, maskGrad ? mask : null], {
-      kernel: (g) => { const r = kernel(g); return [r.gBase, maskGrad ? r.gScores.reshape([...batch, L, S]) : null] },
+      kernel: (g) => { const r = kernel(g); return [r.gBase, r.gScores && r.gScores.reshape([...batch, L, S])] },
       composed: (g) => {
         const r = composed(g)
         return [throughViews(q, r.gq!, base).add(throughViews(k, r.gk!, base)).add(throughViews(v, r.gv!, base)), maskGrad ? r.dS : null]
@@ -268,7 +269,7 @@ function fusedAttention(c: Call): Tensor {
     recordFused(OP, out, [q, k, v, maskGrad ? mask : null], {
       kernel: (g) => {
         const r = kernel(g)
-        return [r.gq?.reshape([...batch, L, E]), r.gk?.reshape([...batch, S, E]), r.gv?.reshape([...batch, S, Ev]), maskGrad ? r.gScores.reshape([...batch, L, S]) : null]
+        return [r.gq?.reshape([...batch, L, E]), r.gk?.reshape([...batch, S, E]), r.gv?.reshape([...batch, S, Ev]), r.gScores && r.gScores.reshape([...batch, L, S])]
       },
       composed: (g) => { const r = composed(g); return [r.gq, r.gk, r.gv, maskGrad ? r.dS : null] },
     }, saved)

@@ -23,7 +23,7 @@ struct AttentionCall {
   int64_t qoff;
   Operand4<T> q, k, v, mask, g;  // inputs (mask.p, g.p may be null)
   T* probs;                      // contiguous [batch, heads, L, S]
-  T* gs;                         // contiguous [batch, heads, L, S] (backward)
+  T* gs;                         // contiguous [batch, heads, L, S] (backward), or null: scratch
   Operand4<T> out, gq, gk, gv;   // outputs (unit column stride; p null: not wanted)
 };
 

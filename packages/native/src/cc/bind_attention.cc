@@ -3,10 +3,11 @@
 //   attention(q, qLayout, k, kLayout, v, vLayout, scale, causal, queryOffset, probs,
 //             mask?, maskLayout?, out, outLayout)
 //   attentionBackward(q, qLayout, k, kLayout, v, vLayout, scale, causal, queryOffset, probs,
-//                     gOut, gOutLayout, gScores, gq?, gqLayout?, gk?, gkLayout?, gv?, gvLayout?, accumulate)
+//                     gOut, gOutLayout, gScores?, gq?, gqLayout?, gk?, gkLayout?, gv?, gvLayout?, accumulate)
 // Every operand is an array and its 4-D layout [batch, heads, rows, cols]; the sizes
 // come from the layouts: q [batch, heads, L, E], k [.., S, E], v [.., S, Ev], and the
-// others must match them. probs and gScores are contiguous [batch, heads, L, S].
+// others must match them. probs and gScores are contiguous [batch, heads, L, S] (gScores null: dS is
+// not wanted, each head keeps it in its workspace).
 // Outputs have a unit column stride and overlap no input; gq, gk, gv may overlap
 // each other only with accumulate.
 #include <string>
@@ -23,7 +24,7 @@ namespace {
 constexpr auto kAttention = kernel_def("attention", ADJ_ATTENTION_INPUTS, floats_opt("mask"), layout_opt("maskLayout"),
                                        floats("out"), layout("outLayout"));
 constexpr auto kAttentionBackward =
-    kernel_def("attentionBackward", ADJ_ATTENTION_INPUTS, floats("gOut"), layout("gOutLayout"), floats("gScores"),
+    kernel_def("attentionBackward", ADJ_ATTENTION_INPUTS, floats("gOut"), layout("gOutLayout"), floats_opt("gScores"),
                floats_opt("gq"), layout_opt("gqLayout"), floats_opt("gk"), layout_opt("gkLayout"), floats_opt("gv"),
                layout_opt("gvLayout"), boolean("accumulate"));
 // The index of each argument the bindings read (an operand's layout follows its array).
@@ -154,7 +155,8 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info) {
     KernelArgs A(env, info, kAttentionBackward);
     const Shared s = shared(A);
     const Sizes& z = s.z;
-    const Strided g = strided(A, kGOut, "gOut", {z.batch, z.heads, z.L, z.Ev}, false), gs = scores(A, kGScores, z);
+    const Strided g = strided(A, kGOut, "gOut", {z.batch, z.heads, z.L, z.Ev}, false);
+    const Strided gs = A.present(kGScores) ? scores(A, kGScores, z) : Strided{};  // absent: dS stays in the kernel's scratch
     const Strided gq = strided(A, kGq, "gq", {z.batch, z.heads, z.L, z.E}, true);
     const Strided gk = strided(A, kGk, "gk", {z.batch, z.heads, z.S, z.E}, true);
     const Strided gv = strided(A, kGv, "gv", {z.batch, z.heads, z.S, z.Ev}, true);
@@ -165,7 +167,7 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info) {
     with_float_type(*s.q.a, [&](auto t) {
       using T = decltype(t);
       AttentionCall<T> c = call_of<T>(A, s);
-      c.acc = acc, c.g = op4<T>(g), c.gq = op4<T>(gq), c.gk = op4<T>(gk), c.gv = op4<T>(gv), c.gs = gs.a->as<T>();
+      c.acc = acc, c.g = op4<T>(g), c.gq = op4<T>(gq), c.gk = op4<T>(gk), c.gv = op4<T>(gv), c.gs = gs.a ? gs.a->as<T>() : nullptr;
       attention_backward<T>(c);
     });
     return undefined(env);

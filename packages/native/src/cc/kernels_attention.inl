@@ -303,7 +303,7 @@ inline int64_t attn_visible(const AttentionHead<T>& h, int64_t i) {
 template <class T>
 int64_t attention_workspace(int64_t L, int64_t S, int64_t E, int64_t Ev) {
   const int64_t fwd = E * attn_ld<T>(S) + S * attn_ld<T>(Ev);
-  const int64_t bwd = Ev * attn_ld<T>(S) + S * attn_ld<T>(E) + L * attn_ld<T>(E) + L * attn_ld<T>(Ev);
+  const int64_t bwd = Ev * attn_ld<T>(S) + S * attn_ld<T>(E) + L * attn_ld<T>(E) + L * attn_ld<T>(Ev) + L * S;
   return fwd > bwd ? fwd : bwd;
 }
 
@@ -363,12 +363,13 @@ void attention_backward(const AttentionHead<T>& h, T* ws) {
   T* kp = vt + Ev * ldS;   // k [S, E]
   T* qp = kp + S * ldE;    // q [L, E]
   T* gp = qp + L * ldE;    // gOut [L, Ev]
+  T* gs = h.gs ? h.gs : gp + L * ldV;  // dS [L, S]: the caller's gScores, or scratch
   attn_pack(Ev, S, h.v, h.vcs, h.vrs, vt, ldS);
   // dP = gOut v^T into gs, then dS = P (dP - rowsum(dP P)) row by row
-  attn_gemm<T>(L, h.g, h.grs, h.gcs, vt, ldS, h.gs, S, T(1), false, [&](int64_t i0, int mr) { return attn_whole<T>(last_visible(i0, mr), S); },
+  attn_gemm<T>(L, h.g, h.grs, h.gcs, vt, ldS, gs, S, T(1), false, [&](int64_t i0, int mr) { return attn_whole<T>(last_visible(i0, mr), S); },
                [&](int64_t, int, int64_t& p0, int64_t& p1) { p0 = 0, p1 = Ev; });
   for (int64_t i = 0; i < L; ++i) {
-    T* d = h.gs + i * S;
+    T* d = gs + i * S;
     const T* p = h.probs + i * S;
     const int64_t n = skip ? attn_visible(h, i) : S;
     const T dot = attn_dot(d, p, n);
@@ -379,13 +380,13 @@ void attention_backward(const AttentionHead<T>& h, T* ws) {
     const T* kb;
     int64_t ldk;
     attn_operand(S, E, h.k, h.krs, h.kcs, kp, ldE, kb, ldk);
-    attn_gemm<T>(L, h.gs, S, 1, kb, ldk, h.gq, h.gqrs, h.scale, h.acc, [&](int64_t, int) { return E; }, visible_depth);
+    attn_gemm<T>(L, gs, S, 1, kb, ldk, h.gq, h.gqrs, h.scale, h.acc, [&](int64_t, int) { return E; }, visible_depth);
   }
   if (h.gk) {  // gk = scale dS^T q
     const T* qb;
     int64_t ldq;
     attn_operand(L, E, h.q, h.qrs, h.qcs, qp, ldE, qb, ldq);
-    attn_gemm<T>(S, h.gs, 1, S, qb, ldq, h.gk, h.gkrs, h.scale, h.acc, [&](int64_t, int) { return E; }, key_depth);
+    attn_gemm<T>(S, gs, 1, S, qb, ldq, h.gk, h.gkrs, h.scale, h.acc, [&](int64_t, int) { return E; }, key_depth);
   }
   if (h.gv) {  // gv = P^T gOut
     const T* gb;

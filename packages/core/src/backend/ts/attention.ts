@@ -50,11 +50,13 @@ export const attention: AttentionKernels['attention'] = (a) => {
 
 export const attentionBackward: AttentionKernels['attentionBackward'] = (a) => {
   const [B, H, L, E] = a.qLayout.shape, S = a.kLayout.shape[2], Ev = a.vLayout.shape[3]
-  const P = dense(a.probs, H, L, S), G = dense(a.gScores, H, L, S)
+  // dS in gScores, or in scratch when the caller does not want it
+  const gScores = a.gScores ?? (a.probs instanceof Float32Array ? new Float32Array(a.probs.length) : new Float64Array(a.probs.length))
+  const P = dense(a.probs, H, L, S), G = dense(gScores, H, L, S)
   const q = mat(a.q, a.qLayout), k = mat(a.k, a.kLayout), gOut = mat(a.gOut, a.gOutLayout)
   // dP = gOut v^T, then dS = P (dP - rowsum(dP P)) in place
   perHead(B, H, L, S, Ev, 1, gOut, transposed(mat(a.v, a.vLayout)), G)
-  getBackend().softmaxBackward(a.probs, a.gScores, a.gScores, B * H * L, S)
+  getBackend().softmaxBackward(a.probs, gScores, gScores, B * H * L, S)
   const acc = a.accumulate
   if (a.gq && a.gqLayout) perHead(B, H, L, E, S, a.scale, G, k, mat(a.gq, a.gqLayout), acc) //                gq = scale dS k
   if (a.gk && a.gkLayout) perHead(B, H, S, E, L, a.scale, transposed(G), q, mat(a.gk, a.gkLayout), acc) //    gk = scale dS^T q
