@@ -3,7 +3,7 @@
 // with NaN, so a gradient released while something could still read it shows
 // up as NaN in a comparison against the same computation with the pool off.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { Generator, Tensor, cat, clearPool, defineFunction, poolStats, randn, scaledDotProductAttention, setPoolOptions, type PoolOptions } from '../src/index.js'
+import { Generator, Tensor, cat, clearPool, defineFunction, linearGelu, poolStats, randn, setPoolOptions, type PoolOptions } from '../src/index.js'
 import { assertClose } from '../src/testing/index.js'
 
 const N = 64 // 64 x 64 = 4096 elements: above the pool's minimum size
@@ -195,11 +195,13 @@ describe('which buffers the engine gives back, and when', () => {
   })
 
   it('scratch a backward closure allocated and never handed on goes back at the end of the pass', () => {
-    // attention's backward kernel writes the score gradient [1, 1, 32, 32] (pooled size) into
-    // scratch; q, k, v and their gradients ([1, 1, 32, 8]) are below the pooled size
+    // linearGelu's backward writes the pre-activation's gradient [32, 32] (pooled size) into scratch
+    // and hands on only the products of it; x, W, b and their gradients are below the pooled size
+    // (sum's backward passes its gradient on as a broadcast view: nothing taken)
     const g = gen()
-    const [q, k, v] = [0, 1, 2].map(() => randn([1, 1, 32, 8], { generator: g }).requiresGrad_())
-    const loss = scaledDotProductAttention(q, k, v).square().sum()
+    const [x, w] = [0, 1].map(() => randn([32, 8], { generator: g }).requiresGrad_())
+    const b = randn([32], { generator: g }).requiresGrad_()
+    const loss = linearGelu(x, w, b).sum()
     expect(counted(() => loss.backward())).toEqual({ taken: 1, released: 1 })
     expect(counted(() => Tensor.empty([32, 32], 'float32'))).toEqual({ taken: 1, released: 0 })
     expect(poolStats().hits).toBe(1)
