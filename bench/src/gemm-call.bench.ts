@@ -6,7 +6,7 @@
 // process CPU time per call (what another process on the other core disturbs least).
 import { getBackend, Layout, linear, matmul, Tensor, type FloatArray } from '@adjoint/core'
 import { nativeAddon, packLayout, setGemmImpl, setNumThreads } from '@adjoint/native'
-import { cpus, loadavg } from 'node:os'
+import { loadavg } from 'node:os'
 import { benchArgs, machine, writeSection } from './report.js'
 
 benchArgs('pnpm bench:gemm-call: the per-call cost of decode-size gemms (one query row), split by layer: kernel, argument parsing, binding, forwarder, op.')
@@ -14,7 +14,9 @@ benchArgs('pnpm bench:gemm-call: the per-call cost of decode-size gemms (one que
 const addon = nativeAddon()
 if (!addon) throw new Error('bench:gemm-call needs the native addon')
 setGemmImpl('builtin')
-setNumThreads(Math.min(2, cpus().length))
+// One thread: process CPU time is the measure here, and on 2 threads it would also count the pool worker
+// spinning between calls (the 2-thread decode split is timed by wall in bench:native's decoding table).
+setNumThreads(1)
 
 function perCall(f: () => void, calls = 4000, runs = 15): { cpu: number, wall: number } {
   for (let i = 0; i < calls; i++) f()
@@ -62,7 +64,7 @@ for (const s of SHAPES) {
 const md = `## Decode-size gemm calls, per layer (\`pnpm bench:gemm-call\`)
 
 Written by \`pnpm bench:gemm-call\` (\`bench/src/gemm-call.bench.ts\`); ${machine()}; load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}.
-µs per call (lower is better), process CPU time, best of 15 runs of 4000 calls, own kernel, float32. Columns, each including
+µs per call (lower is better), process CPU time, best of 15 runs of 4000 calls, own kernel, float32, one thread. Columns, each including
 the one before: the kernel inside C++ (\`timeGemm\` 'driver', no N-API; thread CPU time; batch times one matrix); the addon's binding called
 with an empty product (m = 0: N-API call, argument parsing and checks only); the binding on the product
 (\`addon.gemm\` with packed layouts); core's registered \`getBackend().gemm\` (the native forwarder: element-type
