@@ -166,7 +166,7 @@ describe.each(builtIsas)('attention kernels on isa %s', (isa) => {
       }
     })
 
-    it.runIf(native)('sizes past whole transpose tiles (k^T and v^T packed in 16 x 16 / 8 x 8 register tiles, then their edges)', () => {
+    it.runIf(native)('sizes past whole transpose tiles (k^T and v^T packed in register tiles of one vector a row, L x L lanes, then their edges)', () => {
       native!.setIsa(isa)
       for (const [L, S, E, Ev] of [[20, 37, 35, 19], [16, 48, 16, 33], [5, 17, 8, 24]]) {
         for (const lk of ['brhc', 'col'] as const) {

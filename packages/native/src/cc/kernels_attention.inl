@@ -139,71 +139,30 @@ inline void attn_transpose_scalar(int64_t r0, int64_t r1, int64_t c0, int64_t c1
     for (int64_t r = r0; r < r1; ++r) dst[r * ld + c] = src[c * cs + r];
 }
 
-// The same for a whole rows x cols matrix. float: square tiles of one vector per
-// row transposed in registers (16 x 16 on AVX-512, 8 x 8 on AVX2: 4 shuffle stages
-// of unpack / shuffle / lane permutes instead of one scalar load and store per
-// element); the edges, double and other ISAs element by element.
+// One L x L tile (L lanes of a vector): d[j * ld + i] = s[i * cs + j], i, j < L, its
+// rows transposed in registers by the gemm packing's transpose_block (kernels_gemm.inl).
+template <class T>
+inline void attn_transpose_tile(const T* s, int64_t cs, T* d, int64_t ld) {
+  typedef typename Vec<T>::V V;
+  typedef typename Vec<T>::U U;
+  constexpr int L = sizeof(V) / sizeof(T);
+  V r[L];
+  for (int i = 0; i < L; ++i) r[i] = *(const U*)(s + i * cs);
+  transpose_block<T>(r);
+  for (int j = 0; j < L; ++j) *(U*)(d + j * ld) = r[j];
+}
+
+// The same for a whole rows x cols matrix: square tiles in registers, the edges
+// element by element.
 template <class T>
 inline void attn_transpose(int64_t rows, int64_t cols, const T* src, int64_t cs, T* dst, int64_t ld) {
-  attn_transpose_scalar<T>(0, rows, 0, cols, src, cs, dst, ld);
-}
-#if ADJ_VBYTES == 64 && defined(__AVX512F__)
-#define ADJ_ATTN_TRANSPOSE_TILE 1
-constexpr int kAttnTW = 16;
-// GCC 12 reports the unmasked forms' _mm512_undefined_ps source as uninitialized (a false positive)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-// d[j * ld + i] = s[i * cs + j], i, j < 16
-inline void attn_transpose_tile(const float* s, int64_t cs, float* d, int64_t ld) {
-  __m512 r[16], t[16];
-  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(s + i * cs);
-  for (int i = 0; i < 16; i += 2) t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]), t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-  // r[4q + k]: elements 4l + k of rows 4q..4q+3 in 128-bit lane l
-  for (int q = 0; q < 4; ++q) {
-    r[4 * q + 0] = _mm512_shuffle_ps(t[4 * q], t[4 * q + 2], 0x44), r[4 * q + 1] = _mm512_shuffle_ps(t[4 * q], t[4 * q + 2], 0xEE);
-    r[4 * q + 2] = _mm512_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0x44), r[4 * q + 3] = _mm512_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0xEE);
-  }
-  // t[k] (k < 4): elements k and 8 + k of rows 0-7; t[4 + k]: 4 + k and 12 + k; t[8 + ..]: the same of rows 8-15
-  for (int k = 0; k < 4; ++k) {
-    t[k] = _mm512_shuffle_f32x4(r[k], r[4 + k], 0x88), t[4 + k] = _mm512_shuffle_f32x4(r[k], r[4 + k], 0xDD);
-    t[8 + k] = _mm512_shuffle_f32x4(r[8 + k], r[12 + k], 0x88), t[12 + k] = _mm512_shuffle_f32x4(r[8 + k], r[12 + k], 0xDD);
-  }
-  for (int k = 0; k < 8; ++k) {
-    _mm512_storeu_ps(d + k * ld, _mm512_shuffle_f32x4(t[k], t[8 + k], 0x88));
-    _mm512_storeu_ps(d + (8 + k) * ld, _mm512_shuffle_f32x4(t[k], t[8 + k], 0xDD));
-  }
-}
-#pragma GCC diagnostic pop
-#elif ADJ_VBYTES == 32 && defined(__AVX2__)
-#define ADJ_ATTN_TRANSPOSE_TILE 1
-constexpr int kAttnTW = 8;
-// d[j * ld + i] = s[i * cs + j], i, j < 8
-inline void attn_transpose_tile(const float* s, int64_t cs, float* d, int64_t ld) {
-  __m256 r[8], t[8];
-  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(s + i * cs);
-  for (int i = 0; i < 8; i += 2) t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]), t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  // r[4q + k]: elements k (low lane) and 4 + k (high lane) of rows 4q..4q+3
-  for (int q = 0; q < 2; ++q) {
-    r[4 * q + 0] = _mm256_shuffle_ps(t[4 * q], t[4 * q + 2], 0x44), r[4 * q + 1] = _mm256_shuffle_ps(t[4 * q], t[4 * q + 2], 0xEE);
-    r[4 * q + 2] = _mm256_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0x44), r[4 * q + 3] = _mm256_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0xEE);
-  }
-  for (int k = 0; k < 4; ++k) {
-    _mm256_storeu_ps(d + k * ld, _mm256_permute2f128_ps(r[k], r[4 + k], 0x20));
-    _mm256_storeu_ps(d + (4 + k) * ld, _mm256_permute2f128_ps(r[k], r[4 + k], 0x31));
-  }
-}
-#endif
-#ifdef ADJ_ATTN_TRANSPOSE_TILE
-template <>
-inline void attn_transpose<float>(int64_t rows, int64_t cols, const float* src, int64_t cs, float* dst, int64_t ld) {
-  constexpr int W = kAttnTW;
+  constexpr int W = sizeof(typename Vec<T>::V) / sizeof(T);
   const int64_t rt = rows / W * W, ct = cols / W * W;
   for (int64_t r = 0; r < rt; r += W)
-    for (int64_t c = 0; c < ct; c += W) attn_transpose_tile(src + c * cs + r, cs, dst + r * ld + c, ld);
-  attn_transpose_scalar<float>(0, rt, ct, cols, src, cs, dst, ld);
-  attn_transpose_scalar<float>(rt, rows, 0, cols, src, cs, dst, ld);
+    for (int64_t c = 0; c < ct; c += W) attn_transpose_tile<T>(src + c * cs + r, cs, dst + r * ld + c, ld);
+  attn_transpose_scalar<T>(0, rt, ct, cols, src, cs, dst, ld);
+  attn_transpose_scalar<T>(rt, rows, 0, cols, src, cs, dst, ld);
 }
-#endif
 
 // dst[r * ld + c] = src[r rs + c cs] for a rows x cols matrix, each row zero-padded to ld.
 template <class T>
