@@ -362,3 +362,36 @@ describe('scaledDotProductAttention: gradients of the fused form on every path',
     c.forEach((t, i) => expectClose(t, d[i], 1e-10))
   })
 })
+
+describe('the TS attention backward kernel (backend/ts/attention.ts)', () => {
+  it("without gScores it keeps dS in a pooled scratch array, gives it back, and its gradients equal the call that wants dS", async () => {
+    const { attention, attentionBackward } = await import('../src/backend/ts/attention.js')
+    const { Layout } = await import('../src/layout.js')
+    const gen2 = new Generator(7)
+    const [B, H, L, S, E] = [2, 2, 16, 16, 8] // B H L S = 1024: a pooled size
+    const arr = (n: number) => randn([n], { generator: gen2 }).contiguousData() as Float32Array
+    const lay = (rows: number) => Layout.contiguous([B, H, rows, E])
+    const q = arr(B * H * L * E), k = arr(B * H * S * E), v = arr(B * H * S * E), gOut = arr(B * H * L * E)
+    const common = { q, qLayout: lay(L), k, kLayout: lay(S), v, vLayout: lay(S), scale: 0.3, causal: true, queryOffset: 0, probs: new Float32Array(B * H * L * S) }
+    attention({ ...common, mask: null, maskLayout: null, out: new Float32Array(B * H * L * E), outLayout: lay(L) })
+    const grads = (gScores: Float32Array | null) => {
+      const g = [0, 1, 2].map(() => new Float32Array(B * H * L * E))
+      attentionBackward({ ...common, gOut, gOutLayout: lay(L), gScores, gq: g[0], gqLayout: lay(L), gk: g[1], gkLayout: lay(S), gv: g[2], gvLayout: lay(S), accumulate: false })
+      return g
+    }
+    const want = grads(new Float32Array(B * H * L * S))
+    const saved = setPoolOptions({ poison: true, maxBytes: 2 ** 24 })
+    try {
+      const released = poolStats().released
+      const got = grads(null)
+      expect(poolStats().released).toBe(released + 1)
+      got.forEach((g, i) => assertClose(Array.from(g), Array.from(want[i]), { rtol: 0, atol: 0 }))
+      // the next call takes that (poisoned) array back and overwrites it: still the same gradients
+      const hits = poolStats().hits
+      grads(null).forEach((g, i) => assertClose(Array.from(g), Array.from(want[i]), { rtol: 0, atol: 0 }))
+      expect(poolStats().hits).toBe(hits + 1)
+    } finally {
+      setPoolOptions(saved)
+    }
+  })
+})

@@ -5,7 +5,8 @@
 // One call per head keeps each C block of a batch a separate memory range (what
 // the native gemm requires) even when heads interleave in a row.
 import { getBackend, type AttentionKernels } from '../backend.js'
-import type { FloatArray } from '../../dtype.js'
+import { allocArray, type FloatArray } from '../../dtype.js'
+import { releaseArray, takeArray } from '../../memory/pool.js'
 import { Layout } from '../../layout.js'
 
 /** A matrix per (batch, head): element (i, j) at data[offset + b*batch + h*head + i*row + j*col]. */
@@ -50,8 +51,10 @@ export const attention: AttentionKernels['attention'] = (a) => {
 
 export const attentionBackward: AttentionKernels['attentionBackward'] = (a) => {
   const [B, H, L, E] = a.qLayout.shape, S = a.kLayout.shape[2], Ev = a.vLayout.shape[3]
-  // dS in gScores, or in scratch when the caller does not want it
-  const gScores = a.gScores ?? (a.probs instanceof Float32Array ? new Float32Array(a.probs.length) : new Float64Array(a.probs.length))
+  // dS in gScores, or in a pooled scratch array (given back below) when the caller does not want it
+  const dtype = a.probs instanceof Float32Array ? 'float32' : 'float64'
+  const scratch = a.gScores ? null : (takeArray(dtype, a.probs.length) ?? allocArray(dtype, a.probs.length)) as FloatArray
+  const gScores = a.gScores ?? scratch!
   const P = dense(a.probs, H, L, S), G = dense(gScores, H, L, S)
   const q = mat(a.q, a.qLayout), k = mat(a.k, a.kLayout), gOut = mat(a.gOut, a.gOutLayout)
   // dP = gOut v^T, then dS = P (dP - rowsum(dP P)) in place
@@ -61,4 +64,5 @@ export const attentionBackward: AttentionKernels['attentionBackward'] = (a) => {
   if (a.gq && a.gqLayout) perHead(B, H, L, E, S, a.scale, G, k, mat(a.gq, a.gqLayout), acc) //                gq = scale dS k
   if (a.gk && a.gkLayout) perHead(B, H, S, E, L, a.scale, transposed(G), q, mat(a.gk, a.gkLayout), acc) //    gk = scale dS^T q
   if (a.gv && a.gvLayout) perHead(B, H, S, Ev, L, 1, transposed(P), gOut, mat(a.gv, a.gvLayout), acc) //      gv = P^T gOut
+  if (scratch) releaseArray(dtype, scratch)
 }
