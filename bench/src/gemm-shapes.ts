@@ -1,10 +1,12 @@
 // The gemm shapes bench:native measures (GPT reference config: 12 x 64 tokens,
 // 128 wide, 4 heads of 32, MLP 512, vocabulary 65) and how one is timed: inside
-// C++ (addon.timeGemm, no N-API per call), best of several samples, by the
+// C++ (addon.timeGemm, no N-API per call), best of many samples, by the
 // calling thread's CPU time for one thread (what the neighbours on a shared
-// machine disturb least) and by wall time for two.
+// machine disturb least) and by wall time for two; 2-thread scaling as the
+// median of adjacent 1-thread / 2-thread pairs (thread-pairs.ts).
 import { getBackend, Layout as CoreLayout } from '@adjoint/core'
 import type { NativeAddon } from '@adjoint/native'
+import { bestOf, runRounds, type Sample, type Sampler, type Scaling, scalingOf } from './thread-pairs.js'
 
 export type Layout = 'nn' | 'nt' | 'tn'
 export interface GemmShape { name: string, m: number, k: number, n: number, layout: Layout }
@@ -38,61 +40,123 @@ export const DECODE_SHAPES: GemmShape[] = [
 ]
 
 export interface Timing { cpu: number, wall: number }
-/** One way of running a shape: adjoint's own kernel or cblas_sgemm, on `threads` threads. */
-export interface Run { how: 'own' | 'cblas', threads: number }
+export type How = 'own' | 'cblas'
+/** The FMA probe interleaved with a shape's samples: addon.fmaPeak(isa, iters, 1 or 2 threads). */
+export interface ProbePlan { isa: string, iters: number }
+/** How a shape is measured: which kernels, on 1 thread or on 1 and 2, in how many rounds, with or without the probe. */
+export interface ShapePlan { hows: How[], twoThreads: boolean, rounds: number, probe: ProbePlan | null }
+/** One kernel on one shape: GFLOP/s, best of the rounds, on 1 thread and 2; 2T / 1T as the median of the rounds' pairs. */
+export interface KernelTimes { how: How, one: Timing, two: Timing | null, scaling: Scaling | null }
+export interface ShapeTimes { kernels: KernelTimes[], probe: Scaling | null }
+
+/** Rounds per shape when none are asked for (BENCH_NATIVE_ROUNDS): enough pairs for a stable median. */
+export const DEFAULT_ROUNDS = 150
 
 /**
- * GFLOP/s of one shape for each of `runs` (e.g. own and cblas, on 1 and 2 threads), their samples
- * interleaved (so that all see the same neighbours; the order reverses every sample, so that none
- * always runs in the caches another just left), best of `samples` samples of ~1 ms each (or one
- * call, when a call takes longer): on a machine shared with other jobs, a short sample is more
- * often one that nothing else interrupted (cpu: calling thread's CPU time; wall: wall time).
+ * A shape's kernels measured in `plan.rounds` rounds (thread-pairs.ts): in each, every kernel's
+ * 1-thread and 2-thread samples back to back, and the FMA probe's pair (what the two cores could
+ * give at that moment); the order reverses every round, so that each side of a pair leads in half
+ * the rounds and none always runs in the caches another just left. A sample is ~1 ms (or one
+ * call, when a call takes longer), timed inside C++ (addon.timeGemm, no N-API per call): on a
+ * machine shared with other jobs, a short sample is more often one that nothing else interrupted.
+ * GFLOP/s: best of the rounds, by the calling thread's CPU time (cpu) and by wall time (wall);
+ * 2T / 1T: the median over the rounds of (1-thread wall / 2-thread wall) of the round's pair.
  * Each sample starts with an untimed call (timeGemm's), which also wakes the pool's workers; the
  * operands stay allocated from one sample of a shape to the next (timeGemm keeps them), as a
  * training step's buffers do, for own and OpenBLAS alike.
  */
-export function timeShape(addon: NativeAddon, g: GemmShape, runs: Run[], samples = 30): Timing[] {
+export function timeShape(addon: NativeAddon, g: GemmShape, plan: ShapePlan): ShapeTimes {
   const flops = 2 * g.m * g.n * g.k
   const iters = Math.max(1, Math.round(1e-3 * 100e9 / flops))
-  const best = runs.map(() => ({ cpu: Infinity, wall: Infinity }))
-  for (const r of runs) addon.timeGemm(g.m, g.n, g.k, 1, r.how, g.layout, r.threads) // warm up
-  for (let i = 0; i < samples; i++) {
-    for (let j = 0; j < runs.length; j++) {
-      const h = i % 2 === 0 ? j : runs.length - 1 - j
-      const [w, c] = addon.timeGemm(g.m, g.n, g.k, iters, runs[h]!.how, g.layout, runs[h]!.threads)
-      best[h]!.wall = Math.min(best[h]!.wall, w)
-      best[h]!.cpu = Math.min(best[h]!.cpu, c)
-    }
+  const threads = plan.twoThreads ? [1, 2] : [1]
+  for (const how of plan.hows) for (const t of threads) addon.timeGemm(g.m, g.n, g.k, 1, how, g.layout, t) // warm up
+  const gemm = (how: How, t: number): Sampler => () => {
+    const [wall, cpu] = addon.timeGemm(g.m, g.n, g.k, iters, how, g.layout, t)
+    return { wall, cpu }
   }
-  return best.map((b) => ({ cpu: flops / b.cpu / 1e9, wall: flops / b.wall / 1e9 }))
+  const units = plan.hows.map((how) => threads.map((t) => gemm(how, t)))
+  const probe = plan.twoThreads ? plan.probe : null
+  if (probe) units.push([probeSampler(addon, probe, 1), probeSampler(addon, probe, 2)])
+  const rounds = runRounds(units, plan.rounds)
+  const gflops = (s: Sample): Timing => ({ cpu: flops / s.cpu / 1e9, wall: flops / s.wall / 1e9 })
+  return {
+    kernels: plan.hows.map((how, h) => ({
+      how,
+      one: gflops(bestOf(rounds[h]!, 0)),
+      two: plan.twoThreads ? gflops(bestOf(rounds[h]!, 1)) : null,
+      scaling: plan.twoThreads ? scalingOf(rounds[h]!) : null,
+    })),
+    probe: probe ? scalingOf(rounds[units.length - 1]!) : null,
+  }
+}
+
+/** The FMA probe on `threads` threads as a sample: seconds per GFLOP of the total (2 threads do twice the work, so the pair's ratio is 2T GFLOP/s / 1T GFLOP/s). */
+export function probeSampler(addon: NativeAddon, p: ProbePlan, threads: number): Sampler {
+  return () => {
+    const [wall, cpu] = addon.fmaPeak(p.isa, p.iters, threads)
+    return { wall: 1 / wall, cpu: 1 / cpu }
+  }
+}
+
+/** Iterations of the isa's FMA probe that take about `seconds` on one thread (from the best of 5 timed runs of 10^5). */
+export function probePlan(addon: NativeAddon, isa: string, seconds = 1e-3): ProbePlan {
+  const n = 1e5
+  let best = Infinity
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now()
+    addon.fmaPeak(isa, n, 1)
+    best = Math.min(best, (performance.now() - t0) / 1e3)
+  }
+  return { isa, iters: Math.max(1, Math.round(n * seconds / best)) }
+}
+
+/**
+ * The shapes whose name or "m x k x n layout" contains one of the comma-separated parts of `filter`
+ * (BENCH_NATIVE_SHAPES, e.g. "512x512x512,LM head"); all of them without one. Throws when none match.
+ */
+export function selectShapes(shapes: readonly GemmShape[], filter = process.env.BENCH_NATIVE_SHAPES ?? ''): GemmShape[] {
+  const parts = filter.split(',').map((p) => p.trim()).filter(Boolean)
+  if (parts.length === 0) return [...shapes]
+  const picked = shapes.filter((g) => parts.some((p) => g.name.includes(p) || shapeDims(g).includes(p)))
+  if (picked.length === 0) throw new Error(`BENCH_NATIVE_SHAPES="${filter}" matches none of: ${shapes.map(shapeDims).join(', ')}`)
+  return picked
+}
+
+/** "768x128x384 nt": m x k x n and the layout. */
+export const shapeDims = (g: GemmShape): string => `${g.m}x${g.k}x${g.n} ${g.layout}`
+
+/** Rounds per shape asked for in BENCH_NATIVE_ROUNDS (default DEFAULT_ROUNDS); at least 1. */
+export function roundsFromEnv(value = process.env.BENCH_NATIVE_ROUNDS): number {
+  const n = value === undefined || value === '' ? DEFAULT_ROUNDS : Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_NATIVE_ROUNDS must be a whole number >= 1, got "${value}"`)
+  return n
 }
 
 /**
  * µs per call of core's registered gemm (the native forwarder: layouts packed, N-API call,
  * argument checks, product) on one decode shape, for each thread count in `threads` (set with
- * setThreads): rounds of 2000 calls, the thread counts alternating, best of 20 rounds each; wall
- * and process CPU (which includes the pool's workers, spinning between calls too).
+ * setThreads): `rounds` rounds in which each thread count runs 300 untimed and 2000 timed calls,
+ * back to back, the order alternating; best of the rounds each (wall, and process CPU, which
+ * includes the pool's workers, spinning between calls too), and for two thread counts the
+ * median over the rounds of (first's wall / second's wall) of the round's pair.
  */
-export function timeDecodeCalls(g: GemmShape, threads: number[], setThreads: (n: number) => void): Timing[] {
+export function timeDecodeCalls(g: GemmShape, threads: number[], setThreads: (n: number) => void, rounds = 40): { best: Timing[], scaling: Scaling | null } {
   const { m, k, n, layout } = g
   const a = new Float32Array(m * k).map(() => Math.random() - 0.5), b = new Float32Array(k * n).map(() => Math.random() - 0.5), c = new Float32Array(m * n)
   const aL = CoreLayout.contiguous([m, k]), bL = layout === 'nt' ? new CoreLayout([k, n], [1, k], 0) : CoreLayout.contiguous([k, n]), cL = CoreLayout.contiguous([m, n])
   const gemm = getBackend().gemm
   const call = () => gemm(a, aL, b, bL, c, cL, 1, 0)
-  const best = threads.map(() => ({ cpu: Infinity, wall: Infinity }))
-  for (let r = 0; r < 20; r++) {
-    for (let j = 0; j < threads.length; j++) {
-      const h = r % 2 === 0 ? j : threads.length - 1 - j
-      setThreads(threads[h]!)
-      for (let i = 0; i < 300; i++) call()
-      const c0 = process.cpuUsage(), t0 = performance.now()
-      for (let i = 0; i < 2000; i++) call()
-      best[h]!.wall = Math.min(best[h]!.wall, (performance.now() - t0) * 1e3 / 2000)
-      const d = process.cpuUsage(c0)
-      best[h]!.cpu = Math.min(best[h]!.cpu, (d.user + d.system) / 2000)
-    }
+  const calls = (t: number): Sampler => () => {
+    setThreads(t)
+    for (let i = 0; i < 300; i++) call()
+    const c0 = process.cpuUsage(), t0 = performance.now()
+    for (let i = 0; i < 2000; i++) call()
+    const wall = (performance.now() - t0) * 1e3 / 2000
+    const d = process.cpuUsage(c0)
+    return { wall, cpu: (d.user + d.system) / 2000 }
   }
-  return best
+  const got = runRounds([threads.map(calls)], rounds)[0]!
+  return { best: threads.map((_, j) => bestOf(got, j)), scaling: threads.length === 2 ? scalingOf(got) : null }
 }
 
 /** What the OpenBLAS child prints (one JSON line after this marker). */
@@ -100,7 +164,7 @@ export const CHILD_MARKER = 'OPENBLAS-RESULT '
 export interface ChildResult {
   core: string
   /** Per shape: the own kernel and OpenBLAS, measured interleaved in the same process. */
-  shapes: { name: string, own1: Timing, blas1: Timing, own2: Timing | null, blas2: Timing | null }[]
+  shapes: { name: string, own1: Timing, blas1: Timing, own2: Timing | null, blas2: Timing | null, ownScaling: Scaling | null, blasScaling: Scaling | null, probe: Scaling | null }[]
   /** Per decode shape: OpenBLAS on one thread. */
   decode: { name: string, us: Timing }[]
 }

@@ -17,18 +17,23 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { getBackend, Layout, referenceBackend } from '@adjoint/core'
 import { nativeAddon, nativeInfo, nativeUnavailableReason, packLayout, setGemmImpl, setNumThreads } from '@adjoint/native'
 import Benchmark from 'benchmark'
-import { type ChildResult, CHILD_MARKER, DECODE_SHAPES, GEMM_SHAPES, type Run, type Timing, timeDecodeCalls, timeShape } from './gemm-shapes.js'
+import { type ChildResult, CHILD_MARKER, DECODE_SHAPES, GEMM_SHAPES, type ProbePlan, probePlan, roundsFromEnv, selectShapes, shapeDims, type Timing, timeDecodeCalls, timeShape } from './gemm-shapes.js'
+import { type Scaling, scalingText, spreadText } from './thread-pairs.js'
 import { readFileSync } from 'node:fs'
 import { benchArgs, writeSection } from './report.js'
 
-benchArgs(`pnpm bench:native: @adjoint/native's gemm (own kernel and OpenBLAS, both core types, 1 and 2 threads), FMA peak per ISA, per-call cost, softmax against tfjs.`)
+benchArgs(`pnpm bench:native: @adjoint/native's gemm (own kernel and OpenBLAS, both core types, 1 and 2 threads), FMA peak per ISA, per-call cost, softmax against tfjs.
+
+  BENCH_NATIVE_ROUNDS=n     rounds per gemm shape (default 150): each takes 1- and 2-thread samples back to back
+  BENCH_NATIVE_SHAPES=a,b   only the gemm shapes whose name or "m x k x n layout" contains a or b (e.g. 512x512x512)`)
 
 const addon = nativeAddon()
 if (!addon) {
   console.error(`native addon not loaded (${nativeUnavailableReason()}): nothing to measure`)
   process.exit(1)
 }
-const quick = process.env.BENCH_QUICK === '1'
+const rounds = roundsFromEnv()
+const shapes = selectShapes(GEMM_SHAPES)
 
 /**
  * Seconds per call of fn: the fastest of benchmark.js's samples (each the mean
@@ -149,9 +154,14 @@ if (peakScaling !== null) console.log(`FMA peak on ${cores} threads at once: ${p
 
 // OpenBLAS in child processes: as detected here, and with the right core type.
 const rightCore = info.details.isas.includes('avx512') ? 'SkylakeX' : info.details.isas.includes('avx2') ? 'Haswell' : ''
-function openblasChild(core: string | null): ChildResult | null {
+// The child whose own-kernel figures the tables show takes all the rounds and the FMA probe's
+// pairs; the other only the 30 rounds (or fewer) its OpenBLAS 1T column needs.
+function openblasChild(core: string | null, pairs: boolean): ChildResult | null {
   if (!linked) return null
-  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_TWO_THREADS: twoThreads ? '1' : '0' }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, BENCH_TWO_THREADS: twoThreads ? '1' : '0',
+    BENCH_CHILD_ROUNDS: String(pairs ? rounds : Math.min(30, rounds)), BENCH_CHILD_PROBE: pairs ? '1' : '0',
+  }
   if (core) env.OPENBLAS_CORETYPE = core
   else delete env.OPENBLAS_CORETYPE
   // OpenBLAS's idle threads spin 2^28 cycles (~0.1 s) by default before they sleep: with the
@@ -168,33 +178,42 @@ function openblasChild(core: string | null): ChildResult | null {
   }
   return JSON.parse(line.slice(CHILD_MARKER.length)) as ChildResult
 }
-const blasDetected = openblasChild(null)
+const t0 = performance.now()
+const blasDetected = openblasChild(null, !rightCore)
 console.log(`OpenBLAS as detected (core ${blasDetected?.core ?? '—'}) measured`)
-const blasRight = rightCore ? openblasChild(rightCore) : null
+const blasRight = rightCore ? openblasChild(rightCore, true) : null
 console.log(`OpenBLAS with OPENBLAS_CORETYPE=${rightCore} (core ${blasRight?.core ?? '—'}) measured`)
 
 // Without OpenBLAS the own kernel is measured here alone.
-interface GemmRow { name: string, dims: string, own1: Timing, own2: Timing | null, det: Timing | null, right: Timing | null, right2: Timing | null, ownVsRight: number | null, ownVsDet: number | null }
-const gemmRows: GemmRow[] = GEMM_SHAPES.map((g) => {
+interface GemmRow {
+  name: string, dims: string, flops: number, own1: Timing, own2: Timing | null, det: Timing | null, right: Timing | null, right2: Timing | null,
+  ownVsRight: number | null, ownVsDet: number | null, scaling: Scaling | null, probe: Scaling | null,
+}
+let aloneProbe: ProbePlan | undefined
+const gemmRows: GemmRow[] = shapes.map((g) => {
   const d = blasDetected?.shapes.find((x) => x.name === g.name)
   const r = blasRight?.shapes.find((x) => x.name === g.name)
-  const alone = r || d ? null : timeShape(addon, g, [{ how: 'own', threads: 1 }, ...(twoThreads ? [{ how: 'own', threads: 2 }] as Run[] : [])])
-  const own1 = r?.own1 ?? d?.own1 ?? alone![0]!
-  const own2 = r?.own2 ?? d?.own2 ?? alone?.[1] ?? null
+  const own = r ?? d
+  const alone = own ? null : timeShape(addon, g, { hows: ['own'], twoThreads, rounds, probe: twoThreads ? (aloneProbe ??= probePlan(addon, info.isa)) : null })
+  const aloneOwn = alone?.kernels[0]
   return {
-    name: g.name, dims: `${g.m}x${g.k}x${g.n} ${g.layout}`, own1, own2, det: d?.blas1 ?? null, right: r?.blas1 ?? null, right2: r?.blas2 ?? null,
+    name: g.name, dims: shapeDims(g), flops: 2 * g.m * g.k * g.n,
+    own1: own?.own1 ?? aloneOwn!.one, own2: own ? own.own2 : aloneOwn!.two, det: d?.blas1 ?? null, right: r?.blas1 ?? null, right2: r?.blas2 ?? null,
     ownVsRight: r ? r.own1.cpu / r.blas1.cpu : null, ownVsDet: d ? d.own1.cpu / d.blas1.cpu : null,
+    scaling: own ? own.ownScaling : aloneOwn!.scaling, probe: own ? own.probe : alone!.probe,
   }
 })
+const gemmSeconds = (performance.now() - t0) / 1e3
+console.log(`gemm shapes measured in ${gemmSeconds.toFixed(0)} s (${rounds} rounds per shape)`)
 
 // Decode calls on 1 thread and on every core (the default: a worker that is awake takes part of a
 // large enough one), interleaved.
 const decodeRows = DECODE_SHAPES.map((g) => {
   setGemmImpl('builtin')
-  const [own, own2] = timeDecodeCalls(g, twoThreads ? [1, cores] : [1], setNumThreads)
+  const { best: [own, own2], scaling } = timeDecodeCalls(g, twoThreads ? [1, cores] : [1], setNumThreads)
   setNumThreads(cores)
   setGemmImpl('auto')
-  return { g, own: own!, own2: own2 ?? null, det: blasDetected?.decode.find((x) => x.name === g.name)?.us, right: blasRight?.decode.find((x) => x.name === g.name)?.us }
+  return { g, own: own!, own2: own2 ?? null, scaling, det: blasDetected?.decode.find((x) => x.name === g.name)?.us, right: blasRight?.decode.find((x) => x.name === g.name)?.us }
 })
 
 // What the pool's idle workers cost: once they have stopped spinning (they block on their own
@@ -278,21 +297,32 @@ const rx = (x: number | null) => (x === null ? '—' : `${x.toFixed(2)}x`)
 const detCore = blasDetected?.core ?? '—'
 const rightName = blasRight?.core ?? rightCore
 
-const gemmTable = gemmRows.map((r) => `| ${r.name} | ${r.dims} | ${fmt(r.own1.cpu)} | ${pct(ratio(r.own1.cpu, peak))} | ${fmt(r.det?.cpu)} | ${fmt(r.right?.cpu)} | ${rx(r.ownVsRight)} | ${rx(r.ownVsDet)} | ${fmt(r.own2?.wall)} | ${rx(ratio(r.own2?.wall, r.own1.wall))} | ${fmt(r.right2?.wall)} |`)
+const gemmTable = `| shape | m x k x n | own 1T | of peak | OpenBLAS ${detCore} 1T | OpenBLAS ${rightName} 1T | own / ${rightName} | own / ${detCore} | own 2T | own 2T / 1T (median of pairs) | pairs' middle half | FMA probe 2T / 1T (middle half) | OpenBLAS ${rightName} 2T |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${gemmRows.map((r) => `| ${r.name} | ${r.dims} | ${fmt(r.own1.cpu)} | ${pct(ratio(r.own1.cpu, peak))} | ${fmt(r.det?.cpu)} | ${fmt(r.right?.cpu)} | ${rx(r.ownVsRight)} | ${rx(r.ownVsDet)} | ${fmt(r.own2?.wall)} | **${scalingText(r.scaling)}** | ${spreadText(r.scaling)} | ${scalingText(r.probe)} (${spreadText(r.probe)}) | ${fmt(r.right2?.wall)} |`).join('\n')}`
 const wc = (t: Timing | null | undefined) => (t ? `${t.wall.toFixed(2)} / ${t.cpu.toFixed(2)}` : '—')
-const decodeTable = decodeRows.map((r) => `| ${r.g.name} | ${r.g.m}x${r.g.k}x${r.g.n} ${r.g.layout} | ${wc(r.own)} | ${wc(r.own2)} | ${rx(ratio(r.own.wall, r.own2?.wall))} | ${wc(r.det)} | ${wc(r.right)} |`)
+const decodeTable = `| shape | m x k x n | own 1T | own ${cores}T | own ${cores}T / 1T (wall, median of pairs) | OpenBLAS ${detCore} | OpenBLAS ${rightName} |
+| --- | --- | --- | --- | --- | --- | --- |
+${decodeRows.map((r) => `| ${r.g.name} | ${r.g.m}x${r.g.k}x${r.g.n} ${r.g.layout} | ${wc(r.own)} | ${wc(r.own2)} | ${scalingText(r.scaling)} (${spreadText(r.scaling)}) | ${wc(r.det)} | ${wc(r.right)} |`).join('\n')}`
+console.log(`\n${gemmTable}\n\n${decodeTable}\n`)
 const targetLines: string[] = []
 const check = (ok: boolean | null, text: string) => targetLines.push(`- ${ok === null ? 'n/a' : ok ? 'met' : '**below**'}: ${text}`)
 const vsRight = gemmRows.map((r) => [r, r.ownVsRight] as const)
 check(blasRight ? vsRight.every(([, x]) => (x ?? 0) >= 1) : null, `own kernel >= OpenBLAS (core ${rightName}) on every shape, 1 thread, CPU time: ${vsRight.map(([r, x]) => `${r.dims} ${rx(x)}`).join(', ')}`)
 const big = gemmRows.filter((r) => r.name.includes('square'))
-check(big.every((r) => r.own1.cpu >= 0.85 * peak), `>= 85% of the measured ${info.isa} FMA peak (${peak.toFixed(1)} GFLOP/s) at N >= 512: ${big.map((r) => `${r.dims}: ${pct(ratio(r.own1.cpu, peak))}`).join(', ')}`)
+check(big.length === 0 ? null : big.every((r) => r.own1.cpu >= 0.85 * peak), `>= 85% of the measured ${info.isa} FMA peak (${peak.toFixed(1)} GFLOP/s) at N >= 512: ${big.map((r) => `${r.dims}: ${pct(ratio(r.own1.cpu, peak))}`).join(', ')}`)
 // per call as a user gets it: the default thread count, wall time (its CPU time includes the worker's)
 const decodeUs = (r: typeof decodeRows[number]) => Math.min(r.own.cpu, r.own2?.wall ?? Infinity)
 check(decodeRows.every((r) => decodeUs(r) < 2), `decode shapes under 2 µs per call (N-API call included; 1 thread by CPU time, ${cores} threads by wall time, the better): ${decodeRows.map((r) => `${r.g.m}x${r.g.k}x${r.g.n} ${r.own.cpu.toFixed(2)} / ${r.own2 ? r.own2.wall.toFixed(2) : '—'} µs`).join(', ')}`)
 if (twoThreads) {
-  const sp = gemmRows.map((r) => [r, ratio(r.own2?.wall, r.own1.wall)] as const)
-  check(sp.every(([, x]) => (x ?? 0) >= 1.8), `>= 1.8x on 2 threads (wall): ${sp.map(([r, x]) => `${r.dims} ${rx(x)}`).join(', ')} (load average ${load0.toFixed(1)} to ${load1.toFixed(1)}: the second core was ${load0 < 1.2 ? 'mostly free' : 'busy with other work'}; the FMA probe on ${cores} threads at once gave ${rx(peakScaling)} one thread)`)
+  // the products gemm.cc splits (at least 2 x minFlopsPerThread); the smaller ones run on one thread by design
+  const tuning = addon.setTuning(1, 0, 1, 0)
+  addon.setTuning(tuning[0]!, tuning[1]!, tuning[2]!, tuning[3]!, tuning[4]!)
+  const splitMin = 2 * tuning[0]!
+  const split = gemmRows.filter((r) => r.flops >= splitMin), serial = gemmRows.filter((r) => r.flops < splitMin)
+  const pairText = (r: GemmRow) => `${r.dims} ${scalingText(r.scaling)} (probe ${scalingText(r.probe)})`
+  const pairs = gemmRows[0]?.scaling?.pairs ?? 0
+  check(split.length === 0 ? null : split.every((r) => (r.scaling?.median ?? 0) >= 1.8), `>= 1.8x on 2 threads (wall; median over ${pairs} pairs of adjacent 1-thread and 2-thread samples, and in parentheses the FMA probe's, measured in the same rounds: what the two cores could give then): ${split.map(pairText).join(', ')}${serial.length ? `; products under ${(splitMin / 1e6).toFixed(1)} MFLOP stay on one thread (too small to split), not counted: ${serial.map(pairText).join(', ')}` : ''} (load average ${load0.toFixed(1)} to ${load1.toFixed(1)}: the second core was ${load0 < 1.2 ? 'mostly free' : 'busy with other work'})`)
 }
 const tinyUs = Number(us(tEmpty))
 const NOTES = `Notes on these targets:
@@ -310,10 +340,11 @@ const NOTES = `Notes on these targets:
   few rows) and each part is a serial gemm packing its own B, so that each core reads B from its own
   L2; part t goes to thread t (the same core gets the same part on every call), and a part whose
   worker has not started when the caller runs out of work is done by the caller, so a worker the OS
-  wakes late never holds it up. "own 2T / 1T" divides samples taken interleaved with the 1-thread
-  ones (same neighbours); it needs the second core free (load average below ~1, or only niced jobs):
-  with other jobs on it, it measures their share of that core, not the kernel. The FMA probe line above says what the
-  cores can give together. The OpenBLAS children run with \`OPENBLAS_THREAD_TIMEOUT=17\` (its idle
+  wakes late never holds it up. "own 2T / 1T" is a median of ratios of adjacent samples (same
+  moment, same neighbours); it needs the second core free (load average below ~1, or only niced
+  jobs): with other jobs on it, it measures their share of that core, not the kernel. The FMA
+  probe's pairs, in the same rounds, say what the cores could give together at the time: a gemm
+  figure well below the probe's is the kernel's, one near a low probe figure is the machine's. The OpenBLAS children run with \`OPENBLAS_THREAD_TIMEOUT=17\` (its idle
   threads spin ~50 µs, as the own pool does, instead of ~0.1 s, which held the second core through
   the own kernel's interleaved 2-thread samples).`
 const sm = smTargets['4096x1024']!
@@ -332,19 +363,15 @@ Independent vector FMA chains with no memory traffic (\`fmaPeak\`), best of 7, G
 
 ### gemm, float32, GFLOP/s (higher is better)
 
-Timed inside C++ (\`timeGemm\`: no N-API call per product), best of 30 samples of ~1 ms (one call when a call takes longer: a short sample is more often one that no other job interrupted) on operands that stay allocated from one sample to the next, as a training step's buffers do; the own kernel and OpenBLAS are measured in the same child process with their samples interleaved (which goes first alternating), so that a ratio compares them under the same neighbours (the own columns and ratios come from the ${rightName} child). "1T" figures divide by the calling thread's CPU time, "2T" by wall time. "own" is adjoint's kernel; "OpenBLAS ${detCore}" is OpenBLAS as it runs here by default; "OpenBLAS ${rightName}" is the same library with \`OPENBLAS_CORETYPE=${rightName}\` (the right kernels for this CPU), set in a child process because OpenBLAS reads it when it loads. Layout: \`nt\` = A @ B^T (nn.Linear's forward), \`tn\` = A^T @ B (weight gradients). Shapes from the GPT reference config (12 x 64 tokens, 128 wide, 4 heads of 32, MLP 512, vocabulary 65).
+Timed inside C++ (\`timeGemm\`: no N-API call per product) in ${rounds} rounds per shape, samples of ~1 ms (one call when a call takes longer: a short sample is more often one that no other job interrupted) on operands that stay allocated from one sample to the next, as a training step's buffers do. The own kernel and OpenBLAS are measured in the same child process, in the same rounds, so that a ratio compares them under the same neighbours (the own columns and ratios come from the ${rightName} child): each round takes the own kernel's 1-thread and 2-thread samples back to back, then OpenBLAS's two, then the FMA probe's two (\`fmaPeak\`: ~1 ms of FMAs on 1 thread, and the same on each of 2 threads at once, the second thread started for the sample, its start counted), and the next round runs all of it in the reverse order, so that each side of a pair goes first in half the rounds. GFLOP/s are the best of the rounds: "1T" figures divide by the calling thread's CPU time, "2T" by wall time. **"own 2T / 1T" is the median over the ${rounds} rounds of (1-thread wall time / 2-thread wall time) of the round's adjacent pair**, with the middle half of those ratios next to it; every round counts. On a host whose cores' speed drifts from one second to the next (a virtual machine sharing its physical cores), the best 1-thread and the best 2-thread sample come from different moments and their ratio swings with the drift; the two samples of a pair, ~1 ms apart, see the same moment. "FMA probe 2T / 1T" is the same median of the probe's pairs (its GFLOP/s on 2 threads at once over 1 thread's): what the two cores could give at that moment: near 2x when the second core is free, near 1x when other work holds it; the gemm's figure is to be read against it. "own" is adjoint's kernel; "OpenBLAS ${detCore}" is OpenBLAS as it runs here by default; "OpenBLAS ${rightName}" is the same library with \`OPENBLAS_CORETYPE=${rightName}\` (the right kernels for this CPU), set in a child process because OpenBLAS reads it when it loads. Layout: \`nt\` = A @ B^T (nn.Linear's forward), \`tn\` = A^T @ B (weight gradients). Shapes from the GPT reference config (12 x 64 tokens, 128 wide, 4 heads of 32, MLP 512, vocabulary 65).
 
-| shape | m x k x n | own 1T | of peak | OpenBLAS ${detCore} 1T | OpenBLAS ${rightName} 1T | own / ${rightName} | own / ${detCore} | own 2T | own 2T / 1T | OpenBLAS ${rightName} 2T |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-${gemmTable.join('\n')}
+${gemmTable}
 
 ### Decoding: one query row, µs per call, wall / CPU (lower is better)
 
-Core's registered \`getBackend().gemm\` called from JS (the native forwarder packing the three layouts, the N-API call, argument checks and the product), best of 20 runs of 2000 calls, 1 and ${cores} threads interleaved (OpenBLAS: 1 thread). The weights stay in L2 between calls here; a row of 128 x 384 floats is 196 KB, so these calls are bound by L2 bandwidth (~1.5 µs for 196 KB on one core), not by FLOPs. On ${cores} threads a product of at least 96 KB of B is cut into column ranges for the caller and a pool worker that is still awake from the previous call (none is woken for it); the process CPU time then includes that worker, spinning between calls too. Pool workers while idle: ${idleNote}.
+Core's registered \`getBackend().gemm\` called from JS (the native forwarder packing the three layouts, the N-API call, argument checks and the product), in 40 rounds, each 2000 calls on 1 thread and 2000 on ${cores} back to back (300 untimed calls before each; which goes first alternating); the per-call figures are the best of the rounds, and "${cores}T / 1T" is the median over the rounds of (1-thread wall / ${cores}-thread wall) of the round's pair, its middle half in parentheses (OpenBLAS: 1 thread). The weights stay in L2 between calls here; a row of 128 x 384 floats is 196 KB, so these calls are bound by L2 bandwidth (~1.5 µs for 196 KB on one core), not by FLOPs. On ${cores} threads a product of at least 96 KB of B is cut into column ranges for the caller and a pool worker that is still awake from the previous call (none is woken for it); the process CPU time then includes that worker, spinning between calls too. Pool workers while idle: ${idleNote}.
 
-| shape | m x k x n | own 1T | own ${cores}T | own ${cores}T / 1T (wall) | OpenBLAS ${detCore} | OpenBLAS ${rightName} |
-| --- | --- | --- | --- | --- | --- | --- |
-${decodeTable.join('\n')}
+${decodeTable}
 
 ### Per-call cost of a tiny gemm, µs per call (lower is better)
 
