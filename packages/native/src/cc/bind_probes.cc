@@ -115,9 +115,12 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
 
 // fmaPeak(isa, iters, threads = 1): [wall, thread CPU] GFLOP/s of the ISA's FMA
 // probe run on `threads` threads at once (the caller and threads - 1 new ones):
-// wall is their total (all the FLOPs over the time until the last one is done),
-// thread CPU the calling thread's alone. Says whether the cores the OS offers
-// can all run vector FMAs at full speed together (not so on SMT siblings).
+// wall is their total, all the FLOPs over the time from the moment the last
+// thread was ready (so the OS's thread start, tens of µs, is not counted: a
+// ~1 ms probe read ~1.8x on two free cores with it) to the moment the last one
+// is done; thread CPU is the calling thread's alone. Says whether the cores the
+// OS offers can all run vector FMAs at full speed together at that moment (not
+// so on SMT siblings, or with other work on a core).
 napi_value FmaPeak(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
     Args A(env, info, "fmaPeak", 2, 3);
@@ -126,24 +129,29 @@ napi_value FmaPeak(napi_env env, napi_callback_info info) {
     const int threads = A.count() > 2 ? (int)A.integer(2, "threads", 1, 256) : 1;
     const IsaTable* t = find_isa(name);
     if (!t) A.range_error("isa \"" + name + "\" is not available on this CPU/build");
+    using Clock = std::chrono::steady_clock;
     std::atomic<float> sink{0};
     std::atomic<int> ready{0};
-    // Each thread waits for the others to have started, yielding its core meanwhile: a thread the
-    // OS put on the same core as one that is waiting (the other core busy) then runs at once,
-    // instead of after the waiter's time slice (a pure spin read 0.45x on one core, not ~1x).
-    auto probe = [&] {
-      ready.fetch_add(1);
+    Clock::time_point start;
+    std::vector<Clock::time_point> done((size_t)threads);
+    // Each thread waits for the others by yielding its core, not by a pure spin: with the other
+    // core busy, the OS may put the new thread on the waiting one's core, and a spin then held it
+    // a whole time slice (on one core: 0.45x one thread instead of ~1x).
+    auto probe = [&](int i) {
+      if (ready.fetch_add(1) + 1 == threads) start = Clock::now();
       while (ready.load() < threads) std::this_thread::yield();
       sink.store(t->fma_probe(iters));
+      done[(size_t)i] = Clock::now();
     };
     std::vector<std::thread> others;
     const Secs s = time_calls(1, [&] {
-      for (int i = 1; i < threads; ++i) others.emplace_back(probe);
-      probe();
+      for (int i = 1; i < threads; ++i) others.emplace_back(probe, i);
+      probe(0);
       for (std::thread& th : others) th.join();
     });
+    const std::chrono::duration<double> wall = *std::max_element(done.begin(), done.end()) - start;
     const double flops = (double)iters * t->fma_probe_flops;
-    return to_js(env, {flops * threads / s.wall / 1e9, flops / s.cpu / 1e9});
+    return to_js(env, {flops * threads / wall.count() / 1e9, flops / s.cpu / 1e9});
   });
 }
 
