@@ -134,12 +134,16 @@ napi_value FmaPeak(napi_env env, napi_callback_info info) {
     std::atomic<int> ready{0};
     Clock::time_point start;
     std::vector<Clock::time_point> done((size_t)threads);
-    // Each thread waits for the others by yielding its core, not by a pure spin: with the other
-    // core busy, the OS may put the new thread on the waiting one's core, and a spin then held it
-    // a whole time slice (on one core: 0.45x one thread instead of ~1x).
+    // Each thread waits for the others spinning for up to 200 µs (a thread the OS starts on a free
+    // core arrives well within it), then yielding its core: with the other core busy, the OS may
+    // put the new thread on the waiting one's core, and a pure spin held it a whole time slice
+    // (on one core: 0.45x one thread instead of ~1x). Not a yield from the start: that hands the
+    // core to any runnable job, even a nice 19 one, for a time slice.
     auto probe = [&](int i) {
       if (ready.fetch_add(1) + 1 == threads) start = Clock::now();
-      while (ready.load() < threads) std::this_thread::yield();
+      const Clock::time_point spin_until = Clock::now() + std::chrono::microseconds(200);
+      while (ready.load() < threads)
+        if (Clock::now() > spin_until) std::this_thread::yield();
       sink.store(t->fma_probe(iters));
       done[(size_t)i] = Clock::now();
     };
