@@ -70,7 +70,9 @@ export interface NativeAddon extends NativeKernels {
    * What the thread pool's workers did since load: tasks run, times a worker stopped spinning and blocked
    * (sleeps), how many are not blocked now, and their OS thread ids (Linux; for /proc/self/task/<tid>/schedstat).
    */
-  poolState(): { workerTasks: number, sleeps: number, awake: number, tids: number[] }
+  poolState(): { workerTasks: number, sleeps: number, givenBack: number, awake: number, tids: number[] }
+  /** Tests: pool workers sleep `us` µs after seeing a region, before taking their task (where 1) or before checking it was taken back (2); 0 ends it. */
+  poolTestDelay(where: 0 | 1 | 2, us: number): void
   /**
    * [wall, calling thread's CPU] seconds per float32 C = op(A) @ op(B) timed inside C++ (no N-API per call):
    * 'cblas' = cblas_sgemm directly, 'own' = the built-in kernel, both on `threads` threads (default 1);

@@ -130,3 +130,50 @@ describe('the pool when idle', () => {
     }
   })
 })
+
+// A worker that the OS runs late: the caller takes its task back (src/cc/threadpool.cc, Dekker's
+// handshake on the slot's Ack and Cancel lines). poolTestDelay makes every worker sleep before it
+// takes its task (1: the caller sees no ack and runs the task; the worker then finds it taken back)
+// or between taking it and checking (2: the caller sees the ack, waits, and the worker gives it back).
+describe('a late worker', () => {
+  const cases: [string, number, number, number, boolean][] = [
+    // [what, m, k, n, B transposed]: a region of whole-product parts (Wake::All) and a decode split (Wake::Awake)
+    ['a 256 x 256 x 256 product cut in two', 256, 256, 256, false],
+    ['a one-row product cut over the awake worker', 1, 128, 384, true],
+  ]
+  for (const where of [1, 2] as const) {
+    for (const [what, m, k, n, trans] of cases) {
+      it.runIf(native)(`${what}: the result of one thread, the task given back (${where === 1 ? 'before the worker takes it' : 'after it took it'})`, () => {
+        const r = rng(40 + where), a = new Float32Array(m * k).map(() => r() - 0.5), b = new Float32Array(k * n).map(() => r() - 0.5)
+        const product = () => {
+          const c = new Float32Array(m * n).fill(0.25)
+          // beta 1: a part computed twice (by the caller and a worker) would show in C
+          if (trans) flatGemm(native!, a, 0, 0, k, 1, b, 0, 0, 1, k, c, 0, 0, n, 1, m, n, k, 1, 1)
+          else flatGemm(native!, a, 0, 0, k, 1, b, 0, 0, n, 1, c, 0, 0, n, 1, m, n, k, 1, 1)
+          return c
+        }
+        const threads = native!.info().threads
+        native!.setGemmImpl('builtin')
+        try {
+          native!.setNumThreads(1)
+          const want = product()
+          native!.setNumThreads(2)
+          for (let i = 0; i < 50; i++) product() // the decode split needs the worker awake: back to back calls wake it
+          native!.poolTestDelay(where, 2000)
+          const before = native!.poolState().givenBack
+          const deadline = performance.now() + 20_000
+          let got: Float32Array
+          do {
+            got = product()
+            expect([...got], what).toEqual([...want])
+          } while (native!.poolState().givenBack === before && performance.now() < deadline)
+          expect(native!.poolState().givenBack, 'a worker gave a task back').toBeGreaterThan(before)
+        } finally {
+          native!.poolTestDelay(0, 0)
+          native!.setNumThreads(threads)
+          native!.setGemmImpl('auto')
+        }
+      })
+    }
+  }
+})

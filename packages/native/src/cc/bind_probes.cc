@@ -3,6 +3,7 @@
 //   fmaPeak(isa, iters, threads) -> [wall, thread CPU] GFLOP/s of independent vector FMAs
 //   cpuClockGHz() -> the core clock
 //   poolState() -> what the thread pool's workers did, and their thread ids
+//   poolTestDelay(where, us) -> makes the pool's workers late (tests)
 #include <time.h>
 
 #include <algorithm>
@@ -181,8 +182,9 @@ napi_value CpuClockGHz(napi_env env, napi_callback_info) {
   });
 }
 
-// poolState() -> { workerTasks, sleeps, awake, tids }: what the pool's workers did
-// since load (tasks run, times one stopped spinning and blocked), how many are
+// poolState() -> { workerTasks, sleeps, givenBack, awake, tids }: what the pool's
+// workers did since load (tasks run, times one stopped spinning and blocked, tasks
+// given back to a caller that had taken them back), how many are
 // not blocked now, and their OS thread ids (Linux), so that a test or benchmark
 // can read their CPU time (/proc/self/task/<tid>/schedstat).
 napi_value PoolState(napi_env env, napi_callback_info) {
@@ -192,6 +194,7 @@ napi_value PoolState(napi_env env, napi_callback_info) {
     napi_create_object(env, &o);
     napi_set_named_property(env, o, "workerTasks", make_number(env, (double)st.worker_tasks));
     napi_set_named_property(env, o, "sleeps", make_number(env, (double)st.sleeps));
+    napi_set_named_property(env, o, "givenBack", make_number(env, (double)st.given_back));
     napi_set_named_property(env, o, "awake", make_number(env, st.awake));
     std::vector<double> tids(st.tids.begin(), st.tids.end());
     napi_set_named_property(env, o, "tids", make_number_array(env, tids.data(), tids.size()));
@@ -201,6 +204,17 @@ napi_value PoolState(napi_env env, napi_callback_info) {
 
 ADJ_EXPORT("timeGemm", TimeGemm);
 ADJ_EXPORT("poolState", PoolState);
+
+// poolTestDelay(where, us): tests of the hand-off; see set_pool_test_delay.
+napi_value PoolTestDelay(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "poolTestDelay", 2, 2);
+    const int where = (int)A.integer(0, "where", 0, 2), us = (int)A.integer(1, "us", 0, 1000000);
+    set_pool_test_delay(where, us);
+    return undefined(env);
+  });
+}
+ADJ_EXPORT("poolTestDelay", PoolTestDelay);
 ADJ_EXPORT("fmaPeak", FmaPeak);
 ADJ_EXPORT("cpuClockGHz", CpuClockGHz);
 

@@ -95,6 +95,37 @@ void part_range(int64_t units, int64_t parts, int64_t p, int64_t unit, int64_t l
   hi = std::min(limit, units * (p + 1) / parts * unit);
 }
 
+// Columns of a one-row product as tasks: part 0 (the caller's) is [0, cut1),
+// part t >= 1 [cut1 + (t - 1) step, + step), clipped to n. A's row is
+// contiguous; Rows: B's rows are (stride = B's row stride), else B's columns
+// (stride = B's column stride). For float it is 48 bytes, small enough to travel
+// inline in the line a worker polls (TaskFn): a worker reads nothing else of
+// the caller's but A's row.
+template <class T, bool Rows, bool Beta1>
+struct GemvParts {
+  const T* a;
+  const T* b;
+  T* c;
+  int32_t n, k, stride, cut1, step;
+  T alpha;
+  void operator()(int, int64_t t) const {
+    const int64_t lo = t == 0 ? 0 : cut1 + (t - 1) * (int64_t)step;
+    const int64_t hi = t == 0 ? cut1 : std::min<int64_t>(n, lo + step);
+    if (hi <= lo) return;
+    if (Rows)
+      kernel<T>().gemv(hi - lo, k, alpha, a, 1, b + lo, stride, 1, c + lo, Beta1);
+    else
+      kernel<T>().gemv(hi - lo, k, alpha, a, 1, b + lo * (int64_t)stride, 1, stride, c + lo, Beta1);
+  }
+};
+static_assert(sizeof(GemvParts<float, true, true>) <= TaskFn::kInline, "a decode part travels inline");
+
+// The caller's share of a split one-row product, per floor(log2(bytes of B)) (0:
+// not set yet), read and adjusted under the ParallelLock; and when the last
+// one-row call found the workers asleep (steady_clock ticks).
+float g_decode_shares[64];
+std::atomic<int64_t> g_last_asleep_call{INT64_MIN / 2};
+
 // One row of A (decoding), unpacked (packing would cost more than the
 // product), batch items one after another. A single product large enough
 // (decode_split_min_bytes of B) is cut into column ranges that the caller and
@@ -102,54 +133,57 @@ void part_range(int64_t units, int64_t parts, int64_t p, int64_t unit, int64_t l
 // than the whole product: none is waited for). The kernel computes a column the
 // same way in any range (kernels_gemv.inl), so the result does not depend on the
 // threads; cuts fall on 64-byte lines of B's rows. When the workers sleep but the
-// previous such call was recent (decoding), they are woken without waiting, for
-// the next calls.
+// previous call that found them asleep was recent (decoding), they are woken
+// without waiting, for the next calls.
 //
-// A worker starts its range a cross-core hand-off (~0.4 µs on the Xeon VM) after
-// the caller and signals its end as late, which matters on a ~2 µs product: the
-// caller takes the larger share, `share` of the columns for 2 threads, adjusted
-// after every call (larger when the caller had to wait for a worker, smaller when
-// not), per size class of B, so that both sides end together on this machine.
+// A worker starts its range a cross-core hand-off (~0.2 µs on the Xeon VM) after
+// the caller, fetches A's row from the caller's cache, and signals its end as
+// late, which matters on a ~2 µs product: the caller takes the larger share,
+// `share` of the columns for 2 threads, adjusted after every call (larger when
+// the caller had to wait for a worker, smaller when not), per size class of B,
+// so that both sides end together on this machine.
 template <class T>
 bool one_row(const GemmCall<T>& g, const GemmKernel<T>& K) {
   const int64_t bytes = g.n * g.k * (int64_t)sizeof(T);
-  if (g.batch == 1 && num_threads() > 1 && bytes >= gemm_tuning().decode_split_min_bytes) {
-    static thread_local std::chrono::steady_clock::time_point last_call;
-    static thread_local float shares[64];  // per floor(log2(bytes)); 0: not set yet
-    const auto now = std::chrono::steady_clock::now();
-    const bool recent = now - last_call < std::chrono::microseconds(200);
-    last_call = now;
+  const bool rows = g.csb == 1, splittable = (g.csa == 1 || g.k == 1) && (rows || g.rsb == 1);
+  const int64_t stride = rows ? g.rsb : g.csb;
+  if (g.batch == 1 && splittable && num_threads() > 1 && bytes >= gemm_tuning().decode_split_min_bytes &&
+      g.n <= INT32_MAX && g.k <= INT32_MAX && stride >= INT32_MIN && stride <= INT32_MAX) {
     ParallelLock lock;
     const int nt = lock.awake(std::min(num_threads(), 16));
     if (nt > 1) {
-      float& share = shares[63 - __builtin_clzll((uint64_t)bytes)];
+      float& share = g_decode_shares[63 - __builtin_clzll((uint64_t)bytes)];
       if (share == 0) share = 0.6f;
       // the caller's range weighs w workers' ranges: share of n for 2 threads
       const double w = share / (1.0 - share), total = w + (nt - 1);
-      constexpr int64_t line = 64 / sizeof(T);
-      int64_t cut[17];
-      int parts = 0;
-      cut[0] = 0;
+      // cuts on 64-byte lines of B's rows (Rows), else on the kernel's groups of 4 columns
+      const int64_t line = rows ? 64 / (int64_t)sizeof(T) : 4;
       const int64_t last_line = (g.n - 1) / line * line;  // every worker gets a line at least
-      for (int p = 1; p < nt; ++p) {
-        const double at = (double)g.n * (w + (p - 1)) / total;
-        const int64_t j = std::min(last_line, ((int64_t)at + line / 2) / line * line);
-        if (j > cut[parts]) cut[++parts] = j;
-      }
-      if (cut[parts] < g.n) cut[++parts] = g.n;
+      const int64_t cut1 = std::min(last_line, std::max(line, ((int64_t)(g.n * w / total) + line / 2) / line * line));
+      const int64_t step = (ceil_div(g.n - cut1, nt - 1) + line - 1) / line * line;
+      const int64_t parts = cut1 < g.n ? 1 + ceil_div(g.n - cut1, step) : 1;
       if (parts > 1) {
-        std::atomic<bool> ok{true};
-        const bool waited = run_tasks(nt, parts, [&](int, int64_t t) {
-          const int64_t j0 = cut[t];
-          if (!K.gemv(cut[t + 1] - j0, g.k, g.alpha, g.a, g.csa, g.b + j0 * g.csb, g.rsb, g.csb, g.c + j0, g.beta1))
-            ok.store(false);  // a layout gemv does not take: the same for every range, nothing written
-        }, Wake::Awake);
+        bool waited;
+        auto run = [&](auto part) { waited = run_tasks((int)parts, parts, part, Wake::Awake); };
+        const int32_t n = (int32_t)g.n, k = (int32_t)g.k, st = (int32_t)stride, c1 = (int32_t)cut1, sp = (int32_t)step;
+        if (rows && g.beta1)
+          run(GemvParts<T, true, true>{g.a, g.b, g.c, n, k, st, c1, sp, g.alpha});
+        else if (rows)
+          run(GemvParts<T, true, false>{g.a, g.b, g.c, n, k, st, c1, sp, g.alpha});
+        else if (g.beta1)
+          run(GemvParts<T, false, true>{g.a, g.b, g.c, n, k, st, c1, sp, g.alpha});
+        else
+          run(GemvParts<T, false, false>{g.a, g.b, g.c, n, k, st, c1, sp, g.alpha});
         share = std::min(0.85f, std::max(0.35f, share + (waited ? 1.0f : -1.0f) / 64));
-        return ok.load();
+        return true;
       }
-    } else if (recent && lock.held()) {
-      lock.reserve(2);
-      wake_workers();
+    } else if (lock.held()) {
+      const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+      const int64_t before = g_last_asleep_call.exchange(now, std::memory_order_relaxed);
+      if (now - before < std::chrono::nanoseconds(std::chrono::microseconds(200)).count()) {
+        lock.reserve(2);
+        wake_workers();
+      }
     }
   }
   for (int64_t bi = 0; bi < g.batch; ++bi)

@@ -50,22 +50,35 @@ using Clock = std::chrono::steady_clock;
 // is runnable, niced jobs included, for a whole time slice.)
 const std::chrono::microseconds kSpin(env_int("ADJOINT_SPIN_US", 50));
 
-// One parallel region at a time (ParallelLock). The caller posts a region to
-// each worker it wants through that worker's mailbox (one cache line: the
-// worker finds everything it needs in the one line it polls). A mailbox's state
-// word [region:62][state:2] goes POSTED -> TAKEN (the worker, which then runs its
-// own task, the task with its slot's number, and any shared ones) -> DONE, or
-// POSTED -> CANCELLED (the caller, which ran out of work and runs that task
-// itself). So a worker that the OS runs late (the other core is busy) finds its
-// task done instead of holding the caller up, and never touches a finished
-// region (whose state lives on the caller's stack).
+// One parallel region at a time (ParallelLock). Each worker slot has four cache
+// lines, each written by one side only, so that handing a task over costs one
+// line transfer each way (~0.2 µs between the two vCPUs of the Xeon VM: a
+// one-row decode product is ~2 µs):
+//   Post   (caller) the region number and the task function, inline (TaskFn):
+//                   the worker polls this line and finds all it needs in it;
+//   Cancel (caller) the last region whose posted task the caller took back;
+//   Ack    (worker) the last region the worker took, and how many tasks it ran;
+//   Done   (worker) the last region it finished: region << 1 | 1 if it gave the
+//                   task back instead (the caller had cancelled it).
+// Taking a task and taking it back is Dekker's handshake: the worker stores Ack,
+// fences, then loads Cancel; the caller stores Cancel, fences, then loads Ack; at
+// least one of the two sees the other's store. A worker that sees the cancel
+// gives the task back; a caller that sees the ack waits for Done (and runs the
+// task itself if Done says it was given back), one that does not runs the task
+// itself, and the worker will give it back. So a worker that the OS runs late
+// (the other core busy) never holds the caller up for long, and never touches a
+// finished region (whose state lives on the caller's stack). Cancel and Ack are
+// read by the other side only when the caller runs out of work before the worker
+// is done: for a region made of tasks that take a few µs (Wake::Awake: decoding)
+// the caller first waits kAwakeGrace for Done, which a running worker sends
+// within it, so that the usual hand-off moves no other line.
 //
 // Sleeping and waking: a worker that stops spinning counts itself in `sleepers`
 // before it blocks, and a caller waiting for a worker sets `caller_waiting`;
 // each side takes the mutex and notifies only when the other may be blocked
 // (store, full fence, then load of the other's flag: at least one of the two
 // sees the other), so regions between awake threads involve no lock and no syscall.
-enum : uint64_t { kCancelled = 0, kPosted = 1, kTaken = 2, kDone = 3 };
+constexpr std::chrono::microseconds kAwakeGrace(5);
 
 struct Region {
   TaskFn fn;
@@ -73,33 +86,51 @@ struct Region {
   std::atomic<int64_t> next;  // the next shared task (>= homes)
 };
 
-struct alignas(64) Mailbox {
-  std::atomic<uint64_t> state{kCancelled};
+struct alignas(64) Post {
+  std::atomic<uint64_t> word{0};  // region << 1 | 1 when the region has shared tasks (Pool::region)
   TaskFn fn;
-  Region* region = nullptr;
+};
+static_assert(sizeof(Post) == 64, "a worker's post is one cache line");
+struct alignas(64) Seq {
+  std::atomic<uint64_t> word{0};
+};
+struct alignas(64) Ack {
+  std::atomic<uint64_t> region{0};
   std::atomic<uint64_t> tasks_run{0};  // by this worker (only it writes it)
+};
+// Post and Cancel (the caller's) share an aligned 128-byte pair, Ack and Done
+// (the worker's) the next: a core that misses one line of a pair also fetches
+// the other (adjacent-line prefetch), which is then its own side's.
+struct alignas(128) Slot {
+  Post post;
+  Seq cancel;
+  Ack ack;
+  Seq done;
 };
 
 struct Pool {
   alignas(64) std::atomic<bool> busy{false};
   uint64_t region_seq = 0;  // the caller's (under ParallelLock)
+  std::atomic<Region*> region{nullptr};  // the region with shared tasks, if any (set before its posts)
   alignas(64) std::atomic<int> sleepers{0};
   std::atomic<int> workers{0};  // threads started
   std::atomic<uint64_t> pokes{0};  // wake_workers(): sleeping workers spin again
   std::atomic<uint64_t> sleeps{0};
+  std::atomic<uint64_t> given_back{0};
+  std::atomic<int> test_delay_where{0}, test_delay_us{0};  // set_pool_test_delay
   alignas(64) std::atomic<bool> caller_waiting{false};
   alignas(64) std::mutex mu;
   std::condition_variable work_cv, done_cv;
   std::vector<int64_t> tids;  // guarded by mu
-  Mailbox box[256];  // box[slot], slots 1..255
+  Slot slot[256];  // slot[s], slots 1..255
 
   // Starts workers up to `count`; returns how many there are (fewer if the OS refused).
   int start_workers(int count) {
     int have = workers.load(std::memory_order_relaxed);
     while (have < count && have < 255) {
-      const int slot = have + 1;
+      const int s = have + 1;
       try {
-        std::thread([this, slot] { loop(slot); }).detach();
+        std::thread([this, s] { loop(s); }).detach();
       } catch (...) {
         break;
       }
@@ -108,12 +139,12 @@ struct Pool {
     return have < count ? have : count;
   }
 
-  // Returns once box.state's region differs from `seen`: spins for kSpin, then
+  // Returns once the post's region differs from `seen`: spins for kSpin, then
   // blocks (also returns when poked while blocked).
-  void wait_for_region(const Mailbox& b, uint64_t seen) {
+  void wait_for_region(const Post& p, uint64_t seen) {
     const uint64_t poke = pokes.load(std::memory_order_relaxed);
     const auto t0 = Clock::now();
-    for (unsigned i = 1; b.state.load(std::memory_order_acquire) >> 2 == seen; ++i) {
+    for (unsigned i = 1; p.word.load(std::memory_order_acquire) >> 1 == seen; ++i) {
       cpu_relax();
       if ((i & 15) != 0) continue;
       const auto t = Clock::now();
@@ -123,7 +154,7 @@ struct Pool {
         {
           std::unique_lock<std::mutex> lk(mu);
           work_cv.wait(lk, [&] {
-            return b.state.load(std::memory_order_seq_cst) >> 2 != seen || pokes.load(std::memory_order_seq_cst) != poke;
+            return p.word.load(std::memory_order_seq_cst) >> 1 != seen || pokes.load(std::memory_order_seq_cst) != poke;
           });
         }
         sleepers.fetch_sub(1, std::memory_order_relaxed);
@@ -132,31 +163,51 @@ struct Pool {
     }
   }
 
-  void loop(int slot) {
+  // Tests: a worker that the OS runs late, before it takes its task (1) or
+  // between taking it and checking whether the caller took it back (2).
+  void test_delay(int where) {
+    if (test_delay_where.load(std::memory_order_relaxed) == where)
+      std::this_thread::sleep_for(std::chrono::microseconds(test_delay_us.load(std::memory_order_relaxed)));
+  }
+
+  void finish(Slot& sl, uint64_t word) {
+    sl.done.word.store(word, std::memory_order_seq_cst);
+    if (caller_waiting.load(std::memory_order_seq_cst)) {
+      { std::lock_guard<std::mutex> lk(mu); }
+      done_cv.notify_all();
+    }
+  }
+
+  void loop(int s) {
     {
       std::lock_guard<std::mutex> lk(mu);
       tids.push_back(os_tid());
     }
-    Mailbox& b = box[slot];
-    uint64_t seen = b.state.load(std::memory_order_acquire) >> 2;
+    Slot& sl = slot[s];
+    uint64_t seen = sl.post.word.load(std::memory_order_acquire) >> 1;
     for (;;) {
-      wait_for_region(b, seen);
-      uint64_t w = b.state.load(std::memory_order_acquire);
-      if (w >> 2 == seen) continue;  // poked: spin again
-      seen = w >> 2;
-      if ((w & 3) != kPosted || !b.state.compare_exchange_strong(w, seen << 2 | kTaken, std::memory_order_acq_rel))
-        continue;  // the caller took this slot's task
-      uint64_t ran = 1;
-      b.fn(slot, slot);
-      if (b.region->tasks > b.region->homes)
-        for (int64_t t; (t = b.region->next.fetch_add(1, std::memory_order_relaxed)) < b.region->tasks; ++ran)
-          b.fn(slot, t);
-      b.tasks_run.store(b.tasks_run.load(std::memory_order_relaxed) + ran, std::memory_order_relaxed);
-      b.state.store(seen << 2 | kDone, std::memory_order_seq_cst);
-      if (caller_waiting.load(std::memory_order_seq_cst)) {
-        { std::lock_guard<std::mutex> lk(mu); }
-        done_cv.notify_all();
+      wait_for_region(sl.post, seen);
+      const uint64_t w = sl.post.word.load(std::memory_order_acquire);
+      if (w >> 1 == seen) continue;  // poked: spin again
+      seen = w >> 1;
+      test_delay(1);
+      sl.ack.region.store(seen, std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      test_delay(2);
+      if (sl.cancel.word.load(std::memory_order_relaxed) >= seen) {
+        given_back.fetch_add(1, std::memory_order_relaxed);
+        finish(sl, seen << 1 | 1);  // the caller took the task back (the post may hold a later region's by now)
+        continue;
       }
+      // Not cancelled: the region is not over, so the post still holds its task.
+      uint64_t ran = 1;
+      sl.post.fn(s, s);
+      if (w & 1) {
+        Region* r = region.load(std::memory_order_relaxed);
+        for (int64_t t; (t = r->next.fetch_add(1, std::memory_order_relaxed)) < r->tasks; ++ran) r->fn(s, t);
+      }
+      sl.ack.tasks_run.store(sl.ack.tasks_run.load(std::memory_order_relaxed) + ran, std::memory_order_relaxed);
+      finish(sl, seen << 1);
     }
   }
 
@@ -168,15 +219,16 @@ struct Pool {
   }
 
   // Slots 1..homes-1 are posted; the caller runs task 0, the shared tasks, and
-  // the posted tasks no worker has taken, then waits for the workers that did.
-  // Returns whether a worker was still on its task when the caller ran out of work.
+  // the posted tasks that no worker took in time, then waits for the workers that
+  // did. Returns whether a worker was still on its task when the caller ran out of work.
   bool run(Region& r, Wake wake) {
     const uint64_t seq = ++region_seq;
+    const bool shared = r.tasks > r.homes;
+    if (shared) region.store(&r, std::memory_order_relaxed);
     for (int64_t s = 1; s < r.homes; ++s) {
-      Mailbox& b = box[s];
-      b.fn = r.fn;
-      b.region = &r;
-      b.state.store(seq << 2 | kPosted, std::memory_order_release);
+      Post& p = slot[s].post;
+      p.fn = r.fn;
+      p.word.store(seq << 1 | (shared ? 1 : 0), std::memory_order_release);
     }
     if (wake == Wake::All) {
       std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -186,41 +238,53 @@ struct Pool {
       }
     }
     r.fn(0, 0);
-    for (int64_t t; (t = r.next.fetch_add(1, std::memory_order_relaxed)) < r.tasks;) r.fn(0, t);
-    for (int64_t s = 1; s < r.homes; ++s) {
-      // a load first: a CAS would take the line from a worker that is still on its task
-      uint64_t w = seq << 2 | kPosted;
-      if (box[s].state.load(std::memory_order_relaxed) == w &&
-          box[s].state.compare_exchange_strong(w, seq << 2 | kCancelled, std::memory_order_acq_rel))
-        r.fn(0, s);
-    }
+    if (shared)
+      for (int64_t t; (t = r.next.fetch_add(1, std::memory_order_relaxed)) < r.tasks;) r.fn(0, t);
     bool waited = false;
-    for (int64_t s = 1; s < r.homes; ++s) waited |= wait_done(box[s], seq);
+    for (int64_t s = 1; s < r.homes; ++s) {
+      Slot& sl = slot[s];
+      uint64_t d = sl.done.word.load(std::memory_order_acquire);
+      if (d >> 1 != seq) {
+        waited = true;
+        if (wake == Wake::Awake) d = wait_done(sl, seq, true);
+        if (d >> 1 != seq) {
+          sl.cancel.word.store(seq, std::memory_order_relaxed);
+          std::atomic_thread_fence(std::memory_order_seq_cst);
+          if (sl.ack.region.load(std::memory_order_relaxed) != seq) {
+            r.fn(0, s);  // the worker has not taken it, and now will not
+            continue;
+          }
+          d = wait_done(sl, seq, false);
+        }
+      }
+      if (d & 1) r.fn(0, s);  // given back
+    }
     return waited;
   }
 
-  // Waits until box's region `seq` is DONE or CANCELLED: spins for kSpin, then
-  // blocks. Returns whether it had to wait.
-  bool wait_done(Mailbox& b, uint64_t seq) {
+  // Waits until slot's Done says region `seq`: spins for kAwakeGrace and returns
+  // (limited), or spins for kSpin, then blocks. Returns Done's word.
+  uint64_t wait_done(Slot& sl, uint64_t seq, bool limited) {
+    uint64_t d = 0;
     auto over = [&] {
-      const uint64_t w = b.state.load(std::memory_order_acquire);
-      return w >> 2 != seq || (w & 3) == kDone || (w & 3) == kCancelled;
+      d = sl.done.word.load(std::memory_order_acquire);
+      return d >> 1 == seq;
     };
-    if (over()) return false;
     const auto t0 = Clock::now();
+    const auto spin = limited ? kAwakeGrace : kSpin;
     for (unsigned i = 1; !over(); ++i) {
       cpu_relax();
-      if ((i & 15) == 0 && Clock::now() - t0 > kSpin) {
-        caller_waiting.store(true, std::memory_order_seq_cst);
-        {
-          std::unique_lock<std::mutex> lk(mu);
-          done_cv.wait(lk, over);
-        }
-        caller_waiting.store(false, std::memory_order_relaxed);
-        break;
+      if ((i & 15) != 0 || Clock::now() - t0 <= spin) continue;
+      if (limited) break;
+      caller_waiting.store(true, std::memory_order_seq_cst);
+      {
+        std::unique_lock<std::mutex> lk(mu);
+        done_cv.wait(lk, over);
       }
+      caller_waiting.store(false, std::memory_order_relaxed);
+      break;
     }
-    return true;
+    return d;
   }
 };
 
@@ -288,11 +352,17 @@ bool run_tasks(int n, int64_t tasks, TaskFn fn, Wake wake) {
 
 void wake_workers() { pool().wake_sleepers(); }
 
+void set_pool_test_delay(int where, int us) {
+  pool().test_delay_us.store(us, std::memory_order_relaxed);
+  pool().test_delay_where.store(where, std::memory_order_relaxed);
+}
+
 PoolStats pool_stats() {
   Pool& p = pool();
   PoolStats s;
   s.worker_tasks = pool_worker_tasks();
   s.sleeps = p.sleeps.load(std::memory_order_relaxed);
+  s.given_back = p.given_back.load(std::memory_order_relaxed);
   s.awake = p.workers.load(std::memory_order_relaxed) - p.sleepers.load(std::memory_order_relaxed);
   std::lock_guard<std::mutex> lk(p.mu);
   s.tids = p.tids;
@@ -304,7 +374,7 @@ uint64_t pool_worker_tasks() {
   Pool& p = pool();
   uint64_t n = 0;
   for (int s = 1, w = p.workers.load(std::memory_order_relaxed); s <= w; ++s)
-    n += p.box[s].tasks_run.load(std::memory_order_relaxed);
+    n += p.slot[s].ack.tasks_run.load(std::memory_order_relaxed);
   return n;
 }
 
