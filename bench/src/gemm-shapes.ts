@@ -61,8 +61,10 @@ export const DEFAULT_ROUNDS = 150
  * machine shared with other jobs, a short sample is more often one that nothing else interrupted.
  * GFLOP/s: best of the rounds, by the calling thread's CPU time (cpu) and by wall time (wall);
  * 2T / 1T: the median over the rounds of (1-thread wall / 2-thread wall) of the round's pair.
- * Each sample starts with an untimed call (timeGemm's), which also wakes the pool's workers; the
- * operands stay allocated from one sample of a shape to the next (timeGemm keeps them), as a
+ * Each sample starts with untimed calls (timeGemm's): on 2 threads, until one of the own pool's
+ * workers took part in one (a worker that slept since the last sample takes 50-300 µs to run again
+ * once woken in a VM), or for 1 ms for OpenBLAS, so that samples time back-to-back products with
+ * awake threads, as in a training step; the operands stay allocated from one sample of a shape to the next (timeGemm keeps them), as a
  * training step's buffers do, for own and OpenBLAS alike.
  */
 export function timeShape(addon: NativeAddon, g: GemmShape, plan: ShapePlan): ShapeTimes {

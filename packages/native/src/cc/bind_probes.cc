@@ -42,6 +42,27 @@ napi_value to_js(napi_env env, Secs s) {
   return make_number_array(env, v, 2);
 }
 
+// Untimed calls before a sample, so that it times the product as a loop of
+// products runs it (a training step's): on more than one thread, with the
+// threads awake. Threads that slept since the last sample (they block after
+// ~50 µs idle, ours and OpenBLAS's alike) take 50-300 µs to run again once woken
+// on the Xeon VM, which on a 0.5 ms sample would read as poor 2-thread scaling:
+// the calls go on until one of the own pool's workers took part in one (own), or
+// for 1 ms (OpenBLAS, whose threads cannot be observed); at most 20 ms.
+template <class F>
+void warm_up(int threads, bool own, F&& once) {
+  once();
+  if (threads <= 1) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (;;) {
+    const uint64_t before = pool_worker_tasks();
+    once();
+    const auto dt = std::chrono::steady_clock::now() - t0;
+    if (own ? pool_worker_tasks() > before : dt >= std::chrono::milliseconds(1)) return;
+    if (dt >= std::chrono::milliseconds(20)) return;
+  }
+}
+
 // Sets the thread count (ours and OpenBLAS's) for a scope, then restores it.
 struct ThreadsFor {
   int before;
@@ -100,7 +121,7 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
     if (how == "own") {
       const GemmImpl before = gemm_impl();
       set_gemm_impl(GemmImpl::Builtin);
-      gemm(call);
+      warm_up(threads, true, [&] { gemm(call); });
       const Secs r = time_calls(iters, [&] { gemm(call); });
       set_gemm_impl(before);
       return to_js(env, r);
@@ -109,7 +130,7 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
       blas_gemm(ta, tb, (int)m, (int)n, (int)k, 1.0f, a.data(), (int)(ta ? m : k), b.data(), (int)(tb ? k : n), 0.0f,
                 c.data(), (int)n);
     };
-    once();
+    warm_up(threads, false, once);
     return to_js(env, time_calls(iters, once));
   });
 }
