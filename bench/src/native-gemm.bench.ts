@@ -335,7 +335,11 @@ const NOTES = `Notes on these targets:
   256 KB, and one core streams about 135 GB/s from its L2 (measured on the Xeon of this session:
   196 KB in 1.45 µs, 256 KB in 1.97 µs), so those two cannot go below ~1.5 / ~2 µs plus the N-API
   call (~0.3 µs) on one thread; the kernel reads each weight once with aligned vector loads
-  (16 columns of a transposed B at a time, their sums reduced together).
+  (16 columns of a transposed B at a time, their sums reduced together). On 2 threads the caller
+  and an awake pool worker each read their own columns of B from their own L2; the hand-off costs
+  one cache-line transfer each way (the worker's task travels in the line it polls; ~0.15-0.2 µs
+  each way between this VM's two vCPUs), so a split call costs about (1-thread time + 0.4 µs) / 2,
+  plus the N-API call.
 - **2 threads.** Each product is cut into one part per thread (rows of C, or columns when there are
   few rows) and each part is a serial gemm packing its own B, so that each core reads B from its own
   L2; part t goes to thread t (the same core gets the same part on every call), and a part whose

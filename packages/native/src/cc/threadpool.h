@@ -88,11 +88,14 @@ enum class Wake { All, Awake };
 // claiming the next task until none is left; returns when all are done. Task t
 // goes to slot t when that slot's thread is there to claim it first (the caller
 // takes task 0 at once), so that a product split the same way twice gives each
-// core the same part (its operands are still in that core's cache). Wake::Awake
-// wakes no sleeping worker (only spinning ones can join). The caller must hold a
-// ParallelLock and n <= lock.reserve(n). fn must not throw. Returns whether a
-// worker was still on its task when the caller had run out of work (the caller's
-// share of a split was too small).
+// core the same part (its operands are still in that core's cache). A slot's
+// task that its worker has not taken when the caller runs out of work is run by
+// the caller (with Wake::Awake, after a few µs' grace: such regions are made of
+// tasks of a few µs, which an awake worker takes within it). Wake::Awake wakes
+// no sleeping worker (only spinning ones can join). The caller must hold a
+// ParallelLock and n <= lock.reserve(n). fn must not throw. Returns whether the
+// caller, out of work, found a worker not done yet (the caller's share of a
+// split was too small).
 bool run_tasks(int n, int64_t tasks, TaskFn fn, Wake wake = Wake::All);
 template <class F>
 bool run_tasks(int n, int64_t tasks, F&& fn, Wake wake = Wake::All) {
