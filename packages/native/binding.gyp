@@ -32,6 +32,7 @@
         "src/cc/rows.cc",
         "src/cc/rows_f64.cc",
         "src/cc/threadpool.cc",
+        "src/cc/env.cc",
         "src/cc/cpu.cc",
         "src/cc/blas.cc",
         "src/cc/isa_portable.cc"

@@ -26,6 +26,8 @@ export interface AddonInfo {
   openblasConfig: string
   threads: number
   defaultThreads: number
+  /** One message per invalid ADJOINT_SPIN_US / ADJOINT_NUM_THREADS (src/cc/env.h); the loader throws them. */
+  envErrors: string[]
 }
 
 /** One argument of a kernel binding as the addon declares it (src/cc/kernel_args.h); kinds are core's. */

@@ -2,7 +2,8 @@
 // it is not built, fails to load, or ADJOINT_NATIVE=0 — callers then keep the
 // pure-TS kernels. ADJOINT_NATIVE_REQUIRED=1 (CI) turns a failure into a throw.
 // ADJOINT_NATIVE_PATH loads another build of the addon (e.g. one built with ADJOINT_BLAS=0).
-// ADJOINT_ISA picks a kernel set; one this CPU and build cannot run is an error.
+// ADJOINT_ISA picks a kernel set; one this CPU and build cannot run is an error,
+// and so is an ADJOINT_SPIN_US or ADJOINT_NUM_THREADS that is not an integer in range.
 import { createRequire } from 'node:module'
 import { ValueError } from '@adjoint/core'
 import type { NativeAddon } from './addon.js'
@@ -24,8 +25,17 @@ export function loadAddon(): LoadResult {
   if (!cached.addon && process.env.ADJOINT_NATIVE_REQUIRED === '1' && process.env.ADJOINT_NATIVE !== '0') {
     throw new Error(`@adjoint/native: ADJOINT_NATIVE_REQUIRED=1 but the addon is unavailable: ${cached.reason}`)
   }
-  if (cached.addon) checkRequestedIsa(cached.addon)
+  if (cached.addon) {
+    checkRequestedIsa(cached.addon)
+    checkEnvIntegers(cached.addon)
+  }
   return cached
+}
+
+/** The addon reads ADJOINT_SPIN_US / ADJOINT_NUM_THREADS as it loads and keeps its default for a bad value: refuse that instead. */
+function checkEnvIntegers(addon: NativeAddon): void {
+  const errors = addon.info().envErrors
+  if (errors.length) throw new ValueError(`@adjoint/native: ${errors.join('; ')}`)
 }
 
 /** The addon falls back to its best kernel set when ADJOINT_ISA names none it runs: refuse that instead. */

@@ -5,6 +5,7 @@
 #include "binding.h"
 #include "blas.h"
 #include "cpu.h"
+#include "env.h"
 #include "gemm.h"
 #include "rows.h"
 #include "threadpool.h"
@@ -45,6 +46,7 @@ napi_value Info(napi_env env, napi_callback_info) {
     napi_set_named_property(env, o, "openblasConfig", make_string(env, blas_config()));
     napi_set_named_property(env, o, "threads", make_number(env, num_threads()));
     napi_set_named_property(env, o, "defaultThreads", make_number(env, default_num_threads()));
+    napi_set_named_property(env, o, "envErrors", string_array(env_errors()));
     return o;
   });
 }

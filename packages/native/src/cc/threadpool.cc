@@ -4,10 +4,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "env.h"
 
 #if defined(__linux__)
 #include <sched.h>
@@ -34,21 +35,16 @@ int64_t os_tid() {
 #endif
 }
 
-int env_int(const char* name, int fallback) {
-  const char* s = std::getenv(name);
-  if (!s || !*s) return fallback;
-  char* end = nullptr;
-  const long v = std::strtol(s, &end, 10);
-  return (*end == 0 && v > 0 && v <= 100000) ? (int)v : fallback;
-}
-
 using Clock = std::chrono::steady_clock;
 // How long a worker (and the caller waiting for workers) spins before sleeping:
 // back-to-back calls in a training loop or in decoding then skip the futex
 // wake-up (5-50 µs in a VM), and a worker costs at most this much CPU after its
 // last task. (No sched_yield while spinning: it hands the core to whatever else
 // is runnable, niced jobs included, for a whole time slice.)
-const std::chrono::microseconds kSpin(env_int("ADJOINT_SPIN_US", 50));
+const std::chrono::microseconds kSpin(env_int("ADJOINT_SPIN_US", 50, 0, 100000,
+                                             "microseconds pool threads spin before they block; unset: 50"));
+// ADJOINT_NUM_THREADS, 0 when unset (then: the CPUs this process may use).
+const int kEnvThreads = env_int("ADJOINT_NUM_THREADS", 0, 1, 256, "threads; unset: the CPUs this process may use");
 
 // One parallel region at a time (ParallelLock). Each worker slot has four cache
 // lines, each written by one side only, so that handing a task over costs one
@@ -313,7 +309,7 @@ std::atomic<int>& threads() {
 
 }  // namespace
 
-int default_num_threads() { return env_int("ADJOINT_NUM_THREADS", cpus()); }
+int default_num_threads() { return kEnvThreads > 0 ? kEnvThreads : cpus(); }
 int num_threads() { return threads().load(std::memory_order_relaxed); }
 void set_num_threads(int n) { threads().store(n < 1 ? 1 : n > 256 ? 256 : n, std::memory_order_relaxed); }
 
