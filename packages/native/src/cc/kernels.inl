@@ -20,6 +20,33 @@ template <class T> struct Vec;
 template <> struct Vec<float> { typedef vf V; typedef vf_u U; typedef vi M; };
 template <> struct Vec<double> { typedef vd V; typedef vd_u U; typedef vl M; };
 
+// A vector's lanes reduced by halves: lanes i and i + h combined for h = L/2, ..., 1
+// (a chain of log2(L) steps instead of L - 1 serial ones, which bound every kernel
+// over short rows: softmax of attention rows, layer norm over 128 columns). Lane
+// sums add in this order everywhere (Gemv's transpose_sum does it for L columns
+// at once), and results depend on it bitwise. The halves are read through a
+// union (GCC and Clang).
+template <class T, int N>
+struct VecN {
+  typedef T V __attribute__((vector_size(N * sizeof(T))));
+};
+template <class H, class V>
+union Halves {
+  V v;
+  H h[2];
+};
+template <class T, int N = sizeof(typename Vec<T>::V) / sizeof(T), class F>
+inline T fold_lanes(typename VecN<T, N>::V v, F op) {
+  if constexpr (N == 2) {
+    return op(v[0], v[1]);
+  } else {
+    const Halves<typename VecN<T, N / 2>::V, typename VecN<T, N>::V> x = {v};
+    return fold_lanes<T, N / 2>(op(x.h[0], x.h[1]), op);
+  }
+}
+inline float lane_sum(vf v) { return fold_lanes<float>(v, [](auto a, auto b) { return a + b; }); }
+inline double lane_sum(vd v) { return fold_lanes<double>(v, [](auto a, auto b) { return a + b; }); }
+
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 // Splits `total` into ceil(total / max) nearly equal blocks, each a multiple of `unit`.

@@ -217,8 +217,8 @@ inline double attn_softmax_row(double* x, int64_t n) {
   return s;
 }
 
-// The sum of the lanes: float by halving (kernels_rows.inl's hsum), double in lane order.
-inline float attn_hsum(vf v) { return hsum(v); }
+// The sum of the lanes: float by halves (lane_sum), double in lane order.
+inline float attn_hsum(vf v) { return lane_sum(v); }
 inline double attn_hsum(vd v) {
   double s = 0;
   for (int l = 0; l < attn_lanes<double>(); ++l) s += v[l];

@@ -22,7 +22,7 @@ struct Gemv {
   // split) gives bitwise the results of the whole. In the row form each lane
   // runs two chains (even / odd rows of B), summed at the end; in the column
   // form each column two (even / odd chunks of L along k), summed lane by lane,
-  // then its lanes by halves (tree_sum, which transpose_sum does for L columns
+  // then its lanes by halves (lane_sum, which transpose_sum does for L columns
   // at once).
 
   // B's rows contiguous (csb == 1): NV vectors of C, from the columns at bv (row 0)
@@ -148,16 +148,6 @@ struct Gemv {
     }
   }
 
-  // The sum of v's lanes by halves (lane i + lane i + h, h = L / 2, ..., 1): for
-  // each of its columns, the operations transpose_sum<L> does.
-  static T tree_sum(V v) {
-    T t[L];
-    *(U*)t = v;
-    for (int h = L / 2; h >= 1; h /= 2)
-      for (int i = 0; i < h; ++i) t[i] = t[i] + t[i + h];
-    return t[0];
-  }
-
   // A partial vector along k: the lanes [lo, hi) of chunk ch (k indices
   // ch L - off + i) as a mask, and a's values there (0 elsewhere).
   struct Edge {
@@ -278,12 +268,12 @@ struct Gemv {
     for (; j + R <= n; j += R) {
       V acc[R];
       partials<R>(ck, a, b + j * csb, csb, acc);
-      for (int r = 0; r < R; ++r) put(c + j + r, tree_sum(acc[r]), alpha, beta1);
+      for (int r = 0; r < R; ++r) put(c + j + r, lane_sum(acc[r]), alpha, beta1);
     }
     for (; j < n; ++j) {
       V acc[1];
       partials<1>(ck, a, b + j * csb, csb, acc);
-      put(c + j, tree_sum(acc[0]), alpha, beta1);
+      put(c + j, lane_sum(acc[0]), alpha, beta1);
     }
   }
 

@@ -18,7 +18,7 @@ void rms_norm_f32(const float* x, const float* w, float* y, float* rstd, int64_t
       const vf a = loadu(x + j);
       s0 += a * a;
     }
-    float ss = hsum(s0 + s1);
+    float ss = lane_sum(s0 + s1);
     for (; j < cols; ++j) ss += x[j] * x[j];
     const float rs = (float)(1.0 / __builtin_sqrt((double)ss / (double)cols + eps));
     rstd[r] = rs;
@@ -46,7 +46,7 @@ void rms_norm_backward_f32(const float* x, const float* gy, const float* w, cons
       const vf h = w ? loadu(gy + j) * loadu(w + j) : loadu(gy + j);
       shx0 += h * (loadu(x + j) * vrs);
     }
-    float shx = hsum(shx0);
+    float shx = lane_sum(shx0);
     for (int64_t i = j; i < cols; ++i) shx += (w ? gy[i] * w[i] : gy[i]) * (x[i] * rs);
     const float mhx = shx / (float)cols;
     const vf vmhx = splat(mhx);

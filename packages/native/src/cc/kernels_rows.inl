@@ -39,42 +39,9 @@ inline void store_partial(float* p, vf v, int64_t n) {
 #endif
 inline vf vmax(vf a, vf b) { return a > b ? a : b; }  // NaN in a is skipped, as in the TS kernel
 
-// Lane reductions by halving the vector (64 -> 32 -> 16 bytes, then a pair of
-// pairs): a chain of log2(LF) adds instead of LF - 1 serial ones, which bound
-// every kernel over short rows (softmax of attention rows, layer norm over 128
-// columns: ~60 cycles of latency per reduction otherwise). The halves are read
-// through unions (GCC and Clang, no shuffle builtins).
-typedef float vf4 __attribute__((vector_size(16)));
-template <class H, class V>
-union Halves {
-  V v;
-  H h[2];
-};
-template <class F>
-inline vf4 fold_to_4(vf v, F op) {
-#if ADJ_VBYTES == 64
-  typedef float vf8 __attribute__((vector_size(32)));
-  const Halves<vf8, vf> a = {v};
-  const Halves<vf4, vf8> b = {op(a.h[0], a.h[1])};
-  return op(b.h[0], b.h[1]);
-#elif ADJ_VBYTES == 32
-  const Halves<vf4, vf> a = {v};
-  return op(a.h[0], a.h[1]);
-#else
-  (void)op;
-  return v;
-#endif
-}
-inline float hsum(vf v) {
-  const vf4 q = fold_to_4(v, [](auto a, auto b) { return a + b; });
-  return (q[0] + q[2]) + (q[1] + q[3]);
-}
-// The largest lane; the lanes hold no NaN (row_max's accumulators start at -inf and skip NaN).
-inline float hmax(vf v) {
-  const vf4 q = fold_to_4(v, [](auto a, auto b) { return a > b ? a : b; });
-  const float m0 = q[0] > q[2] ? q[0] : q[2], m1 = q[1] > q[3] ? q[1] : q[3];
-  return m0 > m1 ? m0 : m1;
-}
+// The largest lane (by halves, as lane_sum); the lanes hold no NaN (row_max's
+// accumulators start at -inf and skip NaN).
+inline float hmax(vf v) { return fold_lanes<float>(v, [](auto a, auto b) { return a > b ? a : b; }); }
 
 // exp(r) for |r| <= ln2/2: 1 + r q(r), q of degree 5 fitted for minimal relative
 // error (2e-9 before float rounding), 6 FMAs in Horner form.
@@ -166,7 +133,7 @@ inline float row_sum_exp(const float* x, float m, float* out, int64_t cols) {
     if (out) store_partial(out + j, e, cols - j);
     s0 += e;
   }
-  return hsum(s0 + s1);
+  return lane_sum(s0 + s1);
 }
 
 inline void row_scale(float* out, float s, int64_t cols) {
@@ -239,7 +206,7 @@ void softmax_backward_f32(const float* y, const float* gy, float* gx, int64_t ro
       d1 += loadu(gy + j + LF) * loadu(y + j + LF);
     }
     for (; j + LF <= cols; j += LF) d0 += loadu(gy + j) * loadu(y + j);
-    float dot = hsum(d0 + d1);
+    float dot = lane_sum(d0 + d1);
     for (; j < cols; ++j) dot += gy[j] * y[j];
     const vf vd = splat(dot);
     j = 0;
@@ -258,7 +225,7 @@ void log_softmax_backward_f32(const float* y, const float* gy, float* gx, int64_
       s1 += loadu(gy + j + LF);
     }
     for (; j + LF <= cols; j += LF) s0 += loadu(gy + j);
-    float s = hsum(s0 + s1);
+    float s = lane_sum(s0 + s1);
     for (; j < cols; ++j) s += gy[j];
     const vf vs = splat(s);
     j = 0;
@@ -279,7 +246,7 @@ inline float row_sum(const float* x, int64_t cols) {
     s1 += loadu(x + j + LF);
   }
   for (; j + LF <= cols; j += LF) s0 += loadu(x + j);
-  float s = hsum(s0 + s1);
+  float s = lane_sum(s0 + s1);
   for (; j < cols; ++j) s += x[j];
   return s;
 }
@@ -301,7 +268,7 @@ void layer_norm_f32(const float* x, const float* w, const float* b, float* y, fl
       const vf d = loadu(x + j) - vmu;
       v0 += d * d;
     }
-    float var = hsum(v0);
+    float var = lane_sum(v0);
     for (; j < cols; ++j) var += (x[j] - mu) * (x[j] - mu);
     const float rs = (float)(1.0 / __builtin_sqrt((double)var / (double)cols + eps));
     mean[r] = mu;
@@ -348,7 +315,7 @@ void layer_norm_backward_f32(const float* x, const float* gy, const float* w, co
       sh0 += h;
       shx0 += h * ((loadu(x + j) - vmu) * vrs);
     }
-    float sh = hsum(sh0), shx = hsum(shx0);
+    float sh = lane_sum(sh0), shx = lane_sum(shx0);
     for (int64_t i = j; i < cols; ++i) {
       const float h = w ? gy[i] * w[i] : gy[i];
       sh += h;
