@@ -257,11 +257,7 @@ struct Gemv {
     for (; j + L <= n; j += L) {
       V acc[L];
       for (int r = 0; r < L; r += R) partials<R>(ck, a, b + (j + r) * csb, csb, acc + r);
-#ifdef NOREDUCE
-      V s = acc[0]; for (int r = 1; r < L; ++r) s += acc[r];
-#else
       const V s = transpose_sum<L>(acc);
-#endif
       U* cp = (U*)(c + j);
       *cp = beta1 ? alpha * s + *cp : alpha * s;
     }
