@@ -9,7 +9,7 @@
 // forwarder costs: no argument array, no loop.
 import { KERNELS, flatArgs, type Backend, type KernelName } from '@adjoint/core'
 import type { NativeArgSpec } from './addon.js'
-import { MAX_PACKED_DIMS, packLayout } from './layout-pack.js'
+import { MAX_PACKED_DIMS, packInto } from './layout-pack.js'
 
 /** Extra condition for going native (sizes worth the boundary, list types...); false keeps the reference kernel. */
 export type When<K extends KernelName> = (...args: Parameters<Backend[K]>) => boolean
@@ -42,13 +42,14 @@ export function forwarder<K extends KernelName>(name: K, native: (...args: never
     if (first === null && !nullable) first = 'f32', checks.push(`(f32 = ${v} instanceof Float32Array, true)`)
   })
   // layouts: packed into scratch[i] (the call is synchronous: one array per argument is enough); deeper than the addon takes stays in TS
-  const scratch: Float64Array[] = []
+  const scratch: Float64Array[] = [], buffers: ArrayBuffer[] = []
   const passed = flat.map((a) => {
     if (a.kind !== 'layout' && a.kind !== 'layout?') return expr(a.path)
-    const v = expr(a.path), s = `scratch[${scratch.length}]`
+    const v = expr(a.path), s = `scratch[${scratch.length}]`, b = `buffers[${scratch.length}]`
     scratch.push(new Float64Array(2 + 2 * MAX_PACKED_DIMS))
+    buffers.push(scratch[scratch.length - 1]!.buffer as ArrayBuffer)
     checks.push(a.kind === 'layout?' ? `(${v} === null || ${v}.shape.length <= ${MAX_PACKED_DIMS})` : `${v}.shape.length <= ${MAX_PACKED_DIMS}`)
-    return a.kind === 'layout?' ? `(${v} === null ? null : pack(${v}, ${s}))` : `pack(${v}, ${s})`
+    return a.kind === 'layout?' ? `(${v} === null ? null : (pack(${v}, ${s}), ${b}))` : `(pack(${v}, ${s}), ${b})`
   })
   const call = params.join(', ')
   const body = [
@@ -57,8 +58,8 @@ export function forwarder<K extends KernelName>(name: K, native: (...args: never
     `return native(${passed.join(', ')})`,
   ].join('\n')
   // eslint-disable-next-line no-new-func
-  const make = new Function('native', 'reference', 'when', 'pack', 'scratch', `return function ${name}(${call}) {\n${body}\n}`) as (n: unknown, r: unknown, w: unknown, p: unknown, s: unknown) => Backend[K]
-  return make(native, reference, when, packLayout, scratch)
+  const make = new Function('native', 'reference', 'when', 'pack', 'scratch', 'buffers', `return function ${name}(${call}) {\n${body}\n}`) as (n: unknown, r: unknown, w: unknown, p: unknown, s: unknown, b: unknown) => Backend[K]
+  return make(native, reference, when, packInto, scratch, buffers)
 }
 
 /**
