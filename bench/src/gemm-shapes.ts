@@ -47,15 +47,22 @@ export interface ProbePlan { isa: string, iters: number }
 export interface ShapePlan { hows: How[], twoThreads: boolean, rounds: number, probe: ProbePlan | null }
 /** One kernel on one shape: GFLOP/s, best of the rounds, on 1 thread and 2; 2T / 1T as the median of the rounds' pairs. */
 export interface KernelTimes { how: How, one: Timing, two: Timing | null, scaling: Scaling | null }
-export interface ShapeTimes { kernels: KernelTimes[], probe: Scaling | null }
+/**
+ * probe: the FMA probe's 2T / 1T; apart: the own kernel on one thread, run on both cores at once
+ * (timeGemm 'apart'), over one thread alone: what the two cores give this very kernel at that
+ * moment, the ceiling of its split's 2T / 1T (both medians of pairs; null unless probed).
+ */
+export interface ShapeTimes { kernels: KernelTimes[], probe: Scaling | null, apart: Scaling | null }
 
 /** Rounds per shape when none are asked for (BENCH_NATIVE_ROUNDS): enough pairs for a stable median. */
 export const DEFAULT_ROUNDS = 150
 
 /**
  * A shape's kernels measured in `plan.rounds` rounds (thread-pairs.ts): in each, every kernel's
- * 1-thread and 2-thread samples back to back, and the FMA probe's pair (what the two cores could
- * give at that moment); the order reverses every round, so that each side of a pair leads in half
+ * 1-thread and 2-thread samples back to back, the FMA probe's pair (what the two cores could
+ * give at that moment), and, with the probe, the own kernel's 1-thread sample next to the same
+ * product run on one thread on both cores at once ('apart': what the cores give this kernel
+ * together, with no split and no hand-off); the order reverses every round, so that each side of a pair leads in half
  * the rounds and none always runs in the caches another just left. A sample is ~1 ms (or one
  * call, when a call takes longer), timed inside C++ (addon.timeGemm, no N-API per call): on a
  * machine shared with other jobs, a short sample is more often one that nothing else interrupted.
@@ -79,6 +86,14 @@ export function timeShape(addon: NativeAddon, g: GemmShape, plan: ShapePlan): Sh
   const units = plan.hows.map((how) => threads.map((t) => gemm(how, t)))
   const probe = plan.twoThreads ? plan.probe : null
   if (probe) units.push([probeSampler(addon, probe, 1), probeSampler(addon, probe, 2)])
+  const apart = probe !== null && plan.hows.includes('own')
+  if (apart) {
+    // two products in the 'apart' sample's time: per product, half of it (the pair's ratio is then 2 x 1T / apart)
+    units.push([gemm('own', 1), () => {
+      const [wall, cpu] = addon.timeGemm(g.m, g.n, g.k, iters, 'apart', g.layout, 2)
+      return { wall: wall / 2, cpu }
+    }])
+  }
   const rounds = runRounds(units, plan.rounds)
   const gflops = (s: Sample): Timing => ({ cpu: flops / s.cpu / 1e9, wall: flops / s.wall / 1e9 })
   return {
@@ -88,7 +103,8 @@ export function timeShape(addon: NativeAddon, g: GemmShape, plan: ShapePlan): Sh
       two: plan.twoThreads ? gflops(bestOf(rounds[h]!, 1)) : null,
       scaling: plan.twoThreads ? scalingOf(rounds[h]!) : null,
     })),
-    probe: probe ? scalingOf(rounds[units.length - 1]!) : null,
+    probe: probe ? scalingOf(rounds[plan.hows.length]!) : null,
+    apart: apart ? scalingOf(rounds[units.length - 1]!) : null,
   }
 }
 
@@ -166,7 +182,7 @@ export const CHILD_MARKER = 'OPENBLAS-RESULT '
 export interface ChildResult {
   core: string
   /** Per shape: the own kernel and OpenBLAS, measured interleaved in the same process. */
-  shapes: { name: string, own1: Timing, blas1: Timing, own2: Timing | null, blas2: Timing | null, ownScaling: Scaling | null, blasScaling: Scaling | null, probe: Scaling | null }[]
+  shapes: { name: string, own1: Timing, blas1: Timing, own2: Timing | null, blas2: Timing | null, ownScaling: Scaling | null, blasScaling: Scaling | null, probe: Scaling | null, apart: Scaling | null }[]
   /** Per decode shape: OpenBLAS on one thread. */
   decode: { name: string, us: Timing }[]
 }

@@ -187,7 +187,7 @@ console.log(`OpenBLAS with OPENBLAS_CORETYPE=${rightCore} (core ${blasRight?.cor
 // Without OpenBLAS the own kernel is measured here alone.
 interface GemmRow {
   name: string, dims: string, flops: number, own1: Timing, own2: Timing | null, det: Timing | null, right: Timing | null, right2: Timing | null,
-  ownVsRight: number | null, ownVsDet: number | null, scaling: Scaling | null, probe: Scaling | null,
+  ownVsRight: number | null, ownVsDet: number | null, scaling: Scaling | null, probe: Scaling | null, apart: Scaling | null,
 }
 let aloneProbe: ProbePlan | undefined
 const gemmRows: GemmRow[] = shapes.map((g) => {
@@ -200,7 +200,7 @@ const gemmRows: GemmRow[] = shapes.map((g) => {
     name: g.name, dims: shapeDims(g), flops: 2 * g.m * g.k * g.n,
     own1: own?.own1 ?? aloneOwn!.one, own2: own ? own.own2 : aloneOwn!.two, det: d?.blas1 ?? null, right: r?.blas1 ?? null, right2: r?.blas2 ?? null,
     ownVsRight: r ? r.own1.cpu / r.blas1.cpu : null, ownVsDet: d ? d.own1.cpu / d.blas1.cpu : null,
-    scaling: own ? own.ownScaling : aloneOwn!.scaling, probe: own ? own.probe : alone!.probe,
+    scaling: own ? own.ownScaling : aloneOwn!.scaling, probe: own ? own.probe : alone!.probe, apart: own ? own.apart : alone!.apart,
   }
 })
 const gemmSeconds = (performance.now() - t0) / 1e3
@@ -297,9 +297,9 @@ const rx = (x: number | null) => (x === null ? '—' : `${x.toFixed(2)}x`)
 const detCore = blasDetected?.core ?? '—'
 const rightName = blasRight?.core ?? rightCore
 
-const gemmTable = `| shape | m x k x n | own 1T | of peak | OpenBLAS ${detCore} 1T | OpenBLAS ${rightName} 1T | own / ${rightName} | own / ${detCore} | own 2T | own 2T / 1T (median of pairs) | pairs' middle half | FMA probe 2T / 1T (middle half) | OpenBLAS ${rightName} 2T |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-${gemmRows.map((r) => `| ${r.name} | ${r.dims} | ${fmt(r.own1.cpu)} | ${pct(ratio(r.own1.cpu, peak))} | ${fmt(r.det?.cpu)} | ${fmt(r.right?.cpu)} | ${rx(r.ownVsRight)} | ${rx(r.ownVsDet)} | ${fmt(r.own2?.wall)} | **${scalingText(r.scaling)}** | ${spreadText(r.scaling)} | ${scalingText(r.probe)} (${spreadText(r.probe)}) | ${fmt(r.right2?.wall)} |`).join('\n')}`
+const gemmTable = `| shape | m x k x n | own 1T | of peak | OpenBLAS ${detCore} 1T | OpenBLAS ${rightName} 1T | own / ${rightName} | own / ${detCore} | own 2T | own 2T / 1T (median of pairs) | pairs' middle half | 1T on both cores at once / 1T (middle half) | FMA probe 2T / 1T (middle half) | OpenBLAS ${rightName} 2T |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${gemmRows.map((r) => `| ${r.name} | ${r.dims} | ${fmt(r.own1.cpu)} | ${pct(ratio(r.own1.cpu, peak))} | ${fmt(r.det?.cpu)} | ${fmt(r.right?.cpu)} | ${rx(r.ownVsRight)} | ${rx(r.ownVsDet)} | ${fmt(r.own2?.wall)} | **${scalingText(r.scaling)}** | ${spreadText(r.scaling)} | ${scalingText(r.apart)} (${spreadText(r.apart)}) | ${scalingText(r.probe)} (${spreadText(r.probe)}) | ${fmt(r.right2?.wall)} |`).join('\n')}`
 const wc = (t: Timing | null | undefined) => (t ? `${t.wall.toFixed(2)} / ${t.cpu.toFixed(2)}` : '—')
 const decodeTable = `| shape | m x k x n | own 1T | own ${cores}T | own ${cores}T / 1T (wall, median of pairs) | OpenBLAS ${detCore} | OpenBLAS ${rightName} |
 | --- | --- | --- | --- | --- | --- | --- |
@@ -320,9 +320,9 @@ if (twoThreads) {
   addon.setTuning(tuning[0]!, tuning[1]!, tuning[2]!, tuning[3]!, tuning[4]!)
   const splitMin = 2 * tuning[0]!
   const split = gemmRows.filter((r) => r.flops >= splitMin), serial = gemmRows.filter((r) => r.flops < splitMin)
-  const pairText = (r: GemmRow) => `${r.dims} ${scalingText(r.scaling)} (probe ${scalingText(r.probe)})`
+  const pairText = (r: GemmRow) => `${r.dims} ${scalingText(r.scaling)} (apart ${scalingText(r.apart)}, probe ${scalingText(r.probe)})`
   const pairs = gemmRows[0]?.scaling?.pairs ?? 0
-  check(split.length === 0 ? null : split.every((r) => (r.scaling?.median ?? 0) >= 1.8), `>= 1.8x on 2 threads (wall; median over ${pairs} pairs of adjacent 1-thread and 2-thread samples, and in parentheses the FMA probe's, measured in the same rounds: what the two cores could give then): ${split.map(pairText).join(', ')}${serial.length ? `; products under ${(splitMin / 1e6).toFixed(1)} MFLOP stay on one thread (too small to split), not counted: ${serial.map(pairText).join(', ')}` : ''} (load average ${load0.toFixed(1)} to ${load1.toFixed(1)}: the second core was ${load0 < 1.2 ? 'mostly free' : 'busy with other work'})`)
+  check(split.length === 0 ? null : split.every((r) => (r.scaling?.median ?? 0) >= 1.8), `>= 1.8x on 2 threads (wall; median over ${pairs} pairs of adjacent 1-thread and 2-thread samples; in parentheses, measured in the same rounds, the same product on one thread run on both cores at once over one thread alone ("apart": what the two cores gave this kernel then, with no split), and the FMA probe's): ${split.map(pairText).join(', ')}${serial.length ? `; products under ${(splitMin / 1e6).toFixed(1)} MFLOP stay on one thread (too small to split), not counted: ${serial.map(pairText).join(', ')}` : ''} (load average ${load0.toFixed(1)} to ${load1.toFixed(1)}: the second core was ${load0 < 1.2 ? 'mostly free' : 'busy with other work'})`)
 }
 const tinyUs = Number(us(tEmpty))
 const NOTES = `Notes on these targets:
@@ -346,9 +346,12 @@ const NOTES = `Notes on these targets:
   worker has not started when the caller runs out of work is done by the caller, so a worker the OS
   wakes late never holds it up. "own 2T / 1T" is a median of ratios of adjacent samples (same
   moment, same neighbours); it needs the second core free (load average below ~1, or only niced
-  jobs): with other jobs on it, it measures their share of that core, not the kernel. The FMA
-  probe's pairs, in the same rounds, say what the cores could give together at the time: a gemm
-  figure well below the probe's is the kernel's, one near a low probe figure is the machine's. The OpenBLAS children run with \`OPENBLAS_THREAD_TIMEOUT=17\` (its idle
+  jobs): with other jobs on it, it measures their share of that core, not the kernel. Two
+  controls are measured in the same rounds. "1T on both cores at once" runs the same product on
+  one thread, on each core at the same time (each its own C): what the two cores give this very
+  kernel then, with no split and no hand-off, the ceiling of the split's figure; on this VM it
+  often reads well below 2x while the FMA probe reads ~1.95x: the host's neighbours take cache
+  and load bandwidth, which the probe, with no memory traffic, does not need. A split figure near "apart" is the machine's; one well below it is the kernel's. The OpenBLAS children run with \`OPENBLAS_THREAD_TIMEOUT=17\` (its idle
   threads spin ~50 µs, as the own pool does, instead of ~0.1 s, which held the second core through
   the own kernel's interleaved 2-thread samples).`
 const sm = smTargets['4096x1024']!
@@ -367,7 +370,7 @@ Independent vector FMA chains with no memory traffic (\`fmaPeak\`), best of 7, G
 
 ### gemm, float32, GFLOP/s (higher is better)
 
-Timed inside C++ (\`timeGemm\`: no N-API call per product) in ${rounds} rounds per shape, samples of ~1 ms (one call when a call takes longer: a short sample is more often one that no other job interrupted) on operands that stay allocated from one sample to the next, as a training step's buffers do. A 2-thread sample starts once the threads are awake (untimed calls until one of the own pool's workers took part in one, or for 1 ms for OpenBLAS: a thread that slept since the previous sample takes 50-300 µs to run again once woken in this VM, which a training step's back-to-back products do not pay). The own kernel and OpenBLAS are measured in the same child process, in the same rounds, so that a ratio compares them under the same neighbours (the own columns and ratios come from the ${rightName} child): each round takes the own kernel's 1-thread and 2-thread samples back to back, then OpenBLAS's two, then the FMA probe's two (\`fmaPeak\`: ~1 ms of FMAs on 1 thread, and the same on each of 2 threads at once, timed from the moment both are running to the moment both are done), and the next round runs all of it in the reverse order, so that each side of a pair goes first in half the rounds. GFLOP/s are the best of the rounds: "1T" figures divide by the calling thread's CPU time, "2T" by wall time. **"own 2T / 1T" is the median over the ${rounds} rounds of (1-thread wall time / 2-thread wall time) of the round's adjacent pair**, with the middle half of those ratios next to it; every round counts. On a host whose cores' speed drifts from one second to the next (a virtual machine sharing its physical cores), the best 1-thread and the best 2-thread sample come from different moments and their ratio swings with the drift; the two samples of a pair, ~1 ms apart, see the same moment. "FMA probe 2T / 1T" is the same median of the probe's pairs (its GFLOP/s on 2 threads at once over 1 thread's): what the two cores could give at that moment: near 2x when the second core is free, near 1x when other work holds it; the gemm's figure is to be read against it. "own" is adjoint's kernel; "OpenBLAS ${detCore}" is OpenBLAS as it runs here by default; "OpenBLAS ${rightName}" is the same library with \`OPENBLAS_CORETYPE=${rightName}\` (the right kernels for this CPU), set in a child process because OpenBLAS reads it when it loads. Layout: \`nt\` = A @ B^T (nn.Linear's forward), \`tn\` = A^T @ B (weight gradients). Shapes from the GPT reference config (12 x 64 tokens, 128 wide, 4 heads of 32, MLP 512, vocabulary 65).
+Timed inside C++ (\`timeGemm\`: no N-API call per product) in ${rounds} rounds per shape, samples of ~1 ms (one call when a call takes longer: a short sample is more often one that no other job interrupted) on operands that stay allocated from one sample to the next, as a training step's buffers do. A 2-thread sample starts once the threads are awake (untimed calls until one of the own pool's workers took part in one, or for 1 ms for OpenBLAS: a thread that slept since the previous sample takes 50-300 µs to run again once woken in this VM, which a training step's back-to-back products do not pay). The own kernel and OpenBLAS are measured in the same child process, in the same rounds, so that a ratio compares them under the same neighbours (the own columns and ratios come from the ${rightName} child): each round takes the own kernel's 1-thread and 2-thread samples back to back, then OpenBLAS's two, then the FMA probe's two (\`fmaPeak\`: ~1 ms of FMAs on 1 thread, and the same on each of 2 threads at once, timed from the moment both are running to the moment both are done), then the own kernel's 1-thread sample again and the same product on one thread run on both cores at once (\`timeGemm\` 'apart', timed the same way; its ratio is 2 x the 1-thread time / its time), and the next round runs all of it in the reverse order, so that each side of a pair goes first in half the rounds. GFLOP/s are the best of the rounds: "1T" figures divide by the calling thread's CPU time, "2T" by wall time. **"own 2T / 1T" is the median over the ${rounds} rounds of (1-thread wall time / 2-thread wall time) of the round's adjacent pair**, with the middle half of those ratios next to it; every round counts. On a host whose cores' speed drifts from one second to the next (a virtual machine sharing its physical cores), the best 1-thread and the best 2-thread sample come from different moments and their ratio swings with the drift; the two samples of a pair, ~1 ms apart, see the same moment. "FMA probe 2T / 1T" is the same median of the probe's pairs (its GFLOP/s on 2 threads at once over 1 thread's): what the two cores could give at that moment: near 2x when the second core is free, near 1x when other work holds it; the gemm's figure is to be read against it. "own" is adjoint's kernel; "OpenBLAS ${detCore}" is OpenBLAS as it runs here by default; "OpenBLAS ${rightName}" is the same library with \`OPENBLAS_CORETYPE=${rightName}\` (the right kernels for this CPU), set in a child process because OpenBLAS reads it when it loads. Layout: \`nt\` = A @ B^T (nn.Linear's forward), \`tn\` = A^T @ B (weight gradients). Shapes from the GPT reference config (12 x 64 tokens, 128 wide, 4 heads of 32, MLP 512, vocabulary 65).
 
 ${gemmTable}
 

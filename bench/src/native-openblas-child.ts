@@ -20,9 +20,9 @@ const probe = twoThreads && process.env.BENCH_CHILD_PROBE === '1' ? probePlan(ad
 const result: ChildResult = { core: addon.info().openblasCore, shapes: [], decode: [] }
 // own and OpenBLAS, 1 and 2 threads, in the same rounds: "own / OpenBLAS" compares samples under the same neighbours
 for (const g of selectShapes(GEMM_SHAPES)) {
-  const { kernels: [own, blas], probe: probeScaling } = timeShape(addon, g, { hows: ['own', 'cblas'], twoThreads, rounds, probe })
-  result.shapes.push({ name: g.name, own1: own!.one, blas1: blas!.one, own2: own!.two, blas2: blas!.two, ownScaling: own!.scaling, blasScaling: blas!.scaling, probe: probeScaling })
-  console.error(`${g.name}: own ${own!.one.cpu.toFixed(1)} / OpenBLAS ${result.core} ${blas!.one.cpu.toFixed(1)} GFLOP/s (1 thread, CPU time)${own!.scaling ? `; own 2T / 1T ${own!.scaling.median.toFixed(2)}x over ${own!.scaling.pairs} pairs` : ''}${probeScaling ? `, FMA probe ${probeScaling.median.toFixed(2)}x` : ''}`)
+  const { kernels: [own, blas], probe: probeScaling, apart } = timeShape(addon, g, { hows: ['own', 'cblas'], twoThreads, rounds, probe })
+  result.shapes.push({ name: g.name, own1: own!.one, blas1: blas!.one, own2: own!.two, blas2: blas!.two, ownScaling: own!.scaling, blasScaling: blas!.scaling, probe: probeScaling, apart })
+  console.error(`${g.name}: own ${own!.one.cpu.toFixed(1)} / OpenBLAS ${result.core} ${blas!.one.cpu.toFixed(1)} GFLOP/s (1 thread, CPU time)${own!.scaling ? `; own 2T / 1T ${own!.scaling.median.toFixed(2)}x over ${own!.scaling.pairs} pairs` : ''}${probeScaling ? `, FMA probe ${probeScaling.median.toFixed(2)}x` : ''}${apart ? `, 2 x 1T apart ${apart.median.toFixed(2)}x` : ''}`)
 }
 setNumThreads(1)
 setGemmImpl('openblas')

@@ -6,18 +6,19 @@ import { describe, expect, it } from 'vitest'
 import { DECODE_SHAPES, GEMM_SHAPES, probeSampler, roundsFromEnv, selectShapes, timeDecodeCalls, timeShape } from '../src/gemm-shapes.js'
 
 /** timeGemm: seconds per call = base[how] / threads^speedup, times the host's speed at that call; fmaPeak: GFLOP/s. */
-function fakeAddon(speedAt: (call: number) => number) {
+function fakeAddon(speedAt: (call: number, what: string) => number) {
   const log: string[] = []
   let calls = 0
   const addon = {
     timeGemm: (_m: number, _n: number, _k: number, _iters: number, how: string, _layout: string, threads: number): [number, number] => {
       log.push(`${how}${threads}`)
-      const t = (how === 'own' ? 1e-3 : 2e-3) / (threads === 2 ? 1.9 : 1) * speedAt(calls++)
+      // 'apart': each of the 2 threads runs the own product, 5% slower than alone
+      const t = (how === 'apart' ? 1.05e-3 : (how === 'own' ? 1e-3 : 2e-3) / (threads === 2 ? 1.9 : 1)) * speedAt(calls++, how)
       return [t, t * 1.01]
     },
     fmaPeak: (_isa: string, _iters: number, threads = 1): [number, number] => {
       log.push(`probe${threads}`)
-      return [100 * (threads === 2 ? 1.96 : 1) / speedAt(calls++), 100]
+      return [100 * (threads === 2 ? 1.96 : 1) / speedAt(calls++, 'probe'), 100]
     },
   }
   return { addon: addon as unknown as NativeAddon, log }
@@ -26,20 +27,19 @@ function fakeAddon(speedAt: (call: number) => number) {
 const g = GEMM_SHAPES.find((x) => x.m === 768 && x.k === 128 && x.n === 384)!
 
 describe('timeShape', () => {
-  it('samples each kernel\'s 1 and 2 threads back to back, then the probe\'s pair, all reversed every other round', () => {
+  it('samples each kernel\'s 1 and 2 threads back to back, then the probe\'s pair, then own 1T and apart, all reversed every other round', () => {
     const { addon, log } = fakeAddon(() => 1)
     timeShape(addon, g, { hows: ['own', 'cblas'], twoThreads: true, rounds: 2, probe: { isa: 'avx512', iters: 10 } })
     // the four warm-up calls come first (iters 1)
-    expect(log.slice(4)).toEqual(['own1', 'own2', 'cblas1', 'cblas2', 'probe1', 'probe2', 'probe2', 'probe1', 'cblas2', 'cblas1', 'own2', 'own1'])
+    expect(log.slice(4)).toEqual(['own1', 'own2', 'cblas1', 'cblas2', 'probe1', 'probe2', 'own1', 'apart2', 'apart2', 'own1', 'probe2', 'probe1', 'cblas2', 'cblas1', 'own2', 'own1'])
   })
 
   it('gives best-of GFLOP/s per kernel and thread count, and 2T / 1T as the median of the pairs under a drifting host', () => {
     // the host's speed (time factor) changes from one pair to the next, by up to 1.9x; both samples of a pair see the same
     const drift = [1, 1.5, 1.2, 0.8, 1.3, 1.1]
-    const { addon } = fakeAddon((c) => {
+    const { addon } = fakeAddon((c, how) => {
       if (c < 4) return 1 // warm-up calls
-      const round = Math.floor((c - 4) / 6), pair = Math.floor(((c - 4) % 6) / 2)
-      return drift[round]! * (pair === 1 ? 1.1 : 1)
+      return drift[Math.floor((c - 4) / 8)]! * (how === 'cblas' ? 1.1 : 1)
     })
     const flops = 2 * g.m * g.k * g.n
     const r = timeShape(addon, g, { hows: ['own', 'cblas'], twoThreads: true, rounds: 6, probe: { isa: 'avx512', iters: 10 } })
@@ -57,6 +57,9 @@ describe('timeShape', () => {
     // the probe's pair: 2-thread GFLOP/s over 1-thread GFLOP/s
     expect(r.probe!.median).toBeCloseTo(1.96, 12)
     expect(r.probe!.pairs).toBe(6)
+    // apart: two products in one 'apart' sample's time, against one on 1 thread: 2 x 1 / 1.05
+    expect(r.apart!.median).toBeCloseTo(2 / 1.05, 12)
+    expect(r.apart!.pairs).toBe(6)
   })
 
   it('on one thread: no 2-thread samples, no scaling, no probe', () => {
@@ -66,6 +69,7 @@ describe('timeShape', () => {
     expect(r.kernels[0]!.two).toBeNull()
     expect(r.kernels[0]!.scaling).toBeNull()
     expect(r.probe).toBeNull()
+    expect(r.apart).toBeNull()
   })
 })
 

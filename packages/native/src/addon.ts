@@ -78,9 +78,10 @@ export interface NativeAddon extends NativeKernels {
   /**
    * [wall, calling thread's CPU] seconds per float32 C = op(A) @ op(B) timed inside C++ (no N-API per call):
    * 'cblas' = cblas_sgemm directly, 'own' = the built-in kernel, both on `threads` threads (default 1);
+   * 'apart' = the built-in kernel on one thread, on each of `threads` threads at once (per call of each);
    * 'driver' = the addon's dispatch and thread setting. layout 'nt' = A @ B^T (nn.Linear), 'tn' = A^T @ B.
    */
-  timeGemm(m: number, n: number, k: number, iters: number, how: 'cblas' | 'own' | 'driver', layout?: 'nn' | 'nt' | 'tn', threads?: number): [number, number]
+  timeGemm(m: number, n: number, k: number, iters: number, how: 'cblas' | 'own' | 'apart' | 'driver', layout?: 'nn' | 'nt' | 'tn', threads?: number): [number, number]
   /**
    * GFLOP/s of independent vector FMAs with the ISA's vectors (the measured FMA peak), on `threads` threads at
    * once (default 1): [wall (all threads' total), calling thread's CPU time].

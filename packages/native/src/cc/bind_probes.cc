@@ -63,6 +63,44 @@ void warm_up(int threads, bool own, F&& once) {
   }
 }
 
+// Runs setup(i) and then work(i) on `threads` threads at once, i = 0 on the
+// calling thread and 1.. on new ones. Returns the wall time from the moment the
+// last thread finished its setup to the moment the last one finished its work
+// (the OS's thread start, tens of µs, is not counted), and the calling thread's
+// CPU time for its work. A thread waits for the others spinning for up to 200 µs
+// (one the OS starts on a free core arrives well within it), then yielding its
+// core: with the other core busy, the OS may put the new thread on the waiting
+// one's core, and a pure spin held it a whole time slice (on one core 2 threads
+// read 0.45x one instead of ~1x). Not a yield from the start: that hands the core
+// to any runnable job, even a nice 19 one, for a time slice.
+template <class Setup, class Work>
+Secs run_together(int threads, Setup&& setup, Work&& work) {
+  using Clock = std::chrono::steady_clock;
+  std::atomic<int> ready{0};
+  Clock::time_point start;
+  std::vector<Clock::time_point> done((size_t)threads);
+  double cpu = 0;
+  auto one = [&](int i) {
+    setup(i);
+    if (ready.fetch_add(1) + 1 == threads) start = Clock::now();
+    const Clock::time_point spin_until = Clock::now() + std::chrono::microseconds(200);
+    while (ready.load() < threads)
+      if (Clock::now() > spin_until) std::this_thread::yield();
+    if (i == 0) {
+      cpu = time_calls(1, [&] { work(0); }).cpu;
+    } else {
+      work(i);
+    }
+    done[(size_t)i] = Clock::now();
+  };
+  std::vector<std::thread> others;
+  for (int i = 1; i < threads; ++i) others.emplace_back(one, i);
+  one(0);
+  for (std::thread& th : others) th.join();
+  const std::chrono::duration<double> wall = *std::max_element(done.begin(), done.end()) - start;
+  return {wall.count(), cpu};
+}
+
 // Sets the thread count (ours and OpenBLAS's) for a scope, then restores it.
 struct ThreadsFor {
   int before;
@@ -80,7 +118,9 @@ struct ThreadsFor {
 // seconds per float32 C = op(A) @ op(B) (beta 0), op = transpose where layout
 // says "t" ("nt": A @ B^T, as nn.Linear's forward; "tn": A^T @ B, as a weight
 // gradient). how = "cblas" calls cblas_sgemm directly, "own" runs the built-in
-// kernel, both on `threads` threads; "driver" goes through gemm()'s dispatch and
+// kernel, both on `threads` threads; "apart" runs the built-in kernel on one
+// thread, on each of `threads` threads at once (seconds per call of each: the
+// wall time of the lot over iters); "driver" goes through gemm()'s dispatch and
 // threads as they are set.
 napi_value TimeGemm(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
@@ -90,8 +130,8 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
     const std::string how = A.string(4, "how");
     const std::string layout = A.count() > 5 ? A.string(5, "layout") : "nn";
     const int threads = A.count() > 6 ? (int)A.integer(6, "threads", 1, 256) : 1;
-    if (how != "cblas" && how != "driver" && how != "own")
-      A.range_error("how must be \"cblas\", \"own\" or \"driver\", got \"" + how + "\"");
+    if (how != "cblas" && how != "driver" && how != "own" && how != "apart")
+      A.range_error("how must be \"cblas\", \"own\", \"apart\" or \"driver\", got \"" + how + "\"");
     if (layout != "nn" && layout != "nt" && layout != "tn")
       A.range_error("layout must be \"nn\", \"nt\" or \"tn\", got \"" + layout + "\"");
     if (how == "cblas" && !blas_linked()) A.range_error("OpenBLAS is not linked into this build");
@@ -117,6 +157,28 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
       gemm(call);
       return to_js(env, time_calls(iters, [&] { gemm(call); }));
     }
+    if (how == "apart") {
+      // The product on one thread, run on `threads` threads at once: what the cores
+      // give together for this kernel right now (2x one thread on two free cores),
+      // the ceiling of a split product's 2-thread scaling. A and B are shared
+      // (read-only: each core keeps its copy), each thread writes its own C.
+      ThreadsFor one(1);
+      const GemmImpl before = gemm_impl();
+      set_gemm_impl(GemmImpl::Builtin);
+      static std::vector<float> cs[256];
+      for (int i = 1; i < threads; ++i) cs[i].resize((size_t)(m * n));
+      auto call_of = [&](int i) {
+        GemmCall<float> g = call;
+        if (i > 0) g.c = cs[i].data();
+        return g;
+      };
+      const Secs r = run_together(threads, [&](int i) { gemm(call_of(i)); }, [&](int i) {
+        const GemmCall<float> g = call_of(i);
+        for (int64_t it = 0; it < iters; ++it) gemm(g);
+      });
+      set_gemm_impl(before);
+      return to_js(env, {r.wall / (double)iters, r.cpu / (double)iters});
+    }
     ThreadsFor use(threads);
     if (how == "own") {
       const GemmImpl before = gemm_impl();
@@ -136,13 +198,11 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
 }
 
 // fmaPeak(isa, iters, threads = 1): [wall, thread CPU] GFLOP/s of the ISA's FMA
-// probe run on `threads` threads at once (the caller and threads - 1 new ones):
-// wall is their total, all the FLOPs over the time from the moment the last
-// thread was ready (so the OS's thread start, tens of µs, is not counted: a
-// ~1 ms probe read ~1.8x on two free cores with it) to the moment the last one
-// is done; thread CPU is the calling thread's alone. Says whether the cores the
-// OS offers can all run vector FMAs at full speed together at that moment (not
-// so on SMT siblings, or with other work on a core).
+// probe run on `threads` threads at once (run_together: the thread start is not
+// counted; a ~1 ms probe read ~1.8x on two free cores with it): wall is their
+// total, all the FLOPs over the wall time; thread CPU is the calling thread's
+// alone. Says whether the cores the OS offers can all run vector FMAs at full
+// speed together at that moment (not so on SMT siblings, or with other work on a core).
 napi_value FmaPeak(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
     Args A(env, info, "fmaPeak", 2, 3);
@@ -151,33 +211,10 @@ napi_value FmaPeak(napi_env env, napi_callback_info info) {
     const int threads = A.count() > 2 ? (int)A.integer(2, "threads", 1, 256) : 1;
     const IsaTable* t = find_isa(name);
     if (!t) A.range_error("isa \"" + name + "\" is not available on this CPU/build");
-    using Clock = std::chrono::steady_clock;
     std::atomic<float> sink{0};
-    std::atomic<int> ready{0};
-    Clock::time_point start;
-    std::vector<Clock::time_point> done((size_t)threads);
-    // Each thread waits for the others spinning for up to 200 µs (a thread the OS starts on a free
-    // core arrives well within it), then yielding its core: with the other core busy, the OS may
-    // put the new thread on the waiting one's core, and a pure spin held it a whole time slice
-    // (on one core: 0.45x one thread instead of ~1x). Not a yield from the start: that hands the
-    // core to any runnable job, even a nice 19 one, for a time slice.
-    auto probe = [&](int i) {
-      if (ready.fetch_add(1) + 1 == threads) start = Clock::now();
-      const Clock::time_point spin_until = Clock::now() + std::chrono::microseconds(200);
-      while (ready.load() < threads)
-        if (Clock::now() > spin_until) std::this_thread::yield();
-      sink.store(t->fma_probe(iters));
-      done[(size_t)i] = Clock::now();
-    };
-    std::vector<std::thread> others;
-    const Secs s = time_calls(1, [&] {
-      for (int i = 1; i < threads; ++i) others.emplace_back(probe, i);
-      probe(0);
-      for (std::thread& th : others) th.join();
-    });
-    const std::chrono::duration<double> wall = *std::max_element(done.begin(), done.end()) - start;
+    const Secs r = run_together(threads, [](int) {}, [&](int) { sink.store(t->fma_probe(iters)); });
     const double flops = (double)iters * t->fma_probe_flops;
-    return to_js(env, {flops * threads / wall.count() / 1e9, flops / s.cpu / 1e9});
+    return to_js(env, {flops * threads / r.wall / 1e9, flops / r.cpu / 1e9});
   });
 }
 
