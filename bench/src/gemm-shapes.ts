@@ -154,11 +154,10 @@ export function roundsFromEnv(value = process.env.BENCH_NATIVE_ROUNDS): number {
  * µs per call of core's registered gemm (the native forwarder: layouts packed, N-API call,
  * argument checks, product) on one decode shape, for each thread count in `threads` (set with
  * setThreads): `rounds` rounds in which each thread count runs 300 untimed and 2000 timed calls,
- * back to back, the order alternating; best of the rounds each (wall, and process CPU, which
- * includes the pool's workers, spinning between calls too), and for two thread counts the
- * median over the rounds of (first's wall / second's wall) of the round's pair.
+ * back to back, the order alternating; per round, one sample per thread count (wall, and process
+ * CPU, which includes the pool's workers, spinning between calls too).
  */
-export function timeDecodeCalls(g: GemmShape, threads: number[], setThreads: (n: number) => void, rounds = 40): { best: Timing[], scaling: Scaling | null } {
+export function decodeRounds(g: GemmShape, threads: number[], setThreads: (n: number) => void, rounds = 40): Sample[][] {
   const { m, k, n, layout } = g
   const a = new Float32Array(m * k).map(() => Math.random() - 0.5), b = new Float32Array(k * n).map(() => Math.random() - 0.5), c = new Float32Array(m * n)
   const aL = CoreLayout.contiguous([m, k]), bL = layout === 'nt' ? new CoreLayout([k, n], [1, k], 0) : CoreLayout.contiguous([k, n]), cL = CoreLayout.contiguous([m, n])
@@ -173,8 +172,17 @@ export function timeDecodeCalls(g: GemmShape, threads: number[], setThreads: (n:
     const d = process.cpuUsage(c0)
     return { wall, cpu: (d.user + d.system) / 2000 }
   }
-  const got = runRounds([threads.map(calls)], rounds)[0]!
-  return { best: threads.map((_, j) => bestOf(got, j)), scaling: threads.length === 2 ? scalingOf(got) : null }
+  return runRounds([threads.map(calls)], rounds)[0]!
+}
+
+/** Per thread count, the best of the rounds; for two thread counts, the median over the rounds of (first's wall / second's wall). */
+export function decodeSummary(rounds: Sample[][], threadCounts: number): { best: Timing[], scaling: Scaling | null } {
+  return { best: Array.from({ length: threadCounts }, (_, j) => bestOf(rounds, j)), scaling: threadCounts === 2 ? scalingOf(rounds) : null }
+}
+
+/** decodeRounds, summarized (decodeSummary). */
+export function timeDecodeCalls(g: GemmShape, threads: number[], setThreads: (n: number) => void, rounds = 40): { best: Timing[], scaling: Scaling | null } {
+  return decodeSummary(decodeRounds(g, threads, setThreads, rounds), threads.length)
 }
 
 /** What the OpenBLAS child prints (one JSON line after this marker). */

@@ -17,7 +17,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { getBackend, Layout, referenceBackend } from '@adjoint/core'
 import { nativeAddon, nativeInfo, nativeUnavailableReason, packLayout, setGemmImpl, setNumThreads } from '@adjoint/native'
 import Benchmark from 'benchmark'
-import { type ChildResult, CHILD_MARKER, DECODE_SHAPES, GEMM_SHAPES, type ProbePlan, probePlan, roundsFromEnv, selectShapes, shapeDims, type Timing, timeDecodeCalls, timeShape } from './gemm-shapes.js'
+import { type ChildResult, CHILD_MARKER, DECODE_SHAPES, decodeRounds, decodeSummary, GEMM_SHAPES, type ProbePlan, probePlan, roundsFromEnv, selectShapes, shapeDims, type Timing, timeShape } from './gemm-shapes.js'
 import { type Scaling, scalingText, spreadText } from './thread-pairs.js'
 import { readFileSync } from 'node:fs'
 import { benchArgs, writeSection } from './report.js'
@@ -152,6 +152,19 @@ for (let r = 0; r < 7 && twoThreads; r++) peakAll = Math.max(peakAll, addon.fmaP
 const peakScaling = peakOne > 0 && peakAll > 0 ? peakAll / peakOne : null
 if (peakScaling !== null) console.log(`FMA peak on ${cores} threads at once: ${peakAll.toFixed(1)} GFLOP/s (wall) = ${peakScaling.toFixed(2)}x one thread`)
 
+// Decode calls: half of their rounds here, half after the gemm shapes (~2 minutes later), so that
+// a slow spell of the host (a neighbour's job for a few seconds) does not decide the best-of figures.
+const decodeThreads = twoThreads ? [1, cores] : [1]
+function decodeSamples() {
+  setGemmImpl('builtin')
+  const got = DECODE_SHAPES.map((g) => decodeRounds(g, decodeThreads, setNumThreads, DECODE_ROUNDS / 2))
+  setNumThreads(cores)
+  setGemmImpl('auto')
+  return got
+}
+const DECODE_ROUNDS = 40
+const decodeEarly = decodeSamples()
+
 // OpenBLAS in child processes: as detected here, and with the right core type.
 const rightCore = info.details.isas.includes('avx512') ? 'SkylakeX' : info.details.isas.includes('avx2') ? 'Haswell' : ''
 // The child whose own-kernel figures the tables show takes all the rounds and the FMA probe's
@@ -207,12 +220,10 @@ const gemmSeconds = (performance.now() - t0) / 1e3
 console.log(`gemm shapes measured in ${gemmSeconds.toFixed(0)} s (${rounds} rounds per shape)`)
 
 // Decode calls on 1 thread and on every core (the default: a worker that is awake takes part of a
-// large enough one), interleaved.
-const decodeRows = DECODE_SHAPES.map((g) => {
-  setGemmImpl('builtin')
-  const { best: [own, own2], scaling } = timeDecodeCalls(g, twoThreads ? [1, cores] : [1], setNumThreads)
-  setNumThreads(cores)
-  setGemmImpl('auto')
+// large enough one), interleaved; the second half of their rounds (the first ran before the gemm shapes).
+const decodeLate = decodeSamples()
+const decodeRows = DECODE_SHAPES.map((g, i) => {
+  const { best: [own, own2], scaling } = decodeSummary([...decodeEarly[i]!, ...decodeLate[i]!], decodeThreads.length)
   return { g, own: own!, own2: own2 ?? null, scaling, det: blasDetected?.decode.find((x) => x.name === g.name)?.us, right: blasRight?.decode.find((x) => x.name === g.name)?.us }
 })
 
@@ -376,7 +387,7 @@ ${gemmTable}
 
 ### Decoding: one query row, µs per call, wall / CPU (lower is better)
 
-Core's registered \`getBackend().gemm\` called from JS (the native forwarder packing the three layouts, the N-API call, argument checks and the product), in 40 rounds, each 2000 calls on 1 thread and 2000 on ${cores} back to back (300 untimed calls before each; which goes first alternating); the per-call figures are the best of the rounds, and "${cores}T / 1T" is the median over the rounds of (1-thread wall / ${cores}-thread wall) of the round's pair, its middle half in parentheses (OpenBLAS: 1 thread). The weights stay in L2 between calls here; a row of 128 x 384 floats is 196 KB, so these calls are bound by L2 bandwidth (~1.5 µs for 196 KB on one core), not by FLOPs. On ${cores} threads a product of at least 96 KB of B is cut into column ranges for the caller and a pool worker that is still awake from the previous call (none is woken for it); the process CPU time then includes that worker, spinning between calls too. Pool workers while idle: ${idleNote}.
+Core's registered \`getBackend().gemm\` called from JS (the native forwarder packing the three layouts, the N-API call, argument checks and the product), in ${DECODE_ROUNDS} rounds (half of them before the gemm shapes, half after, minutes apart, so that a slow spell of the host does not decide the figures), each 2000 calls on 1 thread and 2000 on ${cores} back to back (300 untimed calls before each; which goes first alternating); the per-call figures are the best of the rounds, and "${cores}T / 1T" is the median over the rounds of (1-thread wall / ${cores}-thread wall) of the round's pair, its middle half in parentheses (OpenBLAS: 1 thread). The weights stay in L2 between calls here; a row of 128 x 384 floats is 196 KB, so these calls are bound by L2 bandwidth (~1.5 µs for 196 KB on one core), not by FLOPs. On ${cores} threads a product of at least 96 KB of B is cut into column ranges for the caller and a pool worker that is still awake from the previous call (none is woken for it); the process CPU time then includes that worker, spinning between calls too. Pool workers while idle: ${idleNote}.
 
 ${decodeTable}
 
