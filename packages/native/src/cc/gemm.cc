@@ -132,7 +132,8 @@ std::atomic<int64_t> g_last_asleep_call{INT64_MIN / 2};
 // the pool workers that are awake right now compute (a wake-up would cost more
 // than the whole product: none is waited for). The kernel computes a column the
 // same way in any range (kernels_gemv.inl), so the result does not depend on the
-// threads; cuts fall on 64-byte lines of B's rows. When the workers sleep but the
+// threads; cuts fall on 64-byte lines of B's rows (B's columns: on the kernel's
+// groups of 4). When the workers sleep but the
 // previous call that found them asleep was recent (decoding), they are woken
 // without waiting, for the next calls.
 //
@@ -178,9 +179,10 @@ bool one_row(const GemmCall<T>& g, const GemmKernel<T>& K) {
         return true;
       }
     } else if (lock.held()) {
-      const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+      using Clock = std::chrono::steady_clock;
+      const int64_t now = Clock::now().time_since_epoch().count();
       const int64_t before = g_last_asleep_call.exchange(now, std::memory_order_relaxed);
-      if (now - before < std::chrono::nanoseconds(std::chrono::microseconds(200)).count()) {
+      if (now - before < std::chrono::duration_cast<Clock::duration>(std::chrono::microseconds(200)).count()) {
         lock.reserve(2);
         wake_workers();
       }
