@@ -68,13 +68,8 @@ describe('scalingOf', () => {
 
   it('counts every pair: an outlier moves the extremes and the quartiles, not the median', () => {
     const ratios = [1.9, 2.0, 1.8, 1.85, 0.5]
-    const sc = scalingOf(ratios.map((r) => [s(r), s(1)]))
-    expect(sc.pairs).toBe(5)
-    expect(sc.median).toBeCloseTo(1.85, 12)
-    expect(sc.q1).toBeCloseTo(1.8, 12)
-    expect(sc.q3).toBeCloseTo(1.9, 12)
-    expect(sc.min).toBeCloseTo(0.5, 12)
-    expect(sc.max).toBeCloseTo(2.0, 12)
+    const close = (x: number) => expect.closeTo(x, 12)
+    expect(scalingOf(ratios.map((r) => [s(r), s(1)]))).toEqual({ pairs: 5, median: close(1.85), q1: close(1.8), q3: close(1.9), min: close(0.5), max: close(2.0) })
   })
 
   it('uses wall time only (a 2-thread sample\'s CPU time is the calling thread\'s)', () => {
