@@ -155,14 +155,15 @@ bool one_row(const GemmCall<T>& g, const GemmKernel<T>& K) {
     if (nt > 1) {
       float& share = g_decode_shares[63 - __builtin_clzll((uint64_t)bytes)];
       if (share == 0) share = 0.6f;
-      // the caller's range weighs w workers' ranges: share of n for 2 threads
-      const double w = share / (1.0 - share), total = w + (nt - 1);
-      // cuts on 64-byte lines of B's rows (Rows), else on the kernel's groups of 4 columns
+      // the caller's range weighs w workers' ranges: share of n for 2 threads (w / (w + 1) = share)
+      const float w = share / (1.0f - share), total = w + (float)(nt - 1);
+      // cuts on 64-byte lines of B's rows (Rows), else on the kernel's groups of 4 columns (powers of 2)
       const int64_t line = rows ? 64 / (int64_t)sizeof(T) : 4;
-      const int64_t last_line = (g.n - 1) / line * line;  // every worker gets a line at least
-      const int64_t cut1 = std::min(last_line, std::max(line, ((int64_t)(g.n * w / total) + line / 2) / line * line));
-      const int64_t step = (ceil_div(g.n - cut1, nt - 1) + line - 1) / line * line;
-      const int64_t parts = cut1 < g.n ? 1 + ceil_div(g.n - cut1, step) : 1;
+      const int64_t last_line = (g.n - 1) & -line;  // every worker gets a line at least
+      const int64_t cut1 = std::min(last_line, std::max(line, ((int64_t)((float)g.n * (w / total)) + line / 2) & -line));
+      // 2 threads (the usual case): the worker takes the rest, no division
+      const int64_t step = nt == 2 ? g.n - cut1 : (ceil_div(g.n - cut1, nt - 1) + line - 1) & -line;
+      const int64_t parts = cut1 < g.n ? (nt == 2 ? 2 : 1 + ceil_div(g.n - cut1, step)) : 1;
       if (parts > 1) {
         bool waited;
         auto run = [&](auto part) { waited = run_tasks((int)parts, parts, part, Wake::Awake); };

@@ -266,11 +266,13 @@ struct Pool {
       d = sl.done.word.load(std::memory_order_acquire);
       return d >> 1 == seq;
     };
-    const auto t0 = Clock::now();
+    // the clock is read from the 16th spin on (a worker about to finish is seen before)
+    Clock::time_point t0;
     const auto spin = limited ? kAwakeGrace : kSpin;
     for (unsigned i = 1; !over(); ++i) {
       cpu_relax();
-      if ((i & 15) != 0 || Clock::now() - t0 <= spin) continue;
+      if (i == 16) t0 = Clock::now();
+      if (i <= 16 || (i & 15) != 0 || Clock::now() - t0 <= spin) continue;
       if (limited) break;
       caller_waiting.store(true, std::memory_order_seq_cst);
       {
