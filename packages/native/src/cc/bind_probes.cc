@@ -165,14 +165,17 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
       ThreadsFor one(1);
       const GemmImpl before = gemm_impl();
       set_gemm_impl(GemmImpl::Builtin);
-      static std::vector<float> cs[256];
-      for (int i = 1; i < threads; ++i) cs[i].resize((size_t)(m * n));
+      // each new thread's C, allocated (and first touched) by that thread in its untimed setup
+      std::vector<std::vector<float>> cs((size_t)threads);
       auto call_of = [&](int i) {
         GemmCall<float> g = call;
-        if (i > 0) g.c = cs[i].data();
+        if (i > 0) g.c = cs[(size_t)i].data();
         return g;
       };
-      const Secs r = run_together(threads, [&](int i) { gemm(call_of(i)); }, [&](int i) {
+      const Secs r = run_together(threads, [&](int i) {
+        if (i > 0) cs[(size_t)i].assign((size_t)(m * n), 0.0f);
+        gemm(call_of(i));
+      }, [&](int i) {
         const GemmCall<float> g = call_of(i);
         for (int64_t it = 0; it < iters; ++it) gemm(g);
       });
