@@ -101,6 +101,13 @@ Secs run_together(int threads, Setup&& setup, Work&& work) {
   return {wall.count(), cpu};
 }
 
+// Forces the built-in gemm for a scope (timeGemm's "own" and "apart"), then restores the choice.
+struct BuiltinFor {
+  GemmImpl before = gemm_impl();
+  BuiltinFor() { set_gemm_impl(GemmImpl::Builtin); }
+  ~BuiltinFor() { set_gemm_impl(before); }
+};
+
 // Sets the thread count (ours and OpenBLAS's) for a scope, then restores it.
 struct ThreadsFor {
   int before;
@@ -163,8 +170,7 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
       // the ceiling of a split product's 2-thread scaling. A and B are shared
       // (read-only: each core keeps its copy), each thread writes its own C.
       ThreadsFor one(1);
-      const GemmImpl before = gemm_impl();
-      set_gemm_impl(GemmImpl::Builtin);
+      BuiltinFor builtin;
       // each new thread's C, allocated (and first touched) by that thread in its untimed setup
       std::vector<std::vector<float>> cs((size_t)threads);
       auto call_of = [&](int i) {
@@ -179,17 +185,13 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
         const GemmCall<float> g = call_of(i);
         for (int64_t it = 0; it < iters; ++it) gemm(g);
       });
-      set_gemm_impl(before);
       return to_js(env, {r.wall / (double)iters, r.cpu / (double)iters});
     }
     ThreadsFor use(threads);
     if (how == "own") {
-      const GemmImpl before = gemm_impl();
-      set_gemm_impl(GemmImpl::Builtin);
+      BuiltinFor builtin;
       warm_up(threads, true, [&] { gemm(call); });
-      const Secs r = time_calls(iters, [&] { gemm(call); });
-      set_gemm_impl(before);
-      return to_js(env, r);
+      return to_js(env, time_calls(iters, [&] { gemm(call); }));
     }
     auto once = [&] {
       blas_gemm(ta, tb, (int)m, (int)n, (int)k, 1.0f, a.data(), (int)(ta ? m : k), b.data(), (int)(tb ? k : n), 0.0f,
@@ -263,9 +265,6 @@ napi_value PoolState(napi_env env, napi_callback_info) {
   });
 }
 
-ADJ_EXPORT("timeGemm", TimeGemm);
-ADJ_EXPORT("poolState", PoolState);
-
 // poolTestDelay(where, us): tests of the hand-off; see set_pool_test_delay.
 napi_value PoolTestDelay(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
@@ -275,6 +274,9 @@ napi_value PoolTestDelay(napi_env env, napi_callback_info info) {
     return undefined(env);
   });
 }
+
+ADJ_EXPORT("timeGemm", TimeGemm);
+ADJ_EXPORT("poolState", PoolState);
 ADJ_EXPORT("poolTestDelay", PoolTestDelay);
 ADJ_EXPORT("fmaPeak", FmaPeak);
 ADJ_EXPORT("cpuClockGHz", CpuClockGHz);

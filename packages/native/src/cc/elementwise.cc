@@ -6,17 +6,13 @@
 
 #include <algorithm>
 
+#include "clones.h"
 #include "threadpool.h"
 
 namespace adj {
 namespace {
 
 constexpr int64_t kParallelMin = 1 << 17;
-
-#define ADJ_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-// Everything a clone calls is inlined into it, so that each clone is compiled for its ISA (a plain
-// inline template stayed one out-of-line baseline SSE2 copy that every clone called).
-#define ADJ_LOOP inline __attribute__((always_inline))
 
 template <class T, BinOp OP>
 ADJ_LOOP T apply(T x, T y) {

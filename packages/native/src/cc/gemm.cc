@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <new>
 #include <string>
+#include <type_traits>
 
 #include "blas.h"
 #include "cpu.h"
@@ -166,16 +167,17 @@ bool one_row(const GemmCall<T>& g, const GemmKernel<T>& K) {
       const int64_t parts = cut1 < g.n ? (nt == 2 ? 2 : 1 + ceil_div(g.n - cut1, step)) : 1;
       if (parts > 1) {
         bool waited;
-        auto run = [&](auto part) { waited = run_tasks((int)parts, parts, part, Wake::Awake); };
-        const int32_t n = (int32_t)g.n, k = (int32_t)g.k, st = (int32_t)stride, c1 = (int32_t)cut1, sp = (int32_t)step;
-        if (rows && g.beta1)
-          run(GemvParts<T, true, true>{g.a, g.b, g.c, n, k, st, c1, sp, g.alpha});
-        else if (rows)
-          run(GemvParts<T, true, false>{g.a, g.b, g.c, n, k, st, c1, sp, g.alpha});
-        else if (g.beta1)
-          run(GemvParts<T, false, true>{g.a, g.b, g.c, n, k, st, c1, sp, g.alpha});
+        auto run = [&](auto rows_c, auto beta1_c) {
+          const GemvParts<T, rows_c, beta1_c> part{g.a, g.b, g.c, (int32_t)g.n, (int32_t)g.k, (int32_t)stride,
+                                                   (int32_t)cut1, (int32_t)step, g.alpha};
+          waited = run_tasks((int)parts, parts, part, Wake::Awake);
+        };
+        const auto yes = std::true_type{};
+        const auto no = std::false_type{};
+        if (rows)
+          g.beta1 ? run(yes, yes) : run(yes, no);
         else
-          run(GemvParts<T, false, false>{g.a, g.b, g.c, n, k, st, c1, sp, g.alpha});
+          g.beta1 ? run(no, yes) : run(no, no);
         share = std::min(0.85f, std::max(0.35f, share + (waited ? 1.0f : -1.0f) / 64));
         return true;
       }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "clones.h"
 #include "threadpool.h"
 
 namespace adj {
@@ -41,11 +42,6 @@ void for_chunks(const std::vector<Chunk>& cs, int64_t total, F&& fn) {
   }
   run_tasks(nt, (int64_t)cs.size(), [&](int, int64_t t) { fn(cs[(size_t)t]); });
 }
-
-#define ADJ_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-// The loops below are inlined into each clone, so that each is compiled for the clone's ISA (a
-// plain inline template stayed one out-of-line baseline SSE2 copy that every clone called).
-#define ADJ_LOOP inline __attribute__((always_inline))
 
 // The builtins, not std::sqrt: libstdc++'s float overload is a function of the default target,
 // which GCC does not inline into a clone of another arch (a call per element, no vectorising).
