@@ -70,7 +70,8 @@ export interface NativeAddon extends NativeKernels {
   setTuning(minFlopsPerThread: number, blasMinFlops: number, rowsParallelMinElements: number, streamMinBytes: number, decodeSplitMinBytes?: number): number[]
   /**
    * What the thread pool's workers did since load: tasks run, times a worker stopped spinning and blocked
-   * (sleeps), how many are not blocked now, and their OS thread ids (Linux; for /proc/self/task/<tid>/schedstat).
+   * (sleeps), tasks given back to a caller that had taken them back (givenBack), how many are not blocked now,
+   * and their OS thread ids (Linux; for /proc/self/task/<tid>/schedstat).
    */
   poolState(): { workerTasks: number, sleeps: number, givenBack: number, awake: number, tids: number[] }
   /** Tests: pool workers sleep `us` µs after seeing a region, before taking their task (where 1) or before checking it was taken back (2); 0 ends it. */

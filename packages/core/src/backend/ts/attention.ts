@@ -5,7 +5,7 @@
 // One call per head keeps each C block of a batch a separate memory range (what
 // the native gemm requires) even when heads interleave in a row.
 import { getBackend, type AttentionKernels } from '../backend.js'
-import { allocArray, type FloatArray } from '../../dtype.js'
+import { allocArray, dtypeOfArray, type FloatArray } from '../../dtype.js'
 import { releaseArray, takeArray } from '../../memory/pool.js'
 import { Layout } from '../../layout.js'
 
@@ -52,7 +52,7 @@ export const attention: AttentionKernels['attention'] = (a) => {
 export const attentionBackward: AttentionKernels['attentionBackward'] = (a) => {
   const [B, H, L, E] = a.qLayout.shape, S = a.kLayout.shape[2], Ev = a.vLayout.shape[3]
   // dS in gScores, or in a pooled scratch array (given back below) when the caller does not want it
-  const dtype = a.probs instanceof Float32Array ? 'float32' : 'float64'
+  const dtype = dtypeOfArray(a.probs)
   const scratch = a.gScores ? null : (takeArray(dtype, a.probs.length) ?? allocArray(dtype, a.probs.length)) as FloatArray
   const gScores = a.gScores ?? scratch!
   const P = dense(a.probs, H, L, S), G = dense(gScores, H, L, S)
