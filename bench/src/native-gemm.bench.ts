@@ -155,6 +155,7 @@ if (peakScaling !== null) console.log(`FMA peak on ${cores} threads at once: ${p
 // Decode calls: half of their rounds here, half after the gemm shapes (~2 minutes later), so that
 // a slow spell of the host (a neighbour's job for a few seconds) does not decide the best-of figures.
 const decodeThreads = twoThreads ? [1, cores] : [1]
+const DECODE_ROUNDS = 40
 function decodeSamples() {
   setGemmImpl('builtin')
   const got = DECODE_SHAPES.map((g) => decodeRounds(g, decodeThreads, setNumThreads, DECODE_ROUNDS / 2))
@@ -162,7 +163,6 @@ function decodeSamples() {
   setGemmImpl('auto')
   return got
 }
-const DECODE_ROUNDS = 40
 const decodeEarly = decodeSamples()
 
 // OpenBLAS in child processes: as detected here, and with the right core type.
