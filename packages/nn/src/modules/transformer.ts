@@ -30,6 +30,44 @@ function activationFn(a: Activation | undefined): (x: Tensor) => Tensor {
   throw new ValueError(`Transformer layer: activation must be 'relu', 'gelu' or a function, got ${JSON.stringify(a)}`)
 }
 
+/**
+ * What both layers build the same way from their options (PyTorch's defaults): `dModel` checked, and
+ * makers of their attention, feed-forward, norms and dropouts, called in field order so that
+ * parameters are initialised in the same order as before.
+ */
+function layerParts(layer: string, dModel: number, nhead: number, opts: TransformerLayerOptions) {
+  checkSize(layer, 'dModel', dModel)
+  const ff = opts.dimFeedforward ?? 2048, p = opts.dropout ?? 0.1, eps = opts.layerNormEps ?? 1e-5
+  const common = { dtype: opts.dtype, bias: opts.bias }
+  return {
+    attention: () => new MultiheadAttention(dModel, nhead, { ...common, dropout: p, batchFirst: opts.batchFirst }),
+    /** linear1, dropout, linear2 */
+    feedForward: () => [new Linear(dModel, ff, common), new Dropout(p), new Linear(ff, dModel, common)] as const,
+    norm: () => new LayerNorm(dModel, { eps, ...common }),
+    dropout: () => new Dropout(p),
+    normFirst: opts.normFirst ?? false,
+    activation: () => activationFn(opts.activation),
+  }
+}
+
+/** The parts of the feed-forward block both layers name alike. */
+interface FeedForwardParts {
+  linear1: Linear
+  dropout: Dropout
+  linear2: Linear
+  activation: (x: Tensor) => Tensor
+}
+
+/** linear2(dropout(activation(linear1(x)))); each layer adds its own final dropout. */
+function feedForward(l: FeedForwardParts, x: Tensor): Tensor {
+  return l.linear2.forward(l.dropout.forward(l.activation(l.linear1.forward(x))))
+}
+
+/** A residual sub-block: pre-LN x + block(norm(x)), or post-LN norm(x + block(x)). */
+function residual(x: Tensor, norm: LayerNorm, normFirst: boolean, block: (x: Tensor) => Tensor): Tensor {
+  return normFirst ? x.add(block(norm.forward(x))) : norm.forward(x.add(block(x)))
+}
+
 export interface EncoderLayerForwardOptions {
   srcMask?: Tensor | null
   srcKeyPaddingMask?: Tensor | null
@@ -51,19 +89,13 @@ export class TransformerEncoderLayer extends Module {
 
   constructor(readonly dModel: number, readonly nhead: number, opts: TransformerLayerOptions = {}) {
     super()
-    checkSize('TransformerEncoderLayer', 'dModel', dModel)
-    const ff = opts.dimFeedforward ?? 2048, p = opts.dropout ?? 0.1, eps = opts.layerNormEps ?? 1e-5
-    const common = { dtype: opts.dtype, bias: opts.bias }
-    this.selfAttn = new MultiheadAttention(dModel, nhead, { ...common, dropout: p, batchFirst: opts.batchFirst })
-    this.linear1 = new Linear(dModel, ff, common)
-    this.dropout = new Dropout(p)
-    this.linear2 = new Linear(ff, dModel, common)
-    this.norm1 = new LayerNorm(dModel, { eps, dtype: opts.dtype, bias: opts.bias })
-    this.norm2 = new LayerNorm(dModel, { eps, dtype: opts.dtype, bias: opts.bias })
-    this.dropout1 = new Dropout(p)
-    this.dropout2 = new Dropout(p)
-    this.normFirst = opts.normFirst ?? false
-    this.activation = activationFn(opts.activation)
+    const make = layerParts('TransformerEncoderLayer', dModel, nhead, opts)
+    this.selfAttn = make.attention()
+    ;[this.linear1, this.dropout, this.linear2] = make.feedForward()
+    ;[this.norm1, this.norm2] = [make.norm(), make.norm()]
+    ;[this.dropout1, this.dropout2] = [make.dropout(), make.dropout()]
+    this.normFirst = make.normFirst
+    this.activation = make.activation()
   }
 
   private saBlock(x: Tensor, o: EncoderLayerForwardOptions): Tensor {
@@ -72,19 +104,12 @@ export class TransformerEncoderLayer extends Module {
   }
 
   private ffBlock(x: Tensor): Tensor {
-    return this.dropout2.forward(this.linear2.forward(this.dropout.forward(this.activation(this.linear1.forward(x)))))
+    return this.dropout2.forward(feedForward(this, x))
   }
 
   override forward(src: Tensor, opts: EncoderLayerForwardOptions = {}): Tensor {
-    let x = src
-    if (this.normFirst) {
-      x = x.add(this.saBlock(this.norm1.forward(x), opts))
-      x = x.add(this.ffBlock(this.norm2.forward(x)))
-    } else {
-      x = this.norm1.forward(x.add(this.saBlock(x, opts)))
-      x = this.norm2.forward(x.add(this.ffBlock(x)))
-    }
-    return x
+    const x = residual(src, this.norm1, this.normFirst, (h) => this.saBlock(h, opts))
+    return residual(x, this.norm2, this.normFirst, (h) => this.ffBlock(h))
   }
 }
 
@@ -127,22 +152,14 @@ export class TransformerDecoderLayer extends Module {
 
   constructor(readonly dModel: number, readonly nhead: number, opts: TransformerLayerOptions = {}) {
     super()
-    checkSize('TransformerDecoderLayer', 'dModel', dModel)
-    const ff = opts.dimFeedforward ?? 2048, p = opts.dropout ?? 0.1, eps = opts.layerNormEps ?? 1e-5
-    const common = { dtype: opts.dtype, bias: opts.bias }
-    this.selfAttn = new MultiheadAttention(dModel, nhead, { ...common, dropout: p, batchFirst: opts.batchFirst })
-    this.multiheadAttn = new MultiheadAttention(dModel, nhead, { ...common, dropout: p, batchFirst: opts.batchFirst })
-    this.linear1 = new Linear(dModel, ff, common)
-    this.dropout = new Dropout(p)
-    this.linear2 = new Linear(ff, dModel, common)
-    this.norm1 = new LayerNorm(dModel, { eps, dtype: opts.dtype, bias: opts.bias })
-    this.norm2 = new LayerNorm(dModel, { eps, dtype: opts.dtype, bias: opts.bias })
-    this.norm3 = new LayerNorm(dModel, { eps, dtype: opts.dtype, bias: opts.bias })
-    this.dropout1 = new Dropout(p)
-    this.dropout2 = new Dropout(p)
-    this.dropout3 = new Dropout(p)
-    this.normFirst = opts.normFirst ?? false
-    this.activation = activationFn(opts.activation)
+    const make = layerParts('TransformerDecoderLayer', dModel, nhead, opts)
+    this.selfAttn = make.attention()
+    this.multiheadAttn = make.attention()
+    ;[this.linear1, this.dropout, this.linear2] = make.feedForward()
+    ;[this.norm1, this.norm2, this.norm3] = [make.norm(), make.norm(), make.norm()]
+    ;[this.dropout1, this.dropout2, this.dropout3] = [make.dropout(), make.dropout(), make.dropout()]
+    this.normFirst = make.normFirst
+    this.activation = make.activation()
   }
 
   private saBlock(x: Tensor, o: DecoderLayerForwardOptions): Tensor {
@@ -156,21 +173,13 @@ export class TransformerDecoderLayer extends Module {
   }
 
   private ffBlock(x: Tensor): Tensor {
-    return this.dropout3.forward(this.linear2.forward(this.dropout.forward(this.activation(this.linear1.forward(x)))))
+    return this.dropout3.forward(feedForward(this, x))
   }
 
   override forward(tgt: Tensor, memory: Tensor, opts: DecoderLayerForwardOptions = {}): Tensor {
-    let x = tgt
-    if (this.normFirst) {
-      x = x.add(this.saBlock(this.norm1.forward(x), opts))
-      x = x.add(this.mhaBlock(this.norm2.forward(x), memory, opts))
-      x = x.add(this.ffBlock(this.norm3.forward(x)))
-    } else {
-      x = this.norm1.forward(x.add(this.saBlock(x, opts)))
-      x = this.norm2.forward(x.add(this.mhaBlock(x, memory, opts)))
-      x = this.norm3.forward(x.add(this.ffBlock(x)))
-    }
-    return x
+    let x = residual(tgt, this.norm1, this.normFirst, (h) => this.saBlock(h, opts))
+    x = residual(x, this.norm2, this.normFirst, (h) => this.mhaBlock(h, memory, opts))
+    return residual(x, this.norm3, this.normFirst, (h) => this.ffBlock(h))
   }
 }
 
