@@ -302,8 +302,12 @@ export interface T5ModelOutput {
   encoderLastHiddenState: Tensor
 }
 
-/** The bare encoder-decoder: decoder hidden states. */
-export class T5Model extends Module {
+/**
+ * What T5Model and T5ForConditionalGeneration share: the config (T5's defaults filled in), the
+ * shared embedding, the encoder and decoder stacks, encode(), and HF's weight init, which each
+ * subclass calls once it has made its own parts.
+ */
+export class T5EncoderDecoder extends Module {
   readonly config: T5Config
   shared: Embedding
   encoder: T5Stack
@@ -316,13 +320,27 @@ export class T5Model extends Module {
     this.shared = new Embedding(c.vocabSize, c.dModel)
     this.encoder = new T5Stack(c, this.shared, false)
     this.decoder = new T5Stack(c, this.shared, true)
+  }
+
+  /** HF's init: the shared embedding (and an untied LM head) N(0, initializerFactor), then initT5Weights. */
+  protected initWeights(lmHead: Linear | null): void {
+    const c = this.config
     init.normal_(this.shared.weight, 0, c.initializerFactor)
+    if (lmHead) init.normal_(lmHead.weight, 0, c.initializerFactor)
     initT5Weights(this, c)
   }
 
   /** Runs the encoder once (e.g. before generation). */
   encode(inputIds: Tensor, attentionMask: Tensor | null = null): Tensor {
     return this.encoder.forward({ inputIds, attentionMask })
+  }
+}
+
+/** The bare encoder-decoder: decoder hidden states. */
+export class T5Model extends T5EncoderDecoder {
+  constructor(config: Partial<T5Config> & { vocabSize: number }) {
+    super(config)
+    this.initWeights(null)
   }
 
   override forward(inputs: T5Inputs & { decoderInputIds: Tensor }): T5ModelOutput {
@@ -341,28 +359,14 @@ export interface Seq2SeqLMOutput {
 }
 
 /** T5 with its LM head: the model of span-corruption pre-training and of generation. */
-export class T5ForConditionalGeneration extends Module {
-  readonly config: T5Config
-  shared: Embedding
-  encoder: T5Stack
-  decoder: T5Stack
+export class T5ForConditionalGeneration extends T5EncoderDecoder {
   lm_head: Linear | null
 
   constructor(config: Partial<T5Config> & { vocabSize: number }) {
-    super()
-    this.config = t5Config(config)
+    super(config)
     const c = this.config
-    this.shared = new Embedding(c.vocabSize, c.dModel)
-    this.encoder = new T5Stack(c, this.shared, false)
-    this.decoder = new T5Stack(c, this.shared, true)
     this.lm_head = c.tieWordEmbeddings ? null : new Linear(c.dModel, c.vocabSize, { bias: false })
-    init.normal_(this.shared.weight, 0, c.initializerFactor)
-    if (this.lm_head) init.normal_(this.lm_head.weight, 0, c.initializerFactor)
-    initT5Weights(this, c)
-  }
-
-  encode(inputIds: Tensor, attentionMask: Tensor | null = null): Tensor {
-    return this.encoder.forward({ inputIds, attentionMask })
+    this.initWeights(this.lm_head)
   }
 
   /** Decoder hidden states [B, L, dModel] -> logits [B, L, vocab]. */
