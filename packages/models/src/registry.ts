@@ -4,7 +4,6 @@
 // instead of switching on it; adding a model is adding a row.
 import type { Module, StateDict } from '@adjoint/nn'
 import { bertBackbone, savedBertClassifier } from './bert/finetune.js'
-import type { BertConfig } from './bert/config.js'
 import { BertForMaskedLM } from './bert/heads.js'
 import { bertConfigFromHuggingFace, bertConfigToHuggingFace, bertStateFromHuggingFace } from './bert/hf.js'
 import { bertObjective } from './bert/objective.js'
@@ -18,7 +17,6 @@ import { GPT } from './gpt/model.js'
 import { GPT_SAMPLE_DEFAULTS, gptObjective } from './gpt/objective.js'
 import { sampleGPT } from './gpt/sample.js'
 import { untied, withZeroBiases } from './hf/state-dict.js'
-import type { T5Config } from './t5/config.js'
 import { savedT5Classifier, t5Backbone } from './t5/finetune.js'
 import { t5ConfigFromHuggingFace, t5ConfigToHuggingFace, t5StateFromHuggingFace } from './t5/hf.js'
 import { T5ForConditionalGeneration } from './t5/model.js'
@@ -60,6 +58,29 @@ export interface ModelKind {
   huggingFace?: HuggingFaceParts
 }
 
+/**
+ * The Hugging Face parts of a model class whose state dict already has HF's names (tied weights
+ * aside) and which keeps its config in `.config`, as BERT's and T5's do: owned by its class, written
+ * untied, built from the config; only the config and a published state dict need converting.
+ */
+function hfOfSameNames<C extends object>(
+  modelType: string,
+  Model: new (config: C) => Module & { readonly config: C },
+  configToHF: (config: C) => Record<string, unknown>,
+  configFromHF: (hf: Record<string, unknown>) => C,
+  stateFromHF: (sd: StateDict, config: C) => StateDict,
+): HuggingFaceParts {
+  return {
+    modelType,
+    owns: (m) => m instanceof Model,
+    configToHF: (m) => configToHF((m as InstanceType<typeof Model>).config),
+    configFromHF,
+    stateToHF: (m) => untied(m.stateDict()),
+    stateFromHF: (sd, c) => stateFromHF(sd, c as C),
+    build: (c) => new Model(c as C),
+  }
+}
+
 export const MODEL_KINDS = {
   gpt: {
     kind: 'gpt', objective: gptObjective as unknown as Objective, sample: sampleGPT, sampleDefaults: GPT_SAMPLE_DEFAULTS, backbone: gptBackbone, savedClassifier: savedGptClassifier,
@@ -80,27 +101,11 @@ export const MODEL_KINDS = {
   },
   bert: {
     kind: 'bert', objective: bertObjective as unknown as Objective, sample: sampleBert, sampleDefaults: BERT_SAMPLE_DEFAULTS, backbone: bertBackbone, savedClassifier: savedBertClassifier,
-    huggingFace: {
-      modelType: 'bert',
-      owns: (m) => m instanceof BertForMaskedLM,
-      configToHF: (m) => bertConfigToHuggingFace((m as BertForMaskedLM).config),
-      configFromHF: bertConfigFromHuggingFace,
-      stateToHF: (m) => untied(m.stateDict()),
-      stateFromHF: (sd) => bertStateFromHuggingFace(sd),
-      build: (c) => new BertForMaskedLM(c as BertConfig),
-    },
+    huggingFace: hfOfSameNames('bert', BertForMaskedLM, bertConfigToHuggingFace, bertConfigFromHuggingFace, bertStateFromHuggingFace),
   },
   t5: {
     kind: 't5', objective: t5Objective as unknown as Objective, sample: sampleT5, sampleDefaults: T5_SAMPLE_DEFAULTS, backbone: t5Backbone, savedClassifier: savedT5Classifier,
-    huggingFace: {
-      modelType: 't5',
-      owns: (m) => m instanceof T5ForConditionalGeneration,
-      configToHF: (m) => t5ConfigToHuggingFace((m as T5ForConditionalGeneration).config),
-      configFromHF: t5ConfigFromHuggingFace,
-      stateToHF: (m) => untied(m.stateDict()),
-      stateFromHF: (sd, c) => t5StateFromHuggingFace(sd, c as T5Config),
-      build: (c) => new T5ForConditionalGeneration(c as T5Config),
-    },
+    huggingFace: hfOfSameNames('t5', T5ForConditionalGeneration, t5ConfigToHuggingFace, t5ConfigFromHuggingFace, t5StateFromHuggingFace),
   },
 } as const satisfies Record<string, ModelKind>
 
