@@ -3,7 +3,7 @@
 import { recordFused } from '../autograd/fused.js'
 import { needsGrad } from '../autograd/node.js'
 import { getBackend } from '../backend/backend.js'
-import type { FloatArray } from '../dtype.js'
+import type { DType, FloatArray } from '../dtype.js'
 import { ShapeError, ValueError, fmtShape } from '../errors.js'
 import { Tensor } from '../tensor.js'
 import { assertFloat, assertTensor, floatData } from './util.js'
@@ -30,21 +30,38 @@ function checkAffine(op: string, p: Tensor | null | undefined, normalizedShape: 
 }
 
 /**
+ * The checks both norms open with, in order (x a float tensor ending with normalizedShape, each
+ * affine tensor of that shape, eps >= 0), and what their kernels are called with: the normalized
+ * dims, rows x cols, and the weight's data in x's dtype. eps is a function of x's dtype (read once
+ * x is known to be a tensor).
+ */
+function normInputs(op: string, x: Tensor, normalizedShape: readonly number[], affine: Record<string, Tensor | null | undefined>, epsOf: (dtype: DType) => number) {
+  assertTensor(op, x)
+  assertFloat(op, x)
+  const dims = checkNormalizedShape(op, x, normalizedShape)
+  for (const [what, p] of Object.entries(affine)) checkAffine(op, p, normalizedShape, what)
+  const eps = epsOf(x.dtype)
+  if (!(eps >= 0)) throw new ValueError(`${op}: eps must be non-negative, got ${eps}`)
+  let cols = 1
+  for (const s of normalizedShape) cols *= s
+  const rows = x.numel() / cols
+  const weight = affine.weight
+  return { dims, eps, rows, cols, w: weight ? floatData(weight, x.dtype) : null }
+}
+
+/** torch.finfo(dtype).eps: rmsNorm's default eps. */
+const machineEpsilon = (dtype: DType) => (dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7)
+
+/** A gradient buffer's data, or null where that gradient is not wanted. */
+const dataOrNull = (t: Tensor | null) => (t ? (t.storage.data as FloatArray) : null)
+
+/**
  * Normalizes over the last dims (normalizedShape): (x - mean) / sqrt(var + eps) * weight + bias,
  * var biased. One backend kernel each way.
  */
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
-  assertTensor('layerNorm', x)
-  assertFloat('layerNorm', x)
-  const dims = checkNormalizedShape('layerNorm', x, normalizedShape)
-  checkAffine('layerNorm', weight, normalizedShape, 'weight')
-  checkAffine('layerNorm', bias, normalizedShape, 'bias')
-  if (!(eps >= 0)) throw new ValueError(`layerNorm: eps must be non-negative, got ${eps}`)
+  const { dims, rows, cols, w } = normInputs('layerNorm', x, normalizedShape, { weight, bias }, () => eps)
   const dtype = x.dtype
-  let cols = 1
-  for (const s of normalizedShape) cols *= s
-  const rows = x.numel() / cols
-  const w = weight ? floatData(weight, dtype) : null
   const b = bias ? floatData(bias, dtype) : null
   const y = Tensor.empty(x.layout, dtype)
   const mean = Tensor.empty([rows], dtype), rstd = Tensor.empty([rows], dtype)
@@ -57,8 +74,7 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
         const gx = x.requiresGrad ? Tensor.empty(x.layout, dtype) : null
         const gw = weight?.requiresGrad ? Tensor.empty(weight.shape, dtype) : null
         const gb = bias?.requiresGrad ? Tensor.empty(bias.shape, dtype) : null
-        const arr = (t: Tensor | null) => (t ? (t.storage.data as FloatArray) : null)
-        getBackend().layerNormBackward(x.contiguousData() as FloatArray, floatData(g, dtype), w, mean.storage.data as FloatArray, rstd.storage.data as FloatArray, arr(gx), arr(gw), arr(gb), rows, cols)
+        getBackend().layerNormBackward(x.contiguousData() as FloatArray, floatData(g, dtype), w, mean.storage.data as FloatArray, rstd.storage.data as FloatArray, dataOrNull(gx), dataOrNull(gw), dataOrNull(gb), rows, cols)
         return [gx, gw, gb]
       },
       composed: (g) => layerNormBackwardComposed(g, x, weight ?? null, bias ?? null, dims, eps),
@@ -83,17 +99,8 @@ function layerNormBackwardComposed(g: Tensor, x: Tensor, weight: Tensor | null, 
  * eps defaults to the dtype's machine epsilon (as PyTorch). One backend kernel each way.
  */
 export function rmsNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, eps?: number | null): Tensor {
-  assertTensor('rmsNorm', x)
-  assertFloat('rmsNorm', x)
-  const dims = checkNormalizedShape('rmsNorm', x, normalizedShape)
-  checkAffine('rmsNorm', weight, normalizedShape, 'weight')
-  const e = eps ?? (x.dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7)
-  if (!(e >= 0)) throw new ValueError(`rmsNorm: eps must be non-negative, got ${e}`)
+  const { dims, rows, cols, w, eps: e } = normInputs('rmsNorm', x, normalizedShape, { weight }, (dtype) => eps ?? machineEpsilon(dtype))
   const dtype = x.dtype
-  let cols = 1
-  for (const s of normalizedShape) cols *= s
-  const rows = x.numel() / cols
-  const w = weight ? floatData(weight, dtype) : null
   const y = Tensor.empty(x.layout, dtype)
   const rstd = Tensor.empty([rows], dtype)
   getBackend().rmsNorm(x.contiguousData() as FloatArray, w, y.storage.data as FloatArray, rstd.storage.data as FloatArray, rows, cols, e)
@@ -104,8 +111,7 @@ export function rmsNorm(x: Tensor, normalizedShape: readonly number[], weight?: 
       kernel: (g) => {
         const gx = x.requiresGrad ? Tensor.empty(x.layout, dtype) : null
         const gw = weight?.requiresGrad ? Tensor.empty(weight.shape, dtype) : null
-        const arr = (t: Tensor | null) => (t ? (t.storage.data as FloatArray) : null)
-        getBackend().rmsNormBackward(x.contiguousData() as FloatArray, floatData(g, dtype), w, rstd.storage.data as FloatArray, arr(gx), arr(gw), rows, cols)
+        getBackend().rmsNormBackward(x.contiguousData() as FloatArray, floatData(g, dtype), w, rstd.storage.data as FloatArray, dataOrNull(gx), dataOrNull(gw), rows, cols)
         return [gx, gw]
       },
       composed: (g) => rmsNormBackwardComposed(g, x, weight ?? null, dims, e),
