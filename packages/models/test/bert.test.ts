@@ -1,12 +1,12 @@
 // BertModel and its heads: shapes, HF parameter names, padding masks, the tied
 // decoder, freezing, errors, an overfit run and a float64 gradcheck.
 import { Tensor, gradcheck, manualSeed } from '@adjoint/core'
-import { AdamW } from '@adjoint/nn'
 import { describe, expect, it } from 'vitest'
 import { bertConfig, bertConfigFromHF, bertConfigToHF } from '../src/bert/config.js'
 import { BertForMaskedLM, BertForSequenceClassification } from '../src/bert/heads.js'
 import { BertModel } from '../src/bert/model.js'
 import { ConfigError } from '../src/errors.js'
+import { overfit } from './overfit.js'
 import { leavesOf, withSwapped } from './swap.js'
 
 const ids = (rows: number[][]) => Tensor.fromArray(Int32Array.from(rows.flat()), [rows.length, rows[0].length], 'int32')
@@ -90,16 +90,7 @@ describe('BertForMaskedLM', () => {
     const input = ids([[2, 29, 6, 7, 29, 3], [2, 11, 29, 13, 3, 0]])
     const labels = ids([[-100, 5, -100, -100, 8, -100], [-100, -100, 12, -100, -100, -100]])
     const mask = ids([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]])
-    const opt = new AdamW(m.parameters(), { lr: 1e-2, weightDecay: 0 })
-    let first = 0, last = 0
-    for (let step = 0; step < 50; step++) {
-      opt.zeroGrad()
-      const { loss } = m.forward({ inputIds: input, attentionMask: mask, labels })
-      if (step === 0) first = loss!.item()
-      last = loss!.item()
-      loss!.backward()
-      opt.step()
-    }
+    const { first, last } = overfit(m.parameters(), { lr: 1e-2, steps: 50 }, () => m.forward({ inputIds: input, attentionMask: mask, labels }).loss!)
     expect(first).toBeGreaterThan(2)
     expect(last).toBeLessThan(0.05)
   })
@@ -152,15 +143,7 @@ describe('BertForSequenceClassification', () => {
     const input = ids([[2, 5, 6, 3], [2, 7, 8, 3], [2, 9, 3, 0]])
     const mask = ids([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 0]])
     const labels = Tensor.fromArray(Int32Array.from([0, 1, 2]), [3], 'int32')
-    const opt = new AdamW(m.parameters(), { lr: 1e-2, weightDecay: 0 })
-    let last = 0
-    for (let step = 0; step < 40; step++) {
-      opt.zeroGrad()
-      const { loss } = m.forward({ inputIds: input, attentionMask: mask, labels })
-      last = loss!.item()
-      loss!.backward()
-      opt.step()
-    }
+    const { last } = overfit(m.parameters(), { lr: 1e-2, steps: 40 }, () => m.forward({ inputIds: input, attentionMask: mask, labels }).loss!)
     expect(last).toBeLessThan(0.02)
   })
 })

@@ -3,13 +3,13 @@
 // with and without the decoder's key/value cache.
 import { Tensor, gradcheck, manualSeed, noGrad } from '@adjoint/core'
 import { assertClose } from '@adjoint/core/testing'
-import { AdamW } from '@adjoint/nn'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../src/errors.js'
 import { relativePositionBucket, relativePositionBuckets } from '../src/t5/attention.js'
 import { t5Config, t5ConfigFromHF, t5ConfigToHF } from '../src/t5/config.js'
 import { t5Generate } from '../src/t5/generate.js'
 import { T5ForConditionalGeneration, T5LayerCrossAttention, T5LayerSelfAttention, T5Model, shiftRight } from '../src/t5/model.js'
+import { overfit } from './overfit.js'
 import { leavesOf, withSwapped } from './swap.js'
 
 const ids = (rows: number[][]) => Tensor.fromArray(Int32Array.from(rows.flat()), [rows.length, rows[0].length], 'int32')
@@ -97,16 +97,7 @@ describe('T5 model', () => {
     const inputIds = ids([[5, 22, 7, 23, 1], [9, 22, 4, 1, 0]])
     const attentionMask = ids([[1, 1, 1, 1, 1], [1, 1, 1, 1, 0]])
     const labels = ids([[22, 10, 11, 23, 12, 1], [22, 13, 1, -100, -100, -100]])
-    const opt = new AdamW(m.parameters(), { lr: 2e-2, weightDecay: 0 })
-    let first = 0, last = 0
-    for (let step = 0; step < 60; step++) {
-      opt.zeroGrad()
-      const { loss } = m.forward({ inputIds, attentionMask, labels })
-      if (step === 0) first = loss!.item()
-      last = loss!.item()
-      loss!.backward()
-      opt.step()
-    }
+    const { first, last } = overfit(m.parameters(), { lr: 2e-2, steps: 60 }, () => m.forward({ inputIds, attentionMask, labels }).loss!)
     expect(first).toBeGreaterThan(2)
     expect(last).toBeLessThan(0.05)
   })
@@ -182,12 +173,7 @@ describe('T5 generation', () => {
     manualSeed(5)
     const m = new T5ForConditionalGeneration(small)
     // train it a little to say "10 1" (EOS = 1) for one input
-    const opt = new AdamW(m.parameters(), { lr: 1e-2, weightDecay: 0 })
-    for (let i = 0; i < 25; i++) {
-      opt.zeroGrad()
-      m.forward({ inputIds: ids([[5, 6, 1]]), labels: ids([[10, 1]]) }).loss!.backward()
-      opt.step()
-    }
+    overfit(m.parameters(), { lr: 1e-2, steps: 25 }, () => m.forward({ inputIds: ids([[5, 6, 1]]), labels: ids([[10, 1]]) }).loss!)
     const out = t5Generate(m, [5, 6, 1], { temperature: 0, maxNewTokens: 6 })
     expect(out.toList()).toEqual([10, 1])
     expect(() => t5Generate(m, [5, 6], { maxNewTokens: 0 })).toThrow(/maxNewTokens/)
