@@ -5,7 +5,7 @@
 // machine disturb least) and by wall time for two; 2-thread scaling as the
 // median of adjacent 1-thread / 2-thread pairs (thread-pairs.ts).
 import { getBackend, Layout as CoreLayout } from '@adjoint/core'
-import type { NativeAddon } from '@adjoint/native'
+import { type NativeAddon, packLayout } from '@adjoint/native'
 import { bestOf, runRounds, type Sample, type Sampler, type Scaling, scalingOf } from './thread-pairs.js'
 
 export type Layout = 'nn' | 'nt' | 'tn'
@@ -157,7 +157,38 @@ export function roundsFromEnv(value = process.env.BENCH_NATIVE_ROUNDS): number {
  * back to back, the order alternating; per round, one sample per thread count (wall, and process
  * CPU, which includes the pool's workers, spinning between calls too).
  */
-export function decodeRounds(g: GemmShape, threads: number[], setThreads: (n: number) => void, rounds = 40): Sample[][] {
+/**
+ * What the machine allows a decode call of shape g right now, in µs per call (a reference measured in
+ * the same rounds as the calls, not a bound the kernel could not beat by a hair): the empty call
+ * (addon.gemm with m = 0: N-API and argument checks) plus B's bytes read once at one core's read peak
+ * (addon.readPeak, the median of 50 passes over a buffer of B's size); on 2 threads (wall) that read
+ * halved plus the pool's hand-off round trip (addon.poolRoundTrip). cpu: the 1-thread floor, wall: the
+ * better of it and the 2-thread one (a product too small to split runs on one thread).
+ */
+export function decodeFloor(addon: NativeAddon, isa: string, g: GemmShape, twoThreads: boolean, setThreads: (n: number) => void): Sampler {
+  const { m, k, n } = g
+  const a = new Float32Array(m * k), b = new Float32Array(k * n), c = new Float32Array(m * n)
+  const pack = (l: CoreLayout) => packLayout(l)
+  const aL = pack(CoreLayout.contiguous([0, k])), bL = pack(CoreLayout.contiguous([k, n])), cL = pack(CoreLayout.contiguous([0, n]))
+  const empty = () => {
+    for (let i = 0; i < 200; i++) addon.gemm(a, aL, b, bL, c, cL, 1, 0)
+    const t0 = performance.now()
+    for (let i = 0; i < 2000; i++) addon.gemm(a, aL, b, bL, c, cL, 1, 0)
+    return (performance.now() - t0) * 1e3 / 2000
+  }
+  const kib = Math.ceil((m * k + k * n) * 4 / 1024)  // the calls read A's row too
+  return () => {
+    const call = empty()
+    const read = kib * 1024 / (addon.readPeak(isa, kib, 50)[1] * 1e3)  // µs
+    const one = call + read
+    if (!twoThreads) return { cpu: one, wall: one }
+    setThreads(2)
+    // a product too small to split runs on one thread: the better of the two
+    return { cpu: one, wall: Math.min(one, call + (read + addon.poolRoundTrip(2000)[0] * 1e6) / 2) }
+  }
+}
+
+export function decodeRounds(g: GemmShape, threads: number[], setThreads: (n: number) => void, rounds = 40, floor: Sampler | null = null): Sample[][] {
   const { m, k, n, layout } = g
   const a = new Float32Array(m * k).map(() => Math.random() - 0.5), b = new Float32Array(k * n).map(() => Math.random() - 0.5), c = new Float32Array(m * n)
   const aL = CoreLayout.contiguous([m, k]), bL = layout === 'nt' ? new CoreLayout([k, n], [1, k], 0) : CoreLayout.contiguous([k, n]), cL = CoreLayout.contiguous([m, n])
@@ -172,7 +203,10 @@ export function decodeRounds(g: GemmShape, threads: number[], setThreads: (n: nu
     const d = process.cpuUsage(c0)
     return { wall, cpu: (d.user + d.system) / 2000 }
   }
-  return runRounds([threads.map(calls)], rounds)[0]!
+  if (!floor) return runRounds([threads.map(calls)], rounds)[0]!
+  // the floor as one more sample at the end of each round's samples
+  const [got, floors] = runRounds([threads.map(calls), [floor]], rounds)
+  return got!.map((r, i) => [...r, floors![i]![0]!])
 }
 
 /** Per thread count, the best of the rounds; for two thread counts, the median over the rounds of (first's wall / second's wall). */

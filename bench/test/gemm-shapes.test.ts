@@ -3,7 +3,7 @@
 // filter and the rounds setting; the decode calls' round order.
 import type { NativeAddon } from '@adjoint/native'
 import { describe, expect, it } from 'vitest'
-import { DECODE_SHAPES, GEMM_SHAPES, probeSampler, roundsFromEnv, selectShapes, timeDecodeCalls, timeShape } from '../src/gemm-shapes.js'
+import { decodeFloor, DECODE_SHAPES, GEMM_SHAPES, probeSampler, roundsFromEnv, selectShapes, timeDecodeCalls, timeShape } from '../src/gemm-shapes.js'
 
 /** timeGemm: seconds per call = base[how] / threads^speedup, times the host's speed at that call; fmaPeak: GFLOP/s. */
 function fakeAddon(speedAt: (call: number, what: string) => number) {
@@ -120,5 +120,52 @@ describe('timeDecodeCalls', () => {
     const r = timeDecodeCalls(DECODE_SHAPES[3]!, [1], () => {}, 2)
     expect(r.best).toHaveLength(1)
     expect(r.scaling).toBeNull()
+  })
+})
+
+describe('decodeFloor', () => {
+  // a stand-in addon: reads at 100 GB/s, a 0.4 µs round trip; the empty call is timed for real
+  function floorAddon() {
+    const log: string[] = []
+    const addon = {
+      gemm: () => { log.push('gemm') },
+      readPeak: (_isa: string, kib: number, passes: number): [number, number] => {
+        log.push(`read ${kib} ${passes}`)
+        return [120, 100]
+      },
+      poolRoundTrip: (iters: number): [number, number] => {
+        log.push(`trip ${iters}`)
+        return [0.4e-6, 1]
+      },
+    }
+    return { addon: addon as unknown as NativeAddon, log }
+  }
+
+  it('is the empty call plus the read of A\'s row and B at the read peak, halved on 2 threads with the round trip', () => {
+    const { addon, log } = floorAddon()
+    const set: number[] = []
+    const g = DECODE_SHAPES[0]! // 1 x 128 x 384: 193 KiB with A's row
+    const f = decodeFloor(addon, 'avx512', g, true, (n) => set.push(n))()
+    const kib = Math.ceil((g.m * g.k + g.k * g.n) * 4 / 1024)
+    expect(log).toContain(`read ${kib} 50`)
+    expect(log).toContain('trip 2000')
+    expect(set).toEqual([2])
+    const read = kib * 1024 / 100e3 // µs at 100 GB/s
+    const call = f.cpu - read
+    expect(call).toBeGreaterThan(0)
+    expect(f.wall).toBeCloseTo(call + (read + 0.4) / 2, 6)
+  })
+
+  it('on 2 threads, never above the 1-thread floor (a product too small to split runs on one thread)', () => {
+    const { addon } = floorAddon()
+    const f = decodeFloor(addon, 'avx512', DECODE_SHAPES[3]!, true, () => {})() // 1 x 64 x 32: 8 KiB
+    expect(f.wall).toBe(f.cpu) // 9 KiB at 100 GB/s: 0.09 µs alone, (0.09 + 0.4) / 2 split
+  })
+
+  it('on one thread: no round trip, the same figure by wall and CPU', () => {
+    const { addon, log } = floorAddon()
+    const f = decodeFloor(addon, 'avx2', DECODE_SHAPES[3]!, false, () => { throw new Error('no thread change on one thread') })()
+    expect(log.some((l) => l.startsWith('trip'))).toBe(false)
+    expect(f.wall).toBe(f.cpu)
   })
 })

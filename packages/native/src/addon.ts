@@ -88,6 +88,17 @@ export interface NativeAddon extends NativeKernels {
    * once (default 1): [wall (all threads' total), calling thread's CPU time].
    */
   fmaPeak(isa: string, iters: number, threads?: number): [number, number]
+  /**
+   * [best, median] GB/s at which one core reads a buffer of `kib` KiB with the ISA's vectors (each of `passes`
+   * passes timed alone, after one untimed pass that brings it into cache): the floor of a one-row product, which
+   * reads all of B once.
+   */
+  readPeak(isa: string, kib: number, passes: number): [number, number]
+  /**
+   * [seconds per region, fraction of regions a pool worker joined] of `iters` back-to-back 2-thread regions with
+   * empty tasks, run as the decode split runs them (only an awake worker joins): the hand-off's own cost.
+   */
+  poolRoundTrip(iters: number): [number, number]
   /** The core clock in GHz from a timed chain of dependent adds (0 where not measured): for benchmarks. */
   cpuClockGHz(): number
 }

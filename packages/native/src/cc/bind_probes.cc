@@ -2,6 +2,8 @@
 //   timeGemm(m, n, k, iters, how, layout, threads) -> [wall, thread CPU] seconds per call
 //   fmaPeak(isa, iters, threads) -> [wall, thread CPU] GFLOP/s of independent vector FMAs
 //   cpuClockGHz() -> the core clock
+//   readPeak(isa, kib, passes) -> [best, median] GB/s one core reads a buffer of that size at
+//   poolRoundTrip(iters) -> [seconds, fraction joined] per empty 2-thread region (the decode hand-off)
 //   poolState() -> what the thread pool's workers did, and their thread ids
 //   poolTestDelay(where, us) -> makes the pool's workers late (tests)
 #include <time.h>
@@ -223,6 +225,69 @@ napi_value FmaPeak(napi_env env, napi_callback_info info) {
   });
 }
 
+// readPeak(isa, kib, passes): [best, median] GB/s of the ISA's read probe over a
+// buffer of `kib` KiB, each of `passes` passes timed on its own (after one
+// untimed pass that brings the buffer into the cache that holds it: L2 for a
+// decode product's 100-500 KiB). What one core can stream from there: a one-row
+// product (decoding) reads all of B once, so B's bytes over this are its floor.
+napi_value ReadPeak(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "readPeak", 3, 3);
+    const std::string name = A.string(0, "isa");
+    const int64_t kib = A.integer(1, "kib", 1, 1 << 20), passes = A.integer(2, "passes", 1, 1000000);
+    const IsaTable* t = find_isa(name);
+    if (!t) A.range_error("isa \"" + name + "\" is not available on this CPU/build");
+    const int64_t unit = t->read_probe_floats;
+    const int64_t n = (kib * 1024 / (int64_t)sizeof(float) + unit - 1) / unit * unit;
+    std::vector<float> buf((size_t)(n + 16), 0.5f);  // + 16: room to start on a 64-byte line
+    const float* p = buf.data() + ((64 - (uintptr_t)buf.data() % 64) % 64) / sizeof(float);
+    std::atomic<float> sink{t->read_probe(p, n)};
+    std::vector<double> secs((size_t)passes);
+    for (double& s : secs) {
+      const auto t0 = std::chrono::steady_clock::now();
+      sink.store(t->read_probe(p, n), std::memory_order_relaxed);
+      s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    std::sort(secs.begin(), secs.end());
+    const double bytes = (double)n * sizeof(float);
+    const double v[2] = {bytes / secs.front() / 1e9, bytes / secs[secs.size() / 2] / 1e9};
+    return make_number_array(env, v, 2);
+  });
+}
+
+// poolRoundTrip(iters): [seconds per region, fraction of the regions a worker
+// joined] of `iters` back-to-back 2-thread regions with an empty task each, run
+// the way a decode product's split runs (Wake::Awake: only a worker that is
+// still spinning takes part; one untimed region wakes it first): the caller's
+// hand-off to a pool worker and its wait for the worker's end, with no work.
+napi_value PoolRoundTrip(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "poolRoundTrip", 1, 1);
+    const int64_t iters = A.integer(0, "iters", 1, 10000000);
+    auto region = [] {
+      ParallelLock lock;
+      run_tasks(lock.awake(2), 2, [](int, int64_t) {}, Wake::Awake);
+    };
+    if (num_threads() < 2)
+      A.range_error("poolRoundTrip needs 2 threads (setNumThreads(2)), got " + std::to_string(num_threads()));
+    {
+      ParallelLock lock;
+      if (lock.reserve(2) < 2) A.range_error("poolRoundTrip needs 2 threads: the OS refused to start a pool worker");
+    }
+    // untimed: regions until a worker, woken, has joined one (at most 20 ms)
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const uint64_t start = pool_worker_tasks(); pool_worker_tasks() == start;) {
+      if (std::chrono::steady_clock::now() - t0 > std::chrono::milliseconds(20)) break;
+      wake_workers();
+      region();
+    }
+    const uint64_t before = pool_worker_tasks();
+    const Secs r = time_calls(iters, region);
+    const double v[2] = {r.wall, (double)(pool_worker_tasks() - before) / (double)iters};
+    return make_number_array(env, v, 2);
+  });
+}
+
 // cpuClockGHz(): the core clock, from a chain of dependent integer adds (one
 // per cycle) timed for ~20 ms; 0 where not measured (non-x86). To turn GFLOP/s
 // into a fraction of the FMA peak.
@@ -280,6 +345,8 @@ ADJ_EXPORT("poolState", PoolState);
 ADJ_EXPORT("poolTestDelay", PoolTestDelay);
 ADJ_EXPORT("fmaPeak", FmaPeak);
 ADJ_EXPORT("cpuClockGHz", CpuClockGHz);
+ADJ_EXPORT("readPeak", ReadPeak);
+ADJ_EXPORT("poolRoundTrip", PoolRoundTrip);
 
 }  // namespace
 }  // namespace adj

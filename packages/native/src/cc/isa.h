@@ -125,6 +125,10 @@ struct IsaTable {
   // FMA chains, no memory traffic); returns a value that depends on every result.
   float (*fma_probe)(int64_t iters);
   int fma_probe_flops;
+  // Benchmark probe: the sum of n floats at p (64-byte aligned; n a multiple of
+  // read_probe_floats), read once front to back with full-vector loads.
+  float (*read_probe)(const float* p, int64_t n);
+  int read_probe_floats;
   // Elementwise float32 ReLU over n contiguous elements (core's `unary` relu, reluBackward).
   UnaryKernels unary_f32;
 };

@@ -83,6 +83,20 @@ float fma_probe(int64_t iters) {
 }
 constexpr int kFmaProbeFlops = kFmaChains * 2 * (int)(ADJ_VBYTES / sizeof(float));
 
+// The read peak: sums n floats at p (64-byte aligned, n a multiple of 8 vectors)
+// into 8 independent vector chains, one full-vector load each step: what one
+// core streams from the cache level that holds p (a one-row product reads each
+// element of B once, so this bounds it).
+float read_probe(const float* p, int64_t n) {
+  constexpr int kL = (int)(ADJ_VBYTES / sizeof(float));
+  vf acc[8] = {};
+  for (int64_t i = 0; i < n; i += 8 * kL)
+    for (int j = 0; j < 8; ++j) acc[j] += *(const vf*)(p + i + j * kL);
+  for (int j = 1; j < 8; ++j) acc[0] += acc[j];
+  return lane_sum(acc[0]);
+}
+constexpr int kReadProbeFloats = 8 * (int)(ADJ_VBYTES / sizeof(float));
+
 #define ADJ_GEMM_ENTRY(T, MR, NV, MC, KC, NC)                                                     \
   {MR, Gemm<T, MR, NV, MC, KC, NC>::NR, &Gemm<T, MR, NV, MC, KC, NC>::workspace,                    \
    &Gemm<T, MR, NV, MC, KC, NC>::run, &Gemv<T>::run}
@@ -103,5 +117,7 @@ constexpr int kFmaProbeFlops = kFmaChains * 2 * (int)(ADJ_VBYTES / sizeof(float)
     ADJ_ATTENTION_ENTRY(double),                                                                   \
     &fma_probe,                                                                                    \
     kFmaProbeFlops,                                                                                \
+    &read_probe,                                                                                   \
+    kReadProbeFloats,                                                                              \
     {&relu_f32, &relu_backward_f32},                                                               \
   }
