@@ -16,3 +16,10 @@ export function applyThreads(n: number | undefined): string | null {
   setNumThreads(n)
   return null
 }
+
+/** Applies --threads, then prints the backend line (and why --threads was ignored, if it was) to stdout. */
+export function announceBackend(threads: number | undefined): void {
+  const note = applyThreads(threads)
+  process.stdout.write(backendLine() + '\n')
+  if (note) process.stdout.write(note + '\n')
+}

@@ -4,8 +4,8 @@ import { FINETUNABLE_KINDS } from '../registry.js'
 import { finetuneRun } from '../runs.js'
 import { FINETUNE_TASKS } from '../train/finetune.js'
 import { UsageError, bool, helpText, int, num, oneOf, parse, str, type Flags } from './args.js'
-import { applyThreads, backendLine } from './backend.js'
-import { onStopSignals } from './stop-signals.js'
+import { announceBackend } from './backend.js'
+import { runStoppable } from './stop-signals.js'
 import { terminalUI } from './ui.js'
 
 const flags: Flags = {
@@ -40,14 +40,6 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
     columns: { textCol: str(p, 'text-col'), labelCol: str(p, 'label-col') }, compareScratch: bool(p, 'compare-scratch'), model: oneOf(p, 'model', FINETUNABLE_KINDS), steps: int(p, 'steps'), batchSize: int(p, 'batch'), lr: num(p, 'lr', { min: 0, exclusiveMin: true }),
     block: int(p, 'block', { min: 1 }), probe: bool(p, 'probe'), seed: int(p, 'seed', { min: 0 }), out: str(p, 'out'),
   }
-  const note = applyThreads(int(p, 'threads', { max: 256 }))
-  process.stdout.write(backendLine() + '\n')
-  if (note) process.stdout.write(note + '\n')
-  const stop = onStopSignals('stopping after this step: evaluating and saving the classifier')
-  try {
-    const r = await finetuneRun({ ...opts, ui: terminalUI(), shouldStop: stop.requested })
-    return r.interrupted ? stop.exitCode() : 0
-  } finally {
-    stop.dispose()
-  }
+  announceBackend(int(p, 'threads', { max: 256 }))
+  return runStoppable('stopping after this step: evaluating and saving the classifier', (shouldStop) => finetuneRun({ ...opts, ui: terminalUI(), shouldStop }))
 }

@@ -38,3 +38,17 @@ export function onStopSignals(notice: string): StopRequest {
     dispose,
   }
 }
+
+/**
+ * Runs a long command's work (train, finetune) with the handlers installed (`notice` as for
+ * onStopSignals), passing it the stop poll: exit code 0, or the signal's when a signal stopped it.
+ */
+export async function runStoppable(notice: string, work: (shouldStop: () => boolean) => Promise<{ interrupted: boolean }>): Promise<number> {
+  const stop = onStopSignals(notice)
+  try {
+    const r = await work(stop.requested)
+    return r.interrupted ? stop.exitCode() : 0
+  } finally {
+    stop.dispose()
+  }
+}

@@ -4,8 +4,8 @@ import { basename, extname, join } from 'node:path'
 import { MODEL_KINDS, MODEL_KIND_NAMES } from '../registry.js'
 import { trainModel } from '../train/run.js'
 import { UsageError, bool, helpText, int, num, oneOf, parse, str, type Flags } from './args.js'
-import { applyThreads, backendLine } from './backend.js'
-import { onStopSignals } from './stop-signals.js'
+import { announceBackend } from './backend.js'
+import { runStoppable } from './stop-signals.js'
 import { terminalUI } from './ui.js'
 
 const flags: Flags = {
@@ -60,14 +60,6 @@ export async function trainCommand(argv: string[]): Promise<number> {
     throw new UsageError(`${out} already holds a checkpoint: add --resume to continue it, or choose another --out`)
   }
 
-  const note = applyThreads(threads)
-  process.stdout.write(backendLine() + '\n')
-  if (note) process.stdout.write(note + '\n')
-  const stop = onStopSignals('stopping: saving a checkpoint after this step')
-  try {
-    const r = await trainModel(objective, { data, preset, train, schedule, tokenizer, vocabSize: vocab, out, resume, ui: terminalUI(), shouldStop: stop.requested })
-    return r.interrupted ? stop.exitCode() : 0
-  } finally {
-    stop.dispose()
-  }
+  announceBackend(threads)
+  return runStoppable('stopping: saving a checkpoint after this step', (shouldStop) => trainModel(objective, { data, preset, train, schedule, tokenizer, vocabSize: vocab, out, resume, ui: terminalUI(), shouldStop }))
 }
