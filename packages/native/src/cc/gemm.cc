@@ -244,12 +244,17 @@ void builtin(const GemmCall<T>& g) {
   // the cut goes along the longer side of C, so that the smaller one is packed
   // twice (the halves' CPU time against the whole's, 1 thread: 512^3 rows 1.018,
   // columns 0.982; 1024^3 0.971 / 0.939; 128x768x512 tn 1.078 / 0.963;
-  // 768x512x128 nn 0.961 / 1.042). Parts are claimed dynamically, so a worker
+  // 768x512x128 nn 0.961 / 1.042). A square C is cut by rows: by columns both
+  // cores pack the same blocks of A at once (for nn a transposition, read from
+  // L3 by both), and the 2-thread wall time was longer although the halves' CPU
+  // time is less (2 threads, by rows against by columns, medians of 60
+  // interleaved pairs on the Xeon: 1024^3 0.917, 768^3 0.943, 512^3 1.003).
+  // Parts are claimed dynamically, so a worker
   // that wakes late finds its part done by the caller instead of holding it up.
   // Each element of C is computed by the same operations in the same order
   // whatever the split: results do not depend on the thread count.
   const bool rows_fit = g.m >= 2 * (int64_t)nt * K.mr, cols_fit = g.n >= 2 * (int64_t)nt * K.nr;
-  const bool by_rows = !cols_fit || (rows_fit && g.n < g.m);
+  const bool by_rows = !cols_fit || (rows_fit && g.n <= g.m);
   const int64_t units = by_rows ? ceil_div(g.m, K.mr) : ceil_div(g.n, K.nr);
   const int64_t parts = std::min<int64_t>(nt, units);
   workspaces(K.workspace(by_rows ? ceil_div(units, parts) * K.mr : g.m, by_rows ? g.n : ceil_div(units, parts) * K.nr,
