@@ -206,3 +206,60 @@ describe('row kernels on threads', () => {
     expect(close(three[6]!, one[6]!, 1e-6, 1e-6)).toBe('')
   })
 })
+
+describe.runIf(native)('row kernels: which outputs may share memory with which inputs', () => {
+  // the error of an output overlapping an input; inPlace: the pair may be exactly the same elements
+  const overlaps = (op: string, out: string, input: string, inPlace = false) =>
+    new RegExp(`^${op}: output ${out} overlaps input ${input} in memory${inPlace ? ' \\(only exactly the same elements' : '; pass'}`)
+  const rows = 2, cols = 3, n = rows * cols
+  const f32 = (len: number) => new Float32Array(len)
+  const t = Int32Array.from([0, 2])
+
+  it('softmax backward: gx in place of gy, not over y', () => {
+    const y = f32(n), gy = f32(n), buf = f32(n + 1)
+    expect(() => native!.softmaxBackward(y, gy, gy, rows, cols)).not.toThrow()
+    expect(() => native!.softmaxBackward(buf.subarray(1), gy, buf.subarray(0, n), rows, cols)).toThrow(overlaps('softmaxBackward', 'gx', 'y', true))
+  })
+
+  it('crossEntropy: loss and lse apart from x and from each other; the backward may write gx over x only', () => {
+    const x = f32(n), loss = f32(rows), lse = f32(rows), gl = f32(rows)
+    expect(() => native!.crossEntropy(x, t, loss, loss, rows, cols, -100, 0)).toThrow(overlaps('crossEntropy', 'loss', 'lse'))
+    expect(() => native!.crossEntropy(x, t, loss, x.subarray(0, rows), rows, cols, -100, 0)).toThrow(overlaps('crossEntropy', 'lse', 'x'))
+    native!.crossEntropy(x, t, loss, lse, rows, cols, -100, 0)
+    expect(() => native!.crossEntropyBackward(x, t, lse, gl, x, rows, cols, -100, 0)).not.toThrow()
+    const gx = f32(n)
+    expect(() => native!.crossEntropyBackward(x, t, gx.subarray(0, rows), gl, gx, rows, cols, -100, 0)).toThrow(overlaps('crossEntropyBackward', 'gx', 'lse'))
+  })
+
+  it('layerNorm: y in place of x; mean and rstd apart from everything', () => {
+    const x = f32(n), w = f32(cols), b = f32(cols), y = f32(n), mean = f32(rows), rstd = f32(rows)
+    expect(() => native!.layerNorm(x, w, b, x, mean, rstd, rows, cols, 1e-5)).not.toThrow()
+    expect(() => native!.layerNorm(x, y.subarray(0, cols), b, y, mean, rstd, rows, cols, 1e-5)).toThrow(overlaps('layerNorm', 'y', 'w'))
+    expect(() => native!.layerNorm(x, w, b, y, mean, y.subarray(0, rows), rows, cols, 1e-5)).toThrow(overlaps('layerNorm', 'rstd', 'y'))
+    expect(() => native!.layerNorm(x, w, b, y, mean, mean, rows, cols, 1e-5)).toThrow(overlaps('layerNorm', 'mean', 'rstd'))
+  })
+
+  it('layerNorm backward: gx in place of gy; gw and gb apart from everything', () => {
+    const x = f32(n), gy = f32(n), w = f32(cols), mean = f32(rows), rstd = f32(rows), gx = f32(n), gw = f32(cols), gb = f32(cols)
+    expect(() => native!.layerNormBackward(x, gy, w, mean, rstd, gy, gw, gb, rows, cols)).not.toThrow()
+    expect(() => native!.layerNormBackward(x, gy, w, gx.subarray(0, rows), rstd, gx, gw, gb, rows, cols)).toThrow(overlaps('layerNormBackward', 'gx', 'mean'))
+    expect(() => native!.layerNormBackward(x, gy, w, mean, rstd, gx, gw, gx.subarray(0, cols), rows, cols)).toThrow(overlaps('layerNormBackward', 'gb', 'gx'))
+    expect(() => native!.layerNormBackward(x, gy, w, mean, rstd, null, gw, gw, rows, cols)).toThrow(overlaps('layerNormBackward', 'gw', 'gb'))
+  })
+
+  it('rmsNorm: y in place of x, rstd apart; the backward: gx in place of x, gw apart', () => {
+    const x = f32(n), w = f32(cols), y = f32(n), rstd = f32(rows), gy = f32(n), gw = f32(cols)
+    expect(() => native!.rmsNorm(x, w, x, rstd, rows, cols, 1e-6)).not.toThrow()
+    expect(() => native!.rmsNorm(x, w, y, y.subarray(0, rows), rows, cols, 1e-6)).toThrow(overlaps('rmsNorm', 'rstd', 'y'))
+    expect(() => native!.rmsNormBackward(x, gy, w, rstd, x, gw, rows, cols)).not.toThrow()
+    expect(() => native!.rmsNormBackward(x, gy, w, rstd, y, y.subarray(0, cols), rows, cols)).toThrow(overlaps('rmsNormBackward', 'gw', 'gx'))
+  })
+
+  it('biasGelu: pre in place of x and y in place of pre; the backward: gx in place of gy, never over pre', () => {
+    const x = f32(n), b = f32(cols), pre = f32(n), gy = f32(n), gx = f32(n)
+    expect(() => native!.biasGelu(x, b, x, x, rows, cols, false)).not.toThrow()
+    expect(() => native!.biasGeluBackward(pre, gy, gy, null, rows, cols, false)).not.toThrow()
+    expect(() => native!.biasGeluBackward(pre, gy, pre, null, rows, cols, false)).toThrow(overlaps('biasGeluBackward', 'gx', 'pre'))
+    expect(() => native!.biasGeluBackward(pre, gy, gx, gx.subarray(0, cols), rows, cols, false)).toThrow(overlaps('biasGeluBackward', 'gb', 'gx'))
+  })
+})

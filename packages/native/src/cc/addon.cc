@@ -68,6 +68,16 @@ void check_rows(const Args& A, const ArrayView& v, int64_t rows, int64_t cols) {
   A.check_span(v, flat(rows * cols), [&] { return "rows=" + std::to_string(rows) + ", cols=" + std::to_string(cols); });
 }
 
+void check_rows(const Args& A, std::initializer_list<const ArrayView*> vs, int64_t rows, int64_t cols) {
+  for (const ArrayView* v : vs) check_rows(A, *v, rows, cols);
+}
+
+void check_apart(const Args& A, std::initializer_list<Reach> outs, std::initializer_list<Reach> ins) {
+  for (const Reach& o : outs)
+    for (const Reach& i : ins)
+      if (o.a && i.a) A.check_no_overlap(*o.a, o.span, *i.a, i.span, o.in_place && i.in_place);
+}
+
 void check_elementwise(const Args& A, int64_t n, const ArrayView& out, std::initializer_list<const ArrayView*> inputs) {
   const Span s = flat(n);
   auto what = [&] { return "n=" + std::to_string(n); };

@@ -46,6 +46,8 @@ struct Strided {
   const ArrayView* a = nullptr;
   int64_t offset = 0, s[4] = {0, 0, 0, 0};
   Span span;
+  // As an operand of check_apart: never in place.
+  operator Reach() const { return {a, span}; }
 };
 
 // The layout of operand `name` (argument i + 1, after its array i), which must be 4-D.
@@ -83,13 +85,6 @@ Strided scores(const KernelArgs& A, size_t i, const Sizes& z) {
   o.span = flat(z.batch * z.heads * z.L * z.S);
   A.check_span(*o.a, o.span, [&] { return std::string(o.a->name) + " [batch, heads, L, S] contiguous"; });
   return o;
-}
-
-// Every output against every input: no shared element.
-void check_apart(const KernelArgs& A, std::initializer_list<const Strided*> outs, std::initializer_list<const Strided*> ins) {
-  for (const Strided* o : outs)
-    for (const Strided* i : ins)
-      if (o->a && i->a) A.check_no_overlap(*o->a, o->span, *i->a, i->span, false);
 }
 
 template <class T>
@@ -138,8 +133,8 @@ napi_value Attention(napi_env env, napi_callback_info info) {
     const Sizes& z = s.z;
     const Strided mask = strided(A, kMask, "mask", {z.batch, z.heads, z.L, z.S}, false);
     const Strided out = strided(A, kOut, "out", {z.batch, z.heads, z.L, z.Ev}, true);
-    check_apart(A, {&out, &s.probs}, {&s.q, &s.k, &s.v, &mask});
-    check_apart(A, {&out}, {&s.probs});
+    check_apart(A, {out, s.probs}, {s.q, s.k, s.v, mask});
+    check_apart(A, {out}, {s.probs});
     with_float_type(*s.q.a, [&](auto t) {
       using T = decltype(t);
       AttentionCall<T> c = call_of<T>(A, s);
@@ -161,9 +156,9 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info) {
     const Strided gk = strided(A, kGk, "gk", {z.batch, z.heads, z.S, z.E}, true);
     const Strided gv = strided(A, kGv, "gv", {z.batch, z.heads, z.S, z.Ev}, true);
     const bool acc = A.flag(kAccumulate);
-    check_apart(A, {&gq, &gk, &gv, &gs}, {&s.q, &s.k, &s.v, &g, &s.probs});
-    check_apart(A, {&gq, &gk, &gv}, {&gs});
-    if (!acc) check_apart(A, {&gq, &gk}, {&gv}), check_apart(A, {&gq}, {&gk});
+    check_apart(A, {gq, gk, gv, gs}, {s.q, s.k, s.v, g, s.probs});
+    check_apart(A, {gq, gk, gv}, {gs});
+    if (!acc) check_apart(A, {gq, gk}, {gv}), check_apart(A, {gq}, {gk});
     with_float_type(*s.q.a, [&](auto t) {
       using T = decltype(t);
       AttentionCall<T> c = call_of<T>(A, s);

@@ -44,16 +44,12 @@ napi_value BiasGelu(napi_env env, napi_callback_info info) {
     const ArrayView &x = A.array(0), &b = A.array(1), &pre = A.array(2), &y = A.array(3);
     const int64_t rows = A.integer(4), cols = A.integer(5);
     const bool tanh = A.flag(6);
-    check_rows(A, x, rows, cols);
-    check_rows(A, pre, rows, cols);
-    check_rows(A, y, rows, cols);
+    check_rows(A, {&x, &pre, &y}, rows, cols);
     const Span s = flat(rows * cols), sb = flat(cols);
     A.check_span(b, sb, [&] { return "cols=" + std::to_string(cols); });
-    A.check_no_overlap(pre, s, x, s, true);
-    A.check_no_overlap(pre, s, b, sb, false);
-    A.check_no_overlap(y, s, x, s, true);  // each element's p is in a register before y is stored
-    A.check_no_overlap(y, s, b, sb, false);
-    A.check_no_overlap(y, s, pre, s, true);
+    const Reach rx{&x, s, true}, rb{&b, sb}, rpre{&pre, s, true};
+    check_apart(A, {rpre}, {rx, rb});
+    check_apart(A, {{&y, s, true}}, {rx, rb, rpre});  // y may be x or pre: each element's p is in a register before y is stored
     bias_gelu_f32(x.as<const float>(), b.as<const float>(), pre.as<float>(), y.as<float>(), rows, cols, tanh);
     return undefined(env);
   });
@@ -66,17 +62,13 @@ napi_value BiasGeluBackward(napi_env env, napi_callback_info info) {
     const bool hasGb = A.present(3);
     const int64_t rows = A.integer(4), cols = A.integer(5);
     const bool tanh = A.flag(6);
-    check_rows(A, pre, rows, cols);
-    check_rows(A, gy, rows, cols);
-    check_rows(A, gx, rows, cols);
+    check_rows(A, {&pre, &gy, &gx}, rows, cols);
     const Span s = flat(rows * cols), sb = flat(cols);
-    A.check_no_overlap(gx, s, pre, s, false);
-    A.check_no_overlap(gx, s, gy, s, true);
+    const Reach rpre{&pre, s}, rgy{&gy, s, true}, rgx{&gx, s, true};  // gx may be gy, not pre
+    check_apart(A, {rgx}, {rpre, rgy});
     if (hasGb) {
       A.check_span(gb, sb, [&] { return "cols=" + std::to_string(cols); });
-      A.check_no_overlap(gb, sb, pre, s, false);
-      A.check_no_overlap(gb, sb, gy, s, false);
-      A.check_no_overlap(gb, sb, gx, s, false);
+      check_apart(A, {{&gb, sb}}, {rpre, rgy, rgx});
     }
     bias_gelu_backward_f32(pre.as<const float>(), gy.as<const float>(), gx.as<float>(), hasGb ? gb.as<float>() : nullptr,
                            rows, cols, tanh);

@@ -30,8 +30,7 @@ napi_value RowForward(napi_env env, napi_callback_info info) {
     KernelArgs A(env, info, OP == RowOp::Softmax ? kSoftmax : kLogSoftmax);
     const ArrayView &x = A.array(0), &out = A.array(1);
     const int64_t rows = A.integer(2), cols = A.integer(3);
-    check_rows(A, x, rows, cols);
-    check_rows(A, out, rows, cols);
+    check_rows(A, {&x, &out}, rows, cols);
     const Span s = flat(rows * cols);
     A.check_no_overlap(out, s, x, s, true);
     with_float_type(x, [&](auto t) {
@@ -48,12 +47,9 @@ napi_value RowBackward(napi_env env, napi_callback_info info) {
     KernelArgs A(env, info, OP == RowOp::SoftmaxBackward ? kSoftmaxBackward : kLogSoftmaxBackward);
     const ArrayView &y = A.array(0), &gy = A.array(1), &gx = A.array(2);
     const int64_t rows = A.integer(3), cols = A.integer(4);
-    check_rows(A, y, rows, cols);
-    check_rows(A, gy, rows, cols);
-    check_rows(A, gx, rows, cols);
+    check_rows(A, {&y, &gy, &gx}, rows, cols);
     const Span s = flat(rows * cols);
-    A.check_no_overlap(gx, s, y, s, true);
-    A.check_no_overlap(gx, s, gy, s, true);
+    check_apart(A, {{&gx, s, true}}, {{&y, s, true}, {&gy, s, true}});
     with_float_type(y, [&](auto t) {
       using T = decltype(t);
       row_op<T>(OP, y.as<const T>(), gy.as<const T>(), gx.as<T>(), rows, cols);
@@ -87,15 +83,13 @@ napi_value CrossEntropy(napi_env env, napi_callback_info info) {
     const int64_t rows = A.integer(4), cols = A.integer(5), ignore = A.integer(6);
     const double smoothing = A.number(7);
     check_rows(A, x, rows, cols);
-    check_rows(A, loss, rows, 1);
-    check_rows(A, lse, rows, 1);
+    check_rows(A, {&loss, &lse}, rows, 1);
     check_targets(A, t, rows, cols, ignore);
     const Span sx = flat(rows * cols), sr = flat(rows);
-    A.check_no_overlap(loss, sr, x, sx, false);
-    A.check_no_overlap(lse, sr, x, sx, false);
-    A.check_no_overlap(loss, sr, lse, sr, false);
-    A.check_no_overlap(loss, sr, t, sr, false);
-    A.check_no_overlap(lse, sr, t, sr, false);
+    const Reach rloss{&loss, sr}, rlse{&lse, sr}, rt{&t, sr};
+    check_apart(A, {rloss, rlse}, {{&x, sx}});
+    check_apart(A, {rloss}, {rlse, rt});
+    check_apart(A, {rlse}, {rt});
     with_float_type(x, [&](auto tag) {
       using T = decltype(tag);
       cross_entropy<T>(x.as<const T>(), t.as<const int32_t>(), loss.as<T>(), lse.as<T>(), rows, cols,
@@ -111,16 +105,11 @@ napi_value CrossEntropyBackward(napi_env env, napi_callback_info info) {
     const ArrayView &x = A.array(0), &t = A.array(1), &lse = A.array(2), &gl = A.array(3), &gx = A.array(4);
     const int64_t rows = A.integer(5), cols = A.integer(6), ignore = A.integer(7);
     const double smoothing = A.number(8);
-    check_rows(A, x, rows, cols);
-    check_rows(A, gx, rows, cols);
-    check_rows(A, lse, rows, 1);
-    check_rows(A, gl, rows, 1);
+    check_rows(A, {&x, &gx}, rows, cols);
+    check_rows(A, {&lse, &gl}, rows, 1);
     check_targets(A, t, rows, cols, ignore);
     const Span sx = flat(rows * cols), sr = flat(rows);
-    A.check_no_overlap(gx, sx, x, sx, true);
-    A.check_no_overlap(gx, sx, lse, sr, false);
-    A.check_no_overlap(gx, sx, gl, sr, false);
-    A.check_no_overlap(gx, sx, t, sr, false);
+    check_apart(A, {{&gx, sx, true}}, {{&x, sx, true}, {&lse, sr}, {&gl, sr}, {&t, sr}});
     with_float_type(x, [&](auto tag) {
       using T = decltype(tag);
       cross_entropy_backward<T>(x.as<const T>(), t.as<const int32_t>(), lse.as<const T>(), gl.as<const T>(),
@@ -137,21 +126,14 @@ napi_value LayerNorm(napi_env env, napi_callback_info info) {
     const int64_t rows = A.integer(6), cols = A.integer(7);
     const double eps = A.number(8);
     const bool hw = check_optional(A, 1, cols), hb = check_optional(A, 2, cols);
-    check_rows(A, x, rows, cols);
-    check_rows(A, y, rows, cols);
-    check_rows(A, mean, rows, 1);
-    check_rows(A, rstd, rows, 1);
+    check_rows(A, {&x, &y}, rows, cols);
+    check_rows(A, {&mean, &rstd}, rows, 1);
     const Span sx = flat(rows * cols), sr = flat(rows), sc = (rows > 0 ? flat(cols) : Span{});
-    A.check_no_overlap(y, sx, x, sx, true);
-    if (hw) A.check_no_overlap(y, sx, w, sc, false);
-    if (hb) A.check_no_overlap(y, sx, b, sc, false);
-    for (const ArrayView* o : {&mean, &rstd}) {
-      A.check_no_overlap(*o, sr, x, sx, false);
-      A.check_no_overlap(*o, sr, y, sx, false);
-      if (hw) A.check_no_overlap(*o, sr, w, sc, false);
-      if (hb) A.check_no_overlap(*o, sr, b, sc, false);
-    }
-    A.check_no_overlap(mean, sr, rstd, sr, false);
+    const Reach rx{&x, sx, true}, ry{&y, sx, true}, rw{hw ? &w : nullptr, sc}, rb{hb ? &b : nullptr, sc};
+    const Reach rmean{&mean, sr}, rrstd{&rstd, sr};
+    check_apart(A, {ry}, {rx, rw, rb});
+    check_apart(A, {rmean, rrstd}, {rx, ry, rw, rb});
+    check_apart(A, {rmean}, {rrstd});
     with_float_type(x, [&](auto t) {
       using T = decltype(t);
       layer_norm<T>(x.as<const T>(), w.as<const T>(), b.as<const T>(), y.as<T>(), mean.as<T>(), rstd.as<T>(), rows,
@@ -169,30 +151,15 @@ napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
     const int64_t rows = A.integer(8), cols = A.integer(9);
     const bool hw = check_optional(A, 2, cols), hgx = check_optional(A, 5, rows * cols);
     const bool hgw = check_optional(A, 6, cols), hgb = check_optional(A, 7, cols);
-    check_rows(A, x, rows, cols);
-    check_rows(A, gy, rows, cols);
-    check_rows(A, mean, rows, 1);
-    check_rows(A, rstd, rows, 1);
+    check_rows(A, {&x, &gy}, rows, cols);
+    check_rows(A, {&mean, &rstd}, rows, 1);
     const Span sx = flat(rows * cols), sr = flat(rows), sc = flat(cols);
     const Span swc = rows > 0 ? sc : Span{};  // w is read only when there are rows
-    if (hgx) {
-      A.check_no_overlap(gx, sx, x, sx, true);
-      A.check_no_overlap(gx, sx, gy, sx, true);
-      if (hw) A.check_no_overlap(gx, sx, w, swc, false);
-      A.check_no_overlap(gx, sx, mean, sr, false);
-      A.check_no_overlap(gx, sx, rstd, sr, false);
-    }
-    for (const auto& o : {std::make_pair(hgw, &gw), std::make_pair(hgb, &gb)}) {
-      if (!o.first) continue;
-      const ArrayView& g = *o.second;
-      A.check_no_overlap(g, sc, x, sx, false);
-      A.check_no_overlap(g, sc, gy, sx, false);
-      if (hw) A.check_no_overlap(g, sc, w, swc, false);
-      A.check_no_overlap(g, sc, mean, sr, false);
-      A.check_no_overlap(g, sc, rstd, sr, false);
-      if (hgx) A.check_no_overlap(g, sc, gx, sx, false);
-    }
-    if (hgw && hgb) A.check_no_overlap(gw, sc, gb, sc, false);
+    const Reach rx{&x, sx, true}, rgy{&gy, sx, true}, rw{hw ? &w : nullptr, swc}, rmean{&mean, sr}, rrstd{&rstd, sr};
+    const Reach rgx{hgx ? &gx : nullptr, sx, true}, rgw{hgw ? &gw : nullptr, sc}, rgb{hgb ? &gb : nullptr, sc};
+    check_apart(A, {rgx}, {rx, rgy, rw, rmean, rrstd});
+    check_apart(A, {rgw, rgb}, {rx, rgy, rw, rmean, rrstd, rgx});
+    check_apart(A, {rgw}, {rgb});
     with_float_type(x, [&](auto t) {
       using T = decltype(t);
       layer_norm_backward<T>(x.as<const T>(), gy.as<const T>(), w.as<const T>(), mean.as<const T>(),
@@ -209,15 +176,12 @@ napi_value RmsNorm(napi_env env, napi_callback_info info) {
     const int64_t rows = A.integer(4), cols = A.integer(5);
     const double eps = A.number(6);
     const bool hw = check_optional(A, 1, cols);
-    check_rows(A, x, rows, cols);
-    check_rows(A, y, rows, cols);
+    check_rows(A, {&x, &y}, rows, cols);
     check_rows(A, rstd, rows, 1);
     const Span sx = flat(rows * cols), sr = flat(rows), sc = (rows > 0 ? flat(cols) : Span{});
-    A.check_no_overlap(y, sx, x, sx, true);
-    if (hw) A.check_no_overlap(y, sx, w, sc, false);
-    A.check_no_overlap(rstd, sr, x, sx, false);
-    A.check_no_overlap(rstd, sr, y, sx, false);
-    if (hw) A.check_no_overlap(rstd, sr, w, sc, false);
+    const Reach rx{&x, sx, true}, ry{&y, sx, true}, rw{hw ? &w : nullptr, sc};
+    check_apart(A, {ry}, {rx, rw});
+    check_apart(A, {{&rstd, sr}}, {rx, ry, rw});
     with_float_type(x, [&](auto t) {
       using T = decltype(t);
       rms_norm<T>(x.as<const T>(), w.as<const T>(), y.as<T>(), rstd.as<T>(), rows, cols, eps);
@@ -232,24 +196,14 @@ napi_value RmsNormBackward(napi_env env, napi_callback_info info) {
     const ArrayView &x = A.array(0), &gy = A.array(1), &w = A.array(2), &rstd = A.array(3), &gx = A.array(4), &gw = A.array(5);
     const int64_t rows = A.integer(6), cols = A.integer(7);
     const bool hw = check_optional(A, 2, cols), hgx = check_optional(A, 4, rows * cols), hgw = check_optional(A, 5, cols);
-    check_rows(A, x, rows, cols);
-    check_rows(A, gy, rows, cols);
+    check_rows(A, {&x, &gy}, rows, cols);
     check_rows(A, rstd, rows, 1);
     const Span sx = flat(rows * cols), sr = flat(rows), sc = flat(cols);
     const Span swc = rows > 0 ? sc : Span{};  // w is read only when there are rows
-    if (hgx) {
-      A.check_no_overlap(gx, sx, x, sx, true);
-      A.check_no_overlap(gx, sx, gy, sx, true);
-      if (hw) A.check_no_overlap(gx, sx, w, swc, false);
-      A.check_no_overlap(gx, sx, rstd, sr, false);
-    }
-    if (hgw) {
-      A.check_no_overlap(gw, sc, x, sx, false);
-      A.check_no_overlap(gw, sc, gy, sx, false);
-      if (hw) A.check_no_overlap(gw, sc, w, swc, false);
-      A.check_no_overlap(gw, sc, rstd, sr, false);
-      if (hgx) A.check_no_overlap(gw, sc, gx, sx, false);
-    }
+    const Reach rx{&x, sx, true}, rgy{&gy, sx, true}, rw{hw ? &w : nullptr, swc}, rrstd{&rstd, sr};
+    const Reach rgx{hgx ? &gx : nullptr, sx, true};
+    check_apart(A, {rgx}, {rx, rgy, rw, rrstd});
+    check_apart(A, {{hgw ? &gw : nullptr, sc}}, {rx, rgy, rw, rrstd, rgx});
     with_float_type(x, [&](auto t) {
       using T = decltype(t);
       rms_norm_backward<T>(x.as<const T>(), gy.as<const T>(), w.as<const T>(), rstd.as<const T>(), gx.as<T>(), gw.as<T>(),

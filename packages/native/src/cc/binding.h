@@ -66,6 +66,18 @@ napi_value make_number_array(napi_env env, const double* v, size_t n);
 Span flat(int64_t n);
 // Throws RangeError unless v holds a contiguous rows x cols block from index 0.
 void check_rows(const Args& A, const ArrayView& v, int64_t rows, int64_t cols);
+// The same for each of vs, in order.
+void check_rows(const Args& A, std::initializer_list<const ArrayView*> vs, int64_t rows, int64_t cols);
+// An operand of check_apart: its array (nullptr: an optional one not given), the elements the
+// kernel reaches in it, and whether an output may be exactly it (in place).
+struct Reach {
+  const ArrayView* a;
+  Span span;
+  bool in_place = false;
+};
+// Each output against each input, in order: no shared element, except that an in-place output
+// may be exactly an in-place input (Args::check_no_overlap's allow_exact).
+void check_apart(const Args& A, std::initializer_list<Reach> outs, std::initializer_list<Reach> ins);
 bool get_bool(const Args& A, size_t i, const char* name);
 // The operands of an elementwise kernel over n elements: each array holds n
 // elements from index 0, and out shares no byte with an input unless it is
