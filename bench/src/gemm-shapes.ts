@@ -4,7 +4,7 @@
 // calling thread's CPU time for one thread (what the neighbours on a shared
 // machine disturb least) and by wall time for two; 2-thread scaling as the
 // median of adjacent 1-thread / 2-thread pairs (thread-pairs.ts).
-import { getBackend, Layout as CoreLayout } from '@adjoint/core'
+import { getBackend, Layout as CoreLayout, zeros } from '@adjoint/core'
 import { type NativeAddon, packLayout } from '@adjoint/native'
 import { bestOf, runRounds, type Sample, type Sampler, type Scaling, scalingOf } from './thread-pairs.js'
 
@@ -190,7 +190,13 @@ export function decodeFloor(addon: NativeAddon, isa: string, g: GemmShape, twoTh
 
 export function decodeRounds(g: GemmShape, threads: number[], setThreads: (n: number) => void, rounds = 40, floor: Sampler | null = null): Sample[][] {
   const { m, k, n, layout } = g
-  const a = new Float32Array(m * k).map(() => Math.random() - 0.5), b = new Float32Array(k * n).map(() => Math.random() - 0.5), c = new Float32Array(m * n)
+  // allocated as core allocates a tensor's data (with the native package loaded: from 4 KiB on a 64-byte line)
+  const array = (len: number, fill: () => number) => {
+    const t = zeros([len]).data as Float32Array
+    for (let i = 0; i < len; i++) t[i] = fill()
+    return t
+  }
+  const a = array(m * k, () => Math.random() - 0.5), b = array(k * n, () => Math.random() - 0.5), c = array(m * n, () => 0)
   const aL = CoreLayout.contiguous([m, k]), bL = layout === 'nt' ? new CoreLayout([k, n], [1, k], 0) : CoreLayout.contiguous([k, n]), cL = CoreLayout.contiguous([m, n])
   const gemm = getBackend().gemm
   const call = () => gemm(a, aL, b, bL, c, cL, 1, 0)

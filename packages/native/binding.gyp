@@ -20,6 +20,7 @@
         "src/cc/bind_index.cc",
         "src/cc/bind_settings.cc",
         "src/cc/bind_probes.cc",
+        "src/cc/bind_memory.cc",
         "src/cc/bind_optim.cc",
         "src/cc/optim.cc",
         "src/cc/bind_elementwise.cc",

@@ -13,7 +13,41 @@ const ctors = {
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool']
 
+/**
+ * Where allocArray's arrays come from, when not plain `new Float32Array(n)`: a
+ * backend's storage (the native package gives 64-byte-aligned arrays, as its
+ * SIMD kernels and threads want them). Returns a zero-filled array of `n`
+ * elements of `dtype`'s type that is the only view of its buffer (it may start
+ * past the buffer's start), or null to leave this one to the plain constructor.
+ */
+export type ArraySource = (dtype: DType, n: number) => TypedArray | null
+
+let arraySource: ArraySource | null = null
+/** The arrays a source gave: each the only view of its buffer, though not all of it. */
+const sourced = new WeakSet<TypedArray>()
+
+/** Whether nothing but `a` views a's buffer: a whole buffer, or an array an ArraySource gave (the memory pool keeps only those). */
+export function ownsBuffer(a: TypedArray): boolean {
+  return (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) || sourced.has(a)
+}
+
+/** Sets (or, with null, removes) the source of allocArray's arrays; returns the one it replaces. */
+export function setArraySource(source: ArraySource | null): ArraySource | null {
+  const before = arraySource
+  arraySource = source
+  return before
+}
+
+/** A zero-filled array of n elements for `dtype` (from the array source when one is set and takes it). */
 export function allocArray(dtype: DType, n: number): TypedArray {
+  if (arraySource !== null) {
+    const a = arraySource(dtype, n)
+    if (a !== null) {
+      if (a.length !== n || !arrayHoldsDtype(a, dtype)) throw new DTypeError(`allocArray: the array source gave a ${a.constructor.name} of ${a.length} elements for ${n} of ${dtype}`)
+      if (a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) sourced.add(a)
+      return a
+    }
+  }
   return new ctors[dtype](n)
 }
 

@@ -4,8 +4,9 @@
 // and core keeps its pure-TS kernels (nativeInfo() is then null).
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
-import { referenceBackend, registerKernels } from '@adjoint/core'
+import { referenceBackend, registerKernels, setArraySource } from '@adjoint/core'
 import type { AddonInfo, NativeAddon } from './addon.js'
+import { alignedArraySource } from './aligned-arrays.js'
 import { CHOICE_SHAPES, chooseGemm, type GemmChoice, type GemmTiming, parseGemmEnv } from './gemm-choice.js'
 import { nativeKernels } from './kernels.js'
 import { loadAddon } from './loader.js'
@@ -19,6 +20,8 @@ const { addon, reason, file } = loadAddon()
 // A bad ADJOINT_GEMM fails at import, before any result could silently differ.
 if (addon) parseGemmEnv(process.env.ADJOINT_GEMM)
 if (addon) registerKernels('native', nativeKernels(addon, referenceBackend, () => gemmChoice()))
+// core's arrays of 4 KiB or more start on a 64-byte line (aligned-arrays.ts)
+if (addon) setArraySource(alignedArraySource(addon))
 
 let choice: GemmChoice | null = null
 

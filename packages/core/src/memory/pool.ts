@@ -4,7 +4,7 @@
 // next op of the same size (often the next step's forward) takes it instead of
 // allocating a fresh, zero-filled array that V8 must collect later.
 // Arrays below MIN_POOLED elements are never pooled: V8 allocates those cheaply.
-import { dtypeOfArray, type DType, type TypedArray } from '../dtype.js'
+import { dtypeOfArray, ownsBuffer, type DType, type TypedArray } from '../dtype.js'
 import type { Storage } from '../tensor.js'
 
 export const MIN_POOLED = 1024
@@ -54,11 +54,12 @@ export function takeArray(dtype: DType, n: number): TypedArray | null {
 }
 
 /**
- * Gives an array back (it must own its whole buffer: no subarray). The caller
+ * Gives an array back (it must be the only view of its buffer: no subarray; see
+ * ownsBuffer). The caller
  * guarantees nothing reads or writes it any more. Returns whether it was kept.
  */
 export function releaseArray(dtype: DType, a: TypedArray): boolean {
-  if (a.length < MIN_POOLED || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return false
+  if (a.length < MIN_POOLED || !ownsBuffer(a)) return false
   if (stats.bytes + a.byteLength > maxBytes) return false
   if (poison) a.fill(dtype === 'float32' || dtype === 'float64' ? NaN : dtype === 'bool' ? 255 : -1)
   let list = free[dtype].get(a.length)

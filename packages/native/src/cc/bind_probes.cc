@@ -123,6 +123,19 @@ struct ThreadsFor {
   }
 };
 
+// n floats whose first starts on a 64-byte line, as @adjoint/native's arrays
+// of 4 KiB or more do (aligned-arrays.ts); zero-filled.
+struct LineFloats {
+  std::vector<float> v;
+  float* p = nullptr;
+  size_t n = 0;
+  void assign(size_t count) {
+    v.assign(count + 16, 0.0f);
+    p = v.data() + ((64 - (uintptr_t)v.data() % 64) % 64) / sizeof(float);
+    n = count;
+  }
+};
+
 // timeGemm(m, n, k, iters, how, layout = "nn", threads = 1): [wall, thread CPU]
 // seconds per float32 C = op(A) @ op(B) (beta 0), op = transpose where layout
 // says "t" ("nt": A @ B^T, as nn.Linear's forward; "tn": A^T @ B, as a weight
@@ -151,17 +164,18 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
     // freshly written by the calling thread. Fresh ones made the slower 2-thread part
     // of 384x768x128 and 128x768x512 tn cost 2-5% more (0.572 / 0.573 of the adjacent
     // 1-thread sample against 0.543-0.551 / 0.537-0.557, medians of ~40 pairs).
-    thread_local std::vector<float> a, b, c;
-    if (a.size() != (size_t)(m * k) || b.size() != (size_t)(k * n) || c.size() != (size_t)(m * n)) {
-      a.assign(m * k, 0.0f), b.assign(k * n, 0.0f), c.assign(m * n, 0.0f);
+    // Each starts on a 64-byte line, as the framework's arrays of 4 KiB or more do.
+    thread_local LineFloats a, b, c;
+    if (a.n != (size_t)(m * k) || b.n != (size_t)(k * n) || c.n != (size_t)(m * n)) {
+      a.assign(m * k), b.assign(k * n), c.assign(m * n);
       std::mt19937 rng(1);
       std::uniform_real_distribution<float> u(-1, 1);
-      for (float& v : a) v = u(rng);
-      for (float& v : b) v = u(rng);
+      for (size_t i = 0; i < a.n; ++i) a.p[i] = u(rng);
+      for (size_t i = 0; i < b.n; ++i) b.p[i] = u(rng);
     }
     // row-major storage of A (m x k, or k x m when transposed) and B (k x n, or n x k)
     const int64_t rsa = ta ? 1 : k, csa = ta ? m : 1, rsb = tb ? 1 : n, csb = tb ? k : 1;
-    const GemmCall<float> call{1, m, n, k, 1.0f, false, a.data(), 0, rsa, csa, b.data(), 0, rsb, csb, c.data(), 0, n};
+    const GemmCall<float> call{1, m, n, k, 1.0f, false, a.p, 0, rsa, csa, b.p, 0, rsb, csb, c.p, 0, n};
     if (how == "driver") {
       gemm(call);
       return to_js(env, time_calls(iters, [&] { gemm(call); }));
@@ -174,14 +188,14 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
       ThreadsFor one(1);
       BuiltinFor builtin;
       // each new thread's C, allocated (and first touched) by that thread in its untimed setup
-      std::vector<std::vector<float>> cs((size_t)threads);
+      std::vector<LineFloats> cs((size_t)threads);
       auto call_of = [&](int i) {
         GemmCall<float> g = call;
-        if (i > 0) g.c = cs[(size_t)i].data();
+        if (i > 0) g.c = cs[(size_t)i].p;
         return g;
       };
       const Secs r = run_together(threads, [&](int i) {
-        if (i > 0) cs[(size_t)i].assign((size_t)(m * n), 0.0f);
+        if (i > 0) cs[(size_t)i].assign((size_t)(m * n));
         gemm(call_of(i));
       }, [&](int i) {
         const GemmCall<float> g = call_of(i);
@@ -196,8 +210,8 @@ napi_value TimeGemm(napi_env env, napi_callback_info info) {
       return to_js(env, time_calls(iters, [&] { gemm(call); }));
     }
     auto once = [&] {
-      blas_gemm(ta, tb, (int)m, (int)n, (int)k, 1.0f, a.data(), (int)(ta ? m : k), b.data(), (int)(tb ? k : n), 0.0f,
-                c.data(), (int)n);
+      blas_gemm(ta, tb, (int)m, (int)n, (int)k, 1.0f, a.p, (int)(ta ? m : k), b.p, (int)(tb ? k : n), 0.0f, c.p,
+                (int)n);
     };
     warm_up(threads, false, once);
     return to_js(env, time_calls(iters, once));
