@@ -325,8 +325,10 @@ ${decodeRows.map((r) => `| ${r.g.name} | ${r.g.m}x${r.g.k}x${r.g.n} ${r.g.layout
 console.log(`\n${gemmTable}\n\n${decodeTable}\n`)
 const targetLines: string[] = []
 const check = (ok: boolean | null, text: string) => targetLines.push(`- ${ok === null ? 'n/a' : ok ? 'met' : '**below**'}: ${text}`)
-const vsRight = gemmRows.map((r) => [r, r.ownVsRight] as const)
-check(blasRight ? vsRight.every(([, x]) => (x ?? 0) >= 1) : null, `own kernel >= OpenBLAS (core ${rightName}) on every shape, 1 thread, CPU time: ${vsRight.map(([r, x]) => `${r.dims} ${rx(x)}`).join(', ')}`)
+// issue #12 item 2 asks this of the GPT shapes (the square ones are for the % of peak below)
+const vsRight = gemmRows.filter((r) => !r.name.includes('square')).map((r) => [r, r.ownVsRight] as const)
+const squares = gemmRows.filter((r) => r.name.includes('square'))
+check(blasRight ? vsRight.every(([, x]) => (x ?? 0) >= 1) : null, `own kernel >= OpenBLAS (core ${rightName}) on every GPT shape, 1 thread, CPU time: ${vsRight.map(([r, x]) => `${r.dims} ${rx(x)}`).join(', ')} (not a GPT shape, for reference: ${squares.map((r) => `${r.dims} ${rx(r.ownVsRight)}`).join(', ')})`)
 const big = gemmRows.filter((r) => r.name.includes('square'))
 check(big.length === 0 ? null : big.every((r) => r.own1.cpu >= 0.85 * peak), `>= 85% of the measured ${info.isa} FMA peak (${peak.toFixed(1)} GFLOP/s) at N >= 512: ${big.map((r) => `${r.dims}: ${pct(ratio(r.own1.cpu, peak))}`).join(', ')}`)
 // per call as a user gets it: the default thread count, wall time (its CPU time includes the worker's)
