@@ -2,7 +2,7 @@
 //   timeGemm(m, n, k, iters, how, layout, threads) -> [wall, thread CPU] seconds per call
 //   fmaPeak(isa, iters, threads) -> [wall, thread CPU] GFLOP/s of independent vector FMAs
 //   cpuClockGHz() -> the core clock
-//   readPeak(isa, kib, passes) -> [best, median] GB/s one core reads a buffer of that size at
+//   readPeak(isa, kib, passes) -> [best, median] GB/s at which one core reads a buffer of that size
 //   poolRoundTrip(iters) -> [seconds, fraction joined] per empty 2-thread region (the decode hand-off)
 //   poolState() -> what the thread pool's workers did, and their thread ids
 //   poolTestDelay(where, us) -> makes the pool's workers late (tests)
@@ -253,8 +253,10 @@ napi_value ReadPeak(napi_env env, napi_callback_info info) {
     if (!t) A.range_error("isa \"" + name + "\" is not available on this CPU/build");
     const int64_t unit = t->read_probe_floats;
     const int64_t n = (kib * 1024 / (int64_t)sizeof(float) + unit - 1) / unit * unit;
-    std::vector<float> buf((size_t)(n + 16), 0.5f);  // + 16: room to start on a 64-byte line
-    const float* p = buf.data() + ((64 - (uintptr_t)buf.data() % 64) % 64) / sizeof(float);
+    LineFloats buf;
+    buf.assign((size_t)n);
+    std::fill_n(buf.p, n, 0.5f);
+    const float* p = buf.p;
     std::atomic<float> sink{t->read_probe(p, n)};
     std::vector<double> secs((size_t)passes);
     for (double& s : secs) {
@@ -286,7 +288,7 @@ napi_value PoolRoundTrip(napi_env env, napi_callback_info info) {
       A.range_error("poolRoundTrip needs 2 threads (setNumThreads(2)), got " + std::to_string(num_threads()));
     {
       ParallelLock lock;
-      if (lock.reserve(2) < 2) A.range_error("poolRoundTrip needs 2 threads: the OS refused to start a pool worker");
+      if (lock.reserve(2) < 2) A.range_error("poolRoundTrip needs 2 threads: no pool worker could start (or another JS thread holds the pool)");
     }
     // untimed: regions until a worker, woken, has joined one (at most 20 ms)
     const auto t0 = std::chrono::steady_clock::now();
