@@ -151,13 +151,6 @@ export function roundsFromEnv(value = process.env.BENCH_NATIVE_ROUNDS): number {
 }
 
 /**
- * µs per call of core's registered gemm (the native forwarder: layouts packed, N-API call,
- * argument checks, product) on one decode shape, for each thread count in `threads` (set with
- * setThreads): `rounds` rounds in which each thread count runs 300 untimed and 2000 timed calls,
- * back to back, the order alternating; per round, one sample per thread count (wall, and process
- * CPU, which includes the pool's workers, spinning between calls too).
- */
-/**
  * What the machine allows a decode call of shape g right now, in µs per call (a reference measured in
  * the same rounds as the calls, not a bound the kernel could not beat by a hair): the empty call
  * (addon.gemm with m = 0: N-API and argument checks) plus B's bytes read once at one core's read peak
@@ -168,8 +161,7 @@ export function roundsFromEnv(value = process.env.BENCH_NATIVE_ROUNDS): number {
 export function decodeFloor(addon: NativeAddon, isa: string, g: GemmShape, twoThreads: boolean, setThreads: (n: number) => void): Sampler {
   const { m, k, n } = g
   const a = new Float32Array(m * k), b = new Float32Array(k * n), c = new Float32Array(m * n)
-  const pack = (l: CoreLayout) => packLayout(l)
-  const aL = pack(CoreLayout.contiguous([0, k])), bL = pack(CoreLayout.contiguous([k, n])), cL = pack(CoreLayout.contiguous([0, n]))
+  const aL = packLayout(CoreLayout.contiguous([0, k])), bL = packLayout(CoreLayout.contiguous([k, n])), cL = packLayout(CoreLayout.contiguous([0, n]))
   const empty = () => {
     for (let i = 0; i < 200; i++) addon.gemm(a, aL, b, bL, c, cL, 1, 0)
     const t0 = performance.now()
@@ -188,6 +180,14 @@ export function decodeFloor(addon: NativeAddon, isa: string, g: GemmShape, twoTh
   }
 }
 
+/**
+ * µs per call of core's registered gemm (the native forwarder: layouts packed, N-API call,
+ * argument checks, product) on one decode shape, for each thread count in `threads` (set with
+ * setThreads): `rounds` rounds in which each thread count runs 300 untimed and 2000 timed calls,
+ * back to back, the order alternating; per round, one sample per thread count (wall, and process
+ * CPU, which includes the pool's workers, spinning between calls too), and with `floor`
+ * (decodeFloor) its sample after them.
+ */
 export function decodeRounds(g: GemmShape, threads: number[], setThreads: (n: number) => void, rounds = 40, floor: Sampler | null = null): Sample[][] {
   const { m, k, n, layout } = g
   // allocated as core allocates a tensor's data (with the native package loaded: from 4 KiB on a 64-byte line)
