@@ -99,6 +99,8 @@ export interface NativeAddon extends NativeKernels {
    * empty tasks, run as the decode split runs them (only an awake worker joins): the hand-off's own cost.
    */
   poolRoundTrip(iters: number): [number, number]
+  /** How long pool workers spin after a task before they block, µs (ADJOINT_SPIN_US at load); returns the previous value. */
+  setSpinMicros(us: number): number
   /** The address of x's first data byte modulo 64 (aligned-arrays.ts). */
   dataAlignment(x: ArrayBuffer | ArrayBufferView): number
   /** The core clock in GHz from a timed chain of dependent adds (0 where not measured): for benchmarks. */

@@ -131,6 +131,32 @@ describe('the pool when idle', () => {
   })
 })
 
+describe('setSpinMicros', () => {
+  it.runIf(native)('sets how long workers spin before they block, returns the previous value, refuses out of range', () => {
+    const threads = native!.info().threads
+    native!.setNumThreads(2)
+    const initial = native!.setSpinMicros(50)
+    try {
+      expect(native!.setSpinMicros(0)).toBe(50)
+      // spin 0: a worker blocks after every region, so back-to-back empty regions find it asleep
+      const s0 = native!.poolState().sleeps
+      native!.poolRoundTrip(200)
+      expect(native!.poolState().sleeps - s0).toBeGreaterThan(0)
+      // spin 100 ms: back-to-back regions all find it awake, and it never blocks in between
+      expect(native!.setSpinMicros(100_000)).toBe(0)
+      native!.poolRoundTrip(10) // wakes it
+      const s1 = native!.poolState().sleeps
+      const [, joined] = native!.poolRoundTrip(500)
+      expect(native!.poolState().sleeps).toBe(s1)
+      expect(joined, "a worker that spins takes part in (nearly) every region").toBeGreaterThan(0.5)
+      for (const bad of [-1, 100_001, 2.5]) expect(() => native!.setSpinMicros(bad)).toThrow(/setSpinMicros: us/)
+    } finally {
+      native!.setSpinMicros(initial)
+      native!.setNumThreads(threads)
+    }
+  })
+})
+
 // A worker that the OS runs late: the caller takes its task back (src/cc/threadpool.cc, Dekker's
 // handshake on the slot's Ack and Cancel lines). poolTestDelay makes every worker sleep before it
 // takes its task (1: the caller sees no ack and runs the task; the worker then finds it taken back)

@@ -1,5 +1,5 @@
 // Process-wide settings and what the addon runs on:
-//   info(), setNumThreads(n), setIsa(name), setGemmImpl(impl), setTuning(...)
+//   info(), setNumThreads(n), setSpinMicros(us), setIsa(name), setGemmImpl(impl), setTuning(...)
 #include <vector>
 
 #include "binding.h"
@@ -61,6 +61,15 @@ napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   });
 }
 
+// setSpinMicros(us): how long pool workers spin after a task before they block
+// (ADJOINT_SPIN_US at load, 0 to 100000); returns the previous value.
+napi_value SetSpinMicros(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args A(env, info, "setSpinMicros", 1, 1);
+    return make_number(env, (double)set_spin_us(A.integer(0, "us", 0, 100000)));
+  });
+}
+
 napi_value SetIsa(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
     Args A(env, info, "setIsa", 1, 1);
@@ -116,6 +125,7 @@ napi_value SetTuning(napi_env env, napi_callback_info info) {
 
 ADJ_EXPORT("info", Info);
 ADJ_EXPORT("setNumThreads", SetNumThreads);
+ADJ_EXPORT("setSpinMicros", SetSpinMicros);
 ADJ_EXPORT("setIsa", SetIsa);
 ADJ_EXPORT("setGemmImpl", SetGemmImpl);
 ADJ_EXPORT("setAutoGemmImpl", SetAutoGemmImpl);

@@ -41,8 +41,9 @@ using Clock = std::chrono::steady_clock;
 // wake-up (5-50 µs in a VM), and a worker costs at most this much CPU after its
 // last task. (No sched_yield while spinning: it hands the core to whatever else
 // is runnable, niced jobs included, for a whole time slice.)
-const std::chrono::microseconds kSpin(env_int("ADJOINT_SPIN_US", 50, 0, 100000,
-                                             "microseconds pool threads spin before they block; unset: 50"));
+std::atomic<int64_t> g_spin_us{env_int("ADJOINT_SPIN_US", 50, 0, 100000,
+                                      "microseconds pool threads spin before they block; unset: 50")};
+std::chrono::microseconds spin_time() { return std::chrono::microseconds(g_spin_us.load(std::memory_order_relaxed)); }
 // ADJOINT_NUM_THREADS, 0 when unset (then: the CPUs this process may use).
 const int kEnvThreads = env_int("ADJOINT_NUM_THREADS", 0, 1, 256, "threads; unset: the CPUs this process may use");
 
@@ -135,7 +136,7 @@ struct Pool {
     return have < count ? have : count;
   }
 
-  // Returns once the post's region differs from `seen`: spins for kSpin, then
+  // Returns once the post's region differs from `seen`: spins for the spin time, then
   // blocks (also returns when poked while blocked).
   void wait_for_region(const Post& p, uint64_t seen) {
     const uint64_t poke = pokes.load(std::memory_order_relaxed);
@@ -144,7 +145,7 @@ struct Pool {
       cpu_relax();
       if ((i & 15) != 0) continue;
       const auto t = Clock::now();
-      if (t - t0 > kSpin) {
+      if (t - t0 > spin_time()) {
         sleepers.fetch_add(1, std::memory_order_seq_cst);
         sleeps.fetch_add(1, std::memory_order_relaxed);
         {
@@ -259,7 +260,7 @@ struct Pool {
   }
 
   // Waits until slot's Done says region `seq`: spins for kAwakeGrace and returns
-  // (limited), or spins for kSpin, then blocks. Returns Done's word.
+  // (limited), or spins for the spin time, then blocks. Returns Done's word.
   uint64_t wait_done(Slot& sl, uint64_t seq, bool limited) {
     uint64_t d = 0;
     auto over = [&] {
@@ -268,7 +269,7 @@ struct Pool {
     };
     // the clock is read from the 16th spin on (a worker about to finish is seen before)
     Clock::time_point t0;
-    const auto spin = limited ? kAwakeGrace : kSpin;
+    const auto spin = limited ? std::chrono::microseconds(kAwakeGrace) : spin_time();
     for (unsigned i = 1; !over(); ++i) {
       cpu_relax();
       if (i == 16) t0 = Clock::now();
@@ -349,6 +350,8 @@ bool run_tasks(int n, int64_t tasks, TaskFn fn, Wake wake) {
 }
 
 void wake_workers() { pool().wake_sleepers(); }
+
+int64_t set_spin_us(int64_t us) { return g_spin_us.exchange(us, std::memory_order_relaxed); }
 
 void set_pool_test_delay(int where, int us) {
   pool().test_delay_us.store(us, std::memory_order_relaxed);

@@ -120,6 +120,9 @@ PoolStats pool_stats();
 // its task (where = 1) or after taking it, before it checks whether the caller
 // took it back (where = 2); where = 0: no delay.
 void set_pool_test_delay(int where, int us);
+// How long workers (and a caller waiting for them) spin before they block, in µs
+// (ADJOINT_SPIN_US at load); returns the previous value.
+int64_t set_spin_us(int64_t us);
 // pool_stats().worker_tasks: lets tests check that a parallel region really used other threads.
 uint64_t pool_worker_tasks();
 
