@@ -153,8 +153,8 @@ export function roundsFromEnv(value = process.env.BENCH_NATIVE_ROUNDS): number {
 /**
  * What the machine allows a decode call of shape g right now, in µs per call (a reference measured in
  * the same rounds as the calls, not a bound the kernel could not beat by a hair): the empty call
- * (addon.gemm with m = 0: N-API and argument checks) plus B's bytes read once at one core's read peak
- * (addon.readPeak, the median of 50 passes over a buffer of B's size); on 2 threads (wall) that read
+ * (addon.gemm with m = 0: N-API and argument checks) plus A's row and B read once at one core's read
+ * peak (addon.readPeak, the median of 50 passes over a buffer of their size); on 2 threads (wall) that read
  * halved plus the pool's hand-off round trip (addon.poolRoundTrip). cpu: the 1-thread floor, wall: the
  * better of it and the 2-thread one (a product too small to split runs on one thread).
  */

@@ -134,9 +134,8 @@ std::atomic<int64_t> g_last_asleep_call{INT64_MIN / 2};
 // than the whole product: none is waited for). The kernel computes a column the
 // same way in any range (kernels_gemv.inl), so the result does not depend on the
 // threads; cuts fall on 64-byte lines of B's rows (B's columns: on the kernel's
-// groups of 4). When the workers sleep but the
-// previous call that found them asleep was recent (decoding), they are woken
-// without waiting, for the next calls.
+// groups of 4). When the workers sleep but the previous call that found them
+// asleep was recent (decoding), they are woken without waiting, for the next calls.
 //
 // A worker starts its range a cross-core hand-off (~0.2 µs on the Xeon VM) after
 // the caller, fetches A's row from the caller's cache, and signals its end as
@@ -249,8 +248,8 @@ void builtin(const GemmCall<T>& g) {
   // L3 by both), and the 2-thread wall time was longer although the halves' CPU
   // time is less (2 threads, by rows against by columns, medians of 60
   // interleaved pairs on the Xeon: 1024^3 0.917, 768^3 0.943, 512^3 1.003).
-  // Parts are claimed dynamically, so a worker
-  // that wakes late finds its part done by the caller instead of holding it up.
+  // Parts are claimed dynamically, so a worker that wakes late finds its part
+  // done by the caller instead of holding it up.
   // Each element of C is computed by the same operations in the same order
   // whatever the split: results do not depend on the thread count.
   const bool rows_fit = g.m >= 2 * (int64_t)nt * K.mr, cols_fit = g.n >= 2 * (int64_t)nt * K.nr;
